@@ -1,0 +1,187 @@
+"""Word alignments from attention, the WPT03 gold format, Pharaoh links and AER.
+
+A link is a pair (j, i): source (English) position j, target (French) position
+i, both 0-based — the order of the Pharaoh format ``j-i``. An attention matrix
+is (T, S): target rows × source columns, whose last row and column belong to
+``</s>`` and are left out of alignments.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+Link = tuple[int, int]  # (source position j, target position i), 0-based
+
+
+def argmax_links(weights: np.ndarray, drop_eos: bool = True) -> set[Link]:
+    """Link each target word to the source word it attends to most.
+
+    Args:
+        weights: (T, S) float attention (rows = target words).
+        drop_eos: leave out the last row and column (``</s>``); a word whose
+            argmax is the source ``</s>`` then gets no link.
+
+    Returns:
+        set of (j, i) links.
+    """
+    w = weights[:-1, :-1] if drop_eos else weights
+    best = np.asarray(weights[: w.shape[0]]).argmax(axis=1)  # argmax over all columns, </s> included
+    return {(int(j), i) for i, j in enumerate(best) if j < w.shape[1]}
+
+
+def threshold_links(weights: np.ndarray, threshold: float, drop_eos: bool = True) -> set[Link]:
+    """All links whose weight is ≥ ``threshold`` (several source words per target word allowed).
+
+    Args:
+        weights: (T, S) float.
+        threshold: τ in [0, 1].
+
+    Returns:
+        set of (j, i) links.
+    """
+    w = weights[:-1, :-1] if drop_eos else weights
+    rows, cols = np.nonzero(np.asarray(w) >= threshold)
+    return {(int(j), int(i)) for i, j in zip(rows, cols)}
+
+
+def to_pharaoh(links: set[Link]) -> str:
+    """Links as a Pharaoh line ``j-i j-i …``, sorted by source then target position."""
+    return " ".join(f"{j}-{i}" for j, i in sorted(links))
+
+
+def parse_pharaoh(line: str) -> set[Link]:
+    """Parse a Pharaoh line ``j-i …`` (0-based) into links.
+
+    Raises:
+        ValueError: a token is not of the form ``int-int``.
+    """
+    links = set()
+    for item in line.split():
+        try:
+            j, i = item.split("-")
+            links.add((int(j), int(i)))
+        except ValueError as err:
+            raise ValueError(f"not a Pharaoh link: {item!r}") from err
+    return links
+
+
+@dataclass
+class Gold:
+    """Gold links of one sentence pair: sure ⊆ possible, 0-based (j, i)."""
+
+    sure: set[Link]
+    possible: set[Link]
+
+
+def read_wpt(path: Path, n_sentences: int | None = None) -> list[Gold]:
+    """Read a WPT03/NAACL alignment file: lines ``SENT E F S|P``, 1-based.
+
+    Every sure link is also counted as possible (Och & Ney, 2003).
+
+    Args:
+        n_sentences: number of sentences (pairs without links stay empty);
+            by default the largest sentence id.
+
+    Returns:
+        list of Gold, index k for sentence id k + 1.
+
+    Raises:
+        ValueError: a malformed line (with its number).
+    """
+    entries = []
+    for number, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip():
+            continue
+        parts = line.split()
+        if len(parts) not in (3, 4) or (len(parts) == 4 and parts[3] not in ("S", "P")):
+            raise ValueError(f"{path}:{number}: expected 'SENT E F S|P', got {line!r}")
+        sent, e, f = (int(p) for p in parts[:3])
+        entries.append((sent, e - 1, f - 1, parts[3] if len(parts) == 4 else "S"))
+    count = n_sentences or max((s for s, *_ in entries), default=0)
+    gold = [Gold(set(), set()) for _ in range(count)]
+    for sent, j, i, kind in entries:
+        gold[sent - 1].possible.add((j, i))
+        if kind == "S":
+            gold[sent - 1].sure.add((j, i))
+    return gold
+
+
+def write_wpt(gold: list[Gold], path: Path) -> None:
+    """Write gold links in the WPT03 format read by ``read_wpt`` (1-based)."""
+    lines = []
+    for k, g in enumerate(gold, 1):
+        for j, i in sorted(g.possible):
+            lines.append(f"{k} {j + 1} {i + 1} {'S' if (j, i) in g.sure else 'P'}")
+    Path(path).write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+@dataclass
+class AlignmentScores:
+    """Corpus-level alignment quality (Och & Ney, 2003).
+
+    aer = 1 − (|A∩S| + |A∩P|) / (|A| + |S|); precision = |A∩P| / |A|; recall = |A∩S| / |S|.
+    All in [0, 1]; precision is 1 and recall 0 when there are no predicted links.
+    """
+
+    aer: float
+    precision: float
+    recall: float
+
+
+def alignment_error_rate(predicted: list[set[Link]], gold: list[Gold]) -> AlignmentScores:
+    """AER, precision and recall summed over a corpus (counts pooled, not averaged per sentence).
+
+    Raises:
+        ValueError: different numbers of predicted and gold sentences.
+    """
+    if len(predicted) != len(gold):
+        raise ValueError(f"{len(predicted)} predicted alignments for {len(gold)} gold sentences")
+    a = s = a_s = a_p = 0
+    for links, g in zip(predicted, gold):
+        a += len(links)
+        s += len(g.sure)
+        a_s += len(links & g.sure)
+        a_p += len(links & g.possible)
+    aer = 1.0 - (a_s + a_p) / (a + s) if a + s else 0.0
+    return AlignmentScores(aer, a_p / a if a else 1.0, a_s / s if s else 0.0)
+
+
+def entropy(weights: np.ndarray) -> float:
+    """Mean entropy of the attention rows, H = −Σ_j α_ij ln α_ij, in nats.
+
+    Args:
+        weights: (T, S) float, rows sum to 1. 0 for one-hot rows; ln S for uniform.
+    """
+    w = np.asarray(weights, dtype=np.float64)
+    terms = np.where(w > 0, -w * np.log(np.where(w > 0, w, 1.0)), 0.0)
+    return float(terms.sum(axis=1).mean())
+
+
+def monotonicity(weights: np.ndarray) -> float:
+    """Fraction of rows i ≥ 1 whose argmax source position is ≥ that of row i − 1.
+
+    1.0 for a purely left-to-right (monotone) alignment; rows for ``</s>`` are
+    not dropped here, pass ``weights[:-1, :-1]`` for words only. Returns 1.0
+    for fewer than two rows.
+    """
+    best = np.asarray(weights).argmax(axis=1)
+    if len(best) < 2:
+        return 1.0
+    return float(np.mean(best[1:] >= best[:-1]))
+
+
+def argmax_agreement(a: np.ndarray, b: np.ndarray) -> float:
+    """Fraction of target rows whose argmax source position is the same in both matrices.
+
+    Args:
+        a, b: (T, S) float, the same pair (e.g. two scorers force-decoding one translation).
+
+    Raises:
+        ValueError: different shapes.
+    """
+    if a.shape != b.shape:
+        raise ValueError(f"attention shapes differ: {a.shape} vs {b.shape}")
+    return float(np.mean(a.argmax(axis=1) == b.argmax(axis=1)))

@@ -1,0 +1,144 @@
+"""The training corpus: Tatoeba English–French pairs, split by English sentence.
+
+Data: the Tatoeba Project (tatoeba.org) via manythings.org/anki, licence
+CC BY 2.0 FR. Read from ``../shared/data/tatoeba-fra-eng/fra.txt`` by default;
+nothing from it is stored in this repository.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+
+from .model import BOS, EOS, PAD
+from .tokenization import Vocab, normalize_token, tokenize
+
+DEFAULT_DATA = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "tatoeba-fra-eng" / "fra.txt"
+ATTRIBUTION = "Tatoeba Project (tatoeba.org), via manythings.org/anki (2019-04-07), licence CC BY 2.0 FR"
+MAX_TRAIN_TOKENS = 30  # training keeps a pair only if both sides have ≤ this many tokens
+
+
+@dataclass
+class Split:
+    """A deterministic split by English sentence; no English sentence is in two parts.
+
+    Attributes:
+        train: list of (english, french) pairs.
+        valid, test: dict english → list of all its French translations (references).
+        seed: the shuffling seed.
+    """
+
+    train: list[tuple[str, str]]
+    valid: dict[str, list[str]]
+    test: dict[str, list[str]]
+    seed: int
+
+    def summary(self) -> dict:
+        """Sizes and seed, for the model card."""
+        return {
+            "seed": self.seed,
+            "by": "English sentence (all French translations kept together as references)",
+            "train_pairs": len(self.train),
+            "valid_sentences": len(self.valid),
+            "test_sentences": len(self.test),
+        }
+
+
+def read_pairs(path: Path) -> list[tuple[str, str]]:
+    """Read ``English<TAB>French`` lines (extra columns ignored).
+
+    Raises:
+        FileNotFoundError: with a hint to pass --data.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"no corpus at {path}; point --data at fra.txt (English<TAB>French per line)")
+    pairs = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        cols = line.split("\t")
+        if len(cols) >= 2 and cols[0].strip() and cols[1].strip():
+            pairs.append((cols[0].strip(), cols[1].strip()))
+    return pairs
+
+
+def split_by_source(pairs: list[tuple[str, str]], seed: int = 1, n_valid: int = 2000, n_test: int = 2000) -> Split:
+    """Shuffle the distinct English sentences with ``seed`` and carve out valid and test.
+
+    Args:
+        pairs: (english, french) pairs; an English sentence may occur with several translations.
+
+    Returns:
+        Split whose valid/test hold n_valid/n_test English sentences with all their references.
+    """
+    groups: dict[str, list[str]] = {}
+    for en, fr in pairs:
+        groups.setdefault(en, []).append(fr)
+    sources = sorted(groups)
+    random.Random(seed).shuffle(sources)
+    valid = {en: groups[en] for en in sources[:n_valid]}
+    test = {en: groups[en] for en in sources[n_valid : n_valid + n_test]}
+    train = [(en, fr) for en in sources[n_valid + n_test :] for fr in groups[en]]
+    return Split(train, valid, test, seed)
+
+
+def model_tokens(text: str, lang: str) -> list[str]:
+    """Tokenized and normalized (lowercased) tokens, as the model sees them."""
+    return [normalize_token(t) for t in tokenize(text, lang)]
+
+
+def encode_pairs(
+    pairs: list[tuple[list[str], list[str]]], src_vocab: Vocab, tgt_vocab: Vocab
+) -> list[tuple[list[int], list[int]]]:
+    """Token pairs → id pairs; source ids end with EOS, target ids do not."""
+    return [(src_vocab.encode(s) + [EOS], tgt_vocab.encode(t)) for s, t in pairs]
+
+
+def make_batches(
+    pairs: list[tuple[list[int], list[int]]], max_tokens: int, rng: random.Random | None = None
+) -> list[list[int]]:
+    """Length-bucketed batches: indices of pairs of similar length, ≤ max_tokens padded tokens each.
+
+    Sorting by length keeps padding (wasted decoder steps) small; the batch order
+    (not the content) is shuffled when ``rng`` is given.
+
+    Returns:
+        list of index lists into ``pairs``.
+    """
+    order = sorted(range(len(pairs)), key=lambda i: (len(pairs[i][1]), len(pairs[i][0])))
+    batches, current, longest = [], [], 0
+    for i in order:
+        size = max(len(pairs[i][0]), len(pairs[i][1]) + 1)
+        if current and max(longest, size) * (len(current) + 1) > max_tokens:
+            batches.append(current)
+            current, longest = [], 0
+        current.append(i)
+        longest = max(longest, size)
+    if current:
+        batches.append(current)
+    if rng is not None:
+        rng.shuffle(batches)
+    return batches
+
+
+def collate(pairs: list[tuple[list[int], list[int]]]) -> tuple[torch.Tensor, ...]:
+    """Pad a batch.
+
+    Returns:
+        src: (B, S) long; lengths: (B,) long; tgt_in: (B, T) long (BOS + target);
+        tgt_out: (B, T) long (target + EOS), PAD where padded.
+    """
+    B = len(pairs)
+    S = max(len(s) for s, _ in pairs)
+    T = max(len(t) for _, t in pairs) + 1
+    src = torch.full((B, S), PAD, dtype=torch.long)
+    tgt_in = torch.full((B, T), PAD, dtype=torch.long)
+    tgt_out = torch.full((B, T), PAD, dtype=torch.long)
+    for b, (s, t) in enumerate(pairs):
+        src[b, : len(s)] = torch.tensor(s)
+        tgt_in[b, : len(t) + 1] = torch.tensor([BOS] + t)
+        tgt_out[b, : len(t) + 1] = torch.tensor(t + [EOS])
+    lengths = torch.tensor([len(s) for s, _ in pairs])
+    return src, lengths, tgt_in, tgt_out

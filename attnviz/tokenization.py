@@ -1,0 +1,120 @@
+"""Tokenization (Moses rules, via sacremoses) and vocabularies.
+
+Models see lowercased Moses tokens; the user's original spelling is kept next
+to them for display, so a heatmap axis shows what was typed.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Iterable
+
+from sacremoses import MosesDetokenizer, MosesTokenizer
+
+from .model import BOS, EOS, PAD, UNK
+
+SPECIALS = ("<pad>", "<unk>", "<s>", "</s>")  # ids PAD, UNK, BOS, EOS
+MAX_TOKENS = 50  # longest input the models are asked to handle (they saw ≤ 30 in training)
+
+
+@lru_cache(maxsize=None)
+def _tokenizer(lang: str) -> MosesTokenizer:
+    return MosesTokenizer(lang=lang)
+
+
+@lru_cache(maxsize=None)
+def _detokenizer(lang: str) -> MosesDetokenizer:
+    return MosesDetokenizer(lang=lang)
+
+
+def tokenize(text: str, lang: str, pretokenized: bool = False) -> list[str]:
+    """Split text into tokens in their original case.
+
+    Args:
+        text: one sentence.
+        lang: "en" or "fr" (Moses language rules).
+        pretokenized: split on single spaces only, so token positions match
+            externally tokenized data (e.g. gold alignments); the count is kept.
+
+    Returns:
+        list of tokens (may be empty).
+    """
+    if pretokenized:
+        return text.strip().split()
+    return _tokenizer(lang).tokenize(text.strip(), escape=False)
+
+
+def normalize_token(token: str) -> str:
+    """The model's form of a token: lowercased (Moses already split punctuation)."""
+    return token.lower()
+
+
+def detokenize(tokens: Iterable[str], lang: str = "fr") -> str:
+    """Join tokens into text with the Moses detokenizer for ``lang``."""
+    return _detokenizer(lang).detokenize(list(tokens))
+
+
+@dataclass
+class Vocab:
+    """Token ↔ id map with the special tokens ``<pad> <unk> <s> </s>`` at ids 0–3.
+
+    Attributes:
+        tokens: list of V strings; tokens[i] is the token with id i.
+    """
+
+    tokens: list[str]
+
+    def __post_init__(self):
+        if tuple(self.tokens[:4]) != SPECIALS:
+            raise ValueError(f"a vocabulary must start with {' '.join(SPECIALS)}")
+        self.index = {t: i for i, t in enumerate(self.tokens)}
+
+    def __len__(self) -> int:
+        return len(self.tokens)
+
+    def encode(self, tokens: Iterable[str]) -> list[int]:
+        """Ids of (already normalized) tokens; unknown ones map to UNK."""
+        return [self.index.get(t, UNK) for t in tokens]
+
+    def decode(self, ids: Iterable[int]) -> list[str]:
+        """Tokens of ids, stopping before EOS and skipping PAD and BOS."""
+        out = []
+        for i in ids:
+            if i == EOS:
+                break
+            if i not in (PAD, BOS):
+                out.append(self.tokens[i])
+        return out
+
+    @classmethod
+    def build(cls, sentences: Iterable[list[str]], max_size: int, min_count: int = 1) -> "Vocab":
+        """The ``max_size`` most frequent tokens (ties broken alphabetically), specials first.
+
+        Args:
+            sentences: iterable of token lists (normalized).
+            max_size: V including the 4 special tokens.
+            min_count: drop tokens seen fewer times.
+        """
+        counts = Counter(t for s in sentences for t in s)
+        ranked = sorted((t for t, n in counts.items() if n >= min_count), key=lambda t: (-counts[t], t))
+        return cls(list(SPECIALS) + ranked[: max_size - len(SPECIALS)])
+
+    def save(self, path: Path) -> None:
+        """Write as a JSON list of tokens."""
+        Path(path).write_text(json.dumps(self.tokens, ensure_ascii=False), encoding="utf-8")
+
+    @classmethod
+    def load(cls, path: Path) -> "Vocab":
+        """Read a JSON list written by ``save``.
+
+        Raises:
+            ValueError: not a JSON list of strings starting with the specials.
+        """
+        tokens = json.loads(Path(path).read_text(encoding="utf-8"))
+        if not isinstance(tokens, list) or not all(isinstance(t, str) for t in tokens):
+            raise ValueError("expected a JSON list of token strings")
+        return cls(tokens)

@@ -1,0 +1,62 @@
+"""Benchmark: median time of greedy decoding (+ attention) of a 20-token sentence.
+
+Uses a model of the pretrained size (embeddings 256, encoder 128×2, decoder 256,
+vocabularies 6,000/8,000) with random weights, or a real model directory with
+--model. Prints one line per scorer/placement: median and quartiles in ms.
+
+    python scripts/benchmark_decode.py [--runs 50] [--threads 1] [--model DIR ...]
+"""
+
+import argparse
+import platform
+import statistics
+import time
+
+import torch
+
+from attnviz import decoding
+from attnviz.checkpoint import load
+from attnviz.model import EOS, ModelConfig, Seq2Seq
+from attnviz.normalizers import Normalizer
+
+
+def time_greedy(model, src, steps, runs, mode):
+    normalize = Normalizer(mode)
+    decoding.greedy(model, src, normalize, max_len=steps)  # warm-up
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        decoding.greedy(model, src, normalize, max_len=steps)
+        times.append((time.perf_counter() - start) * 1000)
+    q = statistics.quantiles(times, n=4)
+    return statistics.median(times), q[0], q[2]
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--runs", type=int, default=50)
+    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--tokens", type=int, default=20, help="source and target length")
+    parser.add_argument("--model", nargs="*", default=[], help="real model directories instead of random ones")
+    args = parser.parse_args()
+    torch.set_num_threads(args.threads)
+    cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "?")
+    print(f"machine: {cpu}, {args.threads} thread(s), torch {torch.__version__}, Python {platform.python_version()}")
+    print(f"greedy decoding of a {args.tokens}-token sentence, forced to {args.tokens + 1} steps; {args.runs} runs")
+    if args.model:
+        models = [(d, load(d)[0]) for d in args.model]
+    else:
+        models = []
+        for placement in ("conditional", "previous"):
+            for scorer in ("dot", "scaled_dot", "general", "additive"):
+                torch.manual_seed(0)
+                models.append((f"{scorer}/{placement}", Seq2Seq(ModelConfig(6000, 8000, scorer, placement)).eval()))
+    src = list(range(10, 10 + args.tokens)) + [EOS]
+    for name, model in models:
+        for mode in ("soft", "hard"):
+            median, q1, q3 = time_greedy(model, src, args.tokens + 1, args.runs, mode)
+            print(f"{name:32s} {mode:5s} median {median:6.2f} ms  (quartiles {q1:.2f}–{q3:.2f})")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,38 @@
+"""Tokenization and vocabularies."""
+
+import pytest
+
+from attnviz.model import UNK
+from attnviz.tokenization import SPECIALS, Vocab, detokenize, tokenize
+
+
+def test_moses_english_keeps_original_case():
+    assert tokenize("I'm cold, Tom.", "en") == ["I", "'m", "cold", ",", "Tom", "."]
+
+
+def test_moses_french_elision():
+    assert tokenize("J'ai froid.", "fr") == ["J'", "ai", "froid", "."]
+
+
+def test_pretokenized_keeps_token_count():
+    text = "je poursuis la lecture de les recommandations de les commissaires : "
+    assert len(tokenize(text, "fr", pretokenized=True)) == len(text.split())
+    assert tokenize("can't stop", "en", pretokenized=True) == ["can't", "stop"]
+
+
+def test_detokenize_french():
+    assert detokenize(["j'", "ai", "froid", "."], "fr") == "j'ai froid."
+
+
+def test_vocab_specials_unknown_and_round_trip(tmp_path):
+    vocab = Vocab.build([["a", "b", "a"], ["c", "a", "b"]], max_size=6)
+    assert vocab.tokens == list(SPECIALS) + ["a", "b"]
+    assert vocab.encode(["a", "zzz"]) == [4, UNK]
+    assert vocab.decode([2, 4, 5, 3, 4]) == ["a", "b"]
+    vocab.save(tmp_path / "v.json")
+    assert Vocab.load(tmp_path / "v.json").tokens == vocab.tokens
+
+
+def test_vocab_requires_specials():
+    with pytest.raises(ValueError):
+        Vocab(["a", "b"])
