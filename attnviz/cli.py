@@ -1,4 +1,4 @@
-"""Command line: ``python -m attnviz {translate,train} …`` — the same code the app calls."""
+"""Command line: ``python -m attnviz {translate,align,evaluate,reference,train} …`` — the same code the app calls."""
 
 from __future__ import annotations
 
@@ -14,6 +14,12 @@ from .scorers import SCORER_NAMES
 from .tokenization import MAX_TOKENS
 
 PRETRAINED = Path(__file__).resolve().parent.parent / "pretrained"
+PRIORS = PRETRAINED / "eflomal-en-fr.priors.gz"
+
+
+def shipped_models(root: Path = PRETRAINED) -> list[Path]:
+    """Model directories (those holding a config.json) under ``root``, sorted by name."""
+    return sorted(p.parent for p in Path(root).glob("*/config.json"))
 
 
 def _normalizer(args) -> Normalizer:
@@ -37,6 +43,78 @@ def cmd_translate(args) -> int:
             continue
         print(json.dumps(result.to_json(), ensure_ascii=False) if args.json else result.text, flush=True)
     return 1 if failures else 0
+
+
+def _read_lines(path: Path) -> list[str]:
+    if not Path(path).is_file():
+        raise FileNotFoundError(f"no file {path}")
+    return Path(path).read_text(encoding="utf-8").splitlines()
+
+
+def cmd_align(args) -> int:
+    """Force-decode each (src, tgt) line pair and print its attention links in Pharaoh format."""
+    from .alignment import to_pharaoh
+    from .evaluation import attention_links
+    from .translator import InputError, Translator
+
+    translator = Translator.load(args.model)
+    src, tgt = _read_lines(args.src), _read_lines(args.tgt)
+    if len(src) != len(tgt):
+        print(f"error: {args.src} has {len(src)} lines but {args.tgt} has {len(tgt)}", file=sys.stderr)
+        return 2
+    failures = 0
+    for number, (e, f) in enumerate(zip(src, tgt), 1):
+        try:
+            result = translator.force(e, f, pretokenized=args.pretokenized)
+        except InputError as err:
+            print(f"pair {number}: {err}", file=sys.stderr)
+            print("", flush=True)
+            failures += 1
+            continue
+        print(to_pharaoh(attention_links(result.attention, args.threshold)), flush=True)
+    return 1 if failures else 0
+
+
+def cmd_evaluate(args) -> int:
+    """Print the Markdown evaluation table of the given models (and eflomal) and write it as CSV."""
+    from .evaluation import evaluation_table
+
+    models = args.models or shipped_models()
+    if not models:
+        print(f"error: no models given and none in {PRETRAINED}", file=sys.stderr)
+        return 2
+    table = evaluation_table(models, args.gold_dir, args.data, args.priors, bleu_sentences=args.bleu_sentences)
+    print(table.to_markdown(index=False, floatfmt=".3f"))
+    if args.csv:
+        table.to_csv(args.csv, index=False)
+        print(f"\nwritten to {args.csv}", file=sys.stderr)
+    return 0
+
+
+def cmd_reference(args) -> int:
+    """Train eflomal priors on the training split and report eflomal's AER on the gold set."""
+    import time
+
+    from .data import MAX_TRAIN_TOKENS, model_tokens, read_pairs, split_by_source
+    from .evaluation import eflomal_dev_alignment, load_gold
+    from .reference import ReferenceAligner, train_priors
+
+    split = split_by_source(read_pairs(args.data), seed=args.split_seed)
+    src, tgt = [], []
+    for en, fr in split.train:
+        s, t = model_tokens(en, "en"), model_tokens(fr, "fr")
+        if 0 < len(s) <= MAX_TRAIN_TOKENS and 0 < len(t) <= MAX_TRAIN_TOKENS:
+            src.append(s)
+            tgt.append(t)
+    start = time.perf_counter()
+    stats = train_priors(src, tgt, args.out)
+    print(f"eflomal priors from {stats['pairs']} training pairs: {stats['lexical_priors']} lexical priors, "
+          f"{stats['bytes'] / 1e6:.1f} MB, {time.perf_counter() - start:.0f} s -> {args.out}", file=sys.stderr)
+    if Path(args.gold_dir).is_dir():
+        scores = eflomal_dev_alignment(ReferenceAligner(args.out), load_gold(args.gold_dir))
+        print(f"eflomal on the gold set: AER {scores['aer']:.3f}, precision {scores['precision']:.3f}, "
+              f"recall {scores['recall']:.3f}", file=sys.stderr)
+    return 0
 
 
 def cmd_train(args) -> int:
@@ -69,7 +147,7 @@ def cmd_train(args) -> int:
 def build_parser() -> argparse.ArgumentParser:
     """The argparse parser of ``python -m attnviz``."""
     from .data import DEFAULT_DATA
-    from .train import DEFAULT_GOLD
+    from .evaluation import DEFAULT_GOLD
 
     parser = argparse.ArgumentParser(prog="python -m attnviz", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -89,6 +167,35 @@ def build_parser() -> argparse.ArgumentParser:
     tr.add_argument("--pretokenized", action="store_true", help="input is tokenized: split on spaces only")
     tr.add_argument("--json", action="store_true", help="one JSON object per line with tokens, attention, energies")
     tr.set_defaults(func=cmd_translate)
+
+    al = sub.add_parser(
+        "align",
+        help="word alignments from attention (Pharaoh format)",
+        description="Force-decodes each sentence pair and writes its attention links as Pharaoh "
+        "'j-i' pairs (0-based, English index first), one line per input pair (empty when it cannot be aligned).",
+    )
+    al.add_argument("--model", type=Path, required=True)
+    al.add_argument("--src", type=Path, required=True, help="English sentences, one per line")
+    al.add_argument("--tgt", type=Path, required=True, help="French sentences, one per line")
+    al.add_argument("--pretokenized", action="store_true", help="split on spaces only; positions refer to those tokens")
+    al.add_argument("--threshold", type=float, help="all links with weight ≥ τ instead of the argmax per word")
+    al.set_defaults(func=cmd_align)
+
+    ev = sub.add_parser("evaluate", help="one table: BLEU, AER, entropy, monotonicity, speed per model")
+    ev.add_argument("--models", type=Path, nargs="*", help="model directories (default: all in pretrained/)")
+    ev.add_argument("--gold-dir", type=Path, default=DEFAULT_GOLD)
+    ev.add_argument("--data", type=Path, default=DEFAULT_DATA, help="corpus, for each model's test split")
+    ev.add_argument("--priors", type=Path, default=PRIORS, help="eflomal priors (row skipped if absent)")
+    ev.add_argument("--bleu-sentences", type=int, help="use only the first N test sentences for BLEU")
+    ev.add_argument("--csv", type=Path, default=Path("evaluation.csv"), help="also write the table here")
+    ev.set_defaults(func=cmd_evaluate)
+
+    rf = sub.add_parser("reference", help="train the eflomal reference aligner's priors on the training split")
+    rf.add_argument("--data", type=Path, default=DEFAULT_DATA)
+    rf.add_argument("--split-seed", type=int, default=1)
+    rf.add_argument("--out", type=Path, default=PRIORS)
+    rf.add_argument("--gold-dir", type=Path, default=DEFAULT_GOLD)
+    rf.set_defaults(func=cmd_reference)
 
     tn = sub.add_parser("train", help="train a model (or the whole zoo with --all)")
     tn.add_argument("--scorer", choices=SCORER_NAMES)

@@ -21,8 +21,8 @@ import sacrebleu
 import torch
 from tqdm import tqdm
 
-from . import checkpoint, decoding
-from .alignment import alignment_error_rate, argmax_links, entropy, read_wpt
+from . import checkpoint
+from .evaluation import DEFAULT_GOLD, bleu, dev_alignment, load_gold, reference_streams, translate_batch
 from .data import (
     ATTRIBUTION,
     MAX_TRAIN_TOKENS,
@@ -34,13 +34,12 @@ from .data import (
     read_pairs,
     split_by_source,
 )
-from .model import EOS, PAD, ModelConfig, Seq2Seq
-from .tokenization import Vocab, detokenize
+from .model import PAD, ModelConfig, Seq2Seq
+from .tokenization import Vocab
 from .translator import Translator
 
 DEMO_SENTENCE = "the little girl is playing in the big garden ."
 HISTORY_FILE = "history.json"
-DEFAULT_GOLD = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "hansards-wpt03"
 
 # (directory, scorer, placement): the shipped zoo
 ZOO = (
@@ -110,64 +109,6 @@ def prepare_corpus(data: Path, config: TrainConfig) -> Corpus:
     return Corpus(split, src_vocab, tgt_vocab, encode_pairs(kept, src_vocab, tgt_vocab), len(tokenized) - len(kept))
 
 
-def _references(groups: dict[str, list[str]]) -> tuple[list[str], list[list[str | None]]]:
-    """Sources and sacrebleu reference streams (None where a sentence has fewer references)."""
-    sources = list(groups)
-    depth = max(len(r) for r in groups.values())
-    streams = [[groups[s][k] if k < len(groups[s]) else None for s in sources] for k in range(depth)]
-    return sources, streams
-
-
-def translate_batch(translator: Translator, sources: list[str], batch_size: int = 200) -> list[str]:
-    """Greedy translations (soft attention) of many sentences, batched; detokenized French."""
-    model = translator.model
-    encoded = [translator.src_vocab.encode(model_tokens(s, "en")[: 2 * MAX_TRAIN_TOKENS]) + [EOS] for s in sources]
-    order = sorted(range(len(sources)), key=lambda i: len(encoded[i]))
-    results: dict[int, str] = {}
-    for start in range(0, len(order), batch_size):
-        idx = order[start : start + batch_size]
-        src, lengths, _, _ = collate([(encoded[i], []) for i in idx])
-        ids = decoding.greedy_batch(model, src, lengths, decoding.max_length(int(lengths.max())))
-        for row, i in zip(ids.tolist(), idx):
-            results[i] = detokenize(translator.tgt_vocab.decode(row), "fr")
-    return [results[i] for i in range(len(sources))]
-
-
-def bleu(translator: Translator, groups: dict[str, list[str]], beam: int = 1) -> float:
-    """Case-insensitive multi-reference sacrebleu BLEU (``-lc``) of greedy or beam output.
-
-    Args:
-        groups: English sentence → its French references.
-        beam: 1 = batched greedy; > 1 = beam search, one sentence at a time.
-    """
-    sources, streams = _references(groups)
-    if beam == 1:
-        hyps = translate_batch(translator, sources)
-    else:
-        hyps = [translator.translate(s, beam=beam).text for s in sources]
-    return sacrebleu.corpus_bleu(hyps, streams, lowercase=True).score
-
-
-def dev_alignment(translator: Translator, gold_dir: Path) -> dict:
-    """Forced-align the WPT03 dev pairs (pretokenized) and score argmax links against gold.
-
-    Returns:
-        {"aer", "precision", "recall", "entropy"} — entropy is the mean row entropy (nats)
-        of the forced attention over target words.
-    """
-    gold_dir = Path(gold_dir)
-    src = (gold_dir / "dev.e").read_text(encoding="utf-8").splitlines()
-    tgt = (gold_dir / "dev.f").read_text(encoding="utf-8").splitlines()
-    gold = read_wpt(gold_dir / "dev.wa.nonullalign", len(src))
-    predicted, entropies = [], []
-    for e, f in zip(src, tgt):
-        result = translator.force(e, f, pretokenized=True)
-        predicted.append(argmax_links(result.attention))
-        entropies.append(entropy(result.attention[:-1]))
-    scores = alignment_error_rate(predicted, gold)
-    return {**asdict(scores), "entropy": float(np.mean(entropies))}
-
-
 def demo_attention(translator: Translator) -> dict:
     """Greedy translation of DEMO_SENTENCE with its attention (for the training-history slider)."""
     result = translator.translate(DEMO_SENTENCE)
@@ -220,7 +161,7 @@ def train_model(
     out = Path(out)
     model = Seq2Seq(model_config)
     optimizer = torch.optim.Adam(model.parameters(), lr=config.lr)
-    valid_sources, valid_streams = _references(corpus.split.valid)
+    valid_sources, valid_streams = reference_streams(corpus.split.valid)
     valid_pairs = encode_pairs(
         [(model_tokens(s, "en"), model_tokens(r, "fr")) for s in valid_sources for r in corpus.split.valid[s]],
         corpus.src_vocab,
@@ -294,7 +235,7 @@ def train_model(
         "valid_bleu": best_bleu,
     }
     if gold_dir is not None and Path(gold_dir, "dev.wa.nonullalign").is_file():
-        dev = dev_alignment(translator, gold_dir)
+        dev = dev_alignment(translator, load_gold(gold_dir))
         metrics.update({f"dev_{k}": v for k, v in dev.items()})
     card = {
         "name": out.name,

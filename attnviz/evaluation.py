@@ -1,0 +1,220 @@
+"""Measuring models: BLEU on held-out Tatoeba sentences, attention against gold word alignments.
+
+Shared by ``train`` (model cards), ``python -m attnviz evaluate`` (the README
+table) and the app.
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import sacrebleu
+
+from . import decoding
+from .alignment import (
+    Gold,
+    Link,
+    alignment_error_rate,
+    argmax_links,
+    entropy,
+    monotonicity,
+    read_wpt,
+    threshold_links,
+)
+from .data import MAX_TRAIN_TOKENS, collate, model_tokens
+from .model import EOS
+from .tokenization import detokenize
+from .translator import Translator
+
+DEFAULT_GOLD = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "hansards-wpt03"
+
+
+def reference_streams(groups: dict[str, list[str]]) -> tuple[list[str], list[list[str | None]]]:
+    """Sources and sacrebleu reference streams (None where a sentence has fewer references).
+
+    Args:
+        groups: English sentence → its French translations.
+    """
+    sources = list(groups)
+    depth = max(len(r) for r in groups.values())
+    streams = [[groups[s][k] if k < len(groups[s]) else None for s in sources] for k in range(depth)]
+    return sources, streams
+
+
+def translate_batch(translator: Translator, sources: list[str], batch_size: int = 200) -> list[str]:
+    """Greedy translations (soft attention) of many sentences, batched; detokenized French.
+
+    Sentences are cut to 2 × MAX_TRAIN_TOKENS tokens (longer ones are out of the models' range).
+    """
+    encoded = [translator.src_vocab.encode(model_tokens(s, "en")[: 2 * MAX_TRAIN_TOKENS]) + [EOS] for s in sources]
+    order = sorted(range(len(sources)), key=lambda i: len(encoded[i]))
+    results: dict[int, str] = {}
+    for start in range(0, len(order), batch_size):
+        idx = order[start : start + batch_size]
+        src, lengths, _, _ = collate([(encoded[i], []) for i in idx])
+        ids = decoding.greedy_batch(translator.model, src, lengths, decoding.max_length(int(lengths.max())))
+        for row, i in zip(ids.tolist(), idx):
+            results[i] = detokenize(translator.tgt_vocab.decode(row), "fr")
+    return [results[i] for i in range(len(sources))]
+
+
+def bleu(translator: Translator, groups: dict[str, list[str]], beam: int = 1) -> float:
+    """Case-insensitive multi-reference sacrebleu BLEU (``-lc``), detokenized, greedy or beam.
+
+    Args:
+        groups: English sentence → its French references.
+        beam: 1 = batched greedy; > 1 = beam search, one sentence at a time.
+    """
+    sources, streams = reference_streams(groups)
+    if beam == 1:
+        hyps = translate_batch(translator, sources)
+    else:
+        hyps = [translator.translate(s, beam=beam).text for s in sources]
+    return sacrebleu.corpus_bleu(hyps, streams, lowercase=True).score
+
+
+@dataclass
+class GoldSet:
+    """Sentence pairs (pretokenized lines) with their gold links."""
+
+    src: list[str]
+    tgt: list[str]
+    gold: list[Gold]
+
+
+def load_gold(gold_dir: Path) -> GoldSet:
+    """Read ``dev.e``, ``dev.f`` and ``dev.wa.nonullalign`` from a WPT03 directory.
+
+    Raises:
+        FileNotFoundError: a file is missing (names it); ValueError: different line counts.
+    """
+    gold_dir = Path(gold_dir)
+    for name in ("dev.e", "dev.f", "dev.wa.nonullalign"):
+        if not (gold_dir / name).is_file():
+            raise FileNotFoundError(f"no {name} in {gold_dir}; point --gold-dir at the WPT03 data")
+    src = (gold_dir / "dev.e").read_text(encoding="utf-8").splitlines()
+    tgt = (gold_dir / "dev.f").read_text(encoding="utf-8").splitlines()
+    if len(src) != len(tgt):
+        raise ValueError(f"{gold_dir}: {len(src)} English but {len(tgt)} French lines")
+    return GoldSet(src, tgt, read_wpt(gold_dir / "dev.wa.nonullalign", len(src)))
+
+
+def attention_links(attention: np.ndarray, threshold: float | None = None) -> set[Link]:
+    """Argmax links, or all links with weight ≥ threshold, of a (T, S) matrix without ``</s>``."""
+    return argmax_links(attention) if threshold is None else threshold_links(attention, threshold)
+
+
+def dev_alignment(translator: Translator, gold: GoldSet) -> dict:
+    """Forced-align the gold pairs (pretokenized) and measure the attention.
+
+    Returns:
+        {"aer", "precision", "recall"} of argmax links against the gold;
+        "entropy": mean row entropy (nats) over target words; "monotonicity":
+        fraction of word rows whose argmax is ≥ the previous row's;
+        "ms": median forced-decoding time per pair (ms).
+    """
+    predicted, entropies, monotone, times = [], [], [], []
+    for e, f in zip(gold.src, gold.tgt):
+        result = translator.force(e, f, pretokenized=True)
+        predicted.append(argmax_links(result.attention))
+        words = result.attention[:-1, :-1]  # target words × source words
+        entropies.append(entropy(result.attention[:-1]))
+        monotone.append(monotonicity(words))
+        times.append(result.ms)
+    scores = alignment_error_rate(predicted, gold.gold)
+    return {
+        **asdict(scores),
+        "entropy": float(np.mean(entropies)),
+        "monotonicity": float(np.mean(monotone)),
+        "ms": statistics.median(times),
+    }
+
+
+def translate_ms(translator: Translator, sentences: list[str]) -> float:
+    """Median greedy-decoding time per sentence (ms, tokenization excluded)."""
+    return statistics.median(translator.translate(s, pretokenized=True).ms for s in sentences)
+
+
+def eflomal_dev_alignment(aligner, gold: GoldSet) -> dict:
+    """Align each gold pair on its own with the eflomal reference aligner (as the app does).
+
+    Args:
+        aligner: ``reference.ReferenceAligner``.
+
+    Returns:
+        {"aer", "precision", "recall", "ms"}: scores against the gold; ms is the
+        median time to align one pair.
+    """
+    predicted, times = [], []
+    for e, f in zip(gold.src, gold.tgt):
+        start = time.perf_counter()
+        predicted.append(aligner.align([w.lower() for w in e.split()], [w.lower() for w in f.split()]))
+        times.append((time.perf_counter() - start) * 1000)
+    return {**asdict(alignment_error_rate(predicted, gold.gold)), "ms": statistics.median(times)}
+
+
+def evaluation_table(
+    models: list[Path],
+    gold_dir: Path = DEFAULT_GOLD,
+    data: Path | None = None,
+    priors: Path | None = None,
+    bleu_sentences: int | None = None,
+) -> pd.DataFrame:
+    """One row per model (and one for eflomal when ``priors`` exists): the README table.
+
+    Columns: model, scorer, placement, BLEU (greedy, the model's own test split,
+    sacrebleu -lc, multi-reference), AER / precision / recall (argmax links of
+    forced attention on the gold set), entropy (mean over target words, nats),
+    monotone (fraction of word rows whose argmax does not move left),
+    ms/sentence (median greedy decoding of a gold-set sentence).
+
+    Raises:
+        CheckpointError, FileNotFoundError: a model, the corpus or the gold set is missing.
+    """
+    from .data import DEFAULT_DATA, read_pairs, split_by_source
+
+    gold = load_gold(gold_dir)
+    pairs, tests, rows = None, {}, []
+    for directory in models:
+        translator = Translator.load(directory)
+        seed = translator.card.get("training", {}).get("split", {}).get("seed", 1)
+        if seed not in tests:
+            pairs = pairs or read_pairs(data or DEFAULT_DATA)
+            tests[seed] = split_by_source(pairs, seed=seed).test
+        test = dict(list(tests[seed].items())[:bleu_sentences]) if bleu_sentences else tests[seed]
+        dev = dev_alignment(translator, gold)
+        rows.append(
+            {
+                "model": translator.name,
+                "scorer": translator.model.config.scorer,
+                "placement": translator.model.config.placement,
+                "BLEU": bleu(translator, test),
+                "AER": dev["aer"],
+                "precision": dev["precision"],
+                "recall": dev["recall"],
+                "entropy": dev["entropy"],
+                "monotone": dev["monotonicity"],
+                "ms/sentence": translate_ms(translator, gold.src),
+            }
+        )
+    if priors is not None and Path(priors).is_file():
+        from .reference import ReferenceAligner
+
+        ref = eflomal_dev_alignment(ReferenceAligner(priors), gold)
+        rows.append(
+            {
+                "model": "eflomal (reference)",
+                "scorer": "-",
+                "placement": "-",
+                "AER": ref["aer"],
+                "precision": ref["precision"],
+                "recall": ref["recall"],
+                "ms/sentence": ref["ms"],
+            }
+        )
+    return pd.DataFrame(rows)
