@@ -22,6 +22,8 @@ WEIGHTS_FILE = "model.safetensors"
 SRC_VOCAB_FILE = "vocab.en.json"
 TGT_VOCAB_FILE = "vocab.fr.json"
 MODEL_FILES = (CONFIG_FILE, WEIGHTS_FILE, SRC_VOCAB_FILE, TGT_VOCAB_FILE)
+PRETRAINED = Path(__file__).resolve().parent.parent / "pretrained"
+PRIORS = PRETRAINED / "eflomal-en-fr.priors.gz"
 
 
 class CheckpointError(Exception):
@@ -32,6 +34,11 @@ def missing_files(directory: Path) -> list[str]:
     """Names of the required model files absent from ``directory`` (all if it does not exist)."""
     directory = Path(directory)
     return [name for name in MODEL_FILES if not (directory / name).is_file()]
+
+
+def find_models(root: Path = PRETRAINED) -> list[Path]:
+    """Model directories (those holding a config.json) under ``root``, sorted by name."""
+    return sorted(p.parent for p in Path(root).glob("*/config.json"))
 
 
 def save(directory: Path, model: Seq2Seq, src_vocab: Vocab, tgt_vocab: Vocab, card: dict | None = None) -> None:

@@ -7,19 +7,12 @@ import json
 import sys
 from pathlib import Path
 
-from .checkpoint import CheckpointError
+from .checkpoint import PRETRAINED, PRIORS, CheckpointError, find_models
 from .model import PLACEMENTS
 from .normalizers import MODES, Normalizer
 from .scorers import SCORER_NAMES
 from .tokenization import MAX_TOKENS
 
-PRETRAINED = Path(__file__).resolve().parent.parent / "pretrained"
-PRIORS = PRETRAINED / "eflomal-en-fr.priors.gz"
-
-
-def shipped_models(root: Path = PRETRAINED) -> list[Path]:
-    """Model directories (those holding a config.json) under ``root``, sorted by name."""
-    return sorted(p.parent for p in Path(root).glob("*/config.json"))
 
 
 def _normalizer(args) -> Normalizer:
@@ -79,7 +72,7 @@ def cmd_evaluate(args) -> int:
     """Print the Markdown evaluation table of the given models (and eflomal) and write it as CSV."""
     from .evaluation import evaluation_table
 
-    models = args.models or shipped_models()
+    models = args.models or find_models()
     if not models:
         print(f"error: no models given and none in {PRETRAINED}", file=sys.stderr)
         return 2

@@ -160,6 +160,14 @@ class Seq2Seq(nn.Module):
         state = torch.tanh(self.init_state(mean))  # s_0: (B, D)
         return Encoded(annotations, self.scorer.prepare_keys(annotations), mask, state)
 
+    def query(self, y: torch.Tensor, state: torch.Tensor) -> torch.Tensor:
+        """The query q_i: s_{i-1} (``previous``) or GRU₁(y_{i-1}, s_{i-1}) (``conditional``).
+
+        Args:
+            y: (B, emb) embedded y_{i-1}; state: (B, D) s_{i-1}. Returns (B, D).
+        """
+        return state if self.config.placement == "previous" else self.gru1(y, state)
+
     def step(
         self,
         y_prev: torch.Tensor,
@@ -179,7 +187,7 @@ class Seq2Seq(nn.Module):
             Step with s_i, α_i, e_i and the readout t_i.
         """
         y = self.dropout(self.tgt_embed(y_prev))  # (B, emb)
-        query = state if self.config.placement == "previous" else self.gru1(y, state)  # q_i: (B, D)
+        query = self.query(y, state)  # q_i: (B, D)
         energies = self.scorer.score(query, encoded.prepared).masked_fill(~encoded.mask, float("-inf"))
         weights = normalize(energies, encoded.mask)  # α_i: (B, S)
         context = torch.bmm(weights.unsqueeze(1), encoded.annotations).squeeze(1)  # c_i: (B, 2E)

@@ -49,6 +49,7 @@ class Translation:
         energies: (T, S) float, raw energies e_ij.
         log_probs: (T,) float, log-probability of each target token.
         ms: decoding time in milliseconds (tokenization excluded).
+        source_ids, target_ids: the vocabulary ids the model read and produced (S and T long).
         alternatives: other beam hypotheses, best first (empty for greedy).
     """
 
@@ -60,6 +61,8 @@ class Translation:
     energies: np.ndarray
     log_probs: np.ndarray
     ms: float = 0.0
+    source_ids: list[int] = field(default_factory=list)
+    target_ids: list[int] = field(default_factory=list)
     alternatives: list["Translation"] = field(default_factory=list)
 
     @property
@@ -149,6 +152,8 @@ class Translator:
             hyp.energies.float().numpy(),
             hyp.log_probs.float().numpy(),
             ms,
+            src.ids,
+            ids,
         )
 
     def translate(
@@ -202,3 +207,47 @@ class Translator:
         start = time.perf_counter()
         hyp = decoding.forced(self.model, src.ids, tgt.ids[:-1], normalizer or Normalizer())
         return self._package(src, hyp, (time.perf_counter() - start) * 1000, tgt)
+
+
+FRENCH_MARKERS = frozenset("le la les un une des du est je tu il elle nous vous ils sont pas ne et au aux avec pour dans".split())
+ENGLISH_MARKERS = frozenset("the a an is are i you he she we they not and to of in with for it this that".split())
+
+
+def language_warning(text: str, tokens: Tokens) -> str | None:
+    """A gentle note when input does not look like English, else None.
+
+    Heuristics, in order: mostly non-Latin letters; more French than English
+    function words; more than half the words unknown to the model.
+
+    Args:
+        text: the raw input.
+        tokens: its tokenization (``Translator.source``).
+    """
+    letters = [c for c in text if c.isalpha()]
+    if letters and sum(not ("a" <= c.lower() <= "z" or "\u00c0" <= c <= "\u024f") for c in letters) > len(letters) / 3:
+        return "This does not look like English (mostly non-Latin letters); the models only know English → French."
+    words = [w.lower() for w in tokens.display[:-1] if any(c.isalpha() for c in w)]
+    french = sum(w in FRENCH_MARKERS for w in words)
+    english = sum(w in ENGLISH_MARKERS for w in words)
+    if french >= 2 and french > english:
+        return "This looks like French; the models translate English into French."
+    unknown = sum(u for u, w in zip(tokens.unknown, tokens.display) if any(c.isalpha() for c in w))
+    if words and unknown > len(words) / 2:
+        return f"{unknown} of {len(words)} words are unknown to the models (shown in red); is this English?"
+    return None
+
+
+def changed_tokens(a: list[str], b: list[str]) -> tuple[list[bool], list[bool]]:
+    """Which tokens of two translations differ (difflib alignment of the token sequences).
+
+    Returns:
+        (flags for a, flags for b): True where that token is not part of a common run.
+    """
+    from difflib import SequenceMatcher
+
+    flags_a, flags_b = [True] * len(a), [True] * len(b)
+    for block in SequenceMatcher(a=a, b=b, autojunk=False).get_matching_blocks():
+        for k in range(block.size):
+            flags_a[block.a + k] = False
+            flags_b[block.b + k] = False
+    return flags_a, flags_b

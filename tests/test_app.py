@@ -1,0 +1,113 @@
+"""The explorer driven by Streamlit's AppTest, on the real pretrained models."""
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from attnviz.checkpoint import PRETRAINED, find_models
+from attnviz.tokenization import MAX_TOKENS
+from attnviz.train import ZOO
+
+from .conftest import ROOT
+
+APP = str(ROOT / "streamlit_app.py")  # AppTest resolves relative paths against this file: pass it absolute
+ZOO_NAMES = [name for name, _, _ in ZOO]
+
+pytestmark = pytest.mark.skipif(
+    {p.name for p in find_models(PRETRAINED)} < set(ZOO_NAMES), reason="the pretrained zoo is not in pretrained/"
+)
+
+
+def start(**params) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=180)
+    for key, value in params.items():
+        at.query_params[key] = value
+    return at.run()
+
+
+def charts(at: AppTest) -> list:
+    return at.get("plotly_chart")
+
+
+def text_of(at: AppTest) -> str:
+    return "\n".join(m.value for m in at.markdown)
+
+
+def test_starts_and_shows_one_heatmap_per_model():
+    at = start()
+    assert not at.exception
+    assert len(charts(at)) == len(ZOO_NAMES)
+    assert [m for m in at.multiselect if m.key == "models"][0].value == ZOO_NAMES
+
+
+def test_typing_a_sentence_updates_every_heatmap():
+    at = start()
+    at.text_input(key="sentence").input("I am cold.").run()
+    assert not at.exception
+    assert len(charts(at)) == len(ZOO_NAMES)
+    assert text_of(at).count("froid") >= 3  # most models translate this held-in sentence with "froid"
+    assert at.query_params["s"] == "I am cold."  # the URL follows the state
+
+
+def test_choosing_models():
+    at = start()
+    at.multiselect(key="models").set_value(["en-fr-dot", "en-fr-additive"]).run()
+    assert len(charts(at)) == 2
+
+
+def test_soft_vs_hard_renders_both():
+    at = start(v="Soft vs hard", s="I see her.")
+    assert not at.exception
+    assert len(charts(at)) == 2
+    assert "soft (softmax" in text_of(at) and "hard (argmax" in text_of(at)
+    at.radio(key="hard_mode").set_value("topk").run()
+    assert len(charts(at)) == 2 and "top-2" in text_of(at)
+    at.radio(key="hard_mode").set_value("sample").run()
+    seed = at.number_input(key="seed").value
+    at.button[0].click().run()
+    assert at.number_input(key="seed").value == seed + 1
+
+
+def test_empty_input_prompts():
+    at = start()
+    at.text_input(key="sentence").input("").run()
+    assert not at.exception and not at.error
+    assert any("Type an English sentence" in i.value for i in at.info)
+    assert len(charts(at)) == 0
+
+
+def test_over_long_input_names_the_limit():
+    at = start()
+    at.text_input(key="sentence").input("very " * (MAX_TOKENS + 5)).run()
+    assert not at.exception
+    assert any(f"the limit is {MAX_TOKENS}" in e.value for e in at.error)
+    assert len(charts(at)) == 0
+
+
+def test_unknown_and_foreign_words_warn_but_render():
+    at = start(s="Le chat est sur la table et il dort.")
+    assert any("looks like French" in w.value for w in at.warning)
+    assert len(charts(at)) == len(ZOO_NAMES)
+    at.text_input(key="sentence").input("我喜欢猫").run()
+    assert any("non-Latin" in w.value for w in at.warning)
+    assert any("<unk>" in c.value for c in at.caption)
+
+
+def test_query_parameters_restore_state():
+    at = start(s="I am cold.", m="en-fr-dot,en-fr-general", v="Compare", paper="1", beam="3")
+    assert at.text_input(key="sentence").value == "I am cold."
+    assert at.multiselect(key="models").value == ["en-fr-dot", "en-fr-general"]
+    assert at.toggle(key="paper").value is True
+    assert at.radio(key="beam").value == 3
+    assert len(charts(at)) == 2
+
+
+def test_forced_translation_and_other_views():
+    at = start(s="I see her.", f="je la vois.")
+    assert not at.exception and len(charts(at)) == len(ZOO_NAMES)
+    for view, expected in [("Step by step", 1), ("What if", 2), ("Difference", 1), ("Training", 2 * len(ZOO_NAMES))]:
+        at.segmented_control(key="view").set_value(view).run()
+        assert not at.exception, view
+        assert not at.error, (view, [e.value for e in at.error])
+        assert len(charts(at)) == expected, view
+    at.segmented_control(key="view").set_value("About").run()
+    assert "Tatoeba" in text_of(at)

@@ -1,0 +1,76 @@
+"""Step-by-step arithmetic, figures and input checks used by the explorer."""
+
+import numpy as np
+import pytest
+
+from attnviz.normalizers import Normalizer
+from attnviz.plots import attention_heatmap, difference_heatmap, training_curves, weights_bar
+from attnviz.stepwise import energy_breakdown, trace_step
+from attnviz.translator import Translator, changed_tokens, language_warning
+
+from .conftest import tiny_model
+
+
+@pytest.mark.parametrize("placement", ["conditional", "previous"])
+@pytest.mark.parametrize("scorer", ["dot", "scaled_dot", "general", "additive"])
+def test_trace_and_breakdown_reproduce_the_decoder(scorer, placement):
+    translator = Translator(*tiny_model(scorer, placement, seed=2))
+    result = translator.translate("the cat is black .")
+    for step in range(min(3, len(result.target_ids))):
+        trace = trace_step(translator.model, result.source_ids, result.target_ids, step, Normalizer())
+        np.testing.assert_allclose(trace.energies, result.energies[step], rtol=1e-5, atol=1e-5)
+        np.testing.assert_allclose(trace.weights, result.attention[step], rtol=1e-5, atol=1e-6)
+        np.testing.assert_allclose(trace.context, trace.weights @ trace.keys, rtol=1e-5, atol=1e-6)
+        for j in range(len(result.source_ids)):
+            breakdown = energy_breakdown(translator.model.scorer, trace.query, trace.keys[j])
+            assert breakdown.energy == pytest.approx(float(trace.energies[j]), abs=1e-4)
+
+
+def test_trace_replays_sampled_attention():
+    translator = Translator(*tiny_model(seed=3))
+    result = translator.translate("i am cold .", Normalizer("sample", seed=4))
+    last = len(result.target_ids) - 1
+    trace = trace_step(translator.model, result.source_ids, result.target_ids, last, Normalizer("sample", seed=4))
+    np.testing.assert_array_equal(trace.weights, result.attention[last])
+    with pytest.raises(IndexError):
+        trace_step(translator.model, result.source_ids, result.target_ids, last + 1, Normalizer())
+
+
+def test_heatmap_keeps_repeated_words_and_marks_unknowns():
+    weights = np.eye(4)
+    fig = attention_heatmap(
+        weights, ["the", "cat", "the", "</s>"], ["le", "chat", "le", "</s>"], weights * 2,
+        links={(0, 0), (1, 1)}, source_unknown=[False, True, False, False],
+    )
+    heat = fig.data[0]
+    assert heat.z.shape == (4, 4) and (heat.zmin, heat.zmax) == (0.0, 1.0)
+    assert list(fig.layout.xaxis.tickvals) == [0, 1, 2, 3]  # "the" twice stays two columns
+    assert "c0392b" in fig.layout.xaxis.ticktext[1] and "&lt;unk&gt;" in heat.customdata[0][1][0]
+    assert fig.layout.yaxis.scaleanchor == "x" and fig.layout.yaxis.autorange == "reversed"
+    assert len(fig.data) == 2  # the eflomal markers
+    paper = attention_heatmap(weights, list("abcd"), list("wxyz"), paper_style=True)
+    assert paper.data[0].colorscale[-1][1] == "white"
+
+
+def test_other_figures():
+    assert difference_heatmap(np.zeros((2, 3)), list("abc"), list("xy")).data[0].zmid == 0.0
+    assert len(weights_bar(list("abc"), np.array([1.0, 2, 3]), np.array([0.1, 0.2, 0.7]), 2).data) == 2
+    history = [{"epoch": 1, "train_loss": 3.0, "valid_loss": 2.5, "valid_bleu": 20.0}]
+    assert len(training_curves(history).data) == 3
+
+
+def test_language_warning():
+    translator = Translator(*tiny_model())
+    assert language_warning("I am cold.", translator.source("i am cold .")) is None
+    french = "je suis dans la maison et le chat est là"
+    assert "French" in language_warning(french, translator.source(french))
+    assert "non-Latin" in language_warning("我喜欢猫", translator.source("我喜欢猫"))
+    odd = "zorgle blimp fnord"
+    assert "unknown" in language_warning(odd, translator.source(odd))
+
+
+def test_changed_tokens():
+    a, b = changed_tokens(["je", "la", "vois", "."], ["je", "vois", "la", "femme", "."])
+    assert a == [False, True, False, False] or a == [False, False, True, False]
+    assert sum(b) == 2 and b[-1] is False
+    assert changed_tokens(["x"], ["x"]) == ([False], [False])
