@@ -148,26 +148,25 @@ def difference_heatmap(
 
 
 def weights_bar(source: list[str], energies: np.ndarray, weights: np.ndarray, highlight: int | None = None) -> go.Figure:
-    """Bars of energies e_ij and weights α_ij over the source words of one decoder step.
+    """Energies e_ij (top panel) and weights α_ij (bottom, 0–1) over the source words of one decoder step.
 
     Args:
         energies, weights: (S,) float.
-        highlight: a source position to outline.
+        highlight: a source position drawn in orange.
     """
+    from plotly.subplots import make_subplots
+
     x = list(range(len(source)))
     colours = ["#ff851b" if j == highlight else "#0074d9" for j in x]
-    fig = go.Figure()
-    fig.add_trace(go.Bar(x=x, y=energies, name="energy e_ij", marker_color="#aaaaaa", yaxis="y"))
-    fig.add_trace(go.Bar(x=x, y=weights, name="weight α_ij", marker_color=colours, yaxis="y2"))
-    fig.update_layout(
-        barmode="group",
-        height=320,
-        margin={"l": 10, "r": 10, "t": 30, "b": 10},
-        yaxis={"title": "energy"},
-        yaxis2={"title": "weight", "overlaying": "y", "side": "right", "range": [0, 1]},
-        legend={"orientation": "h", "y": 1.15},
-    )
-    fig.update_xaxes(tickmode="array", tickvals=x, ticktext=source, tickangle=-45)
+    fig = make_subplots(rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.08)
+    fig.add_trace(go.Bar(x=x, y=energies, marker_color="#888888", name="energy e_ij",
+                         hovertemplate="e = %{y:.3f}<extra></extra>"), row=1, col=1)
+    fig.add_trace(go.Bar(x=x, y=weights, marker_color=colours, name="weight α_ij",
+                         hovertemplate="α = %{y:.3f}<extra></extra>"), row=2, col=1)
+    fig.update_yaxes(title_text="energy e", row=1, col=1)
+    fig.update_yaxes(title_text="weight α", range=[0, 1], row=2, col=1)
+    fig.update_xaxes(tickmode="array", tickvals=x, ticktext=[escape(t) for t in source], tickangle=-45, row=2, col=1)
+    fig.update_layout(height=380, margin={"l": 10, "r": 10, "t": 10, "b": 10}, showlegend=False)
     return fig
 
 

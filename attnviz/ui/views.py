@@ -252,8 +252,8 @@ def soft_vs_hard(inputs: Inputs) -> None:
         st.markdown("→ " + (marked(soft_result.target_tokens, flags_soft) or "∅"))
         st.plotly_chart(heatmap(soft_result, f"soft, τ = {tau:g}", inputs), width="content", key="soft")
     with right:
-        detail = {"hard": "argmax", "topk": f"top-{k}", "sample": f"sampled, seed {seed}, τ = {tau:g}"}[mode]
-        st.markdown(f"**{HARD_MODES[mode]} ({detail})**")
+        heading = {"hard": "hard (argmax)", "topk": f"top-{k}", "sample": f"sampled (seed {seed}, τ = {tau:g})"}[mode]
+        st.markdown(f"**{heading}**")
         st.markdown("→ " + (marked(hard_result.target_tokens, flags_hard) or "∅"))
         st.plotly_chart(heatmap(hard_result, HARD_MODES[mode], inputs), width="content", key="hard")
     if inputs.forced:
