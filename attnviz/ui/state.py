@@ -81,10 +81,16 @@ def load_reference() -> ReferenceAligner | None:
 
 
 @st.cache_data(max_entries=256, show_spinner=False)
-def reference_links(src: tuple[str, ...], tgt: tuple[str, ...]) -> frozenset:
-    """eflomal links for one pair of lowercased token tuples (cached: eflomal samples)."""
+def reference_links(pairs: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...]) -> tuple[frozenset, ...]:
+    """eflomal links for (source, target) pairs of lowercased token tuples, in one eflomal run.
+
+    Cached, so a sentence keeps the same links across reruns (eflomal samples).
+    """
     aligner = load_reference()
-    return frozenset(aligner.align(list(src), list(tgt))) if aligner else frozenset()
+    if aligner is None:
+        return tuple(frozenset() for _ in pairs)
+    links = aligner.align_many([list(s) for s, _ in pairs], [list(t) for _, t in pairs])
+    return tuple(frozenset(x) for x in links)
 
 
 def available_models() -> tuple[list[str], dict[str, str]]:

@@ -87,9 +87,9 @@ def words(tokens: list[str]) -> list[str]:
     return [t.lower() for t in tokens if t != EOS_TOKEN]
 
 
-def eflomal_links(result: Translation) -> frozenset:
-    """eflomal's links for a translation's word pair (no ``</s>``)."""
-    return reference_links(tuple(words(result.source_tokens)), tuple(words(result.target_tokens)))
+def eflomal_links(results: list[Translation]) -> tuple[frozenset, ...]:
+    """eflomal's links for each translation's word pair (no ``</s>``), aligned together."""
+    return reference_links(tuple((tuple(words(r.source_tokens)), tuple(words(r.target_tokens))) for r in results))
 
 
 def eflomal_agreement(result: Translation, links: frozenset) -> float | None:
@@ -136,8 +136,8 @@ def compare(inputs: Inputs) -> None:
     first = inputs.models[0]
     common_target = inputs.forced or shown[first].text
     rows, columns = [], st.columns(min(len(inputs.models), 2))
-    for index, (name, result) in enumerate(shown.items()):
-        links = eflomal_links(result) if inputs.overlay else frozenset()
+    all_links = eflomal_links(list(shown.values())) if inputs.overlay else [frozenset()] * len(shown)
+    for index, ((name, result), links) in enumerate(zip(shown.items(), all_links)):
         agreement = eflomal_agreement(result, links)
         with columns[index % len(columns)]:
             st.markdown(f"**{label(name)}**")
@@ -157,15 +157,17 @@ def compare(inputs: Inputs) -> None:
                         ),
                         hide_index=True,
                     )
-        reference = decode(first, inputs.sentence, common_target)
-        own = decode(name, inputs.sentence, common_target)
+        agreement_with_first = None
+        if common_target.strip():  # the first model may have produced no words
+            own, reference = decode(name, inputs.sentence, common_target), decode(first, inputs.sentence, common_target)
+            agreement_with_first = argmax_agreement(own.attention, reference.attention)
         rows.append(
             {
                 "model": name,
                 "translation": result.text,
                 "mean entropy (nats)": entropy(result.attention[:-1]) if len(result.attention) > 1 else 0.0,
                 "eflomal agreement": agreement,
-                f"argmax agreement with {first}": argmax_agreement(own.attention, reference.attention),
+                f"argmax agreement with {first}": agreement_with_first,
                 "decode ms": result.ms,
             }
         )

@@ -1,0 +1,58 @@
+"""The shipped model zoo: every model loads, matches its config, is small, and translates simple sentences."""
+
+import json
+
+import pytest
+
+from attnviz import checkpoint
+from attnviz.checkpoint import PRETRAINED, PRIORS
+from attnviz.train import ZOO
+from attnviz.translator import Translator
+
+pytestmark = pytest.mark.skipif(
+    any(checkpoint.missing_files(PRETRAINED / name) for name, _, _ in ZOO), reason="the pretrained zoo is not shipped"
+)
+
+# held-in everyday sentences with the word every decent model must produce
+SIMPLE = [("i am cold .", "froid"), ("he is my brother .", "frère"), ("where is the station ?", "gare")]
+
+
+@pytest.fixture(scope="module", params=ZOO, ids=[name for name, _, _ in ZOO])
+def shipped(request):
+    name, scorer, placement = request.param
+    return name, scorer, placement, Translator.load(PRETRAINED / name)
+
+
+def test_config_matches_weights_and_zoo(shipped):
+    name, scorer, placement, translator = shipped
+    config = checkpoint.read_config(PRETRAINED / name)
+    assert (config["scorer"], config["placement"]) == (scorer, placement)
+    assert translator.model.config.scorer == scorer and translator.model.config.placement == placement
+    # loading already checked every tensor's shape against config.json; the zoo differs only in scorer/placement
+    assert (config["embedding_size"], config["encoder_size"], config["decoder_size"]) == (256, 128, 256)
+    assert (PRETRAINED / name / checkpoint.WEIGHTS_FILE).stat().st_size <= 25e6
+
+
+def test_card_and_history(shipped):
+    name, *_ = shipped
+    config = checkpoint.read_config(PRETRAINED / name)
+    assert "CC BY 2.0 FR" in config["training"]["licence"] and "Tatoeba" in config["training"]["data_attribution"]
+    for key in ("test_bleu_greedy", "test_bleu_beam5", "dev_aer"):
+        assert key in config["metrics"]
+    card = (PRETRAINED / name / "README.md").read_text(encoding="utf-8")
+    assert "Tatoeba" in card and f"{config['metrics']['test_bleu_greedy']:.2f}" in card
+    history = json.loads((PRETRAINED / name / "history.json").read_text())
+    assert len(history) == config["training"]["epochs_run"]
+    demo = history[-1]["demo"]
+    assert len(demo["attention"]) == len(demo["target_tokens"])
+    assert all(len(row) == len(demo["source_tokens"]) for row in demo["attention"])
+
+
+@pytest.mark.parametrize("sentence,word", SIMPLE)
+def test_translates_simple_sentences(shipped, sentence, word):
+    *_, translator = shipped
+    assert word in translator.translate(sentence).text
+
+
+def test_eflomal_priors_are_shipped_and_small():
+    assert PRIORS.is_file() and PRIORS.stat().st_size < 5e6
