@@ -77,7 +77,8 @@ def cmd_evaluate(args) -> int:
         print(f"error: no models given and none in {PRETRAINED}", file=sys.stderr)
         return 2
     table = evaluation_table(models, args.gold_dir, args.data, args.priors, bleu_sentences=args.bleu_sentences)
-    print(table.to_markdown(index=False, floatfmt=".3f"))
+    # tabulate only treats None as missing: NaN (eflomal has no BLEU) would print "nan"
+    print(table.astype(object).where(table.notna(), None).to_markdown(index=False, floatfmt=".3f", missingval="–"))
     if args.csv:
         table.to_csv(args.csv, index=False)
         print(f"\nwritten to {args.csv}", file=sys.stderr)

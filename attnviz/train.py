@@ -274,14 +274,19 @@ def machine_description(threads: int) -> str:
                 break
     except OSError:
         pass
-    return f"{cpu}, {threads} threads, CPU only, torch {torch.__version__}"
+    return f"{cpu}, {threads} thread{'s' if threads != 1 else ''}, CPU only, torch {torch.__version__}"
 
 
 def model_card(card: dict, model_config: ModelConfig, history: list[dict]) -> str:
     """The README.md of a model directory, from its card and history."""
     m, t = card["metrics"], card["training"]
+
+    def epoch_label(h: dict) -> str:
+        # the time budget can stop the last epoch part-way
+        return str(h["epoch"]) if h.get("fraction", 1) >= 1 else f"{h['epoch']} ({h['fraction']:.0%} of it)"
+
     rows = "\n".join(
-        f"| {h['epoch']} | {h['train_loss']:.3f} | {h['valid_loss']:.3f} | {h['valid_bleu']:.2f} | {h['minutes']:.1f} |"
+        f"| {epoch_label(h)} | {h['train_loss']:.3f} | {h['valid_loss']:.3f} | {h['valid_bleu']:.2f} | {h['minutes']:.1f} |"
         for h in history
     )
     dev = (
@@ -292,6 +297,18 @@ def model_card(card: dict, model_config: ModelConfig, history: list[dict]) -> st
         else ""
     )
     size_mb = sum(p.numel() for p in Seq2Seq(model_config).parameters()) * 2 / 1e6
+    recipe = t["recipe"]
+    shared = (
+        f" Other processes shared the cores (load average {t['load_average_at_end']} on {os.cpu_count()} cores"
+        " at the end), so CPU-minutes are the fairer cost."
+        if t.get("load_average_at_end", 0) > recipe["threads"] + 0.5
+        else ""
+    )
+    command = (
+        f"python -m attnviz train --scorer {model_config.scorer} --placement {model_config.placement} "
+        f"--out pretrained/{card['name']} --epochs {recipe['epochs']} --max-minutes {recipe['max_minutes']:g} "
+        f"--seed {recipe['seed']} --threads {recipe['threads']}"
+    )
     return f"""# {card['name']}
 
 English→French GRU encoder–decoder with **{model_config.scorer}** attention scoring and the
@@ -313,7 +330,7 @@ tokens; output layer tied to the target embeddings. {size_mb:.1f} MB of float16 
 ## Training
 Recipe: `{json.dumps(t['recipe'])}`.
 {t['epochs_run']} epochs in {t['train_minutes']} minutes wall time ({t['train_cpu_minutes']} CPU-minutes;
-best epoch {t['best_epoch']}), on {t['machine']}.
+best epoch {t['best_epoch']}), on {t['machine']}.{shared}
 
 | epoch | train loss | valid loss | valid BLEU | minutes |
 |---|---|---|---|---|
@@ -323,7 +340,7 @@ best epoch {t['best_epoch']}), on {t['machine']}.
 - Test BLEU (sacrebleu, detokenized, multi-reference, lowercased): **{m['test_bleu_greedy']:.2f}** greedy,
   **{m['test_bleu_beam5']:.2f}** beam 5
 {dev}
-Retrain with `python -m attnviz train --scorer {model_config.scorer} --placement {model_config.placement} --out pretrained/{card['name']}`.
+Retrain with `{command}` (reads `../shared/data/tatoeba-fra-eng/fra.txt` unless `--data` points elsewhere).
 """
 
 
