@@ -336,11 +336,16 @@ def what_if(inputs: Inputs) -> None:
     T = len(original.target_tokens)
     c1, c2 = st.columns(2)
     step = c1.slider("At decoder step", 0, max(T - 1, 0), 0, key="wi_step") if T > 1 else 0
-    c1.caption(f"originally emitting **{original.target_tokens[step]}**")
+    looked_at = int(original.attention[step].argmax())
+    c1.caption(f"originally emitting **{original.target_tokens[step]}**, "
+               f"mostly looking at **{original.source_tokens[looked_at]}**")
+    # Start on the word farthest from where the model looked, so the first view already shows a change.
+    words = [j for j, token in enumerate(original.source_tokens[:-1]) if any(ch.isalnum() for ch in token)]
+    elsewhere = max((j for j in words if j != looked_at), key=lambda j: abs(j - looked_at), default=looked_at)
     position = c2.selectbox(
         "look only at source word",
         list(range(len(original.source_tokens))),
-        index=int(original.attention[step].argmax()),
+        index=elsewhere,
         format_func=lambda j: f"{j}: {original.source_tokens[j]}",
         key="wi_source",
     )
