@@ -116,7 +116,8 @@ def cmd_train(args) -> int:
     from . import train
 
     config = train.TrainConfig(
-        epochs=args.epochs, max_minutes=args.max_minutes, seed=args.seed, threads=args.threads
+        epochs=args.epochs, max_minutes=args.max_minutes, seed=args.seed, threads=args.threads,
+        src_vocab_size=args.src_vocab, tgt_vocab_size=args.tgt_vocab,
     )
     if args.all:
         jobs = [(Path(args.out or PRETRAINED) / name, scorer, placement) for name, scorer, placement in train.ZOO]
@@ -158,6 +159,7 @@ def _train_in_parallel(args, jobs: list[tuple[Path, str, str]]) -> int:
                 "--out", str(out), "--data", str(args.data), "--gold-dir", str(args.gold_dir),
                 "--epochs", str(args.epochs), "--max-minutes", str(args.max_minutes),
                 "--seed", str(args.seed), "--threads", str(args.threads),
+                "--src-vocab", str(args.src_vocab), "--tgt-vocab", str(args.tgt_vocab),
             ]
             log = open(f"{out}.log", "w")
             running.append((out, subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT), log))
@@ -238,6 +240,8 @@ def build_parser() -> argparse.ArgumentParser:
     tn.add_argument("--max-minutes", type=float, default=40.0, help="training time budget per model")
     tn.add_argument("--seed", type=int, default=1)
     tn.add_argument("--threads", type=int, default=2, help="torch threads per training process")
+    tn.add_argument("--src-vocab", type=int, default=6000, help="English vocabulary size, specials included")
+    tn.add_argument("--tgt-vocab", type=int, default=8000, help="French vocabulary size, specials included")
     tn.add_argument("--jobs", type=int, default=1, help="with --all: models trained at once, as separate processes")
     tn.set_defaults(func=cmd_train)
     return parser

@@ -309,6 +309,8 @@ def model_card(card: dict, model_config: ModelConfig, history: list[dict]) -> st
         f"--out pretrained/{card['name']} --epochs {recipe['epochs']} --max-minutes {recipe['max_minutes']:g} "
         f"--seed {recipe['seed']} --threads {recipe['threads']}"
     )
+    if (recipe["src_vocab_size"], recipe["tgt_vocab_size"]) != (TrainConfig.src_vocab_size, TrainConfig.tgt_vocab_size):
+        command += f" --src-vocab {recipe['src_vocab_size']} --tgt-vocab {recipe['tgt_vocab_size']}"
     return f"""# {card['name']}
 
 English→French GRU encoder–decoder with **{model_config.scorer}** attention scoring and the

@@ -104,3 +104,17 @@ def test_beam_size_must_be_positive():
     model, _, _ = tiny_model()
     with pytest.raises(ValueError):
         decoding.beam_search(model, SRC, 0)
+
+
+def test_decoding_output_layer_matches_training_and_follows_weight_changes():
+    model, _, _ = tiny_model()
+    readout = torch.randn(3, model.config.embedding_size)
+    with torch.no_grad():
+        reference = torch.nn.functional.linear(readout, model.tgt_embed.weight, model.output_bias)
+    with torch.inference_mode():
+        assert torch.allclose(model.logits(readout), reference, atol=1e-6)
+    with torch.no_grad():
+        model.tgt_embed.weight.mul_(2.0)  # in place, as an optimizer step would
+        reference = torch.nn.functional.linear(readout, model.tgt_embed.weight, model.output_bias)
+    with torch.inference_mode():
+        assert torch.allclose(model.logits(readout), reference, atol=1e-6)

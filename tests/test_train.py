@@ -56,7 +56,9 @@ def test_training_learns_and_writes_a_complete_model(tmp_path):
     assert "demo" in history[0] and len(history[0]["demo"]["attention"]) == len(history[0]["demo"]["target_tokens"])
     loaded = Translator.load(tmp_path / "m")
     assert loaded.card["training"]["best_epoch"] == card["training"]["best_epoch"]
-    assert "Tatoeba" in (tmp_path / "m" / "README.md").read_text()
+    readme = (tmp_path / "m" / "README.md").read_text()
+    assert "Tatoeba" in readme
+    assert "--epochs 12 --max-minutes 5 --seed 1 --threads 1`" in readme  # the card's retrain command is the recipe
     assert not checkpoint.missing_files(tmp_path / "m")
 
 
