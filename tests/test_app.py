@@ -111,3 +111,5 @@ def test_forced_translation_and_other_views():
         assert len(charts(at)) == expected, view
     at.segmented_control(key="view").set_value("About").run()
     assert "Tatoeba" in text_of(at)
+    quality = at.dataframe[0].value
+    assert list(quality["model"]) == ZOO_NAMES and quality["dev AER"].between(0, 1).all()

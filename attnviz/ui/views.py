@@ -449,8 +449,8 @@ A softmax turns the energies into *attention weights* α_ij (one row of the heat
 
 **Query placement.** Bahdanau's decoder queries with its previous state s_{i−1}, before it has read the word it
 just wrote. The conditional GRU of Nematus (Sennrich et al., 2017) first updates its state with that word, then
-queries — which makes attention much closer to a word alignment. The fifth model differs from the additive one
-only in this placement.
+queries — which makes its attention closer to a word alignment (compare the dev AER of the two additive models
+below). The fifth model differs from the additive one only in this placement.
 
 **Soft and hard attention.** Soft attention mixes all source words. *Hard* attention picks one (the argmax), *top-k*
 spreads the weight equally over the k best, *sampled* draws one word from the softmax. The models were trained
@@ -477,14 +477,27 @@ def about(inputs: Inputs) -> None:
                 "BLEU greedy": metrics.get("test_bleu_greedy"),
                 "BLEU beam 5": metrics.get("test_bleu_beam5"),
                 "dev AER": metrics.get("dev_aer"),
+                "entropy (nats)": metrics.get("dev_entropy"),
                 "epochs": train.get("epochs_run"),
-                "training minutes": train.get("train_minutes"),
+                "CPU-minutes": train.get("train_cpu_minutes"),
             }
         )
     if rows:
         st.markdown("**Measured quality** (from each model's card: sacrebleu on held-out Tatoeba sentences, "
-                    "lowercased, multi-reference; AER on the 37 hand-aligned WPT03 Hansards sentences)")
-        st.dataframe(pd.DataFrame(rows), hide_index=True)
+                    "lowercased, multi-reference; AER — lower is better — and mean attention entropy on the 37 "
+                    "hand-aligned WPT03 Hansards sentences)")
+        number = st.column_config.NumberColumn
+        st.dataframe(
+            pd.DataFrame(rows),
+            hide_index=True,
+            column_config={
+                "BLEU greedy": number(format="%.1f"),
+                "BLEU beam 5": number(format="%.1f"),
+                "dev AER": number(format="%.3f"),
+                "entropy (nats)": number(format="%.2f"),
+                "CPU-minutes": number(format="%.0f"),
+            },
+        )
     st.markdown(
         f"**Data.** The models were trained on English–French sentence pairs from the {ATTRIBUTION}. "
         "Alignment quality is measured on the English–French Hansards gold alignments of the HLT-NAACL 2003 "
