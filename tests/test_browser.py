@@ -11,7 +11,7 @@ import urllib.request
 import pytest
 
 from .conftest import ROOT
-from .test_app import ZOO_NAMES, pytestmark  # noqa: F401  (skip without the pretrained zoo)
+from .test_app import ZOO_NAMES
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 FLAGS = [

@@ -9,9 +9,10 @@ from attnviz.checkpoint import PRETRAINED, PRIORS
 from attnviz.train import ZOO
 from attnviz.translator import Translator
 
-pytestmark = pytest.mark.skipif(
-    any(checkpoint.missing_files(PRETRAINED / name) for name, _, _ in ZOO), reason="the pretrained zoo is not shipped"
-)
+
+
+def test_the_whole_zoo_is_shipped():
+    assert [name for name, _, _ in ZOO if checkpoint.missing_files(PRETRAINED / name)] == []
 
 # held-in everyday sentences with the word every decent model must produce
 SIMPLE = [("i am cold .", "froid"), ("he is my brother .", "frère"), ("where is the station ?", "gare")]
