@@ -108,3 +108,13 @@ def test_forced_translation_and_other_views():
     assert "Tatoeba" in text_of(at)
     quality = at.dataframe[0].value
     assert list(quality["model"]) == ZOO_NAMES and quality["dev AER"].between(0, 1).all()
+
+
+def test_what_if_starts_elsewhere_and_redecodes():
+    at = start(s="The black cat is sleeping on the red chair.", v="What if")
+    assert not at.exception
+    assert at.selectbox(key="wi_source").value != 0  # step 0 looks at "The": the default forces another word
+    at.selectbox(key="wi_source").set_value(0).run()  # forcing where it already looked changes nothing
+    assert not at.exception
+    translations = [m.value for m in at.markdown if m.value.startswith("→")]
+    assert len(translations) == 2 and translations[0] == translations[1]
