@@ -160,6 +160,18 @@ def entropy(weights: np.ndarray) -> float:
     return float(terms.sum(axis=1).mean())
 
 
+def word_entropy(weights: np.ndarray) -> float:
+    """Mean row entropy over the target words only: the last (``</s>``) row is dropped.
+
+    Args:
+        weights: (T, S) float, rows sum to 1, the last row for ``</s>``.
+
+    Returns:
+        nats; 0.0 when there is no word row (an empty translation).
+    """
+    return entropy(weights[:-1]) if len(weights) > 1 else 0.0
+
+
 def monotonicity(weights: np.ndarray) -> float:
     """Fraction of rows i ≥ 1 whose argmax source position is ≥ that of row i − 1.
 

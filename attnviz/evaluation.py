@@ -21,10 +21,10 @@ from .alignment import (
     Link,
     alignment_error_rate,
     argmax_links,
-    entropy,
     monotonicity,
     read_wpt,
     threshold_links,
+    word_entropy,
 )
 from .data import MAX_TRAIN_TOKENS, collate, model_tokens
 from .model import EOS
@@ -123,7 +123,7 @@ def dev_alignment(translator: Translator, gold: GoldSet) -> dict:
         result = translator.force(e, f, pretokenized=True)
         predicted.append(argmax_links(result.attention))
         words = result.attention[:-1, :-1]  # target words × source words
-        entropies.append(entropy(result.attention[:-1]))
+        entropies.append(word_entropy(result.attention))
         monotone.append(monotonicity(words))
         times.append(result.ms)
     scores = alignment_error_rate(predicted, gold.gold)

@@ -14,6 +14,7 @@ from attnviz.alignment import (
     read_wpt,
     threshold_links,
     to_pharaoh,
+    word_entropy,
     write_wpt,
 )
 from attnviz.reference import grow_diag_final_and
@@ -116,6 +117,12 @@ def test_entropy_monotonicity_agreement():
     assert argmax_agreement(one_hot, one_hot[[0, 2, 1]]) == pytest.approx(1 / 3)
     with pytest.raises(ValueError):
         argmax_agreement(one_hot, uniform)
+
+
+def test_word_entropy_drops_the_end_row():
+    weights = np.array([[0.5, 0.5, 0.0], [1.0, 0.0, 0.0], [0.0, 0.0, 1.0]])  # two words, then </s>
+    assert word_entropy(weights) == pytest.approx(np.log(2) / 2)  # (ln 2 + 0) / 2
+    assert word_entropy(np.array([[0.5, 0.5]])) == 0.0  # only </s>: an empty translation
 
 
 def test_grow_diag_final_and():

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from ..alignment import Gold, alignment_error_rate, argmax_agreement, argmax_links, entropy
+from ..alignment import Gold, alignment_error_rate, argmax_agreement, argmax_links, word_entropy
 from ..checkpoint import PRETRAINED
 from ..data import ATTRIBUTION
 from ..normalizers import Normalizer
@@ -165,7 +165,7 @@ def compare(inputs: Inputs) -> None:
             {
                 "model": name,
                 "translation": result.text,
-                "mean entropy (nats)": entropy(result.attention[:-1]) if len(result.attention) > 1 else 0.0,
+                "mean entropy (nats)": word_entropy(result.attention),
                 "eflomal agreement": agreement,
                 f"argmax agreement with {first}": agreement_with_first,
                 "decode ms": result.ms,
@@ -422,7 +422,7 @@ def training(inputs: Inputs) -> None:
                     weights,
                     record["demo"]["source_tokens"],
                     record["demo"]["target_tokens"],
-                    title=f"entropy {entropy(weights[:-1]) if len(weights) > 1 else 0:.2f} nats",
+                    title=f"entropy {word_entropy(weights):.2f} nats",
                     paper_style=inputs.paper,
                 ),
                 width="content",
