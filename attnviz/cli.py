@@ -130,7 +130,7 @@ def cmd_train(args) -> int:
         print("train: give --scorer NAME (with --out DIR) or --all", file=sys.stderr)
         return 2
     if args.all and args.jobs > 1:
-        return _train_in_parallel(args, jobs)
+        return _train_in_parallel(args, config, jobs)
     print(f"reading and splitting {args.data} …", file=sys.stderr)
     corpus = train.prepare_corpus(args.data, config)
     for out, scorer, placement in jobs:
@@ -141,8 +141,8 @@ def cmd_train(args) -> int:
     return 0
 
 
-def _train_in_parallel(args, jobs: list[tuple[Path, str, str]]) -> int:
-    """Train the zoo as separate processes, at most ``args.jobs`` at a time (each with ``args.threads``).
+def _train_in_parallel(args, config, jobs: list[tuple[Path, str, str]]) -> int:
+    """Train the zoo as separate processes, at most ``args.jobs`` at a time (each with ``config.threads``).
 
     Small GRU steps use one core poorly; on 2 cores, two 1-thread processes train
     1.35× faster in total than one 2-thread process (measured here). Logs go to DIR.log.
@@ -150,16 +150,15 @@ def _train_in_parallel(args, jobs: list[tuple[Path, str, str]]) -> int:
     import subprocess
     import time
 
+    from .train import recipe_flags
+
     pending, running, failed = list(jobs), [], []
     while pending or running:
         while pending and len(running) < args.jobs:
             out, scorer, placement = pending.pop(0)
             command = [
                 sys.executable, "-m", "attnviz", "train", "--scorer", scorer, "--placement", placement,
-                "--out", str(out), "--data", str(args.data), "--gold-dir", str(args.gold_dir),
-                "--epochs", str(args.epochs), "--max-minutes", str(args.max_minutes),
-                "--seed", str(args.seed), "--threads", str(args.threads),
-                "--src-vocab", str(args.src_vocab), "--tgt-vocab", str(args.tgt_vocab),
+                "--out", str(out), "--data", str(args.data), "--gold-dir", str(args.gold_dir), *recipe_flags(config),
             ]
             log = open(f"{out}.log", "w")
             running.append((out, subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT), log))

@@ -277,6 +277,15 @@ def machine_description(threads: int) -> str:
     return f"{cpu}, {threads} thread{'s' if threads != 1 else ''}, CPU only, torch {torch.__version__}"
 
 
+def recipe_flags(config: TrainConfig) -> list[str]:
+    """The ``python -m attnviz train`` flags that reproduce ``config`` (vocabulary sizes only when not the default)."""
+    flags = ["--epochs", str(config.epochs), "--max-minutes", f"{config.max_minutes:g}",
+             "--seed", str(config.seed), "--threads", str(config.threads)]
+    if (config.src_vocab_size, config.tgt_vocab_size) != (TrainConfig.src_vocab_size, TrainConfig.tgt_vocab_size):
+        flags += ["--src-vocab", str(config.src_vocab_size), "--tgt-vocab", str(config.tgt_vocab_size)]
+    return flags
+
+
 def model_card(card: dict, model_config: ModelConfig, history: list[dict]) -> str:
     """The README.md of a model directory, from its card and history."""
     m, t = card["metrics"], card["training"]
@@ -304,13 +313,10 @@ def model_card(card: dict, model_config: ModelConfig, history: list[dict]) -> st
         if t.get("load_average_at_end", 0) > recipe["threads"] + 0.5
         else ""
     )
-    command = (
-        f"python -m attnviz train --scorer {model_config.scorer} --placement {model_config.placement} "
-        f"--out pretrained/{card['name']} --epochs {recipe['epochs']} --max-minutes {recipe['max_minutes']:g} "
-        f"--seed {recipe['seed']} --threads {recipe['threads']}"
+    command = " ".join(
+        ["python -m attnviz train --scorer", model_config.scorer, "--placement", model_config.placement,
+         "--out", f"pretrained/{card['name']}", *recipe_flags(TrainConfig(**recipe))]
     )
-    if (recipe["src_vocab_size"], recipe["tgt_vocab_size"]) != (TrainConfig.src_vocab_size, TrainConfig.tgt_vocab_size):
-        command += f" --src-vocab {recipe['src_vocab_size']} --tgt-vocab {recipe['tgt_vocab_size']}"
     return f"""# {card['name']}
 
 English→French GRU encoder–decoder with **{model_config.scorer}** attention scoring and the
