@@ -135,6 +135,9 @@ class Seq2Seq(nn.Module):
         self.readout = nn.Linear(c.decoder_size + c.key_size + c.embedding_size, c.embedding_size)
         self.output_bias = nn.Parameter(torch.zeros(c.tgt_vocab_size))
         self.dropout = nn.Dropout(c.dropout)
+        # decoding's cached (emb, V) copy of the tied output matrix, see ``logits``
+        self._output_t: torch.Tensor | None = None
+        self._output_key: tuple[int, int] | None = None
         for embedding in (self.src_embed, self.tgt_embed):
             # N(0, 1/emb) keeps the tied output logits near unit scale at the start
             nn.init.normal_(embedding.weight, std=c.embedding_size**-0.5)
@@ -207,7 +210,7 @@ class Seq2Seq(nn.Module):
         # 134 vs 213 µs per step), so keep one, refreshed whenever the weights change.
         weight = self.tgt_embed.weight
         key = (weight.data_ptr(), weight._version)
-        if getattr(self, "_output_key", None) != key:
+        if self._output_key != key:
             self._output_t, self._output_key = weight.detach().t().contiguous(), key
         return torch.matmul(readout, self._output_t) + self.output_bias
 

@@ -19,6 +19,7 @@ from ..normalizers import Normalizer
 from ..plots import attention_heatmap, difference_heatmap, training_curves, weights_bar
 from ..stepwise import CONTEXT, FORMULAS, SOFTMAX, energy_breakdown, trace_step
 from ..tokenization import MAX_TOKENS
+from ..train import HISTORY_FILE
 from ..translator import EOS_TOKEN, InputError, Translation, changed_tokens, language_warning
 from .state import TEMPERATURES, Inputs, reference_links, translator
 
@@ -146,13 +147,14 @@ def compare(inputs: Inputs) -> None:
             if agreement is not None:
                 st.caption(f"Agreement with eflomal (1 − AER): {agreement:.2f}")
             if results[name].alternatives:
+                hypotheses = [results[name], *results[name].alternatives]
                 with st.expander("beam hypotheses"):
                     st.dataframe(
                         pd.DataFrame(
                             {
-                                "rank": range(1, len(results[name].alternatives) + 2),
-                                "translation": [h.text for h in [results[name], *results[name].alternatives]],
-                                "score (mean log p)": [h.score for h in [results[name], *results[name].alternatives]],
+                                "rank": range(1, len(hypotheses) + 1),
+                                "translation": [h.text for h in hypotheses],
+                                "score (mean log p)": [h.score for h in hypotheses],
                             }
                         ),
                         hide_index=True,
@@ -340,8 +342,8 @@ def what_if(inputs: Inputs) -> None:
     c1.caption(f"originally emitting **{original.target_tokens[step]}**, "
                f"mostly looking at **{original.source_tokens[looked_at]}**")
     # Start on the word farthest from where the model looked, so the first view already shows a change.
-    words = [j for j, token in enumerate(original.source_tokens[:-1]) if any(ch.isalnum() for ch in token)]
-    elsewhere = max((j for j in words if j != looked_at), key=lambda j: abs(j - looked_at), default=looked_at)
+    word_positions = [j for j, token in enumerate(original.source_tokens[:-1]) if any(ch.isalnum() for ch in token)]
+    elsewhere = max((j for j in word_positions if j != looked_at), key=lambda j: abs(j - looked_at), default=looked_at)
     position = c2.selectbox(
         "look only at source word",
         list(range(len(original.source_tokens))),
@@ -395,7 +397,7 @@ def difference(inputs: Inputs) -> None:
 @st.cache_data(show_spinner=False)
 def history(name: str) -> list[dict]:
     """A model's training history (per-epoch metrics and demonstration attention), or []."""
-    path = PRETRAINED / name / "history.json"
+    path = PRETRAINED / name / HISTORY_FILE
     return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else []
 
 
