@@ -1,25 +1,32 @@
-"""attnviz explorer — `streamlit run streamlit_app.py`. Page set-up and navigation only."""
+"""attnviz explorer — `streamlit run streamlit_app.py`. Page set-up, the shared sidebar and navigation only."""
+
+import logging
 
 import streamlit as st
 
-from attnviz.ui import state, views
+from attnviz.ui import common, navigation, state
 
 st.set_page_config(page_title="attnviz — attention explorer", page_icon="🔍", layout="wide")
 st.title("attnviz — where does the translation model look?")
 
-models, problems = state.available_models()
+groups, problems = state.available_models()
 for name, problem in problems.items():
-    st.warning(f"Model **{name}** is unavailable: {problem}")
-if not models:
+    st.warning(f"Model **{common.plain(name)}** is unavailable: {common.plain(problem)}")
+if not groups:
     st.error("No pretrained model could be loaded from `pretrained/`. Retrain the zoo with "
              "`python -m attnviz train --all` (see the README).")
     st.stop()
 
-state.init_state(models)
-inputs = state.sidebar(models)
-view = st.segmented_control("View", state.VIEWS, key="view", label_visibility="collapsed") or state.VIEWS[0]
+state.init_state([name for names in groups.values() for name in names])
+state.sidebar(groups)
+views = navigation.view_pages()
+page = st.navigation(
+    [st.Page(v.path, title=v.title, icon=v.icon, url_path=v.url_path, default=i == 0) for i, v in enumerate(views)],
+    position="top",
+)
 try:
-    views.VIEW_FUNCTIONS[view](inputs)
-except Exception as err:  # the page shows a message, never a traceback
-    st.error(f"Sorry, this view failed: {type(err).__name__}: {err}")
+    page.run()
+except Exception as err:  # logged with its traceback; the page shows one line, never a traceback
+    logging.getLogger("attnviz.ui").exception("view %s failed", page.title)
+    st.error(f"Sorry, this view failed ({type(err).__name__}); the details are in the server log.")
 state.sync_query_params()

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 
-from .checkpoint import PRETRAINED, PRIORS, CheckpointError, find_models
-from .model import PLACEMENTS
-from .normalizers import MODES, Normalizer
-from .scorers import SCORER_NAMES
+from .catalog import discover, grouped
+from .checkpoint import PRETRAINED, PRIORS, CheckpointError
+from .families.rnn import PLACEMENTS, RNNConfig
+from .normalizers import NORMALIZERS, Normalizer
+from .scorers import SCORERS
 from .tokenization import MAX_TOKENS
-
+from .training.recipes import TrainConfig
 
 
 def _normalizer(args) -> Normalizer:
@@ -72,7 +74,7 @@ def cmd_evaluate(args) -> int:
     """Print the Markdown evaluation table of the given models (and eflomal) and write it as CSV."""
     from .evaluation import evaluation_table
 
-    models = args.models or find_models()
+    models = args.models or [e.path for e in discover() if e.info and e.info.task == "translation" and not e.problem]
     if not models:
         print(f"error: no models given and none in {PRETRAINED}", file=sys.stderr)
         return 2
@@ -111,37 +113,49 @@ def cmd_reference(args) -> int:
     return 0
 
 
-def cmd_train(args) -> int:
-    """Train one model, or the whole zoo with --all."""
-    from . import train
+def cmd_models(args) -> int:
+    """List the model directories under pretrained/ by task and language pair."""
+    for group, entries in grouped(discover(args.root)).items():
+        print(group)
+        for e in entries:
+            status = f"  ({e.problem})" if e.problem else ""
+            print(f"  {e.name:28} {e.info.family if e.info else '?':8}{status}")
+    return 0
 
-    config = train.TrainConfig(
+
+def cmd_train(args) -> int:
+    """Train one model, or the whole zoo with --all (one process, or several under torchrun)."""
+    from .data import prepare_corpus
+    from .training import loop, recipes
+
+    config = TrainConfig(
         epochs=args.epochs, max_minutes=args.max_minutes, seed=args.seed, threads=args.threads,
         src_vocab_size=args.src_vocab, tgt_vocab_size=args.tgt_vocab,
     )
     if args.all:
-        jobs = [(Path(args.out or PRETRAINED) / name, scorer, placement) for name, scorer, placement in train.ZOO]
+        jobs = [(Path(args.out or PRETRAINED) / r.name, r.fields) for r in recipes.ZOO]
     elif args.scorer:
         if not args.out:
             print("train: --out DIR is required with --scorer", file=sys.stderr)
             return 2
-        jobs = [(Path(args.out), args.scorer, args.placement)]
+        jobs = [(Path(args.out), {"scorer": args.scorer, "placement": args.placement})]
     else:
         print("train: give --scorer NAME (with --out DIR) or --all", file=sys.stderr)
         return 2
     if args.all and args.jobs > 1:
         return _train_in_parallel(args, config, jobs)
     print(f"reading and splitting {args.data} …", file=sys.stderr)
-    corpus = train.prepare_corpus(args.data, config)
-    for out, scorer, placement in jobs:
-        card = train.train_model(
-            corpus, train.zoo_model_config(corpus, scorer, placement), config, out, args.gold_dir, args.data
+    corpus = prepare_corpus(args.data, config.split_seed, config.src_vocab_size, config.tgt_vocab_size)
+    for out, fields in jobs:
+        card = loop.train_model(
+            corpus, recipes.rnn_config(corpus, **fields), config, out, args.gold_dir, args.data, device=args.device
         )
-        print(f"{out}: {json.dumps(card['metrics'])}", file=sys.stderr)
+        if card is not None:
+            print(f"{out}: {json.dumps(card['metrics'])}", file=sys.stderr)
     return 0
 
 
-def _train_in_parallel(args, config, jobs: list[tuple[Path, str, str]]) -> int:
+def _train_in_parallel(args, config, jobs: list[tuple[Path, dict]]) -> int:
     """Train the zoo as separate processes, at most ``args.jobs`` at a time (each with ``config.threads``).
 
     Small GRU steps use one core poorly; on 2 cores, two 1-thread processes train
@@ -150,15 +164,16 @@ def _train_in_parallel(args, config, jobs: list[tuple[Path, str, str]]) -> int:
     import subprocess
     import time
 
-    from .train import recipe_flags
+    from .training.recipes import recipe_flags
 
     pending, running, failed = list(jobs), [], []
     while pending or running:
         while pending and len(running) < args.jobs:
-            out, scorer, placement = pending.pop(0)
+            out, fields = pending.pop(0)
             command = [
-                sys.executable, "-m", "attnviz", "train", "--scorer", scorer, "--placement", placement,
-                "--out", str(out), "--data", str(args.data), "--gold-dir", str(args.gold_dir), *recipe_flags(config),
+                sys.executable, "-m", "attnviz", "train", "--scorer", fields["scorer"], "--placement",
+                fields["placement"], "--out", str(out), "--data", str(args.data), "--gold-dir", str(args.gold_dir),
+                "--device", args.device, *recipe_flags(config),
             ]
             log = open(f"{out}.log", "w")
             running.append((out, subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT), log))
@@ -190,7 +205,8 @@ def build_parser() -> argparse.ArgumentParser:
         "writes one French translation per line; a bad line gives a message on stderr and an empty line.",
     )
     tr.add_argument("--model", type=Path, required=True, help="model directory, e.g. pretrained/en-fr-additive")
-    tr.add_argument("--mode", choices=MODES, default="soft", help="attention normalizer (default soft)")
+    tr.add_argument("--mode", choices=NORMALIZERS.names(), default=Normalizer.mode,
+                    help=f"attention normalizer (default {Normalizer.mode})")
     tr.add_argument("--k", type=int, default=2, help="positions kept by --mode topk")
     tr.add_argument("--temperature", type=float, default=1.0, help="τ dividing the energies (soft, sample)")
     tr.add_argument("--seed", type=int, default=0, help="seed of --mode sample")
@@ -228,20 +244,32 @@ def build_parser() -> argparse.ArgumentParser:
     rf.add_argument("--gold-dir", type=Path, default=DEFAULT_GOLD)
     rf.set_defaults(func=cmd_reference)
 
-    tn = sub.add_parser("train", help="train a model (or the whole zoo with --all)")
-    tn.add_argument("--scorer", choices=SCORER_NAMES)
-    tn.add_argument("--placement", choices=PLACEMENTS, default="conditional")
+    md = sub.add_parser("models", help="list the models under pretrained/ by task and language pair")
+    md.add_argument("--root", type=Path, default=PRETRAINED)
+    md.set_defaults(func=cmd_models)
+
+    defaults = TrainConfig()
+    tn = sub.add_parser(
+        "train",
+        help="train a model (or the whole zoo with --all)",
+        description="Trains one model (or the zoo). A directory holding resume.safetensors continues after its "
+        "last finished epoch. Under `torchrun --nproc_per_node N -m attnviz train …` the N processes share the "
+        "batches (DistributedDataParallel: gloo on CPU, nccl with --device cuda).",
+    )
+    tn.add_argument("--scorer", choices=SCORERS.names(), help="attention scorer of the rnn family")
+    tn.add_argument("--placement", choices=tuple(PLACEMENTS), default=RNNConfig.placement)
     tn.add_argument("--all", action="store_true", help="train the five zoo models into --out (default pretrained/)")
     tn.add_argument("--data", type=Path, default=DEFAULT_DATA, help=f"corpus (default {DEFAULT_DATA})")
     tn.add_argument("--gold-dir", type=Path, default=DEFAULT_GOLD, help="WPT03 dev alignments for AER")
     tn.add_argument("--out", type=Path, help="model directory (with --all: the parent directory)")
-    tn.add_argument("--epochs", type=int, default=12)
-    tn.add_argument("--max-minutes", type=float, default=40.0, help="training time budget per model")
-    tn.add_argument("--seed", type=int, default=1)
-    tn.add_argument("--threads", type=int, default=2, help="torch threads per training process")
-    tn.add_argument("--src-vocab", type=int, default=6000, help="English vocabulary size, specials included")
-    tn.add_argument("--tgt-vocab", type=int, default=8000, help="French vocabulary size, specials included")
+    tn.add_argument("--epochs", type=int, default=defaults.epochs)
+    tn.add_argument("--max-minutes", type=float, default=defaults.max_minutes, help="training time budget per model")
+    tn.add_argument("--seed", type=int, default=defaults.seed)
+    tn.add_argument("--threads", type=int, default=defaults.threads, help="torch threads per training process")
+    tn.add_argument("--src-vocab", type=int, default=defaults.src_vocab_size, help="source vocabulary size, specials included")
+    tn.add_argument("--tgt-vocab", type=int, default=defaults.tgt_vocab_size, help="target vocabulary size, specials included")
     tn.add_argument("--jobs", type=int, default=1, help="with --all: models trained at once, as separate processes")
+    tn.add_argument("--device", choices=("cpu", "cuda"), default="cpu", help="where to train (default cpu)")
     tn.set_defaults(func=cmd_train)
     return parser
 
@@ -254,3 +282,7 @@ def main(argv: list[str] | None = None) -> int:
     except (CheckpointError, FileNotFoundError, ValueError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
+    except BrokenPipeError:
+        # the reader went away (`… | head`): end quietly, and keep Python from complaining at exit
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0

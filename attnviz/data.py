@@ -1,4 +1,4 @@
-"""The training corpus: Tatoeba English–French pairs, split by English sentence.
+"""Data preparation: Tatoeba English–French pairs, split by English sentence, tokenized, encoded, batched.
 
 Data: the Tatoeba Project (tatoeba.org) via manythings.org/anki, licence
 CC BY 2.0 FR. Read from ``../shared/data/tatoeba-fra-eng/fra.txt`` by default;
@@ -7,16 +7,17 @@ nothing from it is stored in this repository.
 
 from __future__ import annotations
 
+import os
 import random
 from dataclasses import dataclass
 from pathlib import Path
 
 import torch
 
-from .model import BOS, EOS, PAD
-from .tokenization import Vocab, normalize_token, tokenize
+from .tokenization import BOS, EOS, PAD, Vocab, normalize_token, tokenize
 
-DEFAULT_DATA = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "tatoeba-fra-eng" / "fra.txt"
+REPO = Path(__file__).resolve().parent.parent
+DEFAULT_DATA = REPO.parent / "shared" / "data" / "tatoeba-fra-eng" / "fra.txt"
 ATTRIBUTION = "Tatoeba Project (tatoeba.org), via manythings.org/anki (2019-04-07), licence CC BY 2.0 FR"
 MAX_TRAIN_TOKENS = 30  # training keeps a pair only if both sides have ≤ this many tokens
 
@@ -142,3 +143,40 @@ def collate(pairs: list[tuple[list[int], list[int]]]) -> tuple[torch.Tensor, ...
         tgt_out[b, : len(t) + 1] = torch.tensor(t + [EOS])
     lengths = torch.tensor([len(s) for s, _ in pairs])
     return src, lengths, tgt_in, tgt_out
+
+
+@dataclass
+class Corpus:
+    """Everything a training run reads: the split, vocabularies and encoded training pairs.
+
+    Attributes:
+        split: the deterministic split.
+        src_vocab, tgt_vocab: built on the training pairs.
+        train: encoded pairs (source ids ending with EOS, target ids without).
+        filtered_out: training pairs dropped for length.
+    """
+
+    split: Split
+    src_vocab: Vocab
+    tgt_vocab: Vocab
+    train: list[tuple[list[int], list[int]]]
+    filtered_out: int
+
+
+def prepare_corpus(data: Path, split_seed: int, src_vocab_size: int, tgt_vocab_size: int) -> Corpus:
+    """Read, split, tokenize, filter (both sides ≤ MAX_TRAIN_TOKENS), build vocabularies and encode.
+
+    Raises:
+        FileNotFoundError: no corpus at ``data``.
+    """
+    split = split_by_source(read_pairs(data), seed=split_seed)
+    tokenized = [(model_tokens(en, "en"), model_tokens(fr, "fr")) for en, fr in split.train]
+    kept = [(s, t) for s, t in tokenized if 0 < len(s) <= MAX_TRAIN_TOKENS and 0 < len(t) <= MAX_TRAIN_TOKENS]
+    src_vocab = Vocab.build((s for s, _ in kept), src_vocab_size)
+    tgt_vocab = Vocab.build((t for _, t in kept), tgt_vocab_size)
+    return Corpus(split, src_vocab, tgt_vocab, encode_pairs(kept, src_vocab, tgt_vocab), len(tokenized) - len(kept))
+
+
+def repo_relative(path: Path) -> str:
+    """``path`` relative to the repository root (e.g. ``../shared/data/…``), for model cards."""
+    return os.path.relpath(Path(path).resolve(), REPO)

@@ -26,12 +26,11 @@ from .alignment import (
     threshold_links,
     word_entropy,
 )
-from .data import MAX_TRAIN_TOKENS, collate, model_tokens
-from .model import EOS
-from .tokenization import detokenize
+from .data import MAX_TRAIN_TOKENS, REPO, collate, model_tokens
+from .tokenization import EOS, detokenize
 from .translator import Translator
 
-DEFAULT_GOLD = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "hansards-wpt03"
+DEFAULT_GOLD = REPO.parent / "shared" / "data" / "hansards-wpt03"
 
 
 def reference_streams(groups: dict[str, list[str]]) -> tuple[list[str], list[list[str | None]]]:
@@ -51,7 +50,7 @@ def translate_batch(translator: Translator, sources: list[str], batch_size: int 
 
     Sentences are cut to 2 × MAX_TRAIN_TOKENS tokens (longer ones are out of the models' range).
     """
-    encoded = [translator.src_vocab.encode(model_tokens(s, "en")[: 2 * MAX_TRAIN_TOKENS]) + [EOS] for s in sources]
+    encoded = [translator.src_vocab.encode(model_tokens(s, translator.info.source_language)[: 2 * MAX_TRAIN_TOKENS]) + [EOS] for s in sources]
     order = sorted(range(len(sources)), key=lambda i: len(encoded[i]))
     results: dict[int, str] = {}
     for start in range(0, len(order), batch_size):
@@ -59,7 +58,7 @@ def translate_batch(translator: Translator, sources: list[str], batch_size: int 
         src, lengths, _, _ = collate([(encoded[i], []) for i in idx])
         ids = decoding.greedy_batch(translator.model, src, lengths, decoding.max_length(int(lengths.max())))
         for row, i in zip(ids.tolist(), idx):
-            results[i] = detokenize(translator.tgt_vocab.decode(row), "fr")
+            results[i] = detokenize(translator.tgt_vocab.decode(row), translator.info.target_language)
     return [results[i] for i in range(len(sources))]
 
 
@@ -167,7 +166,8 @@ def evaluation_table(
 ) -> pd.DataFrame:
     """One row per model (and one for eflomal when ``priors`` exists): the README table.
 
-    Columns: model, scorer, placement, BLEU (greedy, the model's own test split,
+    Columns: model, family, attention (the family's description: scorer and
+    placement for an RNN), BLEU (greedy, the model's own test split,
     sacrebleu -lc, multi-reference), AER / precision / recall (argmax links of
     forced attention on the gold set), entropy (mean over target words, nats),
     monotone (fraction of word rows whose argmax does not move left),
@@ -191,8 +191,8 @@ def evaluation_table(
         rows.append(
             {
                 "model": translator.name,
-                "scorer": translator.model.config.scorer,
-                "placement": translator.model.config.placement,
+                "family": translator.info.family,
+                "attention": translator.describe(),
                 "BLEU": bleu(translator, test),
                 "AER": dev["aer"],
                 "precision": dev["precision"],
@@ -209,8 +209,8 @@ def evaluation_table(
         rows.append(
             {
                 "model": "eflomal (reference)",
-                "scorer": "-",
-                "placement": "-",
+                "family": "-",
+                "attention": "statistical aligner",
                 "AER": ref["aer"],
                 "precision": ref["precision"],
                 "recall": ref["recall"],

@@ -1,23 +1,26 @@
 """Normalizers: attention weights α = normalize(e) from energies, over unmasked positions.
 
-``soft`` is the softmax of Bahdanau et al. (2015). The others are *hard*
-attention (Xu et al., 2015; Luong et al., 2015 discuss the idea): a discrete
-choice of source positions, not differentiable, applied here at inference time
-to models trained with soft attention so a class can see what changes.
+``soft`` is the softmax of Bahdanau et al. (2015). ``hard``, ``topk`` and
+``sample`` are *hard* attention (Xu et al., 2015; Luong et al., 2015 discuss the
+idea): a discrete choice of source positions. Each is defined once in
+``NORMALIZERS`` with its display name, formula and the parameters it reads;
+the CLI's ``--mode`` choices, the app's labels and the tests read the registry.
 
 Every function takes energies (B, S) and a mask (B, S) (True = real position)
 and returns weights (B, S) whose rows sum to 1 with exactly 0 at padding.
+Adding a normalizer (e.g. sparsemax) is one ``NORMALIZERS.register(...)`` here.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
+from typing import Callable
 
 import torch
 
+from .registry import Registry
 from .scorers import mask_energies
-
-MODES = ("soft", "hard", "topk", "sample")
 
 
 def soft(energies: torch.Tensor, mask: torch.Tensor | None = None, temperature: float = 1.0) -> torch.Tensor:
@@ -32,10 +35,10 @@ def soft(energies: torch.Tensor, mask: torch.Tensor | None = None, temperature: 
         weights: (B, S) float, rows sum to 1, 0 at padding.
 
     Raises:
-        ValueError: temperature ≤ 0.
+        ValueError: temperature not finite or ≤ 0.
     """
-    if temperature <= 0:
-        raise ValueError(f"temperature must be > 0, got {temperature}")
+    if not (math.isfinite(temperature) and temperature > 0):
+        raise ValueError(f"temperature must be a finite number > 0, got {temperature}")
     return torch.softmax(mask_energies(energies / temperature, mask), dim=-1)
 
 
@@ -95,34 +98,86 @@ def sample(
     return torch.nn.functional.one_hot(drawn, energies.size(-1)).to(energies.dtype)
 
 
-@dataclass
-class Normalizer:
-    """A normalizer chosen by name, with its parameters; call it like a function.
+PARAMETERS = ("temperature", "k", "seed")  # every parameter a normalizer may read from ``Normalizer``
+
+
+@dataclass(frozen=True)
+class NormalizerKind:
+    """One registered normalizer.
 
     Attributes:
-        mode: one of ``MODES``.
+        name: identifier (CLI ``--mode``, URLs).
+        display_name: label in the app.
+        formula: LaTeX of α_ij from the energies e_ij.
+        source: paper of the method.
+        hard: True when the weights are a discrete choice of positions.
+        parameters: which of ``PARAMETERS`` it reads.
+        function: (energies (B, S), mask (B, S), normalizer: Normalizer) → weights (B, S).
+    """
+
+    name: str
+    display_name: str
+    formula: str
+    source: str
+    hard: bool
+    parameters: tuple[str, ...]
+    function: Callable
+
+
+NORMALIZERS: Registry[NormalizerKind] = Registry(
+    "normalizer", attributes=("display_name", "formula", "source"), methods=("function",)
+)
+NORMALIZERS.register(NormalizerKind(
+    "soft", "soft (softmax)", r"\alpha_{ij} = \frac{\exp(e_{ij}/\tau)}{\sum_{k=1}^{S} \exp(e_{ik}/\tau)}",
+    "Bahdanau, Cho & Bengio (2015)", False, ("temperature",),
+    lambda e, m, n: soft(e, m, n.temperature),
+))
+NORMALIZERS.register(NormalizerKind(
+    "hard", "hard (argmax)", r"\alpha_{ij} = [\,j = \arg\max_k e_{ik}\,]",
+    "Luong, Pham & Manning (2015); Xu et al. (2015)", True, (),
+    lambda e, m, n: hard(e, m),
+))
+NORMALIZERS.register(NormalizerKind(
+    "topk", "top-k", r"\alpha_{ij} = \tfrac{1}{k}\,[\,e_{ij} \text{ among the } k \text{ largest}\,]",
+    "hard attention over k positions", True, ("k",),
+    lambda e, m, n: topk(e, m, n.k),
+))
+NORMALIZERS.register(NormalizerKind(
+    "sample", "sampled", r"\alpha_{ij} = [\,j = J_i\,],\; J_i \sim \mathrm{softmax}(e_i/\tau)",
+    "Xu et al. (2015), stochastic hard attention", True, ("temperature", "seed"),
+    lambda e, m, n: sample(e, m, n.temperature, n.generator),
+))
+DEFAULT_NORMALIZER = "soft"
+
+
+@dataclass
+class Normalizer:
+    """A registered normalizer chosen by name, with its parameters; call it like a function.
+
+    Attributes:
+        mode: one of ``NORMALIZERS.names()``.
         k: positions kept by ``topk``.
         temperature: τ for ``soft`` and ``sample``.
         seed: seed of the generator used by ``sample`` (draws are reproducible
             from the moment the Normalizer is made; ``reseed`` restarts them).
 
     Raises:
-        ValueError: unknown mode (lists the valid ones), k < 1 or temperature ≤ 0.
+        ValueError: unknown mode (lists the valid ones), k < 1, or a temperature
+            that is not a finite number > 0.
     """
 
-    mode: str = "soft"
+    mode: str = DEFAULT_NORMALIZER
     k: int = 2
     temperature: float = 1.0
     seed: int = 0
     generator: torch.Generator = field(init=False, repr=False)
 
     def __post_init__(self):
-        if self.mode not in MODES:
-            raise ValueError(f"unknown mode {self.mode!r}; choose one of {', '.join(MODES)}")
+        self.kind = NORMALIZERS.get(self.mode)
         if self.k < 1:
             raise ValueError(f"k must be ≥ 1, got {self.k}")
-        if self.temperature <= 0:
-            raise ValueError(f"temperature must be > 0, got {self.temperature}")
+        if not (math.isfinite(self.temperature) and self.temperature > 0):
+            raise ValueError(f"temperature must be a finite number > 0, got {self.temperature}")
         self.reseed()
 
     def reseed(self) -> None:
@@ -131,10 +186,4 @@ class Normalizer:
 
     def __call__(self, energies: torch.Tensor, mask: torch.Tensor | None = None) -> torch.Tensor:
         """Weights (B, S) from energies (B, S) and mask (B, S)."""
-        if self.mode == "soft":
-            return soft(energies, mask, self.temperature)
-        if self.mode == "hard":
-            return hard(energies, mask)
-        if self.mode == "topk":
-            return topk(energies, mask, self.k)
-        return sample(energies, mask, self.temperature, self.generator)
+        return self.kind.function(energies, mask, self)

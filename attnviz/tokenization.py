@@ -15,9 +15,10 @@ from typing import Iterable
 
 from sacremoses import MosesDetokenizer, MosesTokenizer
 
-from .model import BOS, EOS, PAD, UNK
+from .files import atomic_write_text
 
 SPECIALS = ("<pad>", "<unk>", "<s>", "</s>")  # ids PAD, UNK, BOS, EOS
+PAD, UNK, BOS, EOS = 0, 1, 2, 3  # fixed ids of the special tokens in every vocabulary
 MAX_TOKENS = 50  # longest input the models are asked to handle (they saw ≤ 30 in training)
 
 
@@ -72,6 +73,11 @@ class Vocab:
         if tuple(self.tokens[:4]) != SPECIALS:
             raise ValueError(f"a vocabulary must start with {' '.join(SPECIALS)}")
         self.index = {t: i for i, t in enumerate(self.tokens)}
+        if len(self.index) != len(self.tokens):
+            duplicate = next(t for i, t in enumerate(self.tokens) if self.index[t] != i)
+            raise ValueError(f"token {duplicate!r} occurs twice")
+        if "" in self.index:
+            raise ValueError("a token is empty")
 
     def __len__(self) -> int:
         return len(self.tokens)
@@ -104,15 +110,16 @@ class Vocab:
         return cls(list(SPECIALS) + ranked[: max_size - len(SPECIALS)])
 
     def save(self, path: Path) -> None:
-        """Write as a JSON list of tokens."""
-        Path(path).write_text(json.dumps(self.tokens, ensure_ascii=False), encoding="utf-8")
+        """Write as a JSON list of tokens (atomically)."""
+        atomic_write_text(path, json.dumps(self.tokens, ensure_ascii=False))
 
     @classmethod
     def load(cls, path: Path) -> "Vocab":
         """Read a JSON list written by ``save``.
 
         Raises:
-            ValueError: not a JSON list of strings starting with the specials.
+            ValueError: not a JSON list of strings starting with the specials, or a
+                duplicate or empty token.
         """
         tokens = json.loads(Path(path).read_text(encoding="utf-8"))
         if not isinstance(tokens, list) or not all(isinstance(t, str) for t in tokens):

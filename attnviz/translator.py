@@ -1,4 +1,4 @@
-"""Text in, translation and attention out: the API shared by the CLI and the app."""
+"""Text in, translation and attention out: the API shared by the CLI, the app and evaluation."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ from pathlib import Path
 import numpy as np
 
 from . import checkpoint, decoding
-from .model import EOS, UNK
+from .families import ModelInfo
 from .normalizers import Normalizer
-from .tokenization import MAX_TOKENS, detokenize, normalize_token, tokenize
+from .tokenization import EOS, MAX_TOKENS, UNK, detokenize, normalize_token, tokenize
 
 EOS_TOKEN = "</s>"
 
@@ -45,12 +45,16 @@ class Translation:
         target_tokens: T tokens (lowercased model tokens, or the given translation
             as typed for forced decoding), "</s>" last when the sentence ended.
         target_unknown: T bools, True where the target token is ``<unk>``.
-        attention: (T, S) float, the weights actually used; rows sum to 1.
-        energies: (T, S) float, raw energies e_ij.
+        attention: (T, S) float, the model's alignment attention (its only head for
+            an RNN; the head its card names, or the mean over heads, otherwise); rows sum to 1.
+        energies: (T, S) float, raw energies e_ij of that head (NaN for a mean over heads).
         log_probs: (T,) float, log-probability of each target token.
         ms: decoding time in milliseconds (tokenization excluded).
         source_ids, target_ids: the vocabulary ids the model read and produced (S and T long).
         alternatives: other beam hypotheses, best first (empty for greedy).
+        heads: (L, H, T, S) float, every layer's and head's cross-attention.
+        family: the model family's name; target_language: ISO 639-1 code of the output.
+        cut: True when decoding hit the length limit (2S + 10) before ``</s>``.
     """
 
     source_tokens: list[str]
@@ -64,11 +68,15 @@ class Translation:
     source_ids: list[int] = field(default_factory=list)
     target_ids: list[int] = field(default_factory=list)
     alternatives: list["Translation"] = field(default_factory=list)
+    heads: np.ndarray | None = None
+    family: str = ""
+    target_language: str = "fr"
+    cut: bool = False
 
     @property
     def text(self) -> str:
-        """Detokenized French, without "</s>"."""
-        return detokenize([t for t in self.target_tokens if t != EOS_TOKEN], "fr")
+        """Detokenized translation, without "</s>"."""
+        return detokenize([t for t in self.target_tokens if t != EOS_TOKEN], self.target_language)
 
     @property
     def score(self) -> float:
@@ -76,55 +84,96 @@ class Translation:
         return float(np.mean(self.log_probs)) if len(self.log_probs) else 0.0
 
     def to_json(self) -> dict:
-        """A JSON-ready dict: tokens, ``attention`` and ``energies`` as lists of T rows of S floats."""
+        """A JSON-ready dict: tokens, ``attention`` and ``energies`` as lists of T rows of S floats,
+        ``heads`` as L × H × T × S nested lists, ``family``."""
         return {
             "translation": self.text,
             "source_tokens": self.source_tokens,
             "target_tokens": self.target_tokens,
             "source_unknown": self.source_unknown,
-            "attention": np.round(self.attention, 6).tolist(),
-            "energies": np.round(self.energies, 6).tolist(),
-            "log_probs": np.round(self.log_probs, 6).tolist(),
+            "attention": json_numbers(self.attention),
+            "energies": json_numbers(self.energies),
+            "log_probs": json_numbers(self.log_probs),
             "score": round(self.score, 6),
+            "family": self.family,
+            "heads": json_numbers(self.heads) if self.heads is not None else None,
+            "cut": self.cut,
         }
 
 
+def json_numbers(values: np.ndarray) -> list:
+    """Nested lists of floats rounded to 6 places, None where a value is not finite (JSON has no NaN)."""
+    rounded = np.round(np.asarray(values, dtype=np.float64), 6)
+    return np.where(np.isfinite(rounded), rounded, None).tolist()
+
+
+def alignment_head(heads: np.ndarray, energies: np.ndarray, config: dict) -> tuple[np.ndarray, np.ndarray]:
+    """The (T, S) attention and energies that stand for a model's alignment.
+
+    An RNN has one head. A multi-head model names its alignment head in its card
+    (``"alignment_head": {"layer": l, "head": h}``, h null for the mean over the
+    layer's heads); without one, the mean over the last layer's heads.
+
+    Args:
+        heads, energies: (L, H, T, S) float.
+        config: the model's config.json dict.
+
+    Returns:
+        (attention (T, S), energies (T, S); NaN energies for a mean over heads).
+    """
+    choice = config.get("alignment_head") if isinstance(config.get("alignment_head"), dict) else {}
+    layer, head = choice.get("layer", -1), choice.get("head")
+    if heads.shape[1] == 1:
+        head = 0
+    if head is None:
+        return heads[layer].mean(0), np.full(heads.shape[2:], np.nan)
+    return heads[layer, head], energies[layer, head]
+
+
 class Translator:
-    """A loaded model with its vocabularies: tokenizes, decodes and packages results.
+    """A loaded translation model with its vocabularies: tokenizes, decodes and packages results.
 
     Attributes:
-        model: Seq2Seq in eval mode.
+        model: a translation family's module in eval mode.
+        info: its contract (family, languages, attention layout).
         src_vocab, tgt_vocab: Vocab.
-        card: the config.json dict (scorer, placement, training data, metrics).
+        card: the config.json dict (family fields, training data, metrics).
         name: a display name (the directory name).
     """
 
-    def __init__(self, model, src_vocab, tgt_vocab, card: dict | None = None, name: str = "model"):
+    def __init__(self, model, src_vocab, tgt_vocab, card: dict | None = None, name: str = "model", info: ModelInfo | None = None):
         self.model, self.src_vocab, self.tgt_vocab = model, src_vocab, tgt_vocab
         self.card = card or {}
         self.name = name
+        self.info = info or ModelInfo("translation", model.family, "en", "fr")
 
     @classmethod
     def load(cls, directory: Path) -> "Translator":
-        """Load a model directory.
+        """Load a translation model directory.
 
         Raises:
-            checkpoint.CheckpointError: missing/corrupt/mismatched files.
+            checkpoint.CheckpointError: missing/corrupt/mismatched files, or not a translation model.
         """
-        model, src_vocab, tgt_vocab, card = checkpoint.load(directory)
-        return cls(model, src_vocab, tgt_vocab, card, Path(directory).name)
+        loaded = checkpoint.load(directory)
+        if loaded.info.task != "translation":
+            raise checkpoint.CheckpointError(f"{directory} holds a {loaded.info.task} model, not a translation model")
+        return cls(loaded.model, loaded.src_vocab, loaded.tgt_vocab, loaded.config, Path(directory).name, loaded.info)
+
+    def describe(self) -> str:
+        """The family's one-line label, e.g. 'additive (concat) · conditional GRU (Nematus)'."""
+        return self.model.describe()
 
     def source(self, text: str, pretokenized: bool = False) -> Tokens:
-        """Tokenize English input.
+        """Tokenize input in the source language.
 
         Raises:
             InputError: empty text, or more than ``MAX_TOKENS`` tokens.
         """
-        return self._tokens(text, "en", self.src_vocab, pretokenized, "sentence")
+        return self._tokens(text, self.info.source_language, self.src_vocab, pretokenized, "sentence")
 
     def target(self, text: str, pretokenized: bool = False) -> Tokens:
-        """Tokenize a French translation given for forced decoding (same rules, same limit)."""
-        return self._tokens(text, "fr", self.tgt_vocab, pretokenized, "translation")
+        """Tokenize a translation given for forced decoding (same rules, same limit)."""
+        return self._tokens(text, self.info.target_language, self.tgt_vocab, pretokenized, "translation")
 
     @staticmethod
     def _tokens(text, lang, vocab, pretokenized, what) -> Tokens:
@@ -143,17 +192,24 @@ class Translator:
             unknown = [i == UNK for i in ids]
         else:
             tokens, unknown = target.display, target.unknown
+        heads = hyp.attention.float().cpu().numpy()
+        energies = hyp.energies.float().cpu().numpy()
+        attention, head_energies = alignment_head(heads, energies, self.card)
         return Translation(
             src.display,
             src.unknown,
             tokens,
             unknown,
-            hyp.weights.float().numpy(),
-            hyp.energies.float().numpy(),
-            hyp.log_probs.float().numpy(),
+            attention,
+            head_energies,
+            hyp.log_probs.float().cpu().numpy(),
             ms,
             src.ids,
             ids,
+            heads=heads,
+            family=self.info.family,
+            target_language=self.info.target_language,
+            cut=target is None and hyp.cut,
         )
 
     def translate(
@@ -164,10 +220,10 @@ class Translator:
         pretokenized: bool = False,
         override: dict[int, int] | None = None,
     ) -> Translation:
-        """Translate one English sentence.
+        """Translate one sentence.
 
         Args:
-            text: English text.
+            text: text in the source language.
             normalizer: attention normalizer (soft by default); a fresh one gives
                 reproducible sampling.
             beam: 1 = greedy, > 1 = beam search (best hypothesis, the others in
@@ -206,6 +262,30 @@ class Translator:
         tgt = self.target(translation, pretokenized)
         start = time.perf_counter()
         hyp = decoding.forced(self.model, src.ids, tgt.ids[:-1], normalizer or Normalizer())
+        return self._package(src, hyp, (time.perf_counter() - start) * 1000, tgt)
+
+    def force_tokens(self, text: str, target_tokens: list[str], normalizer: Normalizer | None = None) -> Translation:
+        """Forced decoding of a token list (e.g. another model's output), never re-tokenized.
+
+        Tokens are looked up as they are (normalized), so another model's
+        ``<unk>`` stays one unknown token and the rows match its translation one to one.
+
+        Args:
+            text: the source sentence.
+            target_tokens: target tokens; a final "</s>" is dropped. Any length:
+                another model's output may exceed ``MAX_TOKENS``.
+
+        Raises:
+            InputError: bad source text, or no target token.
+        """
+        src = self.source(text)
+        words = [t for t in target_tokens if t != EOS_TOKEN]
+        if not words:
+            raise InputError("the translation is empty")
+        ids = self.tgt_vocab.encode(normalize_token(w) for w in words) + [EOS]
+        tgt = Tokens(words + [EOS_TOKEN], ids, [i == UNK for i in ids])
+        start = time.perf_counter()
+        hyp = decoding.forced(self.model, src.ids, ids[:-1], normalizer or Normalizer())
         return self._package(src, hyp, (time.perf_counter() - start) * 1000, tgt)
 
 

@@ -6,10 +6,12 @@ import pytest
 import torch
 
 from attnviz import checkpoint
-from attnviz.model import ModelConfig, Seq2Seq
+from attnviz.families import ModelInfo
+from attnviz.families.rnn import RNNConfig, RNNSeq2Seq
 from attnviz.tokenization import SPECIALS, Vocab
 
 ROOT = Path(__file__).resolve().parent.parent
+EN_FR = ModelInfo("translation", "rnn", "en", "fr")
 EN_WORDS = "i am cold . the cat is black she sees her you are not here".split()
 FR_WORDS = "j' ai froid . le chat est noir elle la voit vous n' êtes pas ici".split()
 
@@ -18,11 +20,11 @@ def tiny_model(scorer: str = "additive", placement: str = "conditional", seed: i
     """(model, src_vocab, tgt_vocab) with small sizes and random weights."""
     torch.manual_seed(seed)
     src_vocab, tgt_vocab = Vocab(list(SPECIALS) + EN_WORDS), Vocab(list(SPECIALS) + FR_WORDS)
-    config = ModelConfig(
+    config = RNNConfig(
         len(src_vocab), len(tgt_vocab), scorer=scorer, placement=placement,
         embedding_size=16, encoder_size=8, decoder_size=16, attention_size=12, dropout=0.0,
     )
-    return Seq2Seq(config).eval(), src_vocab, tgt_vocab
+    return RNNSeq2Seq(config).eval(), src_vocab, tgt_vocab
 
 
 @pytest.fixture(scope="session")
@@ -30,5 +32,5 @@ def tiny_dir(tmp_path_factory) -> Path:
     """A model directory with a tiny additive/conditional model."""
     directory = tmp_path_factory.mktemp("models") / "tiny-additive"
     model, src_vocab, tgt_vocab = tiny_model()
-    checkpoint.save(directory, model, src_vocab, tgt_vocab, {"training": {"data": "none (random weights)"}})
+    checkpoint.save(directory, model, EN_FR, src_vocab, tgt_vocab, {"training": {"data": "none (random weights)"}})
     return directory

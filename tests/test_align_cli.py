@@ -58,4 +58,4 @@ def test_evaluate_table(tiny_dir, tmp_path):
     assert result.returncode == 0, result.stderr
     assert "| model" in result.stdout and "tiny-additive" in result.stdout
     (row,) = list(csv.DictReader(out.open()))
-    assert row["scorer"] == "additive" and 0 <= float(row["AER"]) <= 1 and float(row["ms/sentence"]) > 0
+    assert row["family"] == "rnn" and row["attention"].startswith("additive") and 0 <= float(row["AER"]) <= 1 and float(row["ms/sentence"]) > 0

@@ -8,9 +8,11 @@ import torch
 
 from attnviz import checkpoint, decoding
 from attnviz.checkpoint import CheckpointError
-from attnviz.model import EOS
+from attnviz.tokenization import EOS
 
-from .conftest import tiny_model
+from .conftest import EN_FR, tiny_model
+
+MODEL_FILES = checkpoint.model_files(EN_FR.to_dict())  # config.json, model.safetensors, vocab.en.json, vocab.fr.json
 
 
 def test_save_load_gives_identical_outputs(tmp_path):
@@ -19,14 +21,17 @@ def test_save_load_gives_identical_outputs(tmp_path):
     with torch.no_grad():
         for p in model.parameters():
             p.copy_(p.half().float())
-    checkpoint.save(tmp_path / "m", model, src_vocab, tgt_vocab, {"metrics": {"x": 1}})
-    loaded, src2, tgt2, card = checkpoint.load(tmp_path / "m")
+    checkpoint.save(tmp_path / "m", model, EN_FR, src_vocab, tgt_vocab, {"metrics": {"x": 1}})
+    result = checkpoint.load(tmp_path / "m")
+    loaded, card = result.model, result.config
     assert card["scorer"] == "general" and card["placement"] == "previous" and card["metrics"] == {"x": 1}
-    assert src2.tokens == src_vocab.tokens and tgt2.tokens == tgt_vocab.tokens
+    assert (card["task"], card["family"], card["source_language"], card["target_language"]) == ("translation", "rnn", "en", "fr")
+    assert result.info == EN_FR
+    assert result.src_vocab.tokens == src_vocab.tokens and result.tgt_vocab.tokens == tgt_vocab.tokens
     src = [4, 5, 6, EOS]
     a, b = decoding.greedy(model, src), decoding.greedy(loaded, src)
     assert torch.equal(a.ids, b.ids)
-    torch.testing.assert_close(a.weights, b.weights)
+    torch.testing.assert_close(a.attention, b.attention)
     torch.testing.assert_close(a.energies, b.energies)
 
 
@@ -43,7 +48,7 @@ def copy(tiny_dir, tmp_path):
     return target
 
 
-@pytest.mark.parametrize("name", checkpoint.MODEL_FILES)
+@pytest.mark.parametrize("name", MODEL_FILES)
 def test_missing_file_is_named(tiny_dir, tmp_path, name):
     target = copy(tiny_dir, tmp_path)
     (target / name).unlink()
@@ -56,7 +61,7 @@ def test_missing_directory(tmp_path):
         checkpoint.load(tmp_path / "nowhere")
 
 
-@pytest.mark.parametrize("name", checkpoint.MODEL_FILES)
+@pytest.mark.parametrize("name", MODEL_FILES)
 def test_corrupt_file_is_named(tiny_dir, tmp_path, name):
     target = copy(tiny_dir, tmp_path)
     (target / name).write_bytes(b"\x00garbage{")

@@ -4,28 +4,31 @@ import pytest
 import torch
 
 from attnviz import decoding
-from attnviz.model import EOS
-from attnviz.normalizers import MODES, Normalizer
+from attnviz.normalizers import NORMALIZERS, Normalizer
+from attnviz.scorers import SCORERS
+from attnviz.tokenization import EOS
+
+from attnviz.families.rnn import PLACEMENTS
 
 from .conftest import tiny_model
 
 SRC = [4, 5, 6, 7, EOS]  # "i am cold ." </s>
 
 
-@pytest.mark.parametrize("placement", ["conditional", "previous"])
-@pytest.mark.parametrize("scorer", ["dot", "scaled_dot", "general", "additive"])
+@pytest.mark.parametrize("placement", PLACEMENTS)
+@pytest.mark.parametrize("scorer", SCORERS.names())
 def test_greedy_shapes(scorer, placement):
     model, _, _ = tiny_model(scorer, placement)
     hyp = decoding.greedy(model, SRC)
     T = len(hyp.ids)
     assert 1 <= T <= decoding.max_length(len(SRC))
-    assert hyp.weights.shape == hyp.energies.shape == (T, len(SRC))
+    assert hyp.attention.shape == hyp.energies.shape == (1, 1, T, len(SRC))
     assert hyp.log_probs.shape == (T,)
-    torch.testing.assert_close(hyp.weights.sum(-1), torch.ones(T))
+    torch.testing.assert_close(hyp.attention[0, 0].sum(-1), torch.ones(T))
     assert (hyp.log_probs <= 0).all()
 
 
-@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("mode", NORMALIZERS.names())
 def test_every_mode_with_every_decoder(mode):
     model, _, _ = tiny_model()
     norm = Normalizer(mode, k=2, seed=1)
@@ -34,23 +37,23 @@ def test_every_mode_with_every_decoder(mode):
     forced = decoding.forced(model, SRC, [4, 5, 6], norm)
     for hyp in [greedy, *beams, forced]:
         T = len(hyp.ids)
-        assert hyp.weights.shape == (T, len(SRC))
-        torch.testing.assert_close(hyp.weights.sum(-1), torch.ones(T))
-        if mode in ("hard", "sample"):
-            assert ((hyp.weights == 0) | (hyp.weights == 1)).all()
+        assert hyp.attention.shape == (1, 1, T, len(SRC))
+        torch.testing.assert_close(hyp.attention[0, 0].sum(-1), torch.ones(T))
+        if NORMALIZERS.get(mode).hard and mode != "topk":
+            assert ((hyp.attention[0, 0] == 0) | (hyp.attention[0, 0] == 1)).all()
         if mode == "topk":
-            assert ((hyp.weights > 0).sum(-1) == 2).all()
+            assert ((hyp.attention[0, 0] > 0).sum(-1) == 2).all()
     assert 1 <= len(beams) <= 3
 
 
-@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("mode", NORMALIZERS.names())
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_beam_one_equals_greedy(mode, seed):
     model, _, _ = tiny_model(seed=seed)
     greedy = decoding.greedy(model, SRC, Normalizer(mode, seed=seed))
     (beam,) = decoding.beam_search(model, SRC, 1, Normalizer(mode, seed=seed))
     assert torch.equal(greedy.ids, beam.ids)
-    torch.testing.assert_close(greedy.weights, beam.weights)
+    torch.testing.assert_close(greedy.attention[0, 0], beam.attention[0, 0])
     torch.testing.assert_close(greedy.log_probs, beam.log_probs)
 
 
@@ -60,14 +63,14 @@ def test_beam_hypotheses_are_sorted_and_each_has_its_attention():
     scores = [h.score for h in beams]
     assert scores == sorted(scores, reverse=True)
     for hyp in beams:
-        assert hyp.weights.shape[0] == len(hyp.ids) == len(hyp.log_probs)
+        assert hyp.attention[0, 0].shape[0] == len(hyp.ids) == len(hyp.log_probs)
 
 
 def test_forced_has_one_row_per_target_token_plus_end():
     model, _, _ = tiny_model()
     hyp = decoding.forced(model, SRC, [4, 5, 6, 7])
     assert hyp.ids.tolist() == [4, 5, 6, 7, EOS]
-    assert hyp.weights.shape == (5, len(SRC))
+    assert hyp.attention.shape == (1, 1, 5, len(SRC))
 
 
 def test_forced_on_greedy_output_reproduces_its_attention():
@@ -78,14 +81,14 @@ def test_forced_on_greedy_output_reproduces_its_attention():
         ids = ids[:-1]
     forced = decoding.forced(model, SRC, ids)
     n = len(ids)
-    torch.testing.assert_close(forced.weights[:n], greedy.weights[:n])
+    torch.testing.assert_close(forced.attention[0, 0][:n], greedy.attention[0, 0][:n])
     torch.testing.assert_close(forced.log_probs[:n], greedy.log_probs[:n])
 
 
 def test_override_forces_one_hot_attention_at_that_step():
     model, _, _ = tiny_model()
     hyp = decoding.greedy(model, SRC, override={0: 2}, max_len=4)
-    assert hyp.weights[0].tolist() == [0, 0, 1, 0, 0]
+    assert hyp.attention[0, 0][0].tolist() == [0, 0, 1, 0, 0]
 
 
 def test_greedy_batch_matches_single_greedy():

@@ -3,26 +3,27 @@
 import numpy as np
 import pytest
 
+from attnviz.families.rnn import PLACEMENTS
 from attnviz.normalizers import Normalizer
+from attnviz.scorers import SCORERS
 from attnviz.plots import attention_heatmap, difference_heatmap, training_curves, weights_bar
-from attnviz.stepwise import energy_breakdown, trace_step
 from attnviz.translator import Translator, changed_tokens, language_warning
 
 from .conftest import tiny_model
 
 
-@pytest.mark.parametrize("placement", ["conditional", "previous"])
-@pytest.mark.parametrize("scorer", ["dot", "scaled_dot", "general", "additive"])
+@pytest.mark.parametrize("placement", PLACEMENTS)
+@pytest.mark.parametrize("scorer", SCORERS.names())
 def test_trace_and_breakdown_reproduce_the_decoder(scorer, placement):
     translator = Translator(*tiny_model(scorer, placement, seed=2))
     result = translator.translate("the cat is black .")
     for step in range(min(3, len(result.target_ids))):
-        trace = trace_step(translator.model, result.source_ids, result.target_ids, step, Normalizer())
+        trace = translator.model.trace(result.source_ids, result.target_ids, step, Normalizer())
         np.testing.assert_allclose(trace.energies, result.energies[step], rtol=1e-5, atol=1e-5)
         np.testing.assert_allclose(trace.weights, result.attention[step], rtol=1e-5, atol=1e-6)
         np.testing.assert_allclose(trace.context, trace.weights @ trace.keys, rtol=1e-5, atol=1e-6)
         for j in range(len(result.source_ids)):
-            breakdown = energy_breakdown(translator.model.scorer, trace.query, trace.keys[j])
+            breakdown = translator.model.scorer.breakdown(trace.query, trace.keys[j])
             assert breakdown.energy == pytest.approx(float(trace.energies[j]), abs=1e-4)
 
 
@@ -30,10 +31,10 @@ def test_trace_replays_sampled_attention():
     translator = Translator(*tiny_model(seed=3))
     result = translator.translate("i am cold .", Normalizer("sample", seed=4))
     last = len(result.target_ids) - 1
-    trace = trace_step(translator.model, result.source_ids, result.target_ids, last, Normalizer("sample", seed=4))
+    trace = translator.model.trace(result.source_ids, result.target_ids, last, Normalizer("sample", seed=4))
     np.testing.assert_array_equal(trace.weights, result.attention[last])
     with pytest.raises(IndexError):
-        trace_step(translator.model, result.source_ids, result.target_ids, last + 1, Normalizer())
+        translator.model.trace(result.source_ids, result.target_ids, last + 1, Normalizer())
 
 
 def test_heatmap_keeps_repeated_words_and_marks_unknowns():

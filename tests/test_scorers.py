@@ -5,8 +5,8 @@ import math
 import pytest
 import torch
 
-from attnviz.model import ModelConfig
-from attnviz.scorers import SCORER_NAMES, make_scorer
+from attnviz.families.rnn import RNNConfig
+from attnviz.scorers import SCORERS, make_scorer
 
 QUERY = torch.tensor([[1.0, 2.0]])  # (B=1, d=2)
 KEYS = torch.tensor([[[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]]])  # (1, S=3, 2)
@@ -49,7 +49,7 @@ def test_additive_by_hand():
     torch.testing.assert_close(scorer(QUERY, KEYS), torch.tensor([expected]))
 
 
-@pytest.mark.parametrize("name", SCORER_NAMES)
+@pytest.mark.parametrize("name", SCORERS.names())
 def test_mask_gives_minus_inf(name):
     scorer = make_scorer(name, 2, 2, attention_size=3)
     mask = torch.tensor([[True, True, False]])
@@ -63,12 +63,12 @@ def test_unknown_scorer_lists_valid_names():
         make_scorer("cosine", 2, 2)
 
 
-@pytest.mark.parametrize("name", ["dot", "scaled_dot"])
+@pytest.mark.parametrize("name", [s.name for s in SCORERS if s.equal_sizes])
 def test_config_rejects_size_mismatch_for_dot(name):
     with pytest.raises(ValueError, match="sizes must match"):
-        ModelConfig(10, 10, scorer=name, encoder_size=128, decoder_size=200)
+        RNNConfig(10, 10, scorer=name, encoder_size=128, decoder_size=200)
 
 
 def test_config_rejects_unknown_placement():
     with pytest.raises(ValueError, match="conditional, previous"):
-        ModelConfig(10, 10, placement="after")
+        RNNConfig(10, 10, placement="after")

@@ -2,7 +2,7 @@
 
 import pytest
 
-from attnviz.model import UNK
+from attnviz.tokenization import UNK
 from attnviz.tokenization import SPECIALS, Vocab, detokenize, tokenize
 
 

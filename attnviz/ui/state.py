@@ -1,4 +1,4 @@
-"""App state: cached models, the sidebar inputs, and their mirror in the URL query parameters."""
+"""App state: discovered models (cached), the sidebar inputs, and their mirror in the URL query parameters."""
 
 from __future__ import annotations
 
@@ -7,10 +7,10 @@ from pathlib import Path
 
 import streamlit as st
 
-from ..checkpoint import PRETRAINED, PRIORS, CheckpointError, missing_files
+from ..catalog import ModelEntry, discover
+from ..checkpoint import PRETRAINED, PRIORS, CheckpointError, read_history
 from ..reference import ReferenceAligner
 from ..tokenization import MAX_TOKENS
-from ..train import ZOO
 from ..translator import Translator
 
 EXAMPLES = {
@@ -27,17 +27,16 @@ EXAMPLES = {
     "partitive": "We need some bread and some milk.",
     "long, Bahdanau style": "The agreement on the European economic area was signed in August 1992 by the ministers.",
 }
-VIEWS = ("Compare", "Soft vs hard", "Step by step", "What if", "Difference", "Training", "About")
 BEAMS = (1, 3, 5)
 TEMPERATURES = (0.05, 0.1, 0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0, 5.0)
 DEFAULT_SENTENCE = EXAMPLES["adjective–noun inversion"]
+MAX_CHARS = 400  # the sentence boxes' limit
 
 # session key -> (query parameter, default); lists are stored comma-separated
 PARAMS = {
     "sentence": ("s", DEFAULT_SENTENCE),
     "forced": ("f", ""),
     "models": ("m", None),
-    "view": ("v", VIEWS[0]),
     "beam": ("beam", 1),
     "hard_mode": ("hard", "hard"),
     "k": ("k", 2),
@@ -53,8 +52,8 @@ class Inputs:
     """What the sidebar asked for.
 
     Attributes:
-        sentence: English text as typed; forced: French translation to align, or "".
-        models: chosen model names (directories in pretrained/), in zoo order.
+        sentence: source text as typed; forced: a translation to align, or "".
+        models: chosen model names (directories in pretrained/), in catalog order.
         beam: 1 = greedy; hypothesis: which beam hypothesis to show (0 = best).
         paper: grayscale paper style; overlay: draw eflomal links.
     """
@@ -93,29 +92,45 @@ def reference_links(pairs: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...]) 
     return tuple(frozenset(x) for x in links)
 
 
-def available_models() -> tuple[list[str], dict[str, str]]:
-    """(loadable zoo model names, {name: problem}) for the zoo models that cannot be loaded."""
-    names, problems = [], {}
-    for name, scorer, placement in ZOO:
-        directory = PRETRAINED / name
-        missing = missing_files(directory)
-        if missing:
-            problems[name] = (
-                f"missing {', '.join(missing)} in {directory}; retrain with `python -m attnviz train "
-                f"--scorer {scorer} --placement {placement} --out pretrained/{name}`"
-            )
+@st.cache_resource(show_spinner=False)
+def catalog() -> list[ModelEntry]:
+    """The model directories under pretrained/, read once per server."""
+    return discover(PRETRAINED)
+
+
+def available_models() -> tuple[dict[str, list[str]], dict[str, str]]:
+    """({group: loadable translation model names}, {name: one-line problem}) from the catalog."""
+    groups: dict[str, list[str]] = {}
+    problems: dict[str, str] = {}
+    for entry in catalog():
+        if entry.problem:
+            problems[entry.name] = entry.problem
+            continue
+        if entry.info.task != "translation":
             continue
         try:
-            load_translator(str(directory))
-            names.append(name)
+            load_translator(str(entry.path))
         except CheckpointError as err:
-            problems[name] = str(err)
-    return names, problems
+            problems[entry.name] = str(err)
+            continue
+        groups.setdefault(entry.group, []).append(entry.name)
+    return groups, problems
+
+
+def model_path(name: str) -> Path:
+    """The directory of a model by name."""
+    return PRETRAINED / name
 
 
 def translator(name: str) -> Translator:
-    """A loaded zoo model by directory name."""
-    return load_translator(str(PRETRAINED / name))
+    """A loaded model by directory name."""
+    return load_translator(str(model_path(name)))
+
+
+@st.cache_data(show_spinner=False)
+def history(name: str) -> list[dict]:
+    """A model's training history (per-epoch metrics and demonstration attention), or []."""
+    return read_history(model_path(name))
 
 
 def _from_query(key: str, default):
@@ -132,7 +147,7 @@ def _from_query(key: str, default):
             return float(raw)
     except ValueError:
         return default
-    return raw
+    return raw[:MAX_CHARS] if key in ("sentence", "forced") else raw
 
 
 def init_state(models: list[str]) -> None:
@@ -146,8 +161,6 @@ def init_state(models: list[str]) -> None:
             st.session_state[key] = chosen or list(models)
         else:
             st.session_state[key] = _from_query(key, default)
-    if st.session_state["view"] not in VIEWS:
-        st.session_state["view"] = VIEWS[0]
     if st.session_state["beam"] not in BEAMS:
         st.session_state["beam"] = 1
     st.session_state["k"] = min(max(int(st.session_state["k"]), 1), 6)
@@ -177,8 +190,9 @@ def _use_example():
         st.session_state["forced"] = ""
 
 
-def sidebar(models: list[str]) -> Inputs:
-    """Draw the shared inputs in the sidebar and return them."""
+def sidebar(groups: dict[str, list[str]]) -> Inputs:
+    """Draw the shared inputs in the sidebar, keep them for the page (``inputs``) and return them."""
+    models = [name for names in groups.values() for name in names]
     with st.sidebar:
         st.selectbox(
             "Class examples",
@@ -191,15 +205,21 @@ def sidebar(models: list[str]) -> Inputs:
         st.text_input(
             "English sentence",
             key="sentence",
-            max_chars=400,
+            max_chars=MAX_CHARS,
             help=f"Up to {MAX_TOKENS} tokens. The view updates when you press Enter or leave the field.",
         )
         st.text_input(
             "French translation to align (optional)",
             key="forced",
+            max_chars=MAX_CHARS,
             help="Given a translation, each model reads it (forced decoding) and shows where it looks.",
         )
-        st.multiselect("Models", models, key="models", help="Scorer and query placement of each pretrained model.")
+        st.multiselect(
+            "Models",
+            models,
+            key="models",
+            help="Grouped by task and language pair: " + "; ".join(f"{g}: {len(n)}" for g, n in groups.items()),
+        )
         st.radio("Decoding", BEAMS, key="beam", horizontal=True, format_func=lambda b: "greedy" if b == 1 else f"beam {b}")
         hypothesis = 0
         if st.session_state["beam"] > 1:
@@ -207,7 +227,7 @@ def sidebar(models: list[str]) -> Inputs:
         st.toggle("Paper style (grayscale, white = 1)", key="paper")
         st.toggle("Mark eflomal's links", key="overlay", help="Statistical word aligner, as a reference.")
     chosen = [m for m in models if m in st.session_state["models"]]
-    return Inputs(
+    st.session_state["_inputs"] = Inputs(
         st.session_state["sentence"],
         st.session_state["forced"],
         chosen,
@@ -216,3 +236,9 @@ def sidebar(models: list[str]) -> Inputs:
         st.session_state["paper"],
         st.session_state["overlay"],
     )
+    return st.session_state["_inputs"]
+
+
+def inputs() -> Inputs:
+    """The sidebar's inputs of this run (drawn by ``streamlit_app.py`` before the page runs)."""
+    return st.session_state["_inputs"]

@@ -1,4 +1,4 @@
-"""The attention encoder–decoder: bidirectional GRU encoder, GRU decoder with attention.
+"""The ``rnn`` family: bidirectional GRU encoder, GRU decoder with attention.
 
 Notation (Bahdanau, Cho & Bengio, 2015): annotations h_1..h_S from the encoder,
 decoder state s_i, query q_i, energies e_ij = score(q_i, h_j), weights
@@ -15,48 +15,54 @@ Two query placements:
 Both read out t_i = tanh(W_o [s_i; c_i; y_{i-1}]) and logits = E_yᵀ t_i with the
 output projection tied to the target embeddings (Press & Wolf, 2017); the
 initial state is s_0 = tanh(W_init · mean_j h_j) (Sennrich et al., 2017).
+Attention records are (1 layer, 1 head, T, S).
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, fields
-from typing import Callable, NamedTuple
+from dataclasses import dataclass
+from typing import NamedTuple
 
+import numpy as np
 import torch
 from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
-from .normalizers import soft
-from .scorers import check_sizes, make_scorer
+from ..normalizers import soft
+from ..scorers import DEFAULT_SCORER, SCORERS, check_sizes, make_scorer
+from ..tokenization import BOS, PAD
+from . import FAMILIES, FamilyConfig, Step, TranslationModel
 
-PLACEMENTS = ("conditional", "previous")
-PAD, UNK, BOS, EOS = 0, 1, 2, 3  # fixed ids of the special tokens in every vocabulary
+# query placement → its label in the app
+PLACEMENTS = {"conditional": "conditional GRU (Nematus)", "previous": "previous state (Bahdanau)"}
+DEFAULT_PLACEMENT = "conditional"
+CONTEXT_FORMULA = r"c_i = \sum_{j=1}^{S} \alpha_{ij}\, h_j"
 
 
 @dataclass
-class ModelConfig:
-    """Architecture of a model; everything needed to rebuild it before loading weights.
+class RNNConfig(FamilyConfig):
+    """Architecture of an ``rnn`` model; everything needed to rebuild it before loading weights.
 
     Attributes:
         src_vocab_size, tgt_vocab_size: vocabulary sizes (special tokens included).
-        scorer: one of ``scorers.SCORER_NAMES``.
+        scorer: one of ``scorers.SCORERS.names()``.
         placement: one of ``PLACEMENTS``.
         embedding_size: source and target embedding width (also the readout width,
             because the output projection is tied to the target embeddings).
         encoder_size: GRU width per direction; annotations (keys) are 2 × this.
         decoder_size: decoder state width (the query size).
         attention_size: hidden width of the additive scorer.
-        dropout: on embeddings and readout during training.
+        dropout: on embeddings and readout during training, in [0, 1).
 
     Raises:
-        ValueError: unknown scorer or placement, or a dot-product scorer whose
-            query size (decoder_size) differs from the key size (2 × encoder_size).
+        ValueError: unknown scorer or placement, a size outside 1..4096, a
+            vocabulary outside 5..1,000,000, a dropout outside [0, 1), or a scorer
+            that compares query (decoder_size) and key (2 × encoder_size) directly
+            with different sizes.
     """
 
-    src_vocab_size: int
-    tgt_vocab_size: int
-    scorer: str = "additive"
-    placement: str = "conditional"
+    scorer: str = DEFAULT_SCORER
+    placement: str = DEFAULT_PLACEMENT
     embedding_size: int = 256
     encoder_size: int = 128
     decoder_size: int = 256
@@ -64,6 +70,15 @@ class ModelConfig:
     dropout: float = 0.2
 
     def __post_init__(self):
+        # checked before anything is allocated: a hostile config must not ask for gigabytes
+        for name in ("src_vocab_size", "tgt_vocab_size"):
+            if not 5 <= getattr(self, name) <= 1_000_000:
+                raise ValueError(f"field {name!r} must be in 5..1000000, got {getattr(self, name)}")
+        for name in ("embedding_size", "encoder_size", "decoder_size", "attention_size"):
+            if not 1 <= getattr(self, name) <= 4096:
+                raise ValueError(f"field {name!r} must be in 1..4096, got {getattr(self, name)}")
+        if not 0 <= self.dropout < 1:
+            raise ValueError(f"field 'dropout' must be in [0, 1), got {self.dropout}")
         if self.placement not in PLACEMENTS:
             raise ValueError(f"unknown placement {self.placement!r}; choose one of {', '.join(PLACEMENTS)}")
         check_sizes(self.scorer, self.decoder_size, self.key_size)
@@ -72,16 +87,6 @@ class ModelConfig:
     def key_size(self) -> int:
         """Size of an annotation h_j (forward and backward GRU states concatenated)."""
         return 2 * self.encoder_size
-
-    def to_dict(self) -> dict:
-        """The fields as a JSON-ready dict."""
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, values: dict) -> "ModelConfig":
-        """Build from a dict, ignoring keys that are not fields (e.g. training metadata)."""
-        names = {f.name for f in fields(cls)}
-        return cls(**{k: v for k, v in values.items() if k in names})
 
 
 class Encoded(NamedTuple):
@@ -99,27 +104,36 @@ class Encoded(NamedTuple):
     state: torch.Tensor
 
 
-class Step(NamedTuple):
-    """One decoder step for B hypotheses.
+@dataclass
+class StepTrace:
+    """Decoder step i of a translation, for the step-by-step view.
 
-    state: (B, D) s_i.  weights: (B, S) α_i.  energies: (B, S) e_i (-inf at padding).
-    readout: (B, R) t_i, turned into logits by ``Seq2Seq.logits``.
+    Attributes:
+        step: i (0-based target position).
+        query: (D,) q_i.  keys: (S, 2E) annotations h_j (also the values).
+        energies: (S,) e_ij.  weights: (S,) α_ij as the normalizer made them.
+        context: (2E,) c_i = Σ_j α_ij h_j.
     """
 
-    state: torch.Tensor
-    weights: torch.Tensor
-    energies: torch.Tensor
-    readout: torch.Tensor
+    step: int
+    query: np.ndarray
+    keys: np.ndarray
+    energies: np.ndarray
+    weights: np.ndarray
+    context: np.ndarray
 
 
-# A normalizer maps energies (B, S) and mask (B, S) to weights (B, S).
-NormalizeFn = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
-
-
-class Seq2Seq(nn.Module):
+@FAMILIES.register
+class RNNSeq2Seq(TranslationModel):
     """Bidirectional-GRU encoder and attentional GRU decoder (see the module docstring)."""
 
-    def __init__(self, config: ModelConfig):
+    family = "rnn"
+    display_name = "GRU encoder–decoder with attention"
+    config_class = RNNConfig
+    traceable = True
+    context_formula = CONTEXT_FORMULA
+
+    def __init__(self, config: RNNConfig):
         super().__init__()
         c = self.config = config
         self.src_embed = nn.Embedding(c.src_vocab_size, c.embedding_size, padding_idx=PAD)
@@ -143,6 +157,10 @@ class Seq2Seq(nn.Module):
             nn.init.normal_(embedding.weight, std=c.embedding_size**-0.5)
             embedding.weight.data[PAD].zero_()
 
+    def describe(self) -> str:
+        """'additive (concat) · conditional GRU (Nematus)'."""
+        return f"{SCORERS.get(self.config.scorer).display_name} · {PLACEMENTS[self.config.placement]}"
+
     def encode(self, src: torch.Tensor, lengths: torch.Tensor) -> Encoded:
         """Run the encoder.
 
@@ -163,6 +181,10 @@ class Seq2Seq(nn.Module):
         state = torch.tanh(self.init_state(mean))  # s_0: (B, D)
         return Encoded(annotations, self.scorer.prepare_keys(annotations), mask, state)
 
+    def initial_state(self, encoded: Encoded) -> torch.Tensor:
+        """s_0: (B, D)."""
+        return encoded.state
+
     def query(self, y: torch.Tensor, state: torch.Tensor) -> torch.Tensor:
         """The query q_i: s_{i-1} (``previous``) or GRU₁(y_{i-1}, s_{i-1}) (``conditional``).
 
@@ -171,23 +193,11 @@ class Seq2Seq(nn.Module):
         """
         return state if self.config.placement == "previous" else self.gru1(y, state)
 
-    def step(
-        self,
-        y_prev: torch.Tensor,
-        state: torch.Tensor,
-        encoded: Encoded,
-        normalize: NormalizeFn = soft,
-    ) -> Step:
-        """One decoder step i.
-
-        Args:
-            y_prev: (B,) long, y_{i-1} (BOS at the first step).
-            state: (B, D) s_{i-1}.
-            encoded: the encoder output, batch B (expand it for beams).
-            normalize: energies (B, S), mask (B, S) -> weights (B, S); softmax by default.
+    def attend(self, y_prev: torch.Tensor, state: torch.Tensor, encoded: Encoded, normalize=soft):
+        """Attention and state update of step i, before the output layer.
 
         Returns:
-            Step with s_i, α_i, e_i and the readout t_i.
+            (s_i (B, D), α_i (B, S), e_i (B, S), readout t_i (B, emb)).
         """
         y = self.dropout(self.tgt_embed(y_prev))  # (B, emb)
         query = self.query(y, state)  # q_i: (B, D)
@@ -199,7 +209,13 @@ class Seq2Seq(nn.Module):
         else:
             state = self.gru2(context, query)
         readout = torch.tanh(self.readout(torch.cat([state, context, y], dim=1)))  # t_i: (B, emb)
-        return Step(state, weights, energies, readout)
+        return state, weights, energies, readout
+
+    def decode_step(self, y_prev: torch.Tensor, state: torch.Tensor, encoded: Encoded, normalize=soft) -> Step:
+        """One decoder step: logits (B, V), s_i, and α_i, e_i as (B, 1, 1, S) records."""
+        state, weights, energies, readout = self.attend(y_prev, state, encoded, normalize)
+        records = (weights[:, None, None, :], energies[:, None, None, :])
+        return Step(self.logits(readout), state, *records)
 
     def logits(self, readout: torch.Tensor) -> torch.Tensor:
         """Output layer, tied to the target embeddings: (..., emb) -> (..., V_tgt)."""
@@ -222,14 +238,43 @@ class Seq2Seq(nn.Module):
             tgt_in: (B, T) long, BOS followed by the target (the decoder inputs).
 
         Returns:
-            logits: (B, T, V_tgt) float; weights: (B, T, S) float.
+            logits: (B, T, V_tgt) float; attention: (B, 1, 1, T, S) float.
         """
         encoded = self.encode(src, lengths)
         state, readouts, weights = encoded.state, [], []
         for i in range(tgt_in.size(1)):
-            out = self.step(tgt_in[:, i], state, encoded)
-            state = out.state
-            readouts.append(out.readout)
-            weights.append(out.weights)
+            state, alpha, _, readout = self.attend(tgt_in[:, i], state, encoded)
+            readouts.append(readout)
+            weights.append(alpha)
         # one output projection for the whole batch rather than one per step
-        return self.logits(torch.stack(readouts, 1)), torch.stack(weights, 1)
+        return self.logits(torch.stack(readouts, 1)), torch.stack(weights, 1)[:, None, None]
+
+    @torch.inference_mode()
+    def trace(self, source_ids: list[int], target_ids: list[int], step: int, normalizer) -> StepTrace:
+        """Replay decoding of ``target_ids`` (teacher forcing) up to ``step`` and expose that step.
+
+        Args:
+            source_ids: S ids ending with EOS; target_ids: the T ids of a translation.
+            step: 0 ≤ step < T.
+            normalizer: the one the translation was decoded with; a sampling
+                normalizer is reseeded so the replay draws the same positions.
+
+        Raises:
+            IndexError: step out of range.
+        """
+        if not 0 <= step < len(target_ids):
+            raise IndexError(f"step {step} outside 0..{len(target_ids) - 1}")
+        normalizer.reseed()
+        encoded = self.encode(torch.tensor([source_ids]), torch.tensor([len(source_ids)]))
+        inputs = [BOS] + list(target_ids)
+        state = encoded.state
+        for i in range(step):
+            state = self.attend(torch.tensor([inputs[i]]), state, encoded, normalizer)[0]
+        query = self.query(self.tgt_embed(torch.tensor([inputs[step]])), state)  # (1, D)
+        energies = self.scorer.score(query, encoded.prepared)  # (1, S)
+        weights = normalizer(energies, encoded.mask)  # (1, S)
+        context = torch.bmm(weights.unsqueeze(1), encoded.annotations).squeeze(1)  # (1, 2E)
+        return StepTrace(
+            step, query[0].numpy(), encoded.annotations[0].numpy(), energies[0].numpy(), weights[0].numpy(),
+            context[0].numpy(),
+        )

@@ -1,0 +1,109 @@
+"""Numbers the views show, computed here so the CLI and the tests reach the same code.
+
+Agreement with a reference aligner, the comparison table of several models,
+the downloadable records of attention matrices, and the softmax worked out
+for one decoder step.
+"""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+
+from .alignment import Gold, Link, alignment_error_rate, argmax_agreement, argmax_links, word_entropy
+from .translator import EOS_TOKEN, Translation
+
+
+def reference_words(tokens: list[str]) -> list[str]:
+    """Tokens without the end-of-sentence marker, lowercased (what eflomal reads)."""
+    return [t.lower() for t in tokens if t != EOS_TOKEN]
+
+
+def reference_agreement(attention: np.ndarray, links: set[Link] | frozenset) -> float | None:
+    """1 − AER of a (T, S) attention's argmax links against reference links taken as sure; None without links."""
+    if not links:
+        return None
+    scores = alignment_error_rate([argmax_links(attention)], [Gold(set(links), set(links))])
+    return 1.0 - scores.aer
+
+
+def comparison_table(
+    results: dict[str, Translation],
+    agreements: dict[str, float | None],
+    same_target: dict[str, Translation],
+    first: str,
+) -> pd.DataFrame:
+    """One row per model: translation, mean entropy, reference agreement, argmax agreement with ``first``, ms.
+
+    Args:
+        results: model name → its translation.
+        agreements: model name → ``reference_agreement`` (None when not drawn).
+        same_target: model name → its attention while reading ``first``'s translation
+            (forced decoding on the same target tokens); may be empty.
+        first: the model the others are compared with.
+    """
+    rows = []
+    for name, result in results.items():
+        agreement_with_first = None
+        if name in same_target and first in same_target:
+            agreement_with_first = argmax_agreement(same_target[name].attention, same_target[first].attention)
+        rows.append({
+            "model": name,
+            "translation": result.text + (" … (cut at the length limit)" if result.cut else ""),
+            "mean entropy (nats)": word_entropy(result.attention),
+            "eflomal agreement": agreements.get(name),
+            f"argmax agreement with {first}": agreement_with_first,
+            "decode ms": result.ms,
+        })
+    return pd.DataFrame(rows)
+
+
+def attention_records(results: dict[str, Translation]) -> pd.DataFrame:
+    """One row per cell of every model's (T, S) matrix: model, indices, tokens, weight, energy (the CSV download)."""
+    records = []
+    for name, r in results.items():
+        for i, target in enumerate(r.target_tokens):
+            for j, source in enumerate(r.source_tokens):
+                records.append({
+                    "model": name,
+                    "target_index": i,
+                    "target": target,
+                    "source_index": j,
+                    "source": source,
+                    "weight": float(r.attention[i, j]),
+                    "energy": float(r.energies[i, j]),
+                })
+    return pd.DataFrame(records)
+
+
+def results_json(results: dict[str, Translation]) -> str:
+    """The JSON download: model name → ``Translation.to_json()``."""
+    return json.dumps({name: r.to_json() for name, r in results.items()}, ensure_ascii=False)
+
+
+def softmax_steps(source_tokens: list[str], energies: np.ndarray, weights: np.ndarray) -> tuple[pd.DataFrame, float]:
+    """The softmax of one decoder step, column by column.
+
+    Args:
+        source_tokens: S tokens; energies, weights: (S,) float.
+
+    Returns:
+        (table with source word, e_ij, exp(e_ij − max), α_ij; Σ exp), where
+        α_ij = exp(e_ij − max) / Σ exp for soft attention.
+    """
+    shifted = np.exp(energies - energies.max())
+    table = pd.DataFrame({
+        "source word": source_tokens,
+        "energy e_ij": energies,
+        "exp(e_ij − max)": shifted,
+        "weight α_ij": weights,
+    })
+    return table, float(shifted.sum())
+
+
+def context_terms(weights: np.ndarray, count: int = 3) -> str:
+    """LaTeX of the ``count`` largest terms of c_i = Σ_j α_ij h_j, e.g. '0.75\\,h_{0} + 0.12\\,h_{3}'."""
+    top = np.argsort(-weights)[:count]
+    return " + ".join(f"{weights[j]:.2f}\\,h_{{{j}}}" for j in top)

@@ -1,0 +1,292 @@
+"""Model families and the contract every family keeps.
+
+A model directory's ``config.json`` names, at the top level, what the model is:
+
+=====================  ===============================================================
+field                  meaning
+=====================  ===============================================================
+``task``               ``translation`` or ``classification``
+``family``             a name in ``FAMILIES`` (``rnn``; later ``transformer``, …)
+``source_language``    ISO 639-1 code of the input (``en``, ``fr``, ``zh``)
+``target_language``    ISO 639-1 code of the output (translation)
+``labels``             the classes (classification)
+``attention``          ``{"layers": L, "heads": H, "maps": [...]}``: what it exposes
+=====================  ===============================================================
+
+and, beside them, the fields of its family's config dataclass. ``build`` reads
+that and returns the family's module. Every translation family subclasses
+``TranslationModel`` and implements a small *step interface*
+(``encode`` → ``initial_state`` → ``decode_step`` …), so greedy, beam, forced
+and sampled decoding (``attnviz.decoding``) are written once for all families.
+Attention is always reported as records of shape (layers, heads, T, S); an RNN's
+is (1, 1, T, S).
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, fields
+from typing import Any, ClassVar, NamedTuple
+
+import torch
+from torch import nn
+
+from ..registry import Registry, RegistryError
+
+TASKS = ("translation", "classification")
+LANGUAGES = {"en": "English", "fr": "French", "zh": "Chinese"}  # ISO 639-1 → name
+
+
+@dataclass(frozen=True)
+class ModelInfo:
+    """The contract part of config.json: what task, family and languages a model has.
+
+    Attributes:
+        task: one of ``TASKS``.
+        family: a registered family name.
+        source_language: ISO 639-1 code (a key of ``LANGUAGES``).
+        target_language: ISO 639-1 code for translation, None for classification.
+        labels: class names for classification, () for translation.
+        layers, heads: shape of the attention records the model exposes.
+        maps: names of its attention maps ("cross", "encoder_self", "decoder_self", "pooling").
+    """
+
+    task: str
+    family: str
+    source_language: str
+    target_language: str | None = None
+    labels: tuple[str, ...] = ()
+    layers: int = 1
+    heads: int = 1
+    maps: tuple[str, ...] = ("cross",)
+
+    @classmethod
+    def from_config(cls, config: dict) -> "ModelInfo":
+        """Read and check the contract fields of a config.json dict.
+
+        Raises:
+            ValueError: a missing field or a value of the wrong kind, naming the field.
+        """
+        for key in ("task", "family", "source_language"):
+            if not isinstance(config.get(key), str):
+                raise ValueError(f"field {key!r} is missing or not a string")
+        task, family = config["task"], config["family"]
+        if task not in TASKS:
+            raise ValueError(f"field 'task' is {task!r}; expected one of {', '.join(TASKS)}")
+        FAMILIES.get(family)  # raises naming the known families
+        if FAMILIES.get(family).task != task:
+            raise ValueError(f"family {family!r} is a {FAMILIES.get(family).task} family, but 'task' is {task!r}")
+        source, target = config["source_language"], config.get("target_language")
+        for key, code in (("source_language", source), ("target_language", target)):
+            if code is not None and code not in LANGUAGES:
+                raise ValueError(f"field {key!r} is {code!r}; expected one of {', '.join(LANGUAGES)}")
+        if task == "translation" and target is None:
+            raise ValueError("field 'target_language' is missing")
+        labels = config.get("labels", [])
+        if task == "classification" and not (
+            isinstance(labels, list) and len(labels) >= 2 and all(isinstance(x, str) and x for x in labels)
+        ):
+            raise ValueError("field 'labels' must list at least two class names")
+        attention = config.get("attention", {})
+        if not isinstance(attention, dict):
+            raise ValueError("field 'attention' must be an object")
+        layers, heads, maps = attention.get("layers", 1), attention.get("heads", 1), attention.get("maps", ["cross"])
+        for key, value in (("layers", layers), ("heads", heads)):
+            if not (isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= 64):
+                raise ValueError(f"field 'attention.{key}' must be an integer in 1..64, got {value!r}")
+        if not (isinstance(maps, list) and all(isinstance(m, str) for m in maps)):
+            raise ValueError("field 'attention.maps' must be a list of names")
+        return cls(task, family, source, target, tuple(labels), layers, heads, tuple(maps))
+
+    def to_dict(self) -> dict:
+        """The JSON fields written at the top of config.json."""
+        values = {"task": self.task, "family": self.family, "source_language": self.source_language}
+        if self.target_language is not None:
+            values["target_language"] = self.target_language
+        if self.labels:
+            values["labels"] = list(self.labels)
+        values["attention"] = {"layers": self.layers, "heads": self.heads, "maps": list(self.maps)}
+        return values
+
+    @property
+    def pair(self) -> str:
+        """'en → fr' for translation, 'en' for classification."""
+        return f"{self.source_language} → {self.target_language}" if self.target_language else self.source_language
+
+
+@dataclass
+class FamilyConfig:
+    """Base of every family's architecture config: the vocabulary sizes and JSON round-trips.
+
+    Attributes:
+        src_vocab_size, tgt_vocab_size: vocabulary sizes, special tokens included.
+    """
+
+    src_vocab_size: int
+    tgt_vocab_size: int
+
+    def to_dict(self) -> dict:
+        """The fields as a JSON-ready dict."""
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, values: dict) -> "FamilyConfig":
+        """Build from a config.json dict, ignoring keys that are not fields (contract, card).
+
+        Raises:
+            ValueError: a field of the wrong type, naming it (ints must be ints,
+                floats numbers, strings strings); the dataclass's own checks.
+        """
+        kwargs = {}
+        for f in fields(cls):
+            if f.name not in values:
+                continue
+            value, kind = values[f.name], f.type if isinstance(f.type, str) else f.type.__name__
+            if kind == "int" and (not isinstance(value, int) or isinstance(value, bool)):
+                raise ValueError(f"field {f.name!r} must be an integer, got {value!r}")
+            if kind == "float" and (not isinstance(value, (int, float)) or isinstance(value, bool)):
+                raise ValueError(f"field {f.name!r} must be a number, got {value!r}")
+            if kind == "str" and not isinstance(value, str):
+                raise ValueError(f"field {f.name!r} must be a string, got {value!r}")
+            kwargs[f.name] = value
+        try:
+            return cls(**kwargs)
+        except TypeError as err:  # a required field is absent
+            raise ValueError(str(err)) from None
+
+
+class Step(NamedTuple):
+    """One decoder step for B hypotheses, as every translation family returns it.
+
+    logits: (B, V) unnormalized scores of the next target token.
+    state: the family's decoder state (tensors with batch first, in any nesting).
+    attention: (B, L, H, S) cross-attention weights actually used at this step.
+    energies: (B, L, H, S) raw energies before normalization (-inf at padding).
+    """
+
+    logits: torch.Tensor
+    state: Any
+    attention: torch.Tensor
+    energies: torch.Tensor
+
+
+class TranslationModel(nn.Module):
+    """Base of translation families: the step interface that ``attnviz.decoding`` drives.
+
+    Class attributes a family defines:
+        family: registry name; task: "translation"; display_name: for the app.
+        config_class: its ``FamilyConfig`` subclass.
+        traceable: True when it implements ``trace`` (the step-by-step view).
+    """
+
+    family: ClassVar[str] = ""
+    task: ClassVar[str] = "translation"
+    display_name: ClassVar[str] = ""
+    config_class: ClassVar[type[FamilyConfig]] = FamilyConfig
+    traceable: ClassVar[bool] = False
+
+    config: FamilyConfig
+
+    @property
+    def device(self) -> torch.device:
+        """Where the parameters live (decoding builds its tensors there)."""
+        return next(self.parameters()).device
+
+    def attention_shape(self) -> tuple[int, int]:
+        """(layers, heads) of the cross-attention records."""
+        return 1, 1
+
+    def attention_maps(self) -> tuple[str, ...]:
+        """Names of the attention maps the model exposes ("cross" first)."""
+        return ("cross",)
+
+    def describe(self) -> str:
+        """A one-line label for the app, e.g. 'additive (concat) · conditional GRU (Nematus)'."""
+        raise NotImplementedError
+
+    def encode(self, src: torch.Tensor, lengths: torch.Tensor) -> Any:
+        """Run the encoder.
+
+        Args:
+            src: (B, S) long source ids padded with PAD; lengths: (B,) long, each ≥ 1.
+
+        Returns:
+            a NamedTuple of batch-first tensors with a ``mask`` field (B, S) bool
+            (True at real positions); ``decoding`` selects rows of it for beams.
+        """
+        raise NotImplementedError
+
+    def initial_state(self, encoded: Any) -> Any:
+        """The decoder state before the first target token (batch-first tensors)."""
+        raise NotImplementedError
+
+    def decode_step(self, y_prev: torch.Tensor, state: Any, encoded: Any, normalize) -> Step:
+        """One step for B hypotheses.
+
+        Args:
+            y_prev: (B,) long, the previous target token (BOS at the first step).
+            state: from ``initial_state`` or the previous ``Step``.
+            encoded: from ``encode``, with batch B.
+            normalize: energies (B, S), mask (B, S) → weights (B, S)
+                (``normalizers.Normalizer`` or a what-if override).
+        """
+        raise NotImplementedError
+
+    def encoder_self_attention(self, encoded: Any) -> dict[str, torch.Tensor]:
+        """Named self-attention maps of the encoder, each (B, L, H, S, S); none by default."""
+        return {}
+
+
+class FamilyRegistry(Registry):
+    """The registry of model families; ``register`` also checks the family's task interface."""
+
+    REQUIRED = {"translation": ("describe", "encode", "initial_state", "decode_step", "forward")}
+    BASES = {"translation": TranslationModel}
+
+    def register(self, cls: type) -> type:
+        """Add a family class (a class decorator).
+
+        Raises:
+            RegistryError: a required attribute is missing, or a method of its
+                task's interface is not implemented (named).
+        """
+        base = self.BASES.get(getattr(cls, "task", None))
+        for method in self.REQUIRED.get(getattr(cls, "task", None), ()):
+            if base is not None and getattr(cls, method, None) is getattr(base, method):
+                raise RegistryError(f"model family {cls.__name__} ({cls.family!r}) does not define {method}()")
+        return super().register(cls)
+
+
+FAMILIES: FamilyRegistry = FamilyRegistry(
+    "model family", attributes=("task", "display_name", "config_class"), key="family"
+)
+
+
+def build(config: dict) -> tuple[nn.Module, ModelInfo]:
+    """The module described by a config.json dict, with random weights (load them after).
+
+    Raises:
+        ValueError: a contract or family field is missing, of the wrong type or out of range.
+    """
+    info = ModelInfo.from_config(config)
+    family = FAMILIES.get(info.family)
+    model = family(family.config_class.from_dict(config))
+    return model, info
+
+
+def family_config(config: dict) -> tuple[type, FamilyConfig, ModelInfo]:
+    """(family class, its parsed config, contract) of a config.json dict, without building anything.
+
+    Raises:
+        ValueError: as ``build``.
+    """
+    info = ModelInfo.from_config(config)
+    family = FAMILIES.get(info.family)
+    return family, family.config_class.from_dict(config), info
+
+
+def _import_families() -> None:
+    # each family module registers itself on import; one line per family module
+    from . import rnn  # noqa: F401
+
+
+_import_families()

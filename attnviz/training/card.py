@@ -1,0 +1,95 @@
+"""Model cards: the README.md of a model directory, written from its config.json card and history."""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+from pathlib import Path
+
+import torch
+
+from ..scorers import SCORERS
+
+
+def machine_description(threads: int, device: str = "cpu", world_size: int = 1) -> str:
+    """A one-line description of where training ran (CPU model, threads, processes, device, torch version)."""
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    where = "CPU only" if device == "cpu" else f"{device} ({torch.cuda.get_device_name(0)})"
+    processes = f", {world_size} processes" if world_size > 1 else ""
+    return f"{cpu}, {threads} thread{'s' if threads != 1 else ''}{processes}, {where}, torch {torch.__version__}"
+
+
+def _epoch_label(record: dict) -> str:
+    # the time budget can stop the last epoch part-way
+    return str(record["epoch"]) if record.get("fraction", 1) >= 1 else f"{record['epoch']} ({record['fraction']:.0%} of it)"
+
+
+def model_card(card: dict, model_config, history: list[dict], weights_mb: float) -> str:
+    """The README.md of an ``rnn`` model directory.
+
+    Args:
+        card: the config.json card (name, training, metrics).
+        model_config: its ``RNNConfig``.
+        history: per-epoch records.
+        weights_mb: size of the float16 weights (MB).
+    """
+    m, t = card["metrics"], card["training"]
+    rows = "\n".join(
+        f"| {_epoch_label(h)} | {h['train_loss']:.3f} | {h['valid_loss']:.3f} | {h['valid_bleu']:.2f} | {h['minutes']:.1f} |"
+        for h in history
+    )
+    dev = (
+        f"- AER on the WPT03 Hansards dev set (37 pairs, forced decoding, argmax links): "
+        f"**{m['dev_aer']:.3f}** (precision {m['dev_precision']:.3f}, recall {m['dev_recall']:.3f})\n"
+        f"- Mean attention entropy on that set: {m['dev_entropy']:.3f} nats\n"
+        if "dev_aer" in m
+        else ""
+    )
+    recipe = t["recipe"]
+    shared = (
+        f" Other processes shared the cores (load average {t['load_average_at_end']} on {os.cpu_count()} cores"
+        " at the end), so CPU-minutes are the fairer cost."
+        if t.get("load_average_at_end", 0) > recipe["threads"] + 0.5
+        else ""
+    )
+    return f"""# {card['name']}
+
+English→French GRU encoder–decoder with **{SCORERS.get(model_config.scorer).display_name}** attention
+scoring and the **{model_config.placement}** query placement, part of the attnviz model zoo.
+
+## Data
+Trained on the {t['data_attribution']}. Split by English sentence (seed {t['split']['seed']}):
+{t['split']['train_pairs']} training pairs ({t['split']['train_pairs_after_filter']} after the filter:
+{t['filter']}), {t['split']['valid_sentences']} validation and {t['split']['test_sentences']} test
+English sentences, every French translation of a held-out sentence kept as a reference.
+
+## Architecture
+Embeddings {model_config.embedding_size}, bidirectional GRU encoder {model_config.encoder_size} per
+direction (keys {model_config.key_size}), decoder GRU {model_config.decoder_size}, additive attention
+width {model_config.attention_size} (additive scorer only), dropout {model_config.dropout},
+vocabularies {model_config.src_vocab_size} (en) / {model_config.tgt_vocab_size} (fr) lowercased Moses
+tokens; output layer tied to the target embeddings. {weights_mb:.1f} MB of float16 weights.
+
+## Training
+Recipe: `{json.dumps(t['recipe'])}`.
+{t['epochs_run']} epochs in {t['train_minutes']} minutes wall time ({t['train_cpu_minutes']} CPU-minutes;
+best epoch {t['best_epoch']}), on {t['machine']}.{shared}
+
+| epoch | train loss | valid loss | valid BLEU | minutes |
+|---|---|---|---|---|
+{rows}
+
+## Quality
+- Test BLEU (sacrebleu, detokenized, multi-reference, lowercased): **{m['test_bleu_greedy']:.2f}** greedy,
+  **{m['test_bleu_beam5']:.2f}** beam 5
+{dev}
+Retrain with `{t['command']}` (reads `{t['data']}` unless `--data` points elsewhere).
+"""

@@ -1,0 +1,117 @@
+"""The zoo's recipes: the training hyperparameters (one source of defaults) and the shipped models.
+
+Every model of the English→French zoo shares ``TrainConfig``'s recipe and the
+``rnn`` family's default architecture; they differ only in the family fields
+listed in ``ZOO``. The CLI's ``train`` defaults, ``train --all`` and the model
+cards' retrain commands all read this module.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields
+
+from ..data import Corpus
+from ..families import ModelInfo
+from ..families.rnn import RNNConfig
+
+DEMO_SENTENCE = "the little girl is playing in the big garden ."
+
+
+@dataclass
+class TrainConfig:
+    """Hyperparameters of the recipe (shared by every model of the zoo).
+
+    Attributes:
+        epochs: maximum number of passes over the training pairs.
+        max_minutes: wall-clock budget for the training epochs (evaluation after
+            it is timed separately); training stops mid-epoch when it runs out.
+        seed: model initialisation and batch order.
+        split_seed: the corpus split (see ``data.split_by_source``).
+        batch_tokens: padded tokens per batch and process (length-bucketed).
+        lr: Adam learning rate; halved when validation BLEU does not improve.
+        label_smoothing: ε of the smoothed cross-entropy (Szegedy et al., 2016).
+        clip: maximum gradient norm.
+        src_vocab_size, tgt_vocab_size: vocabulary sizes, specials included.
+        threads: torch intra-op threads per process.
+        bf16: bfloat16 autocast for the training forward pass (evaluation stays fp32).
+    """
+
+    epochs: int = 12
+    max_minutes: float = 40.0
+    seed: int = 1
+    split_seed: int = 1
+    batch_tokens: int = 2000
+    lr: float = 2e-3
+    label_smoothing: float = 0.1
+    clip: float = 1.0
+    src_vocab_size: int = 6000
+    tgt_vocab_size: int = 8000
+    threads: int = 2
+    bf16: bool = True
+
+
+# recipe fields that may change when a run is resumed (extending it, or moving it to other cores)
+RESUMABLE_CHANGES = ("epochs", "max_minutes", "threads")
+
+
+@dataclass(frozen=True)
+class Recipe:
+    """One shipped model: its directory name and the family fields that set it apart.
+
+    Attributes:
+        name: directory under pretrained/.
+        family: registered family name.
+        fields: family config fields that differ from the family's defaults.
+        info: the contract written to its config.json.
+    """
+
+    name: str
+    family: str
+    fields: dict = field(default_factory=dict)
+    info: ModelInfo = ModelInfo("translation", "rnn", "en", "fr")
+
+
+ZOO = (
+    Recipe("en-fr-dot", "rnn", {"scorer": "dot", "placement": "conditional"}),
+    Recipe("en-fr-scaled-dot", "rnn", {"scorer": "scaled_dot", "placement": "conditional"}),
+    Recipe("en-fr-general", "rnn", {"scorer": "general", "placement": "conditional"}),
+    Recipe("en-fr-additive", "rnn", {"scorer": "additive", "placement": "conditional"}),
+    Recipe("en-fr-additive-bahdanau", "rnn", {"scorer": "additive", "placement": "previous"}),
+)
+
+
+def rnn_config(corpus: Corpus, **family_fields) -> RNNConfig:
+    """The zoo's ``rnn`` architecture for a corpus, with some fields changed (scorer, placement …)."""
+    return RNNConfig(len(corpus.src_vocab), len(corpus.tgt_vocab), **family_fields)
+
+
+def recipe_flags(config: TrainConfig) -> list[str]:
+    """The ``python -m attnviz train`` flags that reproduce ``config`` (vocabulary sizes only when not the default)."""
+    flags = ["--epochs", str(config.epochs), "--max-minutes", f"{config.max_minutes:g}",
+             "--seed", str(config.seed), "--threads", str(config.threads)]
+    if (config.src_vocab_size, config.tgt_vocab_size) != (TrainConfig.src_vocab_size, TrainConfig.tgt_vocab_size):
+        flags += ["--src-vocab", str(config.src_vocab_size), "--tgt-vocab", str(config.tgt_vocab_size)]
+    return flags
+
+
+def family_flags(model_config) -> list[str]:
+    """The ``train`` flags that select a model's family fields (``--scorer S --placement P`` for rnn)."""
+    if isinstance(model_config, RNNConfig):
+        return ["--scorer", model_config.scorer, "--placement", model_config.placement]
+    raise TypeError(f"no train flags for {type(model_config).__name__}")
+
+
+def retrain_command(name: str, model_config, config: TrainConfig) -> str:
+    """The command that retrains model ``name`` with ``config``, as written on its card."""
+    return " ".join(["python -m attnviz train", *family_flags(model_config), "--out", f"pretrained/{name}",
+                     *recipe_flags(config)])
+
+
+def recipe_differences(saved: dict, current: TrainConfig) -> list[str]:
+    """Fields (outside ``RESUMABLE_CHANGES``) where a saved recipe dict differs from ``current``."""
+    return [
+        f"{f.name}: {saved.get(f.name)!r} then, {getattr(current, f.name)!r} now"
+        for f in fields(TrainConfig)
+        if f.name not in RESUMABLE_CHANGES and saved.get(f.name) != getattr(current, f.name)
+    ]
+

@@ -1,0 +1,158 @@
+"""What the view pages share: cached decoding, the input check, heatmaps with the sidebar's style,
+safe text, and a per-model panel that fails on its own.
+
+Computation lives in the package (translator, decoding, analysis, alignment,
+plots); these functions only call it and lay it out.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import re
+
+import streamlit as st
+
+from ..analysis import reference_words
+from ..checkpoint import CheckpointError
+from ..normalizers import Normalizer
+from ..plots import attention_heatmap
+from ..tokenization import MAX_TOKENS
+from ..translator import EOS_TOKEN, InputError, Translation, language_warning
+from .state import Inputs, reference_links, translator
+
+logger = logging.getLogger("attnviz.ui")
+MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~$:])")
+
+
+def plain(text: str) -> str:
+    """``text`` with every Markdown/HTML special character escaped, for use inside st.markdown."""
+    return MARKDOWN_SPECIALS.sub(r"\\\1", text)
+
+
+def label(name: str) -> str:
+    """The model's one-line description, e.g. 'additive (concat) · conditional GRU (Nematus)'."""
+    return translator(name).describe()
+
+
+@st.cache_data(max_entries=512, show_spinner=False)
+def decode(
+    name: str,
+    sentence: str,
+    forced: str = "",
+    beam: int = 1,
+    mode: str = "soft",
+    k: int = 2,
+    temperature: float = 1.0,
+    seed: int = 0,
+    override: tuple[tuple[int, int], ...] = (),
+) -> Translation:
+    """Translate (or force-decode ``forced``) with one model; cached per argument set, across sessions.
+
+    Raises:
+        InputError: empty or over-long sentence or translation.
+    """
+    normalizer = Normalizer(mode, k=k, temperature=temperature, seed=seed)
+    model = translator(name)
+    if forced.strip():
+        return model.force(sentence, forced, normalizer)
+    return model.translate(sentence, normalizer, beam=beam, override=dict(override) or None)
+
+
+@st.cache_data(max_entries=512, show_spinner=False)
+def read_tokens(name: str, sentence: str, target_tokens: tuple[str, ...]) -> Translation:
+    """Model ``name``'s attention while it reads another model's target tokens (never re-tokenized)."""
+    return translator(name).force_tokens(sentence, list(target_tokens))
+
+
+def checked_sentence(inputs: Inputs) -> bool:
+    """Show the prompt / error / language note for the input; True when it can be decoded."""
+    if not inputs.sentence.strip():
+        st.info("Type an English sentence in the sidebar, or pick one of the class examples.")
+        return False
+    if not inputs.models:
+        st.info("Choose at least one model in the sidebar.")
+        return False
+    model = translator(inputs.models[0])
+    try:
+        tokens = model.source(inputs.sentence)
+        if inputs.forced.strip():
+            model.target(inputs.forced)
+    except InputError as err:
+        st.error(f"{str(err)[0].upper()}{str(err)[1:]}. Please shorten it (the models handle up to {MAX_TOKENS} tokens).")
+        return False
+    warning = language_warning(inputs.sentence, tokens)
+    if warning:
+        st.warning(warning)
+    if any(tokens.unknown):
+        unknown = [w for w, u in zip(tokens.display, tokens.unknown) if u]
+        st.caption(f"Unknown to the models (read as `<unk>`, shown in red): {plain(', '.join(unknown))}")
+    return True
+
+
+@contextlib.contextmanager
+def model_panel(name: str):
+    """Run one model's part of a view; if it fails, say so in one line there and let the others draw.
+
+    Expected failures (bad input for this model, a broken model file) show their
+    message; anything else is logged with its traceback to the server log.
+    """
+    try:
+        yield
+    except (InputError, CheckpointError) as err:
+        st.warning(f"{name}: {err}")
+    except Exception as err:  # logged with the traceback; the page shows one line
+        logger.exception("model %s failed in a view", name)
+        st.error(f"{name} failed on this input ({type(err).__name__}); the details are in the server log.")
+
+
+def eflomal_links(results: list[Translation]) -> tuple[frozenset, ...]:
+    """eflomal's links for each translation's word pair (no ``</s>``), aligned together."""
+    return reference_links(
+        tuple((tuple(reference_words(r.source_tokens)), tuple(reference_words(r.target_tokens))) for r in results)
+    )
+
+
+def heatmap(result: Translation, title: str, inputs: Inputs, links: frozenset | None = None):
+    """The standard heatmap of a translation with the sidebar's style options."""
+    return attention_heatmap(
+        result.attention,
+        result.source_tokens,
+        result.target_tokens,
+        result.energies,
+        title=title,
+        paper_style=inputs.paper,
+        links=set(links) if links and inputs.overlay else None,
+        source_unknown=result.source_unknown,
+        target_unknown=result.target_unknown,
+    )
+
+
+def marked(tokens: list[str], flags: list[bool]) -> str:
+    """Markdown of a token list with changed tokens highlighted (tokens escaped)."""
+    return " ".join(
+        f":orange-background[**{plain(t)}**]" if f else plain(t) for t, f in zip(tokens, flags) if t != EOS_TOKEN
+    )
+
+
+def chosen(result: Translation, inputs: Inputs) -> Translation:
+    """The beam hypothesis the sidebar asks for (the best when it does not exist)."""
+    hypotheses = [result, *result.alternatives]
+    return hypotheses[min(inputs.hypothesis, len(hypotheses) - 1)]
+
+
+def best_model(names: list[str]) -> str:
+    """The model whose card reports the highest greedy test BLEU (the first one without cards)."""
+    def bleu(name: str) -> float:
+        return translator(name).card.get("metrics", {}).get("test_bleu_greedy", float("-inf"))
+
+    return max(names, key=bleu)
+
+
+def model_picker(inputs: Inputs, key: str, text: str = "Model", index: int | None = None) -> str:
+    """A selectbox over the chosen models (defaults to the one with the best BLEU on its card)."""
+    options = inputs.models
+    default = options[min(index, len(options) - 1)] if index is not None else best_model(options)
+    if st.session_state.get(key) not in options:
+        st.session_state[key] = default
+    return st.selectbox(text, options, key=key, format_func=lambda n: f"{n} — {label(n)}")

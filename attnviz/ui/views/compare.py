@@ -1,0 +1,65 @@
+"""Compare: every chosen model on one sentence, heatmaps side by side, then the numbers."""
+
+TITLE = "Compare"
+ICON = ":material/grid_view:"
+ORDER = 10
+
+import pandas as pd
+import streamlit as st
+
+from attnviz.analysis import attention_records, comparison_table, reference_agreement, results_json
+from attnviz.ui import common, state
+
+inputs = state.inputs()
+st.subheader("Where does each model look?")
+if common.checked_sentence(inputs):
+    results, shown = {}, {}
+    for name in inputs.models:
+        with common.model_panel(name):
+            results[name] = common.decode(name, inputs.sentence, inputs.forced, inputs.beam)
+            shown[name] = common.chosen(results[name], inputs)
+    links = common.eflomal_links(list(shown.values())) if inputs.overlay else [frozenset()] * len(shown)
+    links = dict(zip(shown, links))
+    columns = st.columns(min(len(inputs.models), 2))
+    for index, name in enumerate(inputs.models):
+        with columns[index % len(columns)]:
+            st.markdown(f"**{common.plain(common.label(name))}**")
+            if name not in shown:
+                continue
+            result = shown[name]
+            st.markdown("→ " + (common.plain(result.text) or "∅ (no words)")
+                        + (" … *(cut at the length limit)*" if result.cut else ""))
+            st.plotly_chart(common.heatmap(result, name, inputs, links[name]), width="content", key=f"heat-{name}")
+            agreement = reference_agreement(result.attention, links[name])
+            if agreement is not None:
+                st.caption(f"Agreement with eflomal (1 − AER): {agreement:.2f}")
+            if results[name].alternatives:
+                hypotheses = [results[name], *results[name].alternatives]
+                with st.expander("beam hypotheses"):
+                    st.dataframe(pd.DataFrame({
+                        "rank": range(1, len(hypotheses) + 1),
+                        "translation": [h.text for h in hypotheses],
+                        "score (mean log p)": [h.score for h in hypotheses],
+                    }), hide_index=True)
+    if shown:
+        first = next(iter(shown))
+        target = shown[first].target_tokens
+        same_target = {}
+        if len(target) > 1:  # the first model may have produced no words
+            for name in shown:
+                with common.model_panel(name):
+                    same_target[name] = (
+                        common.read_tokens(name, inputs.sentence, tuple(target)) if not inputs.forced.strip()
+                        else shown[name]
+                    )
+        st.markdown("**Numbers**")
+        st.caption(
+            f"Entropy: mean over target words of −Σ α log α (0 = one-hot). Agreement with {first}: fraction of "
+            f"target words whose most-attended source word is the same, both models reading {first}'s translation."
+        )
+        agreements = {n: reference_agreement(r.attention, links[n]) for n, r in shown.items()}
+        st.dataframe(comparison_table(shown, agreements, same_target, first), hide_index=True)
+        left, right = st.columns(2)
+        left.download_button("Download matrices (CSV)", attention_records(shown).to_csv(index=False),
+                             "attention.csv", "text/csv")
+        right.download_button("Download matrices (JSON)", results_json(shown), "attention.json", "application/json")

@@ -1,0 +1,63 @@
+"""Soft vs hard: one model with soft attention next to a hard variant, each with the translation it produces."""
+
+TITLE = "Soft vs hard"
+ICON = ":material/compare:"
+ORDER = 20
+
+import streamlit as st
+
+from attnviz.normalizers import DEFAULT_NORMALIZER, NORMALIZERS
+from attnviz.translator import changed_tokens
+from attnviz.ui import common, state
+
+HARD = {kind.name: kind for kind in NORMALIZERS.select(lambda kind: kind.hard)}
+
+
+def resample():
+    st.session_state["seed"] = int(st.session_state.get("seed", 0)) + 1
+
+
+inputs = state.inputs()
+st.subheader("Soft vs hard attention")
+if common.checked_sentence(inputs):
+    name = common.model_picker(inputs, "sh_model")
+    c1, c2, c3 = st.columns([2, 2, 3])
+    if st.session_state.get("hard_mode") not in HARD:
+        st.session_state["hard_mode"] = next(iter(HARD))
+    mode = c1.radio("Hard attention", list(HARD), key="hard_mode", format_func=lambda m: HARD[m].display_name)
+    kind = HARD[mode]
+    if "k" in kind.parameters:
+        c2.slider("k (positions kept)", 1, 6, key="k")
+    if "seed" in kind.parameters:
+        c2.number_input("seed", 0, 10_000, key="seed")
+        c2.button("Resample", on_click=resample)
+    c3.select_slider(
+        "Temperature τ (energies / τ before the softmax)",
+        options=state.TEMPERATURES,
+        key="temperature",
+        help="τ → 0 approaches hard attention; a large τ flattens the weights. Applies to soft and sampled.",
+    )
+    tau, k, seed = st.session_state["temperature"], st.session_state["k"], st.session_state["seed"]
+    soft_result = common.decode(name, inputs.sentence, inputs.forced, 1, DEFAULT_NORMALIZER, k, tau)
+    hard_result = common.decode(name, inputs.sentence, inputs.forced, 1, mode, k, tau, seed)
+    flags_soft, flags_hard = changed_tokens(soft_result.target_tokens, hard_result.target_tokens)
+    settings = {"k": f"k = {k}", "seed": f"seed {seed}", "temperature": f"τ = {tau:g}"}
+    heading = kind.display_name + "".join(f", {settings[p]}" for p in kind.parameters)
+    left, right = st.columns(2)
+    with left:
+        st.markdown(f"**soft (softmax, τ = {tau:g})**")
+        st.markdown("→ " + (common.marked(soft_result.target_tokens, flags_soft) or "∅"))
+        st.plotly_chart(common.heatmap(soft_result, f"soft, τ = {tau:g}", inputs), width="content", key="soft")
+    with right:
+        st.markdown(f"**{heading}**")
+        st.latex(kind.formula)
+        st.markdown("→ " + (common.marked(hard_result.target_tokens, flags_hard) or "∅"))
+        st.plotly_chart(common.heatmap(hard_result, kind.display_name, inputs), width="content", key="hard")
+    if inputs.forced:
+        st.caption("Both read the given French translation, so only the attention differs; clear it to see "
+                   "how hard attention changes the translation itself.")
+    elif soft_result.text == hard_result.text:
+        st.caption("Same translation: the changed attention did not change the output this time.")
+    else:
+        st.caption("Highlighted: words where the two translations differ. The model was trained with soft "
+                   "attention; hard attention feeds its decoder a context vector it never saw in training.")

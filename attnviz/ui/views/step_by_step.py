@@ -1,0 +1,64 @@
+"""Step by step: the arithmetic of one decoder step — energies, softmax, context vector, one energy term by term."""
+
+TITLE = "Step by step"
+ICON = ":material/calculate:"
+ORDER = 30
+
+import pandas as pd
+import streamlit as st
+
+from attnviz.analysis import context_terms, softmax_steps
+from attnviz.normalizers import NORMALIZERS, Normalizer
+from attnviz.plots import weights_bar
+from attnviz.scorers import SCORERS
+from attnviz.ui import common, state
+
+inputs = state.inputs()
+st.subheader("One decoder step, by the numbers")
+if common.checked_sentence(inputs):
+    traceable = [n for n in inputs.models if state.translator(n).model.traceable]
+    if not traceable:
+        st.info("None of the chosen models can replay a decoder step; choose a GRU encoder–decoder.")
+        st.stop()
+    name = common.model_picker(state.Inputs(**{**vars(inputs), "models": traceable}), "sbs_model")
+    model = state.translator(name).model
+    result = common.decode(name, inputs.sentence, inputs.forced)
+    T = len(result.target_tokens)
+    step = st.slider("Decoder step i", 0, T - 1, 0, format="%d", key="sbs_step") if T > 1 else 0
+    emitted = common.plain(result.target_tokens[step])
+    previous = f", having just emitted *{common.plain(result.target_tokens[step - 1])}*." if step else " (the first word)."
+    st.markdown(f"Step **i = {step}**: the model emits **{emitted}**" + previous)
+    normalizer = Normalizer()
+    trace = model.trace(result.source_ids, result.target_ids, step, normalizer)
+    scorer = SCORERS.get(model.config.scorer)
+    left, right = st.columns([3, 2])
+    with left:
+        st.latex(scorer.formula)
+        st.caption(f"{scorer.display_name} scorer — {scorer.source}")
+        st.latex(NORMALIZERS.get(normalizer.mode).formula)
+        st.latex(model.context_formula)
+        st.plotly_chart(
+            weights_bar(result.source_tokens, trace.energies, trace.weights, int(trace.weights.argmax())), key="bars"
+        )
+    with right:
+        table, total = softmax_steps(result.source_tokens, trace.energies, trace.weights)
+        st.dataframe(table.style.format(precision=3), hide_index=True)
+        st.caption(f"Σ exp = {total:.3f}; each weight is its exp divided by that sum (τ = 1).")
+    source = st.selectbox(
+        "Plug in the numbers for source word j",
+        list(range(len(result.source_tokens))),
+        index=int(trace.weights.argmax()),
+        format_func=lambda j: f"{j}: {result.source_tokens[j]}",
+        key="sbs_source",
+    )
+    breakdown = model.scorer.breakdown(trace.query, trace.keys[source])
+    st.latex(breakdown.equation)
+    dims = len(next(iter(breakdown.columns.values())))
+    terms = pd.DataFrame({k: v[:8] for k, v in breakdown.columns.items()})
+    terms.index.name = "k"
+    st.dataframe(terms.style.format(precision=3))
+    st.caption(f"The first 8 of {dims} dimensions; the last column summed over all {dims} gives the energy "
+               f"(recomputed: {breakdown.energy:.3f}, decoder's: {trace.energies[source]:.3f}).")
+    st.latex(rf"c_{{{step}}} \approx {context_terms(trace.weights)} \quad(\text{{top 3 of }} {len(trace.weights)}\text{{ terms}})")
+    st.caption("Context vector, first 8 of " + f"{len(trace.context)} dimensions: "
+               + ", ".join(f"{v:.3f}" for v in trace.context[:8]))

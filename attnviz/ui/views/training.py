@@ -1,0 +1,46 @@
+"""Training: how each model's attention on the demonstration sentence sharpened, epoch by epoch."""
+
+TITLE = "Training"
+ICON = ":material/timeline:"
+ORDER = 60
+
+import numpy as np
+import streamlit as st
+
+from attnviz.alignment import word_entropy
+from attnviz.plots import attention_heatmap, training_curves
+from attnviz.ui import common, state
+
+inputs = state.inputs()
+st.subheader("Attention during training")
+histories = {}
+for name in inputs.models:
+    with common.model_panel(name):
+        histories[name] = state.history(name)
+histories = {k: v for k, v in histories.items() if v}
+if not histories:
+    st.info("No training history found for the chosen models.")
+    st.stop()
+demo = " ".join(next(iter(histories.values()))[0]["demo"]["source_tokens"][:-1])
+st.markdown(f"Demonstration sentence: **{common.plain(demo)}** — its greedy translation after each epoch.")
+longest = max(len(h) for h in histories.values())
+epoch = st.slider("Epoch", 1, longest, longest, key="epoch") if longest > 1 else 1
+columns = st.columns(min(len(histories), 2))
+for index, (name, records) in enumerate(histories.items()):
+    record = records[min(epoch, len(records)) - 1]
+    weights = np.array(record["demo"]["attention"])
+    with columns[index % len(columns)]:
+        st.markdown(f"**{common.plain(common.label(name))}** — epoch {record['epoch']}, "
+                    f"valid BLEU {record['valid_bleu']:.1f}")
+        st.plotly_chart(
+            attention_heatmap(
+                weights,
+                record["demo"]["source_tokens"],
+                record["demo"]["target_tokens"],
+                title=f"entropy {word_entropy(weights):.2f} nats",
+                paper_style=inputs.paper,
+            ),
+            width="content",
+            key=f"train-{name}",
+        )
+        st.plotly_chart(training_curves(records), key=f"curve-{name}")
