@@ -131,6 +131,7 @@ def cmd_train(args) -> int:
     config = TrainConfig(
         epochs=args.epochs, max_minutes=args.max_minutes, seed=args.seed, threads=args.threads,
         src_vocab_size=args.src_vocab, tgt_vocab_size=args.tgt_vocab,
+        valid_sentences=args.valid_sentences, test_sentences=args.test_sentences,
     )
     if args.all:
         jobs = [(Path(args.out or PRETRAINED) / r.name, r.fields) for r in recipes.ZOO]
@@ -145,7 +146,8 @@ def cmd_train(args) -> int:
     if args.all and args.jobs > 1:
         return _train_in_parallel(args, config, jobs)
     print(f"reading and splitting {args.data} …", file=sys.stderr)
-    corpus = prepare_corpus(args.data, config.split_seed, config.src_vocab_size, config.tgt_vocab_size)
+    corpus = prepare_corpus(args.data, config.split_seed, config.src_vocab_size, config.tgt_vocab_size,
+                            config.valid_sentences, config.test_sentences)
     for out, fields in jobs:
         card = loop.train_model(
             corpus, recipes.rnn_config(corpus, **fields), config, out, args.gold_dir, args.data, device=args.device
@@ -268,6 +270,10 @@ def build_parser() -> argparse.ArgumentParser:
     tn.add_argument("--threads", type=int, default=defaults.threads, help="torch threads per training process")
     tn.add_argument("--src-vocab", type=int, default=defaults.src_vocab_size, help="source vocabulary size, specials included")
     tn.add_argument("--tgt-vocab", type=int, default=defaults.tgt_vocab_size, help="target vocabulary size, specials included")
+    tn.add_argument("--valid-sentences", type=int, default=defaults.valid_sentences,
+                    help="source sentences held out for validation")
+    tn.add_argument("--test-sentences", type=int, default=defaults.test_sentences,
+                    help="source sentences held out for the test BLEU")
     tn.add_argument("--jobs", type=int, default=1, help="with --all: models trained at once, as separate processes")
     tn.add_argument("--device", choices=("cpu", "cuda"), default="cpu", help="where to train (default cpu)")
     tn.set_defaults(func=cmd_train)

@@ -163,13 +163,15 @@ class Corpus:
     filtered_out: int
 
 
-def prepare_corpus(data: Path, split_seed: int, src_vocab_size: int, tgt_vocab_size: int) -> Corpus:
+def prepare_corpus(
+    data: Path, split_seed: int, src_vocab_size: int, tgt_vocab_size: int, n_valid: int = 2000, n_test: int = 2000
+) -> Corpus:
     """Read, split, tokenize, filter (both sides ≤ MAX_TRAIN_TOKENS), build vocabularies and encode.
 
     Raises:
         FileNotFoundError: no corpus at ``data``.
     """
-    split = split_by_source(read_pairs(data), seed=split_seed)
+    split = split_by_source(read_pairs(data), seed=split_seed, n_valid=n_valid, n_test=n_test)
     tokenized = [(model_tokens(en, "en"), model_tokens(fr, "fr")) for en, fr in split.train]
     kept = [(s, t) for s, t in tokenized if 0 < len(s) <= MAX_TRAIN_TOKENS and 0 < len(t) <= MAX_TRAIN_TOKENS]
     src_vocab = Vocab.build((s for s, _ in kept), src_vocab_size)

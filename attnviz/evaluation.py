@@ -182,11 +182,12 @@ def evaluation_table(
     pairs, tests, rows = None, {}, []
     for directory in models:
         translator = Translator.load(directory)
-        seed = translator.card.get("training", {}).get("split", {}).get("seed", 1)
-        if seed not in tests:
+        split = translator.card.get("training", {}).get("split", {})
+        key = (split.get("seed", 1), split.get("valid_sentences", 2000), split.get("test_sentences", 2000))
+        if key not in tests:  # the model's own test split, as its card describes it
             pairs = pairs or read_pairs(data or DEFAULT_DATA)
-            tests[seed] = split_by_source(pairs, seed=seed).test
-        test = dict(list(tests[seed].items())[:bleu_sentences]) if bleu_sentences else tests[seed]
+            tests[key] = split_by_source(pairs, seed=key[0], n_valid=key[1], n_test=key[2]).test
+        test = dict(list(tests[key].items())[:bleu_sentences]) if bleu_sentences else tests[key]
         dev = dev_alignment(translator, gold)
         rows.append(
             {

@@ -2,21 +2,23 @@
 
 from streamlit.testing.v1 import AppTest
 
+from attnviz.catalog import discover
 from attnviz.tokenization import MAX_TOKENS
-from attnviz.train import ZOO
+from attnviz.ui.navigation import view_pages
 
 from .conftest import ROOT
 
 APP = str(ROOT / "streamlit_app.py")  # AppTest resolves relative paths against this file: pass it absolute
-ZOO_NAMES = [name for name, _, _ in ZOO]
+ZOO_NAMES = [e.name for e in discover() if e.info and e.info.task == "translation"]
+VIEWS = {v.title: str(v.path.relative_to(ROOT)) for v in view_pages()}
 
 
-
-def start(**params) -> AppTest:
+def start(view: str | None = None, **params) -> AppTest:
     at = AppTest.from_file(APP, default_timeout=180)
     for key, value in params.items():
         at.query_params[key] = value
-    return at.run()
+    at.run()
+    return at.switch_page(VIEWS[view]).run() if view else at
 
 
 def charts(at: AppTest) -> list:
@@ -50,12 +52,12 @@ def test_choosing_models():
 
 
 def test_soft_vs_hard_renders_both():
-    at = start(v="Soft vs hard", s="I see her.")
+    at = start("Soft vs hard", s="I see her.")
     assert not at.exception
     assert len(charts(at)) == 2
     assert "soft (softmax" in text_of(at) and "hard (argmax" in text_of(at)
     at.radio(key="hard_mode").set_value("topk").run()
-    assert len(charts(at)) == 2 and "top-2" in text_of(at)
+    assert len(charts(at)) == 2 and "top-k, k = 2" in text_of(at)
     at.radio(key="hard_mode").set_value("sample").run()
     seed = at.number_input(key="seed").value
     at.button[0].click().run()
@@ -88,7 +90,7 @@ def test_unknown_and_foreign_words_warn_but_render():
 
 
 def test_query_parameters_restore_state():
-    at = start(s="I am cold.", m="en-fr-dot,en-fr-general", v="Compare", paper="1", beam="3")
+    at = start(s="I am cold.", m="en-fr-dot,en-fr-general", paper="1", beam="3")
     assert at.text_input(key="sentence").value == "I am cold."
     assert at.multiselect(key="models").value == ["en-fr-dot", "en-fr-general"]
     assert at.toggle(key="paper").value is True
@@ -100,18 +102,18 @@ def test_forced_translation_and_other_views():
     at = start(s="I see her.", f="je la vois.")
     assert not at.exception and len(charts(at)) == len(ZOO_NAMES)
     for view, expected in [("Step by step", 1), ("What if", 2), ("Difference", 1), ("Training", 2 * len(ZOO_NAMES))]:
-        at.segmented_control(key="view").set_value(view).run()
+        at.switch_page(VIEWS[view]).run()
         assert not at.exception, view
         assert not at.error, (view, [e.value for e in at.error])
         assert len(charts(at)) == expected, view
-    at.segmented_control(key="view").set_value("About").run()
+    at.switch_page(VIEWS["About"]).run()
     assert "Tatoeba" in text_of(at)
     quality = at.dataframe[0].value
     assert list(quality["model"]) == ZOO_NAMES and quality["dev AER"].between(0, 1).all()
 
 
 def test_what_if_starts_elsewhere_and_redecodes():
-    at = start(s="The black cat is sleeping on the red chair.", v="What if")
+    at = start("What if", s="The black cat is sleeping on the red chair.")
     assert not at.exception
     assert at.selectbox(key="wi_source").value != 0  # step 0 looks at "The": the default forces another word
     at.selectbox(key="wi_source").set_value(0).run()  # forcing where it already looked changes nothing

@@ -1,4 +1,4 @@
-"""One real page load: `streamlit run` on localhost, driven by Playwright in Debian's Chromium."""
+"""Real page loads: `streamlit run` on localhost, driven by Playwright in Debian's Chromium."""
 
 import os
 import shutil
@@ -9,6 +9,8 @@ import time
 import urllib.request
 
 import pytest
+
+from attnviz.ui.navigation import view_pages
 
 from .conftest import ROOT
 from .test_app import ZOO_NAMES
@@ -87,3 +89,39 @@ def test_real_page_draws_heatmaps(server):
         assert "ne" in page.inner_text("body") or "pas" in page.inner_text("body")
         browser.close()
     assert (ARTIFACTS / "app.png").stat().st_size > 10_000
+
+
+# what each view draws for "I see her." with all models chosen: Plotly figures, and a text it must show
+EXPECTED = {
+    "Compare": (len(ZOO_NAMES), "Numbers"),
+    "Soft vs hard": (2, "soft (softmax"),
+    "Step by step": (1, "Plug in the numbers"),
+    "What if": (2, "forced onto"),
+    "Difference": (1, "Both models read"),
+    "Training": (2 * len(ZOO_NAMES), "Demonstration sentence"),
+    "About": (0, "Measured quality"),
+}
+
+
+def test_every_view_opens_from_its_url(server):
+    from playwright.sync_api import sync_playwright
+
+    views = view_pages()
+    assert {v.title for v in views} == set(EXPECTED)  # a new view needs its line above
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        page = browser.new_page(viewport={"width": 1500, "height": 1100})
+        for index, view in enumerate(views):
+            figures, text = EXPECTED[view.title]
+            path = "" if index == 0 else view.url_path  # the first view is the app's root page
+            page.goto(f"{server}/{path}?s=I%20see%20her.", timeout=60_000)
+            page.get_by_text(text).first.wait_for(timeout=120_000)
+            page.wait_for_function(
+                f"document.querySelectorAll('.js-plotly-plot').length >= {figures}", timeout=120_000
+            )
+            page.wait_for_timeout(500)
+            body = page.inner_text("body")
+            assert "failed" not in body and "Traceback" not in body, view.title
+            page.screenshot(path=str(ARTIFACTS / f"view-{view.url_path}.png"), full_page=True)
+        browser.close()

@@ -6,22 +6,34 @@ import pytest
 
 from attnviz import checkpoint
 from attnviz.checkpoint import PRETRAINED, PRIORS
-from attnviz.train import ZOO
+from attnviz.catalog import discover
+from attnviz.training.recipes import ZOO
 from attnviz.translator import Translator
 
 
 
 def test_the_whole_zoo_is_shipped():
-    assert [name for name, _, _ in ZOO if checkpoint.missing_files(PRETRAINED / name)] == []
+    assert [r.name for r in ZOO if checkpoint.missing_files(PRETRAINED / r.name)] == []
+
+
+def test_discovery_finds_the_zoo_with_its_contract():
+    entries = {e.name: e for e in discover()}
+    for recipe in ZOO:
+        entry = entries[recipe.name]
+        assert entry.problem is None and entry.info == recipe.info
+        assert entry.group == "translation · English → French"
+        # data paths are stored relative to the repository, never as this machine's absolute path
+        assert entry.config["training"]["data"] == "../shared/data/tatoeba-fra-eng/fra.txt"
+        assert entry.retrain_command.startswith(f"python -m attnviz train --scorer {recipe.fields['scorer']}")
 
 # held-in everyday sentences with the word every decent model must produce
 SIMPLE = [("i am cold .", "froid"), ("he is my brother .", "frère"), ("where is the station ?", "gare")]
 
 
-@pytest.fixture(scope="module", params=ZOO, ids=[name for name, _, _ in ZOO])
+@pytest.fixture(scope="module", params=ZOO, ids=[r.name for r in ZOO])
 def shipped(request):
-    name, scorer, placement = request.param
-    return name, scorer, placement, Translator.load(PRETRAINED / name)
+    recipe = request.param
+    return recipe.name, recipe.fields["scorer"], recipe.fields["placement"], Translator.load(PRETRAINED / recipe.name)
 
 
 def test_config_matches_weights_and_zoo(shipped):

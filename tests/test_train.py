@@ -1,13 +1,23 @@
-"""The training loop on a tiny synthetic corpus: it learns, saves the best epoch, writes card and history."""
+"""The training loop on a tiny synthetic corpus: it learns, saves the best epoch, writes card and history,
+runs on two processes with identical weights, and resumes after being killed."""
 
 import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
 
 from attnviz import checkpoint
-from attnviz.data import encode_pairs, make_batches, model_tokens, split_by_source
-from attnviz.model import ModelConfig
+from attnviz.data import Corpus, encode_pairs, make_batches, model_tokens, split_by_source
+from attnviz.families.rnn import RNNConfig
 from attnviz.tokenization import Vocab
-from attnviz.train import Corpus, TrainConfig, train_model
+from attnviz.training.loop import RESUME_FILE, train_model
+from attnviz.training.recipes import TrainConfig
 from attnviz.translator import Translator
+
+from .conftest import ROOT
 
 NOUNS = [("cat", "chat"), ("dog", "chien"), ("bird", "oiseau"), ("horse", "cheval"), ("fish", "poisson")]
 ADJECTIVES = [("black", "noir"), ("big", "grand"), ("small", "petit"), ("white", "blanc")]
@@ -45,7 +55,7 @@ def test_split_is_by_english_sentence():
 
 def test_training_learns_and_writes_a_complete_model(tmp_path):
     corpus = tiny_corpus()
-    config = ModelConfig(len(corpus.src_vocab), len(corpus.tgt_vocab), scorer="general", embedding_size=32,
+    config = RNNConfig(len(corpus.src_vocab), len(corpus.tgt_vocab), scorer="general", embedding_size=32,
                          encoder_size=16, decoder_size=32, attention_size=16, dropout=0.0)
     recipe = TrainConfig(epochs=12, max_minutes=5, batch_tokens=60, lr=1e-2, threads=1, bf16=False)
     card = train_model(corpus, config, recipe, tmp_path / "m", gold_dir=None)
@@ -60,11 +70,13 @@ def test_training_learns_and_writes_a_complete_model(tmp_path):
     assert "Tatoeba" in readme
     assert "--epochs 12 --max-minutes 5 --seed 1 --threads 1`" in readme  # the card's retrain command is the recipe
     assert not checkpoint.missing_files(tmp_path / "m")
+    assert not (tmp_path / "m" / RESUME_FILE).exists()  # removed once the model is complete
+    assert loaded.card["training"]["command"].startswith("python -m attnviz train --scorer general")
 
 
 def test_time_budget_stops_cleanly_and_still_saves(tmp_path):
     corpus = tiny_corpus()
-    config = ModelConfig(len(corpus.src_vocab), len(corpus.tgt_vocab), embedding_size=16, encoder_size=8,
+    config = RNNConfig(len(corpus.src_vocab), len(corpus.tgt_vocab), embedding_size=16, encoder_size=8,
                          decoder_size=16, attention_size=8)
     recipe = TrainConfig(epochs=50, max_minutes=0.0, batch_tokens=300, threads=1)
     card = train_model(corpus, config, recipe, tmp_path / "m", gold_dir=None)
@@ -72,3 +84,73 @@ def test_time_budget_stops_cleanly_and_still_saves(tmp_path):
     history = json.loads((tmp_path / "m" / "history.json").read_text())
     assert history[0]["fraction"] < 1.0
     assert not checkpoint.missing_files(tmp_path / "m")
+
+
+def write_corpus(path):
+    """The tiny corpus as a fra.txt-style file (English<TAB>French), for the command line."""
+    pairs = [
+        (f"the {a} {n} number {k} .", f"le {nf} {af} numéro {k} .")
+        for n, nf in NOUNS for a, af in ADJECTIVES for k in range(12)
+    ]
+    path.write_text("".join(f"{e}\t{f}\n" for e, f in pairs), encoding="utf-8")
+    return path
+
+
+def train_command(corpus, out, epochs):
+    return [
+        "--scorer", "general", "--out", str(out), "--data", str(corpus), "--gold-dir", str(out.parent / "no-gold"),
+        "--epochs", str(epochs), "--threads", "1", "--src-vocab", "60", "--tgt-vocab", "60",
+        "--valid-sentences", "20", "--test-sentences", "20",
+    ]
+
+
+def run_module(args, **kwargs):
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "OMP_NUM_THREADS": "1"}
+    return subprocess.run(args, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300, **kwargs)
+
+
+def test_two_processes_train_identical_weights(tmp_path):
+    corpus = write_corpus(tmp_path / "corpus.txt")
+    result = run_module([sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2",
+                         "-m", "attnviz", "train", *train_command(corpus, tmp_path / "ddp", 2)])
+    assert result.returncode == 0, result.stderr[-3000:]
+    digests = dict(re.findall(r"rank (\d): final weights sha256 ([0-9a-f]{64})", result.stdout + result.stderr))
+    assert set(digests) == {"0", "1"} and digests["0"] == digests["1"]
+    card = checkpoint.read_config(tmp_path / "ddp")
+    assert "2 processes" in card["training"]["machine"] and card["training"]["epochs_run"] == 2
+
+
+def resume_epoch(path) -> int:
+    from safetensors import safe_open
+
+    with safe_open(str(path), "pt") as f:
+        return json.loads(f.metadata()["state"])["epoch"]
+
+
+def test_killed_training_resumes_where_it_stopped(tmp_path):
+    corpus = write_corpus(tmp_path / "corpus.txt")
+    whole = run_module([sys.executable, "-m", "attnviz", "train", *train_command(corpus, tmp_path / "whole", 5)])
+    assert whole.returncode == 0, whole.stderr[-3000:]
+
+    out = tmp_path / "killed"
+    command = [sys.executable, "-m", "attnviz", "train", *train_command(corpus, out, 5)]
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "OMP_NUM_THREADS": "1"}
+    process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.time() + 240
+    while time.time() < deadline and not ((out / RESUME_FILE).is_file() and resume_epoch(out / RESUME_FILE) >= 2):
+        time.sleep(0.05)
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    stopped_after = resume_epoch(out / RESUME_FILE)
+    assert 2 <= stopped_after < 5
+
+    resumed = run_module(command)
+    assert resumed.returncode == 0, resumed.stderr[-3000:]
+    assert f"resuming after epoch {stopped_after}" in resumed.stdout + resumed.stderr
+    history = json.loads((out / "history.json").read_text())
+    assert [h["epoch"] for h in history] == [1, 2, 3, 4, 5]
+    reference = json.loads((tmp_path / "whole" / "history.json").read_text())
+    assert [h["valid_loss"] for h in history] == [h["valid_loss"] for h in reference]
+    # the same weights, bit for bit, as the run that was never interrupted
+    assert (out / "model.safetensors").read_bytes() == (tmp_path / "whole" / "model.safetensors").read_bytes()
+    assert not (out / RESUME_FILE).exists()

@@ -27,6 +27,7 @@ class TrainConfig:
             it is timed separately); training stops mid-epoch when it runs out.
         seed: model initialisation and batch order.
         split_seed: the corpus split (see ``data.split_by_source``).
+        valid_sentences, test_sentences: source sentences held out for validation and test.
         batch_tokens: padded tokens per batch and process (length-bucketed).
         lr: Adam learning rate; halved when validation BLEU does not improve.
         label_smoothing: ε of the smoothed cross-entropy (Szegedy et al., 2016).
@@ -40,6 +41,8 @@ class TrainConfig:
     max_minutes: float = 40.0
     seed: int = 1
     split_seed: int = 1
+    valid_sentences: int = 2000
+    test_sentences: int = 2000
     batch_tokens: int = 2000
     lr: float = 2e-3
     label_smoothing: float = 0.1
@@ -86,11 +89,13 @@ def rnn_config(corpus: Corpus, **family_fields) -> RNNConfig:
 
 
 def recipe_flags(config: TrainConfig) -> list[str]:
-    """The ``python -m attnviz train`` flags that reproduce ``config`` (vocabulary sizes only when not the default)."""
+    """The ``python -m attnviz train`` flags that reproduce ``config`` (sizes only when not the default)."""
     flags = ["--epochs", str(config.epochs), "--max-minutes", f"{config.max_minutes:g}",
              "--seed", str(config.seed), "--threads", str(config.threads)]
     if (config.src_vocab_size, config.tgt_vocab_size) != (TrainConfig.src_vocab_size, TrainConfig.tgt_vocab_size):
         flags += ["--src-vocab", str(config.src_vocab_size), "--tgt-vocab", str(config.tgt_vocab_size)]
+    if (config.valid_sentences, config.test_sentences) != (TrainConfig.valid_sentences, TrainConfig.test_sentences):
+        flags += ["--valid-sentences", str(config.valid_sentences), "--test-sentences", str(config.test_sentences)]
     return flags
 
 
