@@ -16,8 +16,10 @@ import torch
 
 from attnviz import decoding
 from attnviz.checkpoint import load
-from attnviz.model import EOS, ModelConfig, Seq2Seq
-from attnviz.normalizers import Normalizer
+from attnviz.families.rnn import PLACEMENTS, RNNConfig, RNNSeq2Seq
+from attnviz.normalizers import NORMALIZERS, Normalizer
+from attnviz.scorers import SCORERS
+from attnviz.tokenization import EOS
 
 
 def time_greedy(model, src, steps, runs, mode):
@@ -44,16 +46,17 @@ def main():
     print(f"machine: {cpu}, {args.threads} thread(s), torch {torch.__version__}, Python {platform.python_version()}")
     print(f"greedy decoding of a {args.tokens}-token sentence, forced to {args.tokens + 1} steps; {args.runs} runs")
     if args.model:
-        models = [(d, load(d)[0]) for d in args.model]
+        models = [(d, load(d).model) for d in args.model]
     else:
         models = []
-        for placement in ("conditional", "previous"):
-            for scorer in ("dot", "scaled_dot", "general", "additive"):
+        for placement in PLACEMENTS:
+            for scorer in SCORERS.names():
                 torch.manual_seed(0)
-                models.append((f"{scorer}/{placement}", Seq2Seq(ModelConfig(6000, 8000, scorer, placement)).eval()))
+                models.append((f"{scorer}/{placement}", RNNSeq2Seq(RNNConfig(6000, 8000, scorer, placement)).eval()))
     src = list(range(10, 10 + args.tokens)) + [EOS]
+    modes = [NORMALIZERS.names()[0], *(k.name for k in NORMALIZERS.select(lambda k: k.hard and not k.parameters))]
     for name, model in models:
-        for mode in ("soft", "hard"):
+        for mode in modes:
             median, q1, q3 = time_greedy(model, src, args.tokens + 1, args.runs, mode)
             print(f"{name:32s} {mode:5s} median {median:6.2f} ms  (quartiles {q1:.2f}–{q3:.2f})")
 

@@ -73,8 +73,8 @@ English sentences, every French translation of a held-out sentence kept as a ref
 
 ## Architecture
 Embeddings {model_config.embedding_size}, bidirectional GRU encoder {model_config.encoder_size} per
-direction (keys {model_config.key_size}), decoder GRU {model_config.decoder_size}, additive attention
-width {model_config.attention_size} (additive scorer only), dropout {model_config.dropout},
+direction (keys {model_config.key_size}), decoder GRU {model_config.decoder_size}, scorer hidden
+width {model_config.attention_size} (where the scorer has a hidden layer), dropout {model_config.dropout},
 vocabularies {model_config.src_vocab_size} (en) / {model_config.tgt_vocab_size} (fr) lowercased Moses
 tokens; output layer tied to the target embeddings. {weights_mb:.1f} MB of float16 weights.
 

@@ -25,8 +25,8 @@ to 1), and the *context vector* c_i = Σ_j α_ij h_j is what the decoder reads t
 PLACEMENT = """
 **Query placement.** Bahdanau's decoder queries with its previous state s_{i−1}, before it has read the word it
 just wrote. The conditional GRU of Nematus (Sennrich et al., 2017) first updates its state with that word, then
-queries — which makes its attention closer to a word alignment (compare the dev AER of the two additive models
-below).
+queries — which makes its attention closer to a word alignment (compare the dev AER of the two models below
+that share a scorer and differ only in the placement).
 
 **Reference.** eflomal (Östling & Tiedemann, 2016) is a statistical word aligner trained on the same corpus;
 its links are drawn as red circles.
