@@ -136,42 +136,33 @@ class DotScorer(Scorer):
         # (B, S, d) @ (B, d, 1) -> (B, S)
         return torch.bmm(prepared, query.unsqueeze(2)).squeeze(2)
 
+    def equation(self, total: float) -> tuple[float, str]:
+        """(energy, LaTeX) from the dot product ``total``."""
+        return total, rf"e_{{ij}} = \sum_k q_{{ik}} h_{{jk}} = {total:.3f}"
+
     @torch.inference_mode()
     def breakdown(self, query, key):
         q, h = _vectors(query, key)
         products = q * h
-        energy = float(products.sum())
-        return Breakdown(
-            _numpy({"q_i": q, "h_j": h, "q_i · h_j": products}),
-            energy,
-            rf"e_{{ij}} = \sum_k q_{{ik}} h_{{jk}} = {energy:.3f}",
-        )
+        energy, equation = self.equation(float(products.sum()))
+        return Breakdown(_numpy({"q_i": q, "h_j": h, "q_i · h_j": products}), energy, equation)
 
 
 @SCORERS.register
-class ScaledDotScorer(Scorer):
+class ScaledDotScorer(DotScorer):
     """e_j = qᵀ h_j / √d (Vaswani et al., 2017). Keeps softmax inputs at unit scale."""
 
     name = "scaled_dot"
     display_name = "scaled dot"
     formula = r"e_{ij} = \frac{q_i^\top h_j}{\sqrt{d}}"
     source = "Vaswani et al. (2017)"
-    equal_sizes = True
 
     def score(self, query, prepared):
-        return torch.bmm(prepared, query.unsqueeze(2)).squeeze(2) / math.sqrt(self.key_size)
+        return super().score(query, prepared) / math.sqrt(self.key_size)
 
-    @torch.inference_mode()
-    def breakdown(self, query, key):
-        q, h = _vectors(query, key)
-        products = q * h
-        total = float(products.sum())
+    def equation(self, total: float) -> tuple[float, str]:
         energy = total / math.sqrt(self.key_size)
-        return Breakdown(
-            _numpy({"q_i": q, "h_j": h, "q_i · h_j": products}),
-            energy,
-            rf"e_{{ij}} = \frac{{{total:.3f}}}{{\sqrt{{{self.key_size}}}}} = {energy:.3f}",
-        )
+        return energy, rf"e_{{ij}} = \frac{{{total:.3f}}}{{\sqrt{{{self.key_size}}}}} = {energy:.3f}"
 
 
 @SCORERS.register
