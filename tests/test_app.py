@@ -120,3 +120,23 @@ def test_what_if_starts_elsewhere_and_redecodes():
     assert not at.exception
     translations = [m.value for m in at.markdown if m.value.startswith("→")]
     assert len(translations) == 2 and translations[0] == translations[1]
+
+
+def test_a_failing_model_fails_in_its_own_panel(monkeypatch, caplog):
+    from attnviz.translator import Translator
+
+    original = Translator.translate
+
+    def broken(self, *args, **kwargs):
+        if self.name == ZOO_NAMES[0]:
+            raise RuntimeError("simulated bug")
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(Translator, "translate", broken)
+    with caplog.at_level("ERROR", logger="attnviz.ui"):
+        at = start(s="A sentence nobody has typed before today.")
+    assert not at.exception
+    assert len(charts(at)) == len(ZOO_NAMES) - 1  # the others still draw
+    messages = [e.value for e in at.error]
+    assert len(messages) == 1 and ZOO_NAMES[0] in messages[0] and "RuntimeError" in messages[0]
+    assert "Traceback" not in messages[0] and "simulated bug" in caplog.text  # the traceback went to the log
