@@ -11,6 +11,7 @@ from pathlib import Path
 from .catalog import discover, grouped
 from .checkpoint import PRETRAINED, PRIORS, CheckpointError
 from .families.rnn import PLACEMENTS, RNNConfig
+from .families.transformer import TransformerConfig
 from .normalizers import NORMALIZERS, Normalizer
 from .scorers import SCORERS
 from .tokenization import MAX_TOKENS
@@ -135,13 +136,15 @@ def cmd_train(args) -> int:
     )
     if args.all:
         jobs = [(Path(args.out or PRETRAINED) / r.name, r.fields) for r in recipes.ZOO]
+    elif not args.out:
+        print("train: give --out DIR (with --scorer NAME, or --family transformer), or --all", file=sys.stderr)
+        return 2
+    elif args.family == "transformer":
+        jobs = [(Path(args.out), {})]
     elif args.scorer:
-        if not args.out:
-            print("train: --out DIR is required with --scorer", file=sys.stderr)
-            return 2
         jobs = [(Path(args.out), {"scorer": args.scorer, "placement": args.placement})]
     else:
-        print("train: give --scorer NAME (with --out DIR) or --all", file=sys.stderr)
+        print("train: the rnn family needs --scorer NAME", file=sys.stderr)
         return 2
     if args.all and args.jobs > 1:
         return _train_in_parallel(args, config, jobs)
@@ -149,9 +152,11 @@ def cmd_train(args) -> int:
     corpus = prepare_corpus(args.data, config.split_seed, config.src_vocab_size, config.tgt_vocab_size,
                             config.valid_sentences, config.test_sentences)
     for out, fields in jobs:
-        card = loop.train_model(
-            corpus, recipes.rnn_config(corpus, **fields), config, out, args.gold_dir, args.data, device=args.device
-        )
+        if args.family == "transformer" and not args.all:
+            model_config = recipes.transformer_config(corpus, args.layers, args.heads, args.d_model)
+        else:
+            model_config = recipes.rnn_config(corpus, **fields)
+        card = loop.train_model(corpus, model_config, config, out, args.gold_dir, args.data, device=args.device)
         if card is not None:
             print(f"{out}: {json.dumps(card['metrics'])}", file=sys.stderr)
     return 0
@@ -258,8 +263,13 @@ def build_parser() -> argparse.ArgumentParser:
         "last finished epoch. Under `torchrun --nproc_per_node N -m attnviz train …` the N processes share the "
         "batches (DistributedDataParallel: gloo on CPU, nccl with --device cuda).",
     )
+    tn.add_argument("--family", choices=("rnn", "transformer"), default="rnn", help="model family (default rnn)")
     tn.add_argument("--scorer", choices=SCORERS.names(), help="attention scorer of the rnn family")
     tn.add_argument("--placement", choices=tuple(PLACEMENTS), default=RNNConfig.placement)
+    tn.add_argument("--layers", type=int, default=TransformerConfig.encoder_layers,
+                    help="transformer: encoder and decoder layers each")
+    tn.add_argument("--heads", type=int, default=TransformerConfig.heads, help="transformer: attention heads per layer")
+    tn.add_argument("--d-model", type=int, default=TransformerConfig.d_model, help="transformer: layer width")
     tn.add_argument("--all", action="store_true", help="train the five zoo models into --out (default pretrained/)")
     tn.add_argument("--data", type=Path, default=DEFAULT_DATA, help=f"corpus (default {DEFAULT_DATA})")
     tn.add_argument("--gold-dir", type=Path, default=DEFAULT_GOLD, help="WPT03 dev alignments for AER")

@@ -8,6 +8,7 @@ import torch
 from attnviz import checkpoint
 from attnviz.families import ModelInfo
 from attnviz.families.rnn import RNNConfig, RNNSeq2Seq
+from attnviz.families.transformer import TransformerConfig, TransformerSeq2Seq
 from attnviz.tokenization import SPECIALS, Vocab
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -34,3 +35,12 @@ def tiny_dir(tmp_path_factory) -> Path:
     model, src_vocab, tgt_vocab = tiny_model()
     checkpoint.save(directory, model, EN_FR, src_vocab, tgt_vocab, {"training": {"data": "none (random weights)"}})
     return directory
+
+
+def tiny_transformer(seed: int = 0, layers: int = 2, heads: int = 2) -> tuple:
+    """(model, src_vocab, tgt_vocab): a small Transformer with random weights."""
+    torch.manual_seed(seed)
+    src_vocab, tgt_vocab = Vocab(list(SPECIALS) + EN_WORDS), Vocab(list(SPECIALS) + FR_WORDS)
+    config = TransformerConfig(len(src_vocab), len(tgt_vocab), d_model=16, heads=heads, encoder_layers=layers,
+                               decoder_layers=layers, ffn_size=32, dropout=0.0)
+    return TransformerSeq2Seq(config).eval(), src_vocab, tgt_vocab

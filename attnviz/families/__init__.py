@@ -203,6 +203,10 @@ class TranslationModel(nn.Module):
         """A one-line label for the app, e.g. 'additive (concat) · conditional GRU (Nematus)'."""
         raise NotImplementedError
 
+    def architecture(self, source_language: str, target_language: str) -> str:
+        """The model card's architecture paragraph (Markdown)."""
+        return self.describe()
+
     def encode(self, src: torch.Tensor, lengths: torch.Tensor) -> Any:
         """Run the encoder.
 
@@ -286,7 +290,7 @@ def family_config(config: dict) -> tuple[type, FamilyConfig, ModelInfo]:
 
 def _import_families() -> None:
     # each family module registers itself on import; one line per family module
-    from . import rnn  # noqa: F401
+    from . import rnn, transformer  # noqa: F401
 
 
 _import_families()

@@ -161,6 +161,17 @@ class RNNSeq2Seq(TranslationModel):
         """'additive (concat) · conditional GRU (Nematus)'."""
         return f"{SCORERS.get(self.config.scorer).display_name} · {PLACEMENTS[self.config.placement]}"
 
+    def architecture(self, source_language: str, target_language: str) -> str:
+        """The model card's architecture paragraph."""
+        c = self.config
+        return (
+            f"Embeddings {c.embedding_size}, bidirectional GRU encoder {c.encoder_size} per\n"
+            f"direction (keys {c.key_size}), decoder GRU {c.decoder_size}, scorer hidden\n"
+            f"width {c.attention_size} (where the scorer has a hidden layer), dropout {c.dropout},\n"
+            f"vocabularies {c.src_vocab_size} ({source_language}) / {c.tgt_vocab_size} ({target_language}) lowercased Moses\n"
+            "tokens; output layer tied to the target embeddings."
+        )
+
     def encode(self, src: torch.Tensor, lengths: torch.Tensor) -> Encoded:
         """Run the encoder.
 

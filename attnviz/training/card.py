@@ -9,7 +9,7 @@ from pathlib import Path
 
 import torch
 
-from ..scorers import SCORERS
+from ..families import LANGUAGES
 
 
 def machine_description(threads: int, device: str = "cpu", world_size: int = 1) -> str:
@@ -32,12 +32,13 @@ def _epoch_label(record: dict) -> str:
     return str(record["epoch"]) if record.get("fraction", 1) >= 1 else f"{record['epoch']} ({record['fraction']:.0%} of it)"
 
 
-def model_card(card: dict, model_config, history: list[dict], weights_mb: float) -> str:
-    """The README.md of an ``rnn`` model directory.
+def model_card(card: dict, model, info, history: list[dict], weights_mb: float) -> str:
+    """The README.md of a translation model directory.
 
     Args:
         card: the config.json card (name, training, metrics).
-        model_config: its ``RNNConfig``.
+        model: the family's module (its ``describe`` and ``architecture`` texts).
+        info: the contract (languages).
         history: per-epoch records.
         weights_mb: size of the float16 weights (MB).
     """
@@ -62,8 +63,8 @@ def model_card(card: dict, model_config, history: list[dict], weights_mb: float)
     )
     return f"""# {card['name']}
 
-English→French GRU encoder–decoder with **{SCORERS.get(model_config.scorer).display_name}** attention
-scoring and the **{model_config.placement}** query placement, part of the attnviz model zoo.
+{LANGUAGES[info.source_language]}→{LANGUAGES[info.target_language]} {model.display_name}: **{model.describe()}**,
+part of the attnviz model zoo.
 
 ## Data
 Trained on the {t['data_attribution']}. Split by English sentence (seed {t['split']['seed']}):
@@ -72,11 +73,7 @@ Trained on the {t['data_attribution']}. Split by English sentence (seed {t['spli
 English sentences, every French translation of a held-out sentence kept as a reference.
 
 ## Architecture
-Embeddings {model_config.embedding_size}, bidirectional GRU encoder {model_config.encoder_size} per
-direction (keys {model_config.key_size}), decoder GRU {model_config.decoder_size}, scorer hidden
-width {model_config.attention_size} (where the scorer has a hidden layer), dropout {model_config.dropout},
-vocabularies {model_config.src_vocab_size} (en) / {model_config.tgt_vocab_size} (fr) lowercased Moses
-tokens; output layer tied to the target embeddings. {weights_mb:.1f} MB of float16 weights.
+{model.architecture(info.source_language, info.target_language)} {weights_mb:.1f} MB of float16 weights.
 
 ## Training
 Recipe: `{json.dumps(t['recipe'])}`.

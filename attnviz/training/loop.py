@@ -363,5 +363,5 @@ def finish(corpus, model_config, config, out, gold_dir, data_path, info, progres
     }
     checkpoint.save(out, translator.model, info, corpus.src_vocab, corpus.tgt_vocab, card)
     weights_mb = sum(p.numel() for p in translator.model.parameters()) * 2 / 1e6
-    atomic_write_text(out / checkpoint.CARD_FILE, model_card(card, model_config, progress["history"], weights_mb))
+    atomic_write_text(out / checkpoint.CARD_FILE, model_card(card, translator.model, info, progress["history"], weights_mb))
     return card

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, fields
 from ..data import Corpus
 from ..families import ModelInfo
 from ..families.rnn import RNNConfig
+from ..families.transformer import TransformerConfig
 
 DEMO_SENTENCE = "the little girl is playing in the big garden ."
 
@@ -100,10 +101,24 @@ def recipe_flags(config: TrainConfig) -> list[str]:
 
 
 def family_flags(model_config) -> list[str]:
-    """The ``train`` flags that select a model's family fields (``--scorer S --placement P`` for rnn)."""
+    """The ``train`` flags that select a model's family and its fields.
+
+    Raises:
+        TypeError: a config the ``train`` command cannot build.
+    """
     if isinstance(model_config, RNNConfig):
         return ["--scorer", model_config.scorer, "--placement", model_config.placement]
+    if isinstance(model_config, TransformerConfig):
+        c = model_config
+        return ["--family", "transformer", "--layers", str(c.encoder_layers), "--heads", str(c.heads),
+                "--d-model", str(c.d_model)]
     raise TypeError(f"no train flags for {type(model_config).__name__}")
+
+
+def transformer_config(corpus: Corpus, layers: int, heads: int, d_model: int) -> TransformerConfig:
+    """A Transformer for a corpus: ``layers`` encoder and decoder layers, feed-forward 4 × d_model."""
+    return TransformerConfig(len(corpus.src_vocab), len(corpus.tgt_vocab), d_model=d_model, heads=heads,
+                             encoder_layers=layers, decoder_layers=layers, ffn_size=4 * d_model)
 
 
 def retrain_command(name: str, model_config, config: TrainConfig) -> str:

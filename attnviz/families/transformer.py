@@ -1,0 +1,333 @@
+"""The ``transformer`` family: a pre-norm Transformer encoder–decoder (Vaswani et al., 2017).
+
+Multi-head attention, as the Annotated Transformer writes it: for each head h,
+Q_h = X W_Q^h, K_h = Y W_K^h, V_h = Y W_V^h (d_k = d_model / H), energies
+E_h = Q_h K_hᵀ / √d_k (the scaled dot product), weights A_h = softmax(E_h) over
+unmasked keys, head outputs A_h V_h concatenated and projected by W_O.
+Encoder layers: x += SelfAttn(LN(x)); x += FFN(LN(x)). Decoder layers add a
+causal self-attention and a cross-attention over the encoder output (the
+alignment-like map). Sinusoidal positions; target embeddings tied to the output
+layer (Press & Wolf, 2017).
+
+Training mode uses ``torch.nn.functional.scaled_dot_product_attention``; eval
+mode (decoding) computes the attention explicitly with ``attend`` so the weights it reports are
+exactly the weights it used (a test recomputes them in float64). The
+normalizer passed to decoding replaces the softmax of every cross-attention
+head. Attention records are (decoder layers, heads, T, S).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import NamedTuple
+
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+from ..normalizers import soft
+from ..tokenization import PAD
+from . import FAMILIES, FamilyConfig, Step, TranslationModel
+
+MAX_POSITIONS = 512  # longer than any sentence the tokenizer lets through (50 tokens → at most 110 target steps)
+
+
+@dataclass
+class TransformerConfig(FamilyConfig):
+    """Architecture of a ``transformer`` model.
+
+    Attributes:
+        src_vocab_size, tgt_vocab_size: vocabulary sizes (special tokens included).
+        d_model: width of every layer; heads: attention heads per layer (d_k = d_model / heads).
+        encoder_layers, decoder_layers: layer counts.
+        ffn_size: hidden width of the position-wise feed-forward network.
+        dropout: on embeddings, attention weights (training) and residual branches, in [0, 1).
+
+    Raises:
+        ValueError: a size out of range, or d_model not divisible by heads.
+    """
+
+    d_model: int = 256
+    heads: int = 4
+    encoder_layers: int = 3
+    decoder_layers: int = 3
+    ffn_size: int = 1024
+    dropout: float = 0.1
+
+    def __post_init__(self):
+        for name in ("src_vocab_size", "tgt_vocab_size"):
+            if not 5 <= getattr(self, name) <= 1_000_000:
+                raise ValueError(f"field {name!r} must be in 5..1000000, got {getattr(self, name)}")
+        for name, top in (("d_model", 4096), ("heads", 64), ("encoder_layers", 24), ("decoder_layers", 24),
+                          ("ffn_size", 16384)):
+            if not 1 <= getattr(self, name) <= top:
+                raise ValueError(f"field {name!r} must be in 1..{top}, got {getattr(self, name)}")
+        if self.d_model % self.heads:
+            raise ValueError(f"field 'd_model' ({self.d_model}) must be divisible by 'heads' ({self.heads})")
+        if not 0 <= self.dropout < 1:
+            raise ValueError(f"field 'dropout' must be in [0, 1), got {self.dropout}")
+
+
+def attend(query, keys, values, mask=None, normalize=None):
+    """Scaled dot-product attention, explicitly: the weights returned are the weights used.
+
+    Args:
+        query: (B, H, T, d_k); keys, values: (B, H, S, d_k).
+        mask: (B, S) bool, True at real key positions; None = all real.
+        normalize: energies (N, S), mask (N, S) → weights (N, S) in place of the
+            softmax (``normalizers.Normalizer``); softmax when None.
+
+    Returns:
+        (output (B, H, T, d_k), weights (B, H, T, S), energies (B, H, T, S), -inf where masked).
+    """
+    energies = query @ keys.transpose(-2, -1) / math.sqrt(query.size(-1))  # (B, H, T, S)
+    B, H, T, S = energies.shape
+    full_mask = (mask if mask is not None else torch.ones(B, S, dtype=torch.bool, device=energies.device))
+    full_mask = full_mask[:, None, None, :].expand(B, H, T, S)
+    energies = energies.masked_fill(~full_mask, float("-inf"))
+    normalize = normalize or soft
+    weights = normalize(energies.reshape(-1, S), full_mask.reshape(-1, S)).reshape(B, H, T, S)
+    return weights @ values, weights, energies
+
+
+def sinusoids(length: int, d_model: int) -> torch.Tensor:
+    """Sinusoidal position encodings (Vaswani et al., 2017, §3.5): (length, d_model)."""
+    position = torch.arange(length).unsqueeze(1)
+    rate = torch.exp(torch.arange(0, d_model, 2) * (-math.log(10000.0) / d_model))
+    table = torch.zeros(length, d_model)
+    table[:, 0::2] = torch.sin(position * rate)
+    table[:, 1::2] = torch.cos(position * rate[: d_model // 2])
+    return table
+
+
+class MultiHeadAttention(nn.Module):
+    """W_Q, W_K, W_V, W_O of one attention block with H heads."""
+
+    def __init__(self, d_model: int, heads: int, dropout: float):
+        super().__init__()
+        self.heads, self.d_k, self.dropout = heads, d_model // heads, dropout
+        self.W_Q = nn.Linear(d_model, d_model)
+        self.W_K = nn.Linear(d_model, d_model)
+        self.W_V = nn.Linear(d_model, d_model)
+        self.W_O = nn.Linear(d_model, d_model)
+
+    def split(self, x: torch.Tensor) -> torch.Tensor:
+        """(B, T, d_model) → (B, H, T, d_k)."""
+        B, T, _ = x.shape
+        return x.view(B, T, self.heads, self.d_k).transpose(1, 2)
+
+    def merge(self, x: torch.Tensor) -> torch.Tensor:
+        """(B, H, T, d_k) → (B, T, d_model): the heads concatenated."""
+        B, H, T, d_k = x.shape
+        return x.transpose(1, 2).reshape(B, T, H * d_k)
+
+    def keys_values(self, y: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """(K, V), each (B, H, S, d_k), of the sequence ``y`` (B, S, d_model)."""
+        return self.split(self.W_K(y)), self.split(self.W_V(y))
+
+    def fast(self, x: torch.Tensor, y: torch.Tensor, mask: torch.Tensor | None, causal: bool = False) -> torch.Tensor:
+        """Training path (fused kernel, no weights returned): (B, T, d) queries over (B, S, d) keys/values."""
+        keys, values = self.keys_values(y)
+        attn_mask = None if mask is None else mask[:, None, None, :]
+        out = F.scaled_dot_product_attention(
+            self.split(self.W_Q(x)), keys, values, attn_mask=attn_mask, is_causal=causal,
+            dropout_p=self.dropout if self.training else 0.0,
+        )
+        return self.W_O(self.merge(out))
+
+
+class FeedForward(nn.Module):
+    """FFN(x) = W_2 ReLU(W_1 x)."""
+
+    def __init__(self, d_model: int, ffn_size: int, dropout: float):
+        super().__init__()
+        self.net = nn.Sequential(nn.Linear(d_model, ffn_size), nn.ReLU(), nn.Dropout(dropout), nn.Linear(ffn_size, d_model))
+
+    def forward(self, x):
+        return self.net(x)
+
+
+class EncoderLayer(nn.Module):
+    """x += SelfAttn(LN(x)); x += FFN(LN(x))."""
+
+    def __init__(self, c: TransformerConfig):
+        super().__init__()
+        self.norm1, self.norm2 = nn.LayerNorm(c.d_model), nn.LayerNorm(c.d_model)
+        self.self_attn = MultiHeadAttention(c.d_model, c.heads, c.dropout)
+        self.ffn = FeedForward(c.d_model, c.ffn_size, c.dropout)
+        self.dropout = nn.Dropout(c.dropout)
+
+
+class DecoderLayer(nn.Module):
+    """x += CausalSelfAttn(LN(x)); x += CrossAttn(LN(x), encoder output); x += FFN(LN(x))."""
+
+    def __init__(self, c: TransformerConfig):
+        super().__init__()
+        self.norm1, self.norm2, self.norm3 = nn.LayerNorm(c.d_model), nn.LayerNorm(c.d_model), nn.LayerNorm(c.d_model)
+        self.self_attn = MultiHeadAttention(c.d_model, c.heads, c.dropout)
+        self.cross_attn = MultiHeadAttention(c.d_model, c.heads, c.dropout)
+        self.ffn = FeedForward(c.d_model, c.ffn_size, c.dropout)
+        self.dropout = nn.Dropout(c.dropout)
+
+
+class Encoded(NamedTuple):
+    """The encoder's output for B sentences of (padded) length S.
+
+    memory: (B, S, d) the last layer's output.
+    keys, values: (B, L_dec, H, S, d_k) each decoder layer's cross-attention keys and values.
+    mask: (B, S) bool, True at real positions.
+    self_attention: (B, L_enc, H, S, S) the encoder's self-attention weights.
+    """
+
+    memory: torch.Tensor
+    keys: torch.Tensor
+    values: torch.Tensor
+    mask: torch.Tensor
+    self_attention: torch.Tensor
+
+
+class DecoderState(NamedTuple):
+    """The decoder's self-attention cache after t steps: keys, values (B, L_dec, H, t, d_k)."""
+
+    keys: torch.Tensor
+    values: torch.Tensor
+
+
+@FAMILIES.register
+class TransformerSeq2Seq(TranslationModel):
+    """Pre-norm Transformer encoder–decoder (see the module docstring)."""
+
+    family = "transformer"
+    display_name = "Transformer encoder–decoder"
+    config_class = TransformerConfig
+
+    def __init__(self, config: TransformerConfig):
+        super().__init__()
+        c = self.config = config
+        self.src_embed = nn.Embedding(c.src_vocab_size, c.d_model, padding_idx=PAD)
+        self.tgt_embed = nn.Embedding(c.tgt_vocab_size, c.d_model, padding_idx=PAD)
+        self.encoder = nn.ModuleList(EncoderLayer(c) for _ in range(c.encoder_layers))
+        self.decoder = nn.ModuleList(DecoderLayer(c) for _ in range(c.decoder_layers))
+        self.encoder_norm, self.decoder_norm = nn.LayerNorm(c.d_model), nn.LayerNorm(c.d_model)
+        self.output_bias = nn.Parameter(torch.zeros(c.tgt_vocab_size))
+        self.dropout = nn.Dropout(c.dropout)
+        self.register_buffer("positions", sinusoids(MAX_POSITIONS, c.d_model), persistent=False)
+        for embedding in (self.src_embed, self.tgt_embed):
+            # N(0, 1/d): embeddings × √d have unit scale, and the tied output logits start near unit scale
+            nn.init.normal_(embedding.weight, std=c.d_model**-0.5)
+            embedding.weight.data[PAD].zero_()
+
+    def attention_shape(self) -> tuple[int, int]:
+        """(decoder layers, heads)."""
+        return self.config.decoder_layers, self.config.heads
+
+    def attention_maps(self) -> tuple[str, ...]:
+        """Cross-attention, then the encoder's and the decoder's self-attention."""
+        return ("cross", "encoder_self", "decoder_self")
+
+    def describe(self) -> str:
+        """'Transformer 3+3 layers × 4 heads, d 256'."""
+        c = self.config
+        return f"Transformer {c.encoder_layers}+{c.decoder_layers} layers × {c.heads} heads, d {c.d_model}"
+
+    def architecture(self, source_language: str, target_language: str) -> str:
+        """The model card's architecture paragraph."""
+        c = self.config
+        return (
+            f"Pre-norm Transformer, {c.encoder_layers} encoder and {c.decoder_layers} decoder layers, d_model {c.d_model},\n"
+            f"{c.heads} heads (d_k {c.d_model // c.heads}), feed-forward {c.ffn_size}, dropout {c.dropout}, sinusoidal\n"
+            f"positions, vocabularies {c.src_vocab_size} ({source_language}) / {c.tgt_vocab_size} ({target_language})\n"
+            "lowercased Moses tokens; output layer tied to the target embeddings."
+        )
+
+    def embed(self, embedding: nn.Embedding, ids: torch.Tensor, start: int = 0) -> torch.Tensor:
+        """Token embeddings × √d plus positions ``start``…: (B, T) → (B, T, d)."""
+        x = embedding(ids) * math.sqrt(self.config.d_model) + self.positions[start : start + ids.size(1)]
+        return self.dropout(x)
+
+    def encode(self, src: torch.Tensor, lengths: torch.Tensor) -> Encoded:
+        """Run the encoder and prepare every decoder layer's cross-attention keys and values.
+
+        Args:
+            src: (B, S) long, padded with PAD; lengths: (B,) long, each ≥ 1.
+        """
+        S = src.size(1)
+        mask = torch.arange(S, device=src.device).unsqueeze(0) < lengths.unsqueeze(1)  # (B, S)
+        x = self.embed(self.src_embed, src)
+        maps = []
+        for layer in self.encoder:
+            h = layer.norm1(x)
+            if self.training:  # fused kernel; evaluation records the weights
+                x = x + layer.dropout(layer.self_attn.fast(h, h, mask))
+            else:
+                attn = layer.self_attn
+                out, weights, _ = attend(attn.split(attn.W_Q(h)), *attn.keys_values(h), mask)
+                x = x + attn.W_O(attn.merge(out))
+                maps.append(weights)
+            x = x + layer.dropout(layer.ffn(layer.norm2(x)))
+        memory = self.encoder_norm(x)
+        kv = [layer.cross_attn.keys_values(memory) for layer in self.decoder]
+        keys = torch.stack([k for k, _ in kv], 1)
+        values = torch.stack([v for _, v in kv], 1)
+        B, H = src.size(0), self.config.heads
+        self_attention = torch.stack(maps, 1) if maps else memory.new_zeros(B, 0, H, S, S)
+        return Encoded(memory, keys, values, mask, self_attention)
+
+    def encoder_self_attention(self, encoded: Encoded) -> dict[str, torch.Tensor]:
+        """{"encoder_self": (B, L_enc, H, S, S)}."""
+        return {"encoder_self": encoded.self_attention}
+
+    def initial_state(self, encoded: Encoded) -> DecoderState:
+        """Empty self-attention caches: (B, L_dec, H, 0, d_k)."""
+        B, c = encoded.mask.size(0), self.config
+        empty = encoded.memory.new_zeros(B, c.decoder_layers, c.heads, 0, c.d_model // c.heads)
+        return DecoderState(empty, empty)
+
+    def decode_step(self, y_prev: torch.Tensor, state: DecoderState, encoded: Encoded, normalize=soft) -> Step:
+        """One step: logits (B, V), the grown cache, cross-attention and energies (B, L, H, S)."""
+        t = state.keys.size(3)
+        x = self.embed(self.tgt_embed, y_prev.unsqueeze(1), start=t)  # (B, 1, d)
+        keys, values, weights, energies = [], [], [], []
+        for l, layer in enumerate(self.decoder):
+            attn = layer.self_attn
+            h = layer.norm1(x)
+            k, v = attn.keys_values(h)
+            k, v = torch.cat([state.keys[:, l], k], 2), torch.cat([state.values[:, l], v], 2)
+            out, _, _ = attend(attn.split(attn.W_Q(h)), k, v)  # causal by construction: only past steps cached
+            x = x + attn.W_O(attn.merge(out))
+            cross = layer.cross_attn
+            out, w, e = attend(cross.split(cross.W_Q(layer.norm2(x))), encoded.keys[:, l], encoded.values[:, l],
+                               encoded.mask, normalize)
+            x = x + cross.W_O(cross.merge(out))
+            x = x + layer.ffn(layer.norm3(x))
+            keys.append(k)
+            values.append(v)
+            weights.append(w[:, :, 0])
+            energies.append(e[:, :, 0])
+        logits = self.logits(self.decoder_norm(x[:, 0]))
+        return Step(logits, DecoderState(torch.stack(keys, 1), torch.stack(values, 1)),
+                    torch.stack(weights, 1), torch.stack(energies, 1))
+
+    def logits(self, x: torch.Tensor) -> torch.Tensor:
+        """Output layer tied to the target embeddings: (..., d) → (..., V_tgt)."""
+        return F.linear(x, self.tgt_embed.weight, self.output_bias)
+
+    def forward(self, src: torch.Tensor, lengths: torch.Tensor, tgt_in: torch.Tensor):
+        """Teacher-forced pass (training, fused attention kernels).
+
+        Args:
+            src: (B, S) long; lengths: (B,) long; tgt_in: (B, T) long, BOS + target.
+
+        Returns:
+            logits: (B, T, V_tgt) float; attention: None (the fused kernels return no weights;
+            ``decoding.forced`` gives them exactly).
+        """
+        encoded = self.encode(src, lengths)
+        x = self.embed(self.tgt_embed, tgt_in)
+        for layer in self.decoder:
+            h = layer.norm1(x)
+            x = x + layer.dropout(layer.self_attn.fast(h, h, None, causal=True))
+            x = x + layer.dropout(layer.cross_attn.fast(layer.norm2(x), encoded.memory, encoded.mask))
+            x = x + layer.dropout(layer.ffn(layer.norm3(x)))
+        return self.logits(self.decoder_norm(x)), None

@@ -1,0 +1,87 @@
+"""The transformer family: the cached step decoder agrees with the training pass, weights are exact."""
+
+import math
+
+import numpy as np
+import pytest
+import torch
+
+from attnviz import checkpoint, decoding
+from attnviz.families import ModelInfo
+from attnviz.families.transformer import attend
+from attnviz.normalizers import NORMALIZERS, Normalizer
+from attnviz.translator import Translator
+
+from .conftest import tiny_transformer
+
+SRC = [4, 5, 6, 7, 3]
+INFO = ModelInfo("translation", "transformer", "en", "fr", layers=2, heads=2, maps=("cross", "encoder_self", "decoder_self"))
+
+
+def test_attend_is_the_scaled_dot_product_in_float64():
+    torch.manual_seed(0)
+    q, k, v = torch.randn(2, 3, 4, 8), torch.randn(2, 3, 5, 8), torch.randn(2, 3, 5, 8)
+    mask = torch.tensor([[True] * 5, [True, True, True, False, False]])
+    out, weights, energies = attend(q, k, v, mask)
+    e = q.double() @ k.double().transpose(-2, -1) / math.sqrt(8)
+    e[1, :, :, 3:] = float("-inf")
+    expected = torch.softmax(e, -1)
+    torch.testing.assert_close(weights.double(), expected, atol=1e-6, rtol=1e-6)
+    torch.testing.assert_close(out.double(), expected @ v.double(), atol=1e-5, rtol=1e-5)
+    assert (weights[1, :, :, 3:] == 0).all() and torch.isinf(energies[1, :, :, 3:]).all()
+
+
+def test_step_decoder_matches_the_training_pass():
+    model, *_ = tiny_transformer(seed=1)
+    tgt = [4, 5, 6]
+    with torch.no_grad():
+        logits, _ = model(torch.tensor([SRC]), torch.tensor([len(SRC)]), torch.tensor([[2] + tgt]))
+    hyp = decoding.forced(model, SRC, tgt)
+    torch.testing.assert_close(hyp.log_probs, torch.log_softmax(logits[0], -1)[range(4), tgt + [3]], atol=1e-5, rtol=1e-5)
+
+
+def test_records_are_layers_heads_target_source_and_rows_sum_to_one():
+    model, *_ = tiny_transformer(seed=2, layers=2, heads=2)
+    hyp = decoding.greedy(model, SRC)
+    T = len(hyp.ids)
+    assert hyp.attention.shape == hyp.energies.shape == (2, 2, T, len(SRC))
+    torch.testing.assert_close(hyp.attention.sum(-1), torch.ones(2, 2, T))
+    (beam,) = decoding.beam_search(model, SRC, 1)
+    assert torch.equal(beam.ids, hyp.ids)
+    torch.testing.assert_close(beam.attention, hyp.attention)
+
+
+@pytest.mark.parametrize("mode", NORMALIZERS.names())
+def test_every_normalizer_replaces_the_cross_attention_softmax(mode):
+    model, *_ = tiny_transformer(seed=3)
+    for hyp in (decoding.greedy(model, SRC, Normalizer(mode, seed=1)), *decoding.beam_search(model, SRC, 2, Normalizer(mode))):
+        torch.testing.assert_close(hyp.attention.sum(-1), torch.ones(hyp.attention.shape[:-1]))
+        if mode == "hard":
+            assert ((hyp.attention == 0) | (hyp.attention == 1)).all()
+
+
+def test_beam_hypotheses_each_carry_their_own_cache():
+    model, *_ = tiny_transformer(seed=4)
+    for hyp in decoding.beam_search(model, SRC, 3):
+        forced = decoding.forced(model, SRC, hyp.ids.tolist()[:-1]) if int(hyp.ids[-1]) == 3 else None
+        if forced is not None:
+            torch.testing.assert_close(forced.log_probs, hyp.log_probs, atol=1e-5, rtol=1e-5)
+            torch.testing.assert_close(forced.attention, hyp.attention, atol=1e-6, rtol=1e-5)
+
+
+def test_save_load_and_translate(tmp_path):
+    model, src_vocab, tgt_vocab = tiny_transformer(seed=5)
+    with torch.no_grad():
+        for p in model.parameters():
+            p.copy_(p.half().float())
+    checkpoint.save(tmp_path / "t", model, INFO, src_vocab, tgt_vocab, {"name": "t"})
+    loaded = Translator.load(tmp_path / "t")
+    assert loaded.info.family == "transformer" and loaded.describe().startswith("Transformer 2+2 layers × 2 heads")
+    a, b = Translator(model, src_vocab, tgt_vocab, info=INFO).translate("i am cold ."), loaded.translate("i am cold .")
+    assert a.target_tokens == b.target_tokens
+    assert b.heads.shape == (2, 2, len(b.target_tokens), len(b.source_tokens))
+    np.testing.assert_allclose(b.attention, b.heads[-1].mean(0), atol=1e-6)  # no alignment head chosen yet: mean of the last layer
+    encoded = loaded.model.encode(torch.tensor([b.source_ids]), torch.tensor([len(b.source_ids)]))
+    maps = loaded.model.encoder_self_attention(encoded)["encoder_self"]
+    assert maps.shape == (1, 2, 2, len(b.source_ids), len(b.source_ids))
+    torch.testing.assert_close(maps.sum(-1), torch.ones(maps.shape[:-1]))
