@@ -17,7 +17,7 @@ from attnviz.scorers import SCORERS, Breakdown, Scorer
 from attnviz.translator import Translator
 from attnviz.ui.navigation import VIEWS_DIR, read_view, view_pages
 
-from .conftest import EN_FR, ROOT, tiny_model
+from .conftest import EN_FR, ROOT, tiny_model, tiny_transformer
 
 PACKAGE = ROOT / "attnviz"
 
@@ -168,20 +168,27 @@ def test_a_view_without_its_literals_is_refused(tmp_path):
         read_view(path)
 
 
+TINY = {"rnn": tiny_model, "transformer": tiny_transformer}  # a new family adds its tiny model here
+
+
 @pytest.mark.parametrize("family", [f.family for f in FAMILIES if f.task == "translation"])
-def test_families_report_attention_as_layers_heads_target_source(family, tiny_dir):
-    config = checkpoint.read_config(tiny_dir)
-    assert config["family"] == family == "rnn"  # the tiny fixture is an rnn; new families add their own fixture
-    model, info = build(config)
-    assert isinstance(model, FAMILIES.get(family)) and info == ModelInfo.from_config(config)
-    model.eval()
-    src = [4, 5, 6, 3]
-    hyp = decoding.greedy(model, src)
+def test_families_report_attention_as_layers_heads_target_source(family, tmp_path):
+    model, src_vocab, tgt_vocab = TINY[family]()
     layers, heads = model.attention_shape()
+    info = ModelInfo("translation", family, "en", "fr", layers=layers, heads=heads, maps=model.attention_maps())
+    checkpoint.save(tmp_path / family, model, info, src_vocab, tgt_vocab)
+    config = checkpoint.read_config(tmp_path / family)
+    rebuilt, read_info = build(config)
+    assert isinstance(rebuilt, FAMILIES.get(family)) and read_info == info
+    loaded = checkpoint.load(tmp_path / family).model
+    src = [4, 5, 6, 3]
+    hyp = decoding.greedy(loaded, src)
     assert hyp.attention.shape == (layers, heads, len(hyp.ids), len(src))
     torch.testing.assert_close(hyp.attention.sum(-1), torch.ones(layers, heads, len(hyp.ids)))
-    (beam,) = decoding.beam_search(model, src, 1)
+    (beam,) = decoding.beam_search(loaded, src, 1)
     torch.testing.assert_close(beam.attention, hyp.attention)
+    forced = decoding.forced(loaded, src, hyp.ids.tolist()[:-1]) if hyp.ids[-1] == 3 else hyp
+    torch.testing.assert_close(forced.attention, hyp.attention, atol=1e-6, rtol=1e-5)
 
 
 def test_attention_is_the_softmax_of_the_energies_in_float64():

@@ -107,6 +107,19 @@ class Processes:
         return box[0]
 
 
+def bf16_is_fast(device: torch.device) -> bool:
+    """True where bfloat16 autocast speeds training up: a GPU, or a CPU with AVX512-BF16 instructions.
+
+    Measured with the zoo's additive GRU model, one thread: on an AVX2-only AMD EPYC, bf16
+    autocast trained at 116 target tokens/s against 1,952 in float32 (17× slower, emulated);
+    on an AVX512-BF16 EPYC it was 1.53× faster than float32 (6,380 vs 4,170 tokens/s).
+    """
+    if device.type == "cuda":
+        return True
+    supported = getattr(torch.cpu, "_is_avx512_bf16_supported", None)  # torch has no public query for this
+    return bool(supported and supported())
+
+
 def demo_attention(translator: Translator) -> dict:
     """Greedy translation of DEMO_SENTENCE with its attention (for the training-history slider)."""
     result = translator.translate(DEMO_SENTENCE)
@@ -252,6 +265,10 @@ def train_model(
     budget = config.max_minutes * 60
     history = progress["history"]
     autocast_device = processes.device.type
+    use_bf16 = config.bf16 and bf16_is_fast(processes.device)
+    progress["bf16_used"] = use_bf16
+    if config.bf16 and not use_bf16 and processes.main:
+        tqdm.write(f"{out.name}: this CPU has no bfloat16 instructions; training in float32 (bf16 would be emulated, slower)")
     for epoch in range(progress["epoch"] + 1, config.epochs + 1):
         if history and time.perf_counter() - start > budget:  # a resumed run whose budget is spent
             break
@@ -265,7 +282,7 @@ def train_model(
         for batch in bar:
             src, lengths, tgt_in, tgt_out = (t.to(processes.device) for t in collate([corpus.train[i] for i in batch]))
             # bf16 autocast: 1.5x faster on AVX512-BF16 CPUs at the same loss; weights stay fp32
-            with torch.autocast(autocast_device, dtype=torch.bfloat16, enabled=config.bf16):
+            with torch.autocast(autocast_device, dtype=torch.bfloat16, enabled=use_bf16):
                 logits, _ = trainer(src, lengths, tgt_in)
             loss = torch.nn.functional.cross_entropy(
                 logits.float().reshape(-1, logits.size(-1)),
@@ -356,6 +373,7 @@ def finish(corpus, model_config, config, out, gold_dir, data_path, info, progres
             "train_cpu_minutes": round(progress["cpu_seconds"] / 60, 1),
             "eval_minutes": round((time.perf_counter() - eval_start) / 60, 1),
             "machine": machine_description(config.threads, processes.device.type, processes.world_size),
+            "bf16_used": progress["bf16_used"],
             # other jobs sharing the cores stretch wall time; CPU-minutes above do not depend on them
             "load_average_at_end": round(os.getloadavg()[0], 1),
         },
