@@ -17,6 +17,8 @@ from .scorers import SCORERS
 from .tokenization import MAX_TOKENS
 from .training.recipes import TrainConfig
 
+MAX_BEAM = 16
+
 
 def _normalizer(args) -> Normalizer:
     return Normalizer(args.mode, k=args.k, temperature=args.temperature, seed=args.seed)
@@ -42,9 +44,40 @@ def cmd_translate(args) -> int:
 
 
 def _read_lines(path: Path) -> list[str]:
+    """Lines split on "\n" only ("\r\n" accepted): a form feed, vertical tab or U+2028 stays inside its line.
+
+    Raises:
+        FileNotFoundError: no such file; ValueError: invalid UTF-8, naming the file and line.
+    """
     if not Path(path).is_file():
         raise FileNotFoundError(f"no file {path}")
-    return Path(path).read_text(encoding="utf-8").splitlines()
+    data = Path(path).read_bytes()
+    lines = data.split(b"\n")
+    if lines and lines[-1] == b"":
+        lines.pop()  # the newline that ends the last line
+    text = []
+    for number, raw in enumerate(lines, 1):
+        try:
+            text.append(raw.removesuffix(b"\r").decode("utf-8"))
+        except UnicodeDecodeError as err:
+            raise ValueError(f"{path}, line {number}: not valid UTF-8 (byte {err.start + 1} of the line)") from None
+    return text
+
+
+def _bounded(kind, low, high, name: str, low_open: bool = False):
+    """An argparse type: ``kind`` within [low, high] ((low, high] with ``low_open``), finite, else one clear message."""
+
+    def parse(text: str):
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{name} must be a{'n integer' if kind is int else ' number'}, got {text!r}")
+        if value != value or not (low < value <= high if low_open else low <= value <= high):
+            interval = f"({low}, {high}]" if low_open else f"[{low}, {high}]"
+            raise argparse.ArgumentTypeError(f"{name} must be in {interval}, got {text}")
+        return value
+
+    return parse
 
 
 def cmd_align(args) -> int:
@@ -214,10 +247,11 @@ def build_parser() -> argparse.ArgumentParser:
     tr.add_argument("--model", type=Path, required=True, help="model directory, e.g. pretrained/en-fr-additive")
     tr.add_argument("--mode", choices=NORMALIZERS.names(), default=Normalizer.mode,
                     help=f"attention normalizer (default {Normalizer.mode})")
-    tr.add_argument("--k", type=int, default=2, help="positions kept by --mode topk")
-    tr.add_argument("--temperature", type=float, default=1.0, help="τ dividing the energies (soft, sample)")
-    tr.add_argument("--seed", type=int, default=0, help="seed of --mode sample")
-    tr.add_argument("--beam", type=int, default=1, help="beam size (1 = greedy)")
+    tr.add_argument("--k", type=_bounded(int, 1, MAX_TOKENS + 1, "--k"), default=2, help="positions kept by --mode topk")
+    tr.add_argument("--temperature", type=_bounded(float, 0.0, 1e6, "--temperature", low_open=True), default=1.0,
+                    help="τ dividing the energies (soft, sample); finite, > 0")
+    tr.add_argument("--seed", type=_bounded(int, 0, 2**32 - 1, "--seed"), default=0, help="seed of --mode sample")
+    tr.add_argument("--beam", type=_bounded(int, 1, MAX_BEAM, "--beam"), default=1, help=f"beam size 1–{MAX_BEAM} (1 = greedy)")
     tr.add_argument("--pretokenized", action="store_true", help="input is tokenized: split on spaces only")
     tr.add_argument("--json", action="store_true", help="one JSON object per line with tokens, attention, energies")
     tr.set_defaults(func=cmd_translate)
@@ -232,7 +266,7 @@ def build_parser() -> argparse.ArgumentParser:
     al.add_argument("--src", type=Path, required=True, help="English sentences, one per line")
     al.add_argument("--tgt", type=Path, required=True, help="French sentences, one per line")
     al.add_argument("--pretokenized", action="store_true", help="split on spaces only; positions refer to those tokens")
-    al.add_argument("--threshold", type=float, help="all links with weight ≥ τ instead of the argmax per word")
+    al.add_argument("--threshold", type=_bounded(float, 0.0, 1.0, "--threshold", low_open=True), help="all links with weight ≥ τ instead of the argmax per word")
     al.set_defaults(func=cmd_align)
 
     ev = sub.add_parser("evaluate", help="one table: BLEU, AER, entropy, monotonicity, speed per model")

@@ -2,6 +2,8 @@
 
 import csv
 
+import pytest
+
 from attnviz.alignment import parse_pharaoh
 
 from .test_cli import run
@@ -27,11 +29,12 @@ def test_align_one_line_per_pair_under_bad_input(tiny_dir, tmp_path):
     assert result.returncode == 1
 
 
-def test_align_threshold_gives_superset_at_zero(tiny_dir, tmp_path):
+def test_align_threshold_near_zero_links_everything(tiny_dir, tmp_path):
     src = write(tmp_path / "src", ["i am cold ."])
     tgt = write(tmp_path / "tgt", ["j' ai froid ."])
     args = ["align", "--model", str(tiny_dir), "--src", str(src), "--tgt", str(tgt), "--pretokenized"]
-    everything = parse_pharaoh(run(args + ["--threshold", "0"], "").stdout.strip())
+    # softmax weights are all > 0, so the smallest allowed threshold keeps every link
+    everything = parse_pharaoh(run(args + ["--threshold", "1e-30"], "").stdout.strip())
     assert everything == {(j, i) for j in range(4) for i in range(4)}
 
 
@@ -59,3 +62,42 @@ def test_evaluate_table(tiny_dir, tmp_path):
     assert "| model" in result.stdout and "tiny-additive" in result.stdout
     (row,) = list(csv.DictReader(out.open()))
     assert row["family"] == "rnn" and row["attention"].startswith("additive") and 0 <= float(row["AER"]) <= 1 and float(row["ms/sentence"]) > 0
+
+
+def test_align_splits_on_newlines_only(tiny_dir, tmp_path):
+    src, tgt = tmp_path / "src.txt", tmp_path / "tgt.txt"
+    src.write_text("i am\x0ccold .\ni am cold .\r\nthe cat\u2028is black .\n", encoding="utf-8")
+    tgt.write_text("j' ai froid .\nj' ai froid .\r\nle chat est noir .\n", encoding="utf-8")
+    result = run(["align", "--model", str(tiny_dir), "--src", str(src), "--tgt", str(tgt)], "")
+    assert result.returncode == 0, result.stderr
+    assert len(result.stdout.splitlines()) == 3  # the form feed and U+2028 did not add pairs
+
+
+def test_align_names_the_file_and_line_of_bad_utf8(tiny_dir, tmp_path):
+    src, tgt = tmp_path / "src.txt", tmp_path / "tgt.txt"
+    src.write_bytes(b"i am cold .\ni am \xff cold .\n")
+    tgt.write_text("j' ai froid .\nj' ai froid .\n", encoding="utf-8")
+    result = run(["align", "--model", str(tiny_dir), "--src", str(src), "--tgt", str(tgt)], "")
+    assert result.returncode == 2 and f"{src}, line 2: not valid UTF-8" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("option,value,message", [
+    ("--temperature", "nan", "--temperature must be in (0.0, 1000000.0]"),
+    ("--temperature", "0", "--temperature must be in (0.0"),
+    ("--beam", "0", "--beam must be in [1, 16]"),
+    ("--beam", "17", "--beam must be in [1, 16]"),
+    ("--seed", "-1", "--seed must be in [0, 4294967295]"),
+    ("--k", "x", "--k must be an integer"),
+])
+def test_numeric_options_are_checked_before_any_work(tiny_dir, option, value, message):
+    result = run(["translate", "--model", str(tiny_dir), option, value], "i am cold .\n")
+    assert result.returncode == 2 and message in result.stderr and "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("value", ["nan", "0", "2", "-1"])
+def test_threshold_must_be_in_0_1(tiny_dir, tmp_path, value):
+    (tmp_path / "s").write_text("i am cold .\n")
+    result = run(["align", "--model", str(tiny_dir), "--src", str(tmp_path / "s"), "--tgt", str(tmp_path / "s"),
+                  "--threshold", value], "")
+    assert result.returncode == 2 and "--threshold must be in (0.0, 1.0]" in result.stderr
