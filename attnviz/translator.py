@@ -145,7 +145,7 @@ class Translator:
         self.model, self.src_vocab, self.tgt_vocab = model, src_vocab, tgt_vocab
         self.card = card or {}
         self.name = name
-        self.info = info or ModelInfo("translation", model.family, "en", "fr")
+        self.info = info or ModelInfo.of(model, "en", "fr")
 
     @classmethod
     def load(cls, directory: Path) -> "Translator":

@@ -175,7 +175,7 @@ TINY = {"rnn": tiny_model, "transformer": tiny_transformer}  # a new family adds
 def test_families_report_attention_as_layers_heads_target_source(family, tmp_path):
     model, src_vocab, tgt_vocab = TINY[family]()
     layers, heads = model.attention_shape()
-    info = ModelInfo("translation", family, "en", "fr", layers=layers, heads=heads, maps=model.attention_maps())
+    info = ModelInfo.of(model, "en", "fr")
     checkpoint.save(tmp_path / family, model, info, src_vocab, tgt_vocab)
     config = checkpoint.read_config(tmp_path / family)
     rebuilt, read_info = build(config)

@@ -18,6 +18,11 @@ SRC = [4, 5, 6, 7, 3]
 INFO = ModelInfo("translation", "transformer", "en", "fr", layers=2, heads=2, maps=("cross", "encoder_self", "decoder_self"))
 
 
+def test_the_contract_read_off_a_transformer_has_its_layers_and_heads():
+    model, *_ = tiny_transformer(layers=2, heads=2)
+    assert ModelInfo.of(model, "en", "fr") == INFO
+
+
 def test_attend_is_the_scaled_dot_product_in_float64():
     torch.manual_seed(0)
     q, k, v = torch.randn(2, 3, 4, 8), torch.randn(2, 3, 5, 8), torch.randn(2, 3, 5, 8)

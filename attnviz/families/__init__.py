@@ -97,6 +97,13 @@ class ModelInfo:
             raise ValueError("field 'attention.maps' must be a list of names")
         return cls(task, family, source, target, tuple(labels), layers, heads, tuple(maps))
 
+    @classmethod
+    def of(cls, model: "TranslationModel", source_language: str, target_language: str) -> "ModelInfo":
+        """The contract of a translation model: its family and attention layout read off the model."""
+        layers, heads = model.attention_shape()
+        return cls("translation", model.family, source_language, target_language, (), layers, heads,
+                   model.attention_maps())
+
     def to_dict(self) -> dict:
         """The JSON fields written at the top of config.json."""
         values = {"task": self.task, "family": self.family, "source_language": self.source_language}

@@ -233,8 +233,8 @@ def train_model(
     rng = random.Random(config.seed)
     out = Path(out)
     family = next(f for f in FAMILIES if f.config_class is type(model_config))
-    info = info or ModelInfo("translation", family.family, "en", "fr")
     model = family(model_config).to(processes.device)
+    info = info or ModelInfo.of(model, "en", "fr")
     optimizer = torch.optim.Adam(model.parameters(), lr=config.lr)
     trainer = model
     if processes.world_size > 1:
