@@ -72,9 +72,9 @@ class ModelInfo:
         task, family = config["task"], config["family"]
         if task not in TASKS:
             raise ValueError(f"field 'task' is {task!r}; expected one of {', '.join(TASKS)}")
-        FAMILIES.get(family)  # raises naming the known families
-        if FAMILIES.get(family).task != task:
-            raise ValueError(f"family {family!r} is a {FAMILIES.get(family).task} family, but 'task' is {task!r}")
+        family_task = FAMILIES.get(family).task  # raises naming the known families
+        if family_task != task:
+            raise ValueError(f"family {family!r} is a {family_task} family, but 'task' is {task!r}")
         source, target = config["source_language"], config.get("target_language")
         for key, code in (("source_language", source), ("target_language", target)):
             if code is not None and code not in LANGUAGES:
@@ -130,6 +130,18 @@ class FamilyConfig:
 
     src_vocab_size: int
     tgt_vocab_size: int
+
+    def __post_init__(self):
+        # checked before anything is allocated: a hostile config must not ask for gigabytes
+        for name in ("src_vocab_size", "tgt_vocab_size"):
+            self.check_range(name, 5, 1_000_000)
+
+    def check_range(self, name: str, low: float, high: float, high_open: bool = False) -> None:
+        """Raise ValueError naming field ``name`` unless low ≤ value ≤ high (< high with ``high_open``)."""
+        value = getattr(self, name)
+        if not (low <= value < high if high_open else low <= value <= high):
+            interval = f"[{low}, {high})" if high_open else f"{low}..{high}"
+            raise ValueError(f"field {name!r} must be in {interval}, got {value}")
 
     def to_dict(self) -> dict:
         """The fields as a JSON-ready dict."""
@@ -278,10 +290,8 @@ def build(config: dict) -> tuple[nn.Module, ModelInfo]:
     Raises:
         ValueError: a contract or family field is missing, of the wrong type or out of range.
     """
-    info = ModelInfo.from_config(config)
-    family = FAMILIES.get(info.family)
-    model = family(family.config_class.from_dict(config))
-    return model, info
+    family, family_cfg, info = family_config(config)
+    return family(family_cfg), info
 
 
 def family_config(config: dict) -> tuple[type, FamilyConfig, ModelInfo]:

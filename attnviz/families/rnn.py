@@ -70,15 +70,10 @@ class RNNConfig(FamilyConfig):
     dropout: float = 0.2
 
     def __post_init__(self):
-        # checked before anything is allocated: a hostile config must not ask for gigabytes
-        for name in ("src_vocab_size", "tgt_vocab_size"):
-            if not 5 <= getattr(self, name) <= 1_000_000:
-                raise ValueError(f"field {name!r} must be in 5..1000000, got {getattr(self, name)}")
+        super().__post_init__()
+        self.check_range("dropout", 0, 1, high_open=True)
         for name in ("embedding_size", "encoder_size", "decoder_size", "attention_size"):
-            if not 1 <= getattr(self, name) <= 4096:
-                raise ValueError(f"field {name!r} must be in 1..4096, got {getattr(self, name)}")
-        if not 0 <= self.dropout < 1:
-            raise ValueError(f"field 'dropout' must be in [0, 1), got {self.dropout}")
+            self.check_range(name, 1, 4096)
         if self.placement not in PLACEMENTS:
             raise ValueError(f"unknown placement {self.placement!r}; choose one of {', '.join(PLACEMENTS)}")
         check_sizes(self.scorer, self.decoder_size, self.key_size)

@@ -56,17 +56,13 @@ class TransformerConfig(FamilyConfig):
     dropout: float = 0.1
 
     def __post_init__(self):
-        for name in ("src_vocab_size", "tgt_vocab_size"):
-            if not 5 <= getattr(self, name) <= 1_000_000:
-                raise ValueError(f"field {name!r} must be in 5..1000000, got {getattr(self, name)}")
+        super().__post_init__()
+        self.check_range("dropout", 0, 1, high_open=True)
         for name, top in (("d_model", 4096), ("heads", 64), ("encoder_layers", 24), ("decoder_layers", 24),
                           ("ffn_size", 16384)):
-            if not 1 <= getattr(self, name) <= top:
-                raise ValueError(f"field {name!r} must be in 1..{top}, got {getattr(self, name)}")
+            self.check_range(name, 1, top)
         if self.d_model % self.heads:
             raise ValueError(f"field 'd_model' ({self.d_model}) must be divisible by 'heads' ({self.heads})")
-        if not 0 <= self.dropout < 1:
-            raise ValueError(f"field 'dropout' must be in [0, 1), got {self.dropout}")
 
 
 def attend(query, keys, values, mask=None, normalize=None):
