@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .checkpoint import PRETRAINED, CheckpointError, find_models, missing_files, read_config
+from .checkpoint import PRETRAINED, CheckpointError, absent_files, find_models, read_config
 from .families import LANGUAGES, ModelInfo
 
 
@@ -58,7 +58,7 @@ def entry(directory: Path) -> ModelEntry:
     except (CheckpointError, ValueError) as err:
         return ModelEntry(directory.name, directory, None, {}, str(err))
     result = ModelEntry(directory.name, directory, info, config)
-    missing = missing_files(directory)
+    missing = absent_files(directory, config)  # the config is already read
     if missing:
         hint = f"; retrain with `{result.retrain_command}`" if result.retrain_command else ""
         result.problem = f"missing {', '.join(missing)} in {directory}{hint}"

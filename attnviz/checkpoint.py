@@ -70,6 +70,11 @@ def model_files(config: dict) -> tuple[str, ...]:
     return (CONFIG_FILE, WEIGHTS_FILE, *(vocab_file(lang) for lang in languages if isinstance(lang, str)))
 
 
+def absent_files(directory: Path, config: dict) -> list[str]:
+    """Names of the files this config needs that ``directory`` lacks."""
+    return [name for name in model_files(config) if not (Path(directory) / name).is_file()]
+
+
 def missing_files(directory: Path) -> list[str]:
     """Names of the required files absent from ``directory`` (config.json alone when that is absent)."""
     directory = Path(directory)
@@ -79,7 +84,7 @@ def missing_files(directory: Path) -> list[str]:
         config = read_config(directory)
     except CheckpointError:
         return []  # present but unreadable: load() says what is wrong
-    return [name for name in model_files(config) if not (directory / name).is_file()]
+    return absent_files(directory, config)
 
 
 def find_models(root: Path = PRETRAINED) -> list[Path]:
@@ -208,7 +213,7 @@ def load(directory: Path) -> LoadedModel:
         family, family_cfg, info = family_config(config)
     except ValueError as err:
         raise CheckpointError(f"invalid {directory / CONFIG_FILE}: {err}") from None
-    missing = [name for name in model_files(config) if not (directory / name).is_file()]
+    missing = absent_files(directory, config)
     if missing:
         raise CheckpointError(f"{directory} lacks {', '.join(missing)}")
     src_vocab = _vocab(directory / vocab_file(info.source_language), family_cfg.src_vocab_size)
