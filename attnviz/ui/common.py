@@ -149,9 +149,8 @@ def best_model(names: list[str]) -> str:
     return max(names, key=bleu)
 
 
-def model_picker(inputs: Inputs, key: str, text: str = "Model", index: int | None = None) -> str:
-    """A selectbox over the chosen models (defaults to the one with the best BLEU on its card)."""
-    options = inputs.models
+def model_picker(options: list[str], key: str, text: str = "Model", index: int | None = None) -> str:
+    """A selectbox over model names (defaults to the one with the best BLEU on its card, or to ``index``)."""
     default = options[min(index, len(options) - 1)] if index is not None else best_model(options)
     if st.session_state.get(key) not in options:
         st.session_state[key] = default

@@ -20,6 +20,7 @@ if common.checked_sentence(inputs):
             shown[name] = common.chosen(results[name], inputs)
     links = common.eflomal_links(list(shown.values())) if inputs.overlay else [frozenset()] * len(shown)
     links = dict(zip(shown, links))
+    agreements = {name: reference_agreement(r.attention, links[name]) for name, r in shown.items()}
     columns = st.columns(min(len(inputs.models), 2))
     for index, name in enumerate(inputs.models):
         with columns[index % len(columns)]:
@@ -30,9 +31,8 @@ if common.checked_sentence(inputs):
             st.markdown("→ " + (common.plain(result.text) or "∅ (no words)")
                         + (" … *(cut at the length limit)*" if result.cut else ""))
             st.plotly_chart(common.heatmap(result, name, inputs, links[name]), width="content", key=f"heat-{name}")
-            agreement = reference_agreement(result.attention, links[name])
-            if agreement is not None:
-                st.caption(f"Agreement with eflomal (1 − AER): {agreement:.2f}")
+            if agreements[name] is not None:
+                st.caption(f"Agreement with eflomal (1 − AER): {agreements[name]:.2f}")
             if results[name].alternatives:
                 hypotheses = [results[name], *results[name].alternatives]
                 with st.expander("beam hypotheses"):
@@ -57,7 +57,6 @@ if common.checked_sentence(inputs):
             f"Entropy: mean over target words of −Σ α log α (0 = one-hot). Agreement with {first}: fraction of "
             f"target words whose most-attended source word is the same, both models reading {first}'s translation."
         )
-        agreements = {n: reference_agreement(r.attention, links[n]) for n, r in shown.items()}
         st.dataframe(comparison_table(shown, agreements, same_target, first), hide_index=True)
         left, right = st.columns(2)
         left.download_button("Download matrices (CSV)", attention_records(shown).to_csv(index=False),

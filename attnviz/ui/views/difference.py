@@ -18,9 +18,9 @@ if common.checked_sentence(inputs):
         st.stop()
     c1, c2 = st.columns(2)
     with c1:
-        a = common.model_picker(inputs, "diff_a", "Model A", 0)
+        a = common.model_picker(inputs.models, "diff_a", "Model A", 0)
     with c2:
-        b = common.model_picker(inputs, "diff_b", "Model B", 1)
+        b = common.model_picker(inputs.models, "diff_b", "Model B", 1)
     if inputs.forced.strip():
         ra, rb = common.decode(a, inputs.sentence, inputs.forced), common.decode(b, inputs.sentence, inputs.forced)
         target, whose = inputs.forced, ""

@@ -20,7 +20,7 @@ if common.checked_sentence(inputs):
     if not traceable:
         st.info("None of the chosen models can replay a decoder step; choose a GRU encoder–decoder.")
         st.stop()
-    name = common.model_picker(state.Inputs(**{**vars(inputs), "models": traceable}), "sbs_model")
+    name = common.model_picker(traceable, "sbs_model")
     model = state.translator(name).model
     result = common.decode(name, inputs.sentence, inputs.forced)
     T = len(result.target_tokens)

@@ -12,7 +12,7 @@ from attnviz.ui import common, state
 inputs = state.inputs()
 st.subheader("What if it looked elsewhere?")
 if common.checked_sentence(inputs):
-    name = common.model_picker(inputs, "wi_model")
+    name = common.model_picker(inputs.models, "wi_model")
     original = common.decode(name, inputs.sentence)
     T = len(original.target_tokens)
     c1, c2 = st.columns(2)
