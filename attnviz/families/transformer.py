@@ -122,9 +122,9 @@ class MultiHeadAttention(nn.Module):
         """(K, V), each (B, H, S, d_k), of the sequence ``y`` (B, S, d_model)."""
         return self.split(self.W_K(y)), self.split(self.W_V(y))
 
-    def fast(self, x: torch.Tensor, y: torch.Tensor, mask: torch.Tensor | None, causal: bool = False) -> torch.Tensor:
-        """Training path (fused kernel, no weights returned): (B, T, d) queries over (B, S, d) keys/values."""
-        keys, values = self.keys_values(y)
+    def fast(self, x: torch.Tensor, keys: torch.Tensor, values: torch.Tensor, mask: torch.Tensor | None,
+             causal: bool = False) -> torch.Tensor:
+        """Training path (fused kernel, no weights returned): (B, T, d) queries over keys/values (B, H, S, d_k)."""
         attn_mask = None if mask is None else mask[:, None, None, :]
         out = F.scaled_dot_product_attention(
             self.split(self.W_Q(x)), keys, values, attn_mask=attn_mask, is_causal=causal,
@@ -255,7 +255,7 @@ class TransformerSeq2Seq(TranslationModel):
         for layer in self.encoder:
             h = layer.norm1(x)
             if self.training:  # fused kernel; evaluation records the weights
-                x = x + layer.dropout(layer.self_attn.fast(h, h, mask))
+                x = x + layer.dropout(layer.self_attn.fast(h, *layer.self_attn.keys_values(h), mask))
             else:
                 attn = layer.self_attn
                 out, weights, _ = attend(attn.split(attn.W_Q(h)), *attn.keys_values(h), mask)
@@ -321,9 +321,11 @@ class TransformerSeq2Seq(TranslationModel):
         """
         encoded = self.encode(src, lengths)
         x = self.embed(self.tgt_embed, tgt_in)
-        for layer in self.decoder:
+        for l, layer in enumerate(self.decoder):
             h = layer.norm1(x)
-            x = x + layer.dropout(layer.self_attn.fast(h, h, None, causal=True))
-            x = x + layer.dropout(layer.cross_attn.fast(layer.norm2(x), encoded.memory, encoded.mask))
+            x = x + layer.dropout(layer.self_attn.fast(h, *layer.self_attn.keys_values(h), None, causal=True))
+            # the cross-attention keys and values encode() prepared for decoding, not a second projection
+            cross = layer.cross_attn.fast(layer.norm2(x), encoded.keys[:, l], encoded.values[:, l], encoded.mask)
+            x = x + layer.dropout(cross)
             x = x + layer.dropout(layer.ffn(layer.norm3(x)))
         return self.logits(self.decoder_norm(x)), None
