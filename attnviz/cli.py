@@ -166,6 +166,7 @@ def cmd_train(args) -> int:
         epochs=args.epochs, max_minutes=args.max_minutes, seed=args.seed, threads=args.threads,
         src_vocab_size=args.src_vocab, tgt_vocab_size=args.tgt_vocab,
         valid_sentences=args.valid_sentences, test_sentences=args.test_sentences,
+        lr=args.lr, warmup_steps=args.warmup_steps,
     )
     if args.all:
         jobs = [(Path(args.out or PRETRAINED) / r.name, r.fields) for r in recipes.ZOO]
@@ -311,6 +312,9 @@ def build_parser() -> argparse.ArgumentParser:
     tn.add_argument("--epochs", type=int, default=defaults.epochs)
     tn.add_argument("--max-minutes", type=float, default=defaults.max_minutes, help="training time budget per model")
     tn.add_argument("--seed", type=int, default=defaults.seed)
+    tn.add_argument("--lr", type=float, default=defaults.lr, help="peak Adam learning rate")
+    tn.add_argument("--warmup-steps", type=int, default=defaults.warmup_steps,
+                    help="optimizer steps of linear learning-rate warm-up (0: none)")
     tn.add_argument("--threads", type=int, default=defaults.threads, help="torch threads per training process")
     tn.add_argument("--src-vocab", type=int, default=defaults.src_vocab_size, help="source vocabulary size, specials included")
     tn.add_argument("--tgt-vocab", type=int, default=defaults.tgt_vocab_size, help="target vocabulary size, specials included")

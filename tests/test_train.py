@@ -68,7 +68,7 @@ def test_training_learns_and_writes_a_complete_model(tmp_path):
     assert loaded.card["training"]["best_epoch"] == card["training"]["best_epoch"]
     readme = (tmp_path / "m" / "README.md").read_text()
     assert "Tatoeba" in readme
-    assert "--epochs 12 --max-minutes 5 --seed 1 --threads 1`" in readme  # the card's retrain command is the recipe
+    assert "--epochs 12 --max-minutes 5 --seed 1 --threads 1 --lr 0.01`" in readme  # the card's retrain command is the recipe
     assert not checkpoint.missing_files(tmp_path / "m")
     assert not (tmp_path / "m" / RESUME_FILE).exists()  # removed once the model is complete
     assert loaded.card["training"]["command"].startswith("python -m attnviz train --scorer general")
@@ -84,6 +84,18 @@ def test_time_budget_stops_cleanly_and_still_saves(tmp_path):
     history = json.loads((tmp_path / "m" / "history.json").read_text())
     assert history[0]["fraction"] < 1.0
     assert not checkpoint.missing_files(tmp_path / "m")
+
+
+def test_warmup_raises_the_learning_rate_linearly_and_is_on_the_card(tmp_path):
+    corpus = tiny_corpus()
+    config = RNNConfig(len(corpus.src_vocab), len(corpus.tgt_vocab), embedding_size=16, encoder_size=8,
+                       decoder_size=16, attention_size=8)
+    recipe = TrainConfig(epochs=1, batch_tokens=300, lr=1e-2, warmup_steps=1000, threads=1, bf16=False)
+    batches = len(make_batches(corpus.train, recipe.batch_tokens))
+    card = train_model(corpus, config, recipe, tmp_path / "m", gold_dir=None)
+    history = json.loads((tmp_path / "m" / "history.json").read_text())
+    assert abs(history[0]["lr"] - 1e-2 * batches / 1000) < 1e-12  # still warming up after one epoch
+    assert "--lr 0.01 --warmup-steps 1000" in card["training"]["command"]
 
 
 def write_corpus(path):

@@ -246,7 +246,7 @@ def train_model(
         corpus.tgt_vocab,
     )
     translator = Translator(model, corpus.src_vocab, corpus.tgt_vocab, name=out.name, info=info)
-    progress = {"epoch": 0, "history": [], "best_bleu": -1.0, "best_epoch": 0, "seconds": 0.0, "cpu_seconds": 0.0,
+    progress = {"epoch": 0, "steps": 0, "history": [], "best_bleu": -1.0, "best_epoch": 0, "seconds": 0.0, "cpu_seconds": 0.0,
                 "recipe": asdict(config), "model": model_config.to_dict()}
     resume_path = out / RESUME_FILE
     if resume_path.is_file():
@@ -257,7 +257,8 @@ def train_model(
         if differences:
             raise ValueError(f"{resume_path} was made with another recipe ({'; '.join(differences)}); "
                              "delete it to start over")
-        progress.update({k: saved[k] for k in ("epoch", "history", "best_bleu", "best_epoch", "seconds", "cpu_seconds")})
+        progress.update({k: saved[k] for k in ("epoch", "steps", "history", "best_bleu", "best_epoch", "seconds", "cpu_seconds")
+                         if k in saved})
         if processes.main:
             tqdm.write(f"{out.name}: resuming after epoch {progress['epoch']} ({progress['seconds'] / 60:.1f} min done)")
     start = time.perf_counter() - progress["seconds"]
@@ -290,6 +291,10 @@ def train_model(
                 ignore_index=PAD,
                 label_smoothing=config.label_smoothing,
             )
+            progress["steps"] += 1
+            if progress["steps"] <= config.warmup_steps:  # before any halving: warm-up ends in epoch 1
+                for group in optimizer.param_groups:
+                    group["lr"] = config.lr * progress["steps"] / config.warmup_steps
             optimizer.zero_grad()
             loss.backward()
             torch.nn.utils.clip_grad_norm_(model.parameters(), config.clip)

@@ -31,6 +31,9 @@ class TrainConfig:
         valid_sentences, test_sentences: source sentences held out for validation and test.
         batch_tokens: padded tokens per batch and process (length-bucketed).
         lr: Adam learning rate; halved when validation BLEU does not improve.
+        warmup_steps: the learning rate rises linearly from lr/warmup_steps to lr over
+            this many optimizer steps (0: none). Transformers need it (Vaswani et al.
+            2017, §5.3); the GRU zoo trains without.
         label_smoothing: ε of the smoothed cross-entropy (Szegedy et al., 2016).
         clip: maximum gradient norm.
         src_vocab_size, tgt_vocab_size: vocabulary sizes, specials included.
@@ -46,6 +49,7 @@ class TrainConfig:
     test_sentences: int = 2000
     batch_tokens: int = 2000
     lr: float = 2e-3
+    warmup_steps: int = 0
     label_smoothing: float = 0.1
     clip: float = 1.0
     src_vocab_size: int = 6000
@@ -95,6 +99,10 @@ def recipe_flags(config: TrainConfig) -> list[str]:
              "--seed", str(config.seed), "--threads", str(config.threads)]
     if (config.src_vocab_size, config.tgt_vocab_size) != (TrainConfig.src_vocab_size, TrainConfig.tgt_vocab_size):
         flags += ["--src-vocab", str(config.src_vocab_size), "--tgt-vocab", str(config.tgt_vocab_size)]
+    if config.lr != TrainConfig.lr:
+        flags += ["--lr", f"{config.lr:g}"]
+    if config.warmup_steps != TrainConfig.warmup_steps:
+        flags += ["--warmup-steps", str(config.warmup_steps)]
     if (config.valid_sentences, config.test_sentences) != (TrainConfig.valid_sentences, TrainConfig.test_sentences):
         flags += ["--valid-sentences", str(config.valid_sentences), "--test-sentences", str(config.test_sentences)]
     return flags
