@@ -6,8 +6,11 @@ import streamlit as st
 
 from attnviz.ui import common, navigation, state
 
-st.set_page_config(page_title="attnviz — attention explorer", page_icon="🔍", layout="wide")
-st.title("attnviz — where does the translation model look?")
+presenting = state.presenting()
+st.set_page_config(page_title="attnviz — attention explorer", page_icon="🔍", layout="wide",
+                   initial_sidebar_state="collapsed" if presenting else "auto")
+if not presenting:  # on a projector the vertical space goes to the heatmap
+    st.title("attnviz — where does the translation model look?")
 
 groups, problems = state.available_models()
 for name, problem in problems.items():
@@ -18,6 +21,8 @@ if not groups:
     st.stop()
 
 state.init_state([name for names in groups.values() for name in names])
+for notice in state.url_notices():
+    st.warning(notice)
 state.sidebar(groups)
 views = navigation.view_pages()
 page = st.navigation(

@@ -6,6 +6,8 @@ Plotly merges repeated category labels ("the … the" would lose a row).
 
 from __future__ import annotations
 
+import unicodedata
+from dataclasses import dataclass
 from html import escape
 
 import numpy as np
@@ -14,11 +16,51 @@ import plotly.graph_objects as go
 from .alignment import Link
 
 UNKNOWN_COLOUR = "#c0392b"
+LINK_COLOUR = "#ff4136"
 VIRIDIS = "Viridis"
 PAPER = [[0.0, "black"], [1.0, "white"]]  # Bahdanau's figures: white = weight 1
+PRINTED_CELL = 44  # px: cells at least this large print their weight
+COLORBAR_PX = 110  # the colour bar with its title and tick labels
 
 
-MAX_WIDTH = 560  # px: two heatmaps side by side fit a lecture-hall projector
+@dataclass(frozen=True)
+class FigureStyle:
+    """How a figure is drawn: colours, and sizes for a laptop or for a projector.
+
+    Attributes:
+        paper: grayscale with white = weight 1, as in Bahdanau et al. (2015).
+        present: presentation mode: 20 px labels, one large heatmap that fits a
+            1280×720 screen (about 1150 × 480 px for the figure), weights printed
+            in cells large enough to hold them.
+    """
+
+    paper: bool = False
+    present: bool = False
+
+    @property
+    def font(self) -> int:
+        """Tick-label font size (px)."""
+        return 20 if self.present else 12
+
+    @property
+    def max_width(self) -> int:
+        """Figure width (px) the cells are fitted into: two side by side, or one on a 1280 px screen."""
+        return 1150 if self.present else 560
+
+    @property
+    def max_height(self) -> int | None:
+        """Figure height (px) the cells are fitted into (None: as tall as the rows need)."""
+        return 480 if self.present else None
+
+    @property
+    def cells(self) -> tuple[int, int]:
+        """(smallest, largest) cell side in px; below the smallest the figure grows and the page scrolls."""
+        return (26, 72) if self.present else (16, 34)
+
+
+def text_width(text: str, font: int) -> float:
+    """Approximate rendered width (px) of ``text`` at ``font`` px: wide (CJK) characters count 1 em, others 0.6."""
+    return sum(font if unicodedata.east_asian_width(ch) in "WF" else 0.6 * font for ch in text)
 
 
 def _labels(tokens: list[str], unknown: list[bool] | None) -> list[str]:
@@ -27,22 +69,36 @@ def _labels(tokens: list[str], unknown: list[bool] | None) -> list[str]:
     return [f"<span style='color:{UNKNOWN_COLOUR}'>{escape(t)}</span>" if u else escape(t) for t, u in zip(tokens, unknown)]
 
 
-def _layout(fig: go.Figure, source: list[str], target: list[str], source_unknown, target_unknown, title: str):
-    # square cells as large as fit MAX_WIDTH (labels and colour bar take about 170 px)
-    cell = int(min(34, max(14, (MAX_WIDTH - 170) / max(len(source), 1))))
+def _layout(fig: go.Figure, source, target, source_unknown, target_unknown, title: str, style: FigureStyle):
+    """Square cells as large as the style's figure size allows; source labels horizontal when they fit."""
+    font = style.font
+    source_px = max((text_width(t, font) for t in source), default=0)
+    target_px = max((text_width(t, font) for t in target), default=0) + 12
+    smallest, largest = style.cells
+    cell = (style.max_width - target_px - COLORBAR_PX) / max(len(source), 1)
+    horizontal = source_px + 6 <= min(cell, largest)
+    top = font * 2 if horizontal else source_px * 0.87 + font
+    title_px = 30 + font
+    if style.max_height:
+        cell = min(cell, (style.max_height - top - title_px) / max(len(target), 1))
+    cell = int(max(smallest, min(largest, cell)))
+    horizontal = source_px + 6 <= cell
+    top = font * 2 if horizontal else source_px * 0.87 + font
     fig.update_layout(
-        title={"text": escape(title), "font": {"size": 14}, "y": 0.99, "yanchor": "top"},
-        width=170 + cell * len(source),
-        height=140 + cell * len(target),
-        margin={"l": 10, "r": 10, "t": 40, "b": 10},
+        title={"text": escape(title), "font": {"size": font + 2}, "y": 0.995, "yanchor": "top"},
+        width=int(target_px + COLORBAR_PX + cell * len(source)),
+        height=int(top + title_px + cell * len(target) + 10),
+        margin={"l": 10, "r": 10, "t": int(title_px), "b": 10},
         plot_bgcolor="white",
+        font={"size": font, "color": "black"},
     )
     fig.update_xaxes(
         tickmode="array",
         tickvals=list(range(len(source))),
         ticktext=_labels(source, source_unknown),
+        tickfont={"size": font, "color": "black"},
         side="top",
-        tickangle=-60,
+        tickangle=0 if horizontal else -60,
         showgrid=False,
         constrain="domain",
     )
@@ -50,12 +106,15 @@ def _layout(fig: go.Figure, source: list[str], target: list[str], source_unknown
         tickmode="array",
         tickvals=list(range(len(target))),
         ticktext=_labels(target, target_unknown),
+        tickfont={"size": font, "color": "black"},
         autorange="reversed",
         scaleanchor="x",  # square cells
         showgrid=False,
         constrain="domain",
     )
-    return fig
+    fig.update_traces(colorbar={"thickness": 24 if style.present else 12, "tickfont": {"size": font},
+                                "title": {"font": {"size": font}}}, selector={"type": "heatmap"})
+    return fig, cell
 
 
 def attention_heatmap(
@@ -64,7 +123,7 @@ def attention_heatmap(
     target: list[str],
     energies: np.ndarray | None = None,
     title: str = "",
-    paper_style: bool = False,
+    style: FigureStyle = FigureStyle(),
     links: set[Link] | None = None,
     source_unknown: list[bool] | None = None,
     target_unknown: list[bool] | None = None,
@@ -76,13 +135,15 @@ def attention_heatmap(
             figures side by side are comparable.
         source, target: S and T tokens for the axes.
         energies: (T, S) raw energies for the hover text.
-        paper_style: grayscale with white = 1, as in the original figures.
-        links: (source j, target i) reference links drawn as markers (e.g. eflomal's).
+        style: colours and sizes (paper style, presentation mode).
+        links: (source j, target i) reference links (e.g. eflomal's), drawn as cell
+            outlines: they never hide a weight's colour or printed value, nor catch the mouse.
         source_unknown, target_unknown: tokens the model saw as ``<unk>``; drawn in red
             and named in the hover text.
 
     Returns:
-        go.Figure whose first trace is the heatmap.
+        go.Figure whose first trace is the heatmap; weights are printed in the cells
+        when the cells are at least ``PRINTED_CELL`` px.
     """
     T, S = weights.shape
     src_hover = [escape(t) + (" (&lt;unk&gt;)" if u else "") for t, u in zip(source, source_unknown or [False] * S)]
@@ -99,37 +160,33 @@ def attention_heatmap(
             y=list(range(T)),
             zmin=0.0,
             zmax=1.0,
-            colorscale=PAPER if paper_style else VIRIDIS,
+            colorscale=PAPER if style.paper else VIRIDIS,
             customdata=custom,
             hovertemplate="source: %{customdata[0]}<br>target: %{customdata[1]}"
             "<br>weight: %{z:.3f}<br>energy: %{customdata[2]}<extra></extra>",
-            colorbar={"title": "α", "thickness": 12},
-            xgap=1 if paper_style else 0,
-            ygap=1 if paper_style else 0,
+            colorbar={"title": {"text": "α"}},
+            xgap=1 if style.paper else 0,
+            ygap=1 if style.paper else 0,
         )
     )
-    if links:
-        fig.add_trace(
-            go.Scatter(
-                x=[j for j, _ in sorted(links)],
-                y=[i for _, i in sorted(links)],
-                mode="markers",
-                marker={"symbol": "circle-open", "size": 16, "color": "#ff4136", "line": {"width": 2}},
-                name="eflomal",
-                hovertemplate="eflomal link<extra></extra>",
-                showlegend=False,
-            )
-        )
-    return _layout(fig, source, target, source_unknown, target_unknown, title)
+    fig, cell = _layout(fig, source, target, source_unknown, target_unknown, title, style)
+    if cell >= PRINTED_CELL:
+        fig.update_traces(texttemplate="%{z:.2f}", textfont={"size": max(12, style.font - 6)},
+                          selector={"type": "heatmap"})
+    for j, i in sorted(links or ()):
+        fig.add_shape(type="rect", x0=j - 0.5, x1=j + 0.5, y0=i - 0.5, y1=i + 0.5,
+                      line={"color": LINK_COLOUR, "width": 3 if style.present else 2}, fillcolor="rgba(0,0,0,0)")
+    return fig
 
 
 def difference_heatmap(
-    difference: np.ndarray, source: list[str], target: list[str], title: str = ""
+    difference: np.ndarray, source: list[str], target: list[str], title: str = "", style: FigureStyle = FigureStyle()
 ) -> go.Figure:
     """Heatmap of A − B attention, diverging colours fixed to −1…1 (red: A looks more, blue: B).
 
     Args:
         difference: (T, S) float in [−1, 1].
+        style: sizes (presentation mode); the diverging colours ignore the paper style.
     """
     fig = go.Figure(
         go.Heatmap(
@@ -140,19 +197,23 @@ def difference_heatmap(
             zmax=1.0,
             zmid=0.0,
             colorscale="RdBu_r",
-            colorbar={"title": "A − B", "thickness": 12},
+            colorbar={"title": {"text": "A − B"}},
             hovertemplate="A − B: %{z:.3f}<extra></extra>",
         )
     )
-    return _layout(fig, source, target, None, None, title)
+    return _layout(fig, source, target, None, None, title, style)[0]
 
 
-def weights_bar(source: list[str], energies: np.ndarray, weights: np.ndarray, highlight: int | None = None) -> go.Figure:
+def weights_bar(
+    source: list[str], energies: np.ndarray, weights: np.ndarray, highlight: int | None = None,
+    style: FigureStyle = FigureStyle(),
+) -> go.Figure:
     """Energies e_ij (top panel) and weights α_ij (bottom, 0–1) over the source words of one decoder step.
 
     Args:
         energies, weights: (S,) float.
         highlight: a source position drawn in orange.
+        style: font sizes (presentation mode).
     """
     from plotly.subplots import make_subplots
 
@@ -166,12 +227,13 @@ def weights_bar(source: list[str], energies: np.ndarray, weights: np.ndarray, hi
     fig.update_yaxes(title_text="energy e", row=1, col=1)
     fig.update_yaxes(title_text="weight α", range=[0, 1], row=2, col=1)
     fig.update_xaxes(tickmode="array", tickvals=x, ticktext=[escape(t) for t in source], tickangle=-45, row=2, col=1)
-    fig.update_layout(height=380, margin={"l": 10, "r": 10, "t": 10, "b": 10}, showlegend=False)
+    fig.update_layout(height=380 + 4 * style.font, margin={"l": 10, "r": 10, "t": 10, "b": 10}, showlegend=False,
+                      font={"size": style.font, "color": "black"})
     return fig
 
 
-def training_curves(history: list[dict], title: str = "") -> go.Figure:
-    """Validation BLEU and train/validation loss per epoch, from a model's history.json."""
+def training_curves(history: list[dict], title: str = "", style: FigureStyle = FigureStyle()) -> go.Figure:
+    """Validation BLEU and train/validation loss per epoch, from a model's history.json (style: font sizes)."""
     epochs = [h["epoch"] for h in history]
     fig = go.Figure()
     fig.add_trace(go.Scatter(x=epochs, y=[h["train_loss"] for h in history], name="train loss", yaxis="y"))
@@ -185,5 +247,6 @@ def training_curves(history: list[dict], title: str = "") -> go.Figure:
         yaxis={"title": "loss (nats)"},
         yaxis2={"title": "BLEU", "overlaying": "y", "side": "right"},
         legend={"orientation": "h", "y": -0.3},
+        font={"size": style.font, "color": "black"},
     )
     return fig

@@ -6,7 +6,7 @@ import pytest
 from attnviz.families.rnn import PLACEMENTS
 from attnviz.normalizers import Normalizer
 from attnviz.scorers import SCORERS
-from attnviz.plots import attention_heatmap, difference_heatmap, training_curves, weights_bar
+from attnviz.plots import FigureStyle, attention_heatmap, difference_heatmap, training_curves, weights_bar
 from attnviz.translator import Translator, changed_tokens, language_warning
 
 from .conftest import tiny_model
@@ -48,8 +48,8 @@ def test_heatmap_keeps_repeated_words_and_marks_unknowns():
     assert list(fig.layout.xaxis.tickvals) == [0, 1, 2, 3]  # "the" twice stays two columns
     assert "c0392b" in fig.layout.xaxis.ticktext[1] and "&lt;unk&gt;" in heat.customdata[0][1][0]
     assert fig.layout.yaxis.scaleanchor == "x" and fig.layout.yaxis.autorange == "reversed"
-    assert len(fig.data) == 2  # the eflomal markers
-    paper = attention_heatmap(weights, list("abcd"), list("wxyz"), paper_style=True)
+    assert len(fig.layout.shapes) == 2  # the eflomal links, as cell outlines
+    paper = attention_heatmap(weights, list("abcd"), list("wxyz"), style=FigureStyle(paper=True))
     assert paper.data[0].colorscale[-1][1] == "white"
 
 

@@ -16,7 +16,7 @@ import streamlit as st
 from ..analysis import reference_words
 from ..checkpoint import CheckpointError
 from ..normalizers import Normalizer
-from ..plots import attention_heatmap
+from ..plots import FigureStyle, attention_heatmap
 from ..tokenization import MAX_TOKENS
 from ..translator import EOS_TOKEN, InputError, Translation, language_warning
 from .state import Inputs, reference_links, translator
@@ -113,6 +113,19 @@ def eflomal_links(results: list[Translation]) -> tuple[frozenset, ...]:
     )
 
 
+def style(inputs: Inputs) -> FigureStyle:
+    """The figure style the sidebar asks for (paper style, presentation mode)."""
+    return FigureStyle(paper=inputs.paper, present=inputs.present)
+
+
+def columns(inputs: Inputs, count: int) -> list:
+    """Places for ``count`` figures: two columns side by side, or in presentation mode one
+    container per figure, stacked (one large heatmap per screen)."""
+    if inputs.present:
+        return [st.container() for _ in range(count)]
+    return st.columns(min(count, 2))
+
+
 def heatmap(result: Translation, title: str, inputs: Inputs, links: frozenset | None = None):
     """The standard heatmap of a translation with the sidebar's style options."""
     return attention_heatmap(
@@ -121,7 +134,7 @@ def heatmap(result: Translation, title: str, inputs: Inputs, links: frozenset | 
         result.target_tokens,
         result.energies,
         title=title,
-        paper_style=inputs.paper,
+        style=style(inputs),
         links=set(links) if links and inputs.overlay else None,
         source_unknown=result.source_unknown,
         target_unknown=result.target_unknown,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,19 +33,59 @@ TEMPERATURES = (0.05, 0.1, 0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0, 5.0)
 DEFAULT_SENTENCE = EXAMPLES["adjective–noun inversion"]
 MAX_CHARS = 400  # the sentence boxes' limit
 
-# session key -> (query parameter, default); lists are stored comma-separated
-PARAMS = {
-    "sentence": ("s", DEFAULT_SENTENCE),
-    "forced": ("f", ""),
-    "models": ("m", None),
-    "beam": ("beam", 1),
-    "hard_mode": ("hard", "hard"),
-    "k": ("k", 2),
-    "temperature": ("t", 1.0),
-    "seed": ("seed", 0),
-    "paper": ("paper", False),
-    "overlay": ("eflomal", True),
-}
+
+
+@dataclass(frozen=True)
+class Param:
+    """One control mirrored in the URL, so a copied address reproduces the page.
+
+    Attributes:
+        key: the session-state key (the widget's key).
+        query: the URL parameter's name.
+        default: the value when the URL does not name it; None means the view
+            computes it from the rest of the state (e.g. the model with the best BLEU).
+        kind: the type the URL text is read as: str, int, float, bool or list
+            (a comma-separated list of names).
+    """
+
+    key: str
+    query: str
+    default: object
+    kind: type = str
+
+
+PARAMS = (
+    # shared, in the sidebar
+    Param("sentence", "s", DEFAULT_SENTENCE),
+    Param("forced", "f", ""),
+    Param("models", "m", None, list),
+    Param("beam", "beam", 1, int),
+    Param("hypothesis", "hyp", 1, int),
+    Param("paper", "paper", False, bool),
+    Param("overlay", "eflomal", True, bool),
+    Param("present", "present", False, bool),
+    # Soft vs hard
+    Param("sh_model", "shm", None),
+    Param("hard_mode", "hard", "hard"),
+    Param("k", "k", 2, int),
+    Param("temperature", "t", 1.0, float),
+    Param("seed", "seed", 0, int),
+    # Step by step
+    Param("sbs_model", "sbsm", None),
+    Param("sbs_step", "step", 0, int),
+    Param("sbs_source", "j", None, int),
+    # What if
+    Param("wi_model", "wim", None),
+    Param("wi_step", "wstep", 0, int),
+    Param("wi_source", "wj", None, int),
+    # Difference
+    Param("diff_a", "a", None),
+    Param("diff_b", "b", None),
+    # Training
+    Param("epoch", "epoch", None, int),
+)
+PARAM = {p.key: p for p in PARAMS}
+KIND_NAMES = {int: "a whole number", float: "a number", bool: "1 or 0"}
 
 
 @dataclass
@@ -56,6 +97,7 @@ class Inputs:
         models: chosen model names (directories in pretrained/), in catalog order.
         beam: 1 = greedy; hypothesis: which beam hypothesis to show (0 = best).
         paper: grayscale paper style; overlay: draw eflomal links.
+        present: presentation mode (large labels, one heatmap per row).
     """
 
     sentence: str
@@ -65,6 +107,7 @@ class Inputs:
     hypothesis: int
     paper: bool
     overlay: bool
+    present: bool
 
 
 @st.cache_resource(show_spinner="Loading model …")
@@ -133,54 +176,118 @@ def history(name: str) -> list[dict]:
     return read_history(model_path(name))
 
 
-def _from_query(key: str, default):
-    param = PARAMS[key][0]
-    if param not in st.query_params:
-        return default
-    raw = st.query_params[param]
-    try:
-        if isinstance(default, bool):
-            return raw.lower() in ("1", "true", "yes")
-        if isinstance(default, int):
-            return int(raw)
-        if isinstance(default, float):
-            return float(raw)
-    except ValueError:
-        return default
-    return raw[:MAX_CHARS] if key in ("sentence", "forced") else raw
+def parse(param: Param, raw: str):
+    """The value of URL text ``raw`` for ``param`` (text is cut to MAX_CHARS).
+
+    Raises:
+        ValueError: ``raw`` is not of the parameter's kind (the message names the parameter).
+    """
+    if param.kind is bool:
+        if raw.lower() in ("1", "true", "yes"):
+            return True
+        if raw.lower() in ("0", "false", "no", ""):
+            return False
+    else:
+        try:
+            value = param.kind(raw) if param.kind in (int, float) else raw[:MAX_CHARS]
+        except ValueError:
+            pass
+        else:
+            if param.kind is not float or math.isfinite(value):
+                return value
+    raise ValueError(f"URL parameter {param.query}={raw[:40]!r} is not {KIND_NAMES[param.kind]}; using the default")
 
 
 def init_state(models: list[str]) -> None:
-    """On a session's first run, fill the widgets' state from the URL (or defaults)."""
+    """Fill the widgets' state from the URL on a session's first run; keep every view's state on later runs.
+
+    Values the URL gets wrong are replaced by defaults and listed in
+    ``st.session_state["_url_notices"]`` (one line each) for the page to show.
+    """
     if st.session_state.get("_initialised"):
+        # Streamlit forgets a widget's value on runs that do not draw it; re-setting the key
+        # keeps the state of views not on screen, so the URL keeps describing all of them.
+        for param in PARAMS:
+            if param.key in st.session_state:
+                st.session_state[param.key] = st.session_state[param.key]
         return
-    for key, (_, default) in PARAMS.items():
-        if key == "models":
-            raw = st.query_params.get("m")
+    notices = []
+    for param in PARAMS:
+        raw = st.query_params.get(param.query)
+        if param.kind is list:
             chosen = [m for m in raw.split(",") if m in models] if raw else []
-            st.session_state[key] = chosen or list(models)
+            unknown = [m for m in raw.split(",") if m not in models] if raw else []
+            if unknown:
+                notices.append(f"URL parameter m names unknown models ({', '.join(unknown)[:80]}); they are left out")
+            st.session_state[param.key] = chosen or list(models)
+        elif raw is None:
+            if param.default is not None:
+                st.session_state[param.key] = param.default
         else:
-            st.session_state[key] = _from_query(key, default)
+            try:
+                st.session_state[param.key] = parse(param, raw)
+            except ValueError as err:
+                notices.append(str(err))
+                if param.default is not None:
+                    st.session_state[param.key] = param.default
     if st.session_state["beam"] not in BEAMS:
+        notices.append(f"URL parameter beam={st.session_state['beam']} is not one of {BEAMS}; using greedy")
         st.session_state["beam"] = 1
     st.session_state["k"] = min(max(int(st.session_state["k"]), 1), 6)
+    st.session_state["hypothesis"] = min(max(int(st.session_state["hypothesis"]), 1), max(BEAMS))
     tau = st.session_state["temperature"]
     st.session_state["temperature"] = min(TEMPERATURES, key=lambda t: abs(t - tau))
+    st.session_state["_url_notices"] = notices
     st.session_state["_initialised"] = True
 
 
-def sync_query_params() -> None:
-    """Mirror the state in the URL so a prepared example can be bookmarked."""
+def presenting() -> bool:
+    """Whether presentation mode is on (read before the page is set up, so from the URL on a first run)."""
+    if "present" in st.session_state:
+        return bool(st.session_state["present"])
+    try:
+        return parse(PARAM["present"], st.query_params.get("present", "0"))
+    except ValueError:
+        return False
+
+
+def url_notices() -> list[str]:
+    """The one-line notices about URL parameters that were wrong, shown once (on the first run)."""
+    return st.session_state.pop("_url_notices", [])
+
+
+def query_values() -> dict[str, str]:
+    """The URL parameters that describe the current state (values equal to their default are left out)."""
     values = {}
-    for key, (param, default) in PARAMS.items():
-        value = st.session_state.get(key, default)
-        if key == "models":
-            value = ",".join(value or [])
-        elif isinstance(value, bool):
+    for param in PARAMS:
+        value = st.session_state.get(param.key)
+        if value is None or value == param.default:
+            continue
+        if param.kind is list:
+            value = ",".join(value)
+        elif param.kind is bool:
             value = "1" if value else "0"
-        values[param] = str(value)
+        values[param.query] = str(value)
+    return values
+
+
+def sync_query_params() -> None:
+    """Mirror the state in the URL so a copied address reproduces the page."""
+    values = query_values()
     if dict(st.query_params) != values:
         st.query_params.from_dict(values)
+
+
+def default(key: str, value, allowed=None) -> None:
+    """Give widget ``key`` the value ``value`` unless it holds one of ``allowed`` (any value when None).
+
+    Views call this before drawing a widget whose options depend on the sentence
+    (a step, a source position), instead of passing ``index=``/``value=``, so a
+    value from the URL or another view wins when it is still valid.
+    """
+    current = st.session_state.get(key)
+    if current is None or (allowed is not None and current not in allowed):
+        st.session_state[key] = value
 
 
 def _use_example():
@@ -223,7 +330,10 @@ def sidebar(groups: dict[str, list[str]]) -> Inputs:
         st.radio("Decoding", BEAMS, key="beam", horizontal=True, format_func=lambda b: "greedy" if b == 1 else f"beam {b}")
         hypothesis = 0
         if st.session_state["beam"] > 1:
-            hypothesis = st.number_input("Show beam hypothesis", 1, st.session_state["beam"], 1) - 1
+            default("hypothesis", 1, range(1, st.session_state["beam"] + 1))
+            hypothesis = st.number_input("Show beam hypothesis", 1, st.session_state["beam"], key="hypothesis") - 1
+        st.toggle("Presentation mode (large labels, one heatmap per row)", key="present",
+                  help="For a projector: 20 px labels, weights printed in small matrices.")
         st.toggle("Paper style (grayscale, white = 1)", key="paper")
         st.toggle("Mark eflomal's links", key="overlay", help="Statistical word aligner, as a reference.")
     chosen = [m for m in models if m in st.session_state["models"]]
@@ -235,6 +345,7 @@ def sidebar(groups: dict[str, list[str]]) -> Inputs:
         hypothesis,
         st.session_state["paper"],
         st.session_state["overlay"],
+        st.session_state["present"],
     )
     return st.session_state["_inputs"]
 

@@ -21,7 +21,7 @@ if common.checked_sentence(inputs):
     links = common.eflomal_links(list(shown.values())) if inputs.overlay else [frozenset()] * len(shown)
     links = dict(zip(shown, links))
     agreements = {name: reference_agreement(r.attention, links[name]) for name, r in shown.items()}
-    columns = st.columns(min(len(inputs.models), 2))
+    columns = common.columns(inputs, len(inputs.models))
     for index, name in enumerate(inputs.models):
         with columns[index % len(columns)]:
             st.markdown(f"**{common.plain(common.label(name))}**")

@@ -33,7 +33,8 @@ if common.checked_sentence(inputs):
         target, whose = ra.text, f" (the translation of {a})"
     st.markdown(f"Both models read: **{common.plain(target)}**{whose}")
     st.plotly_chart(
-        difference_heatmap(ra.attention - rb.attention, ra.source_tokens, ra.target_tokens, f"{a} − {b}"),
+        difference_heatmap(ra.attention - rb.attention, ra.source_tokens, ra.target_tokens, f"{a} − {b}",
+                           common.style(inputs)),
         width="content",
         key="diff",
     )

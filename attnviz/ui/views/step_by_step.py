@@ -24,7 +24,8 @@ if common.checked_sentence(inputs):
     model = state.translator(name).model
     result = common.decode(name, inputs.sentence, inputs.forced)
     T = len(result.target_tokens)
-    step = st.slider("Decoder step i", 0, T - 1, 0, format="%d", key="sbs_step") if T > 1 else 0
+    state.default("sbs_step", 0, range(T))
+    step = st.slider("Decoder step i", 0, T - 1, format="%d", key="sbs_step") if T > 1 else 0
     emitted = common.plain(result.target_tokens[step])
     previous = f", having just emitted *{common.plain(result.target_tokens[step - 1])}*." if step else " (the first word)."
     st.markdown(f"Step **i = {step}**: the model emits **{emitted}**" + previous)
@@ -38,16 +39,18 @@ if common.checked_sentence(inputs):
         st.latex(NORMALIZERS.get(normalizer.mode).formula)
         st.latex(model.context_formula)
         st.plotly_chart(
-            weights_bar(result.source_tokens, trace.energies, trace.weights, int(trace.weights.argmax())), key="bars"
+            weights_bar(result.source_tokens, trace.energies, trace.weights, int(trace.weights.argmax()),
+                        common.style(inputs)),
+            key="bars",
         )
     with right:
         table, total = softmax_steps(result.source_tokens, trace.energies, trace.weights)
         st.dataframe(table.style.format(precision=3), hide_index=True)
         st.caption(f"Σ exp = {total:.3f}; each weight is its exp divided by that sum (τ = 1).")
+    state.default("sbs_source", int(trace.weights.argmax()), range(len(result.source_tokens)))
     source = st.selectbox(
         "Plug in the numbers for source word j",
         list(range(len(result.source_tokens))),
-        index=int(trace.weights.argmax()),
         format_func=lambda j: f"{j}: {result.source_tokens[j]}",
         key="sbs_source",
     )

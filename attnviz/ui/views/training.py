@@ -24,8 +24,9 @@ if not histories:
 demo = " ".join(next(iter(histories.values()))[0]["demo"]["source_tokens"][:-1])
 st.markdown(f"Demonstration sentence: **{common.plain(demo)}** — its greedy translation after each epoch.")
 longest = max(len(h) for h in histories.values())
-epoch = st.slider("Epoch", 1, longest, longest, key="epoch") if longest > 1 else 1
-columns = st.columns(min(len(histories), 2))
+state.default("epoch", longest, range(1, longest + 1))
+epoch = st.slider("Epoch", 1, longest, key="epoch") if longest > 1 else 1
+columns = common.columns(inputs, len(histories))
 for index, (name, records) in enumerate(histories.items()):
     record = records[min(epoch, len(records)) - 1]
     weights = np.array(record["demo"]["attention"])
@@ -38,9 +39,9 @@ for index, (name, records) in enumerate(histories.items()):
                 record["demo"]["source_tokens"],
                 record["demo"]["target_tokens"],
                 title=f"entropy {word_entropy(weights):.2f} nats",
-                paper_style=inputs.paper,
+                style=common.style(inputs),
             ),
             width="content",
             key=f"train-{name}",
         )
-        st.plotly_chart(training_curves(records), key=f"curve-{name}")
+        st.plotly_chart(training_curves(records, style=common.style(inputs)), key=f"curve-{name}")

@@ -16,23 +16,24 @@ if common.checked_sentence(inputs):
     original = common.decode(name, inputs.sentence)
     T = len(original.target_tokens)
     c1, c2 = st.columns(2)
-    step = c1.slider("At decoder step", 0, max(T - 1, 0), 0, key="wi_step") if T > 1 else 0
+    state.default("wi_step", 0, range(T))
+    step = c1.slider("At decoder step", 0, max(T - 1, 0), key="wi_step") if T > 1 else 0
     looked_at = int(original.attention[step].argmax())
     c1.caption(f"originally emitting **{common.plain(original.target_tokens[step])}**, "
                f"mostly looking at **{common.plain(original.source_tokens[looked_at])}**")
     # Start on the word farthest from where the model looked, so the first view already shows a change.
     word_positions = [j for j, token in enumerate(original.source_tokens[:-1]) if any(ch.isalnum() for ch in token)]
     elsewhere = max((j for j in word_positions if j != looked_at), key=lambda j: abs(j - looked_at), default=looked_at)
+    state.default("wi_source", elsewhere, range(len(original.source_tokens)))
     position = c2.selectbox(
         "look only at source word",
         list(range(len(original.source_tokens))),
-        index=elsewhere,
         format_func=lambda j: f"{j}: {original.source_tokens[j]}",
         key="wi_source",
     )
     changed = common.decode(name, inputs.sentence, override=((step, position),))
     flags_a, flags_b = changed_tokens(original.target_tokens, changed.target_tokens)
-    left, right = st.columns(2)
+    left, right = common.columns(inputs, 2)
     with left:
         st.markdown("**original**")
         st.markdown("→ " + (common.marked(original.target_tokens, flags_a) or "∅"))
