@@ -9,7 +9,9 @@ from attnviz.ui import common, navigation, state
 presenting = state.presenting()
 st.set_page_config(page_title="attnviz — attention explorer", page_icon="🔍", layout="wide",
                    initial_sidebar_state="collapsed" if presenting else "auto")
-if not presenting:  # on a projector the vertical space goes to the heatmap
+if presenting:  # on a projector the vertical space goes to the heatmap, and text grows for the back row
+    st.html(common.PRESENTATION_CSS)
+else:
     st.title("attnviz — where does the translation model look?")
 
 groups, problems = state.available_models()

@@ -6,6 +6,7 @@ Plotly merges repeated category labels ("the … the" would lose a row).
 
 from __future__ import annotations
 
+import math
 import unicodedata
 from dataclasses import dataclass
 from html import escape
@@ -19,23 +20,31 @@ UNKNOWN_COLOUR = "#c0392b"
 LINK_COLOUR = "#ff4136"
 VIRIDIS = "Viridis"
 PAPER = [[0.0, "black"], [1.0, "white"]]  # Bahdanau's figures: white = weight 1
-PRINTED_CELL = 44  # px: cells at least this large print their weight
+PRINTED_CELL = (40, 24)  # px (width, height): cells at least this large print their weight
 COLORBAR_PX = 110  # the colour bar with its title and tick labels
+LABELS_PX = 100  # target-word labels of a typical sentence, at 12 px
 
 
 @dataclass(frozen=True)
 class FigureStyle:
     """How a figure is drawn: colours, and sizes for a laptop or for a projector.
 
+    Sizes assume a 1280 px wide screen: two heatmaps side by side next to the
+    sidebar (560 px each), one per row (880 px), or in presentation mode one per
+    row with the sidebar closed (1150 × 480 px, so it fits 1280×720 below the
+    view's heading). Streamlit shrinks a wider figure to its column, so the cells
+    are fitted to these widths, never wider.
+
     Attributes:
         paper: grayscale with white = weight 1, as in Bahdanau et al. (2015).
-        present: presentation mode: 20 px labels, one large heatmap that fits a
-            1280×720 screen (about 1150 × 480 px for the figure), weights printed
-            in cells large enough to hold them.
+        present: presentation mode: 20 px labels, cells up to 144 × 72 px, weights
+            printed in cells large enough to hold them.
+        wide: the figure has a row to itself (see ``side_by_side``).
     """
 
     paper: bool = False
     present: bool = False
+    wide: bool = False
 
     @property
     def font(self) -> int:
@@ -44,18 +53,23 @@ class FigureStyle:
 
     @property
     def max_width(self) -> int:
-        """Figure width (px) the cells are fitted into: two side by side, or one on a 1280 px screen."""
-        return 1150 if self.present else 560
+        """Figure width (px) the cells are fitted into."""
+        return 1150 if self.present else 880 if self.wide else 560
 
     @property
     def max_height(self) -> int | None:
-        """Figure height (px) the cells are fitted into (None: as tall as the rows need)."""
+        """Figure height (px) the rows are fitted into (None: rows as tall as the cells are wide)."""
         return 480 if self.present else None
 
     @property
     def cells(self) -> tuple[int, int]:
-        """(smallest, largest) cell side in px; below the smallest the figure grows and the page scrolls."""
+        """(smallest, largest) cell side in px. Rows never go below the smallest (the page scrolls);
+        columns do when the sentence is too long for the width, and their labels are then thinned."""
         return (26, 72) if self.present else (16, 34)
+
+    def side_by_side(self, source_length: int) -> bool:
+        """Whether a heatmap over ``source_length`` tokens keeps the smallest cell in half a screen."""
+        return not self.present and source_length * self.cells[0] + LABELS_PX + COLORBAR_PX <= 560
 
 
 def text_width(text: str, font: int) -> float:
@@ -63,31 +77,47 @@ def text_width(text: str, font: int) -> float:
     return sum(font if unicodedata.east_asian_width(ch) in "WF" else 0.6 * font for ch in text)
 
 
-def _labels(tokens: list[str], unknown: list[bool] | None) -> list[str]:
-    # tokens are text, not markup: "</s>" must show as itself
+def _labels(tokens: list[str], unknown: list[bool] | None, every: int = 1) -> list[str]:
+    # tokens are text, not markup: "</s>" must show as itself; with every = k only each k-th is written
     unknown = unknown or [False] * len(tokens)
-    return [f"<span style='color:{UNKNOWN_COLOUR}'>{escape(t)}</span>" if u else escape(t) for t, u in zip(tokens, unknown)]
+    return [
+        "" if index % every else f"<span style='color:{UNKNOWN_COLOUR}'>{escape(t)}</span>" if u else escape(t)
+        for index, (t, u) in enumerate(zip(tokens, unknown))
+    ]
 
 
 def _layout(fig: go.Figure, source, target, source_unknown, target_unknown, title: str, style: FigureStyle):
-    """Square cells as large as the style's figure size allows; source labels horizontal when they fit."""
+    """Cells as large as the style's figure size allows; source labels horizontal when they fit.
+
+    Square cells normally (the paper figures' look); in presentation mode cells may
+    be wider than tall, so a short sentence fills the screen's width with horizontal
+    labels while its rows still fit the height. Source labels turn 45°, then 90° as
+    columns narrow; below one line height per column only every k-th is written
+    (the hover text still names every cell). Returns (figure, (cell width, cell height) px).
+    """
     font = style.font
     source_px = max((text_width(t, font) for t in source), default=0)
     target_px = max((text_width(t, font) for t in target), default=0) + 12
     smallest, largest = style.cells
-    cell = (style.max_width - target_px - COLORBAR_PX) / max(len(source), 1)
-    horizontal = source_px + 6 <= min(cell, largest)
-    top = font * 2 if horizontal else source_px * 0.87 + font
-    title_px = 30 + font
-    if style.max_height:
-        cell = min(cell, (style.max_height - top - title_px) / max(len(target), 1))
-    cell = int(max(smallest, min(largest, cell)))
-    horizontal = source_px + 6 <= cell
-    top = font * 2 if horizontal else source_px * 0.87 + font
+    S, T = max(len(source), 1), max(len(target), 1)
+    title_px = 10 if style.present else 30 + font  # on a projector the heading above names the model
+    cell_w = int(min((2 if style.present else 1) * largest, (style.max_width - target_px - COLORBAR_PX) / S))
+    if source_px + 6 <= cell_w:
+        angle, top = 0, font * 2
+    elif cell_w >= 1.7 * font:
+        angle, top = -45, source_px * 0.71 + font
+    else:
+        angle, top = -90, source_px + font
+    every = max(1, math.ceil(1.1 * font / max(cell_w, 1)))
+    if style.present:
+        cell_h = int(max(smallest, min(largest, (style.max_height - top - title_px) / T)))
+    else:
+        cell_h = max(smallest, cell_w)
     fig.update_layout(
-        title={"text": escape(title), "font": {"size": font + 2}, "y": 0.995, "yanchor": "top"},
-        width=int(target_px + COLORBAR_PX + cell * len(source)),
-        height=int(top + title_px + cell * len(target) + 10),
+        title={"text": "" if style.present else escape(title), "font": {"size": font + 2}, "y": 0.995,
+               "yanchor": "top"},
+        width=int(target_px + COLORBAR_PX + cell_w * S),
+        height=int(top + title_px + cell_h * T + 10),
         margin={"l": 10, "r": 10, "t": int(title_px), "b": 10},
         plot_bgcolor="white",
         font={"size": font, "color": "black"},
@@ -95,10 +125,10 @@ def _layout(fig: go.Figure, source, target, source_unknown, target_unknown, titl
     fig.update_xaxes(
         tickmode="array",
         tickvals=list(range(len(source))),
-        ticktext=_labels(source, source_unknown),
+        ticktext=_labels(source, source_unknown, every),
         tickfont={"size": font, "color": "black"},
         side="top",
-        tickangle=0 if horizontal else -60,
+        tickangle=angle,
         showgrid=False,
         constrain="domain",
     )
@@ -108,13 +138,13 @@ def _layout(fig: go.Figure, source, target, source_unknown, target_unknown, titl
         ticktext=_labels(target, target_unknown),
         tickfont={"size": font, "color": "black"},
         autorange="reversed",
-        scaleanchor="x",  # square cells
+        scaleanchor="x" if cell_w == cell_h else None,  # square cells, as in the papers, when they fit
         showgrid=False,
         constrain="domain",
     )
     fig.update_traces(colorbar={"thickness": 24 if style.present else 12, "tickfont": {"size": font},
                                 "title": {"font": {"size": font}}}, selector={"type": "heatmap"})
-    return fig, cell
+    return fig, (cell_w, cell_h)
 
 
 def attention_heatmap(
@@ -143,7 +173,7 @@ def attention_heatmap(
 
     Returns:
         go.Figure whose first trace is the heatmap; weights are printed in the cells
-        when the cells are at least ``PRINTED_CELL`` px.
+        when the cells are at least ``PRINTED_CELL`` px (in presentation mode, for short sentences).
     """
     T, S = weights.shape
     src_hover = [escape(t) + (" (&lt;unk&gt;)" if u else "") for t, u in zip(source, source_unknown or [False] * S)]
@@ -169,8 +199,8 @@ def attention_heatmap(
             ygap=1 if style.paper else 0,
         )
     )
-    fig, cell = _layout(fig, source, target, source_unknown, target_unknown, title, style)
-    if cell >= PRINTED_CELL:
+    fig, (cell_w, cell_h) = _layout(fig, source, target, source_unknown, target_unknown, title, style)
+    if cell_w >= PRINTED_CELL[0] and cell_h >= PRINTED_CELL[1]:
         fig.update_traces(texttemplate="%{z:.2f}", textfont={"size": max(12, style.font - 6)},
                           selector={"type": "heatmap"})
     for j, i in sorted(links or ()):

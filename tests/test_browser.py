@@ -125,3 +125,105 @@ def test_every_view_opens_from_its_url(server):
             assert "failed" not in body and "Traceback" not in body, view.title
             page.screenshot(path=str(ARTIFACTS / f"view-{view.url_path}.png"), full_page=True)
         browser.close()
+
+
+def fifty_tokens() -> str:
+    """A sentence of exactly MAX_TOKENS Moses tokens."""
+    from attnviz.tokenization import MAX_TOKENS, tokenize
+
+    words = ("the black cat sleeps on the red chair , and the little girl plays in the big garden , "
+             "while her brother reads a book about old trains near the window of the house , "
+             "because it is raining today , and the dog sleeps under the kitchen table all day long .").split()
+    sentence = " ".join(words)
+    while len(tokenize(sentence, "en")) > MAX_TOKENS:
+        words.pop()
+        sentence = " ".join(words)
+    assert len(tokenize(sentence, "en")) == MAX_TOKENS
+    return sentence
+
+
+HARD_SENTENCES = {
+    "one word": "Hello",
+    "fifty tokens": fifty_tokens(),
+    "unknown words": "The zorglub flibbertigibbets quickly.",
+    "punctuation run": "Wait!!! What?!? ... No,,, never;; (really) [sure] *bold* <b>x</b>",
+    "Chinese": "欢迎来北京",
+}
+
+
+def settled(page, heading: str) -> str:
+    """The page's text once the view's heading is shown and Streamlit has stopped running."""
+    page.get_by_text(heading).first.wait_for(timeout=120_000)
+    page.wait_for_function(
+        "!document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=120_000, polling=250
+    )
+    page.wait_for_timeout(300)
+    return page.inner_text("body")
+
+
+HEADINGS = {
+    "Compare": "Where does each model look?",
+    "Soft vs hard": "Soft vs hard attention",
+    "Step by step": "One decoder step, by the numbers",
+    "What if": "What if it looked elsewhere?",
+    "Difference": "Difference between two models",
+    "Training": "Attention during training",
+    "About": "About",
+}
+
+
+def test_no_view_fails_on_hard_sentences(server):
+    """Every view, 1–50 tokens, unknown words, punctuation runs, Chinese: zero "failed" messages."""
+    from urllib.parse import quote
+
+    from playwright.sync_api import sync_playwright
+
+    views = view_pages()
+    assert {v.title for v in views} == set(HEADINGS)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        page = browser.new_page(viewport={"width": 1280, "height": 720})
+        for index, view in enumerate(views):
+            path = "" if index == 0 else view.url_path
+            for case, sentence in HARD_SENTENCES.items():
+                page.goto(f"{server}/{path}?s={quote(sentence)}", timeout=60_000)
+                body = settled(page, HEADINGS[view.title])
+                assert "failed" not in body and "Traceback" not in body, (view.title, case)
+                if case == "punctuation run" and view.title == "Compare":
+                    # user text is shown as text, never as markup: the tags and asterisks stay visible
+                    assert "<, b, >" in body and "*" in body
+                    assert page.locator("[data-testid='stMain'] b").filter(has_text="x").count() == 0
+        browser.close()
+
+
+def test_presentation_mode_is_readable_from_the_back_row(server):
+    """At 1280×720 and 1920×1080: labels ≥ 20 px, the whole heatmap on screen without scrolling.
+
+    The screenshots (test-artifacts/present-*.png) are the ones in docs/.
+    """
+    from urllib.parse import quote
+
+    from playwright.sync_api import sync_playwright
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    sentence = quote("The black cat is sleeping on the red chair.")
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        for width, height in ((1280, 720), (1920, 1080)):
+            page = browser.new_page(viewport={"width": width, "height": height})
+            page.goto(f"{server}/?s={sentence}&m=en-fr-additive&present=1", timeout=60_000)
+            settled(page, HEADINGS["Compare"])
+            page.wait_for_function("document.querySelectorAll('.js-plotly-plot .heatmaplayer image').length >= 1",
+                                   timeout=120_000)
+            page.wait_for_timeout(800)
+            sizes = page.eval_on_selector_all(
+                ".js-plotly-plot .xtick text, .js-plotly-plot .ytick text",
+                "nodes => nodes.map(n => parseFloat(getComputedStyle(n).fontSize))",
+            )
+            page.screenshot(path=str(ARTIFACTS / f"present-{width}x{height}.png"))
+            assert sizes and min(sizes) >= 20, sizes
+            box = page.locator(".js-plotly-plot").first.bounding_box()
+            assert box["height"] <= height and box["width"] <= width, (box, width, height)
+            assert box["y"] >= 0 and box["y"] + box["height"] <= height, box  # on screen as the page opens
+            page.close()
+        browser.close()

@@ -75,3 +75,28 @@ def test_changed_tokens():
     assert a == [False, True, False, False] or a == [False, False, True, False]
     assert sum(b) == 2 and b[-1] is False
     assert changed_tokens(["x"], ["x"]) == ([False], [False])
+
+
+def test_presentation_style_fits_a_projector_and_prints_weights():
+    words = "the black cat is sleeping on the red chair . </s>".split()
+    weights = np.full((12, len(words)), 1 / len(words))
+    fig = attention_heatmap(weights, words, [f"w{i}" for i in range(12)], style=FigureStyle(present=True),
+                            links={(0, 0)})
+    assert fig.layout.xaxis.tickfont.size >= 20 and fig.layout.yaxis.tickfont.size >= 20
+    assert fig.layout.width <= 1150 and fig.layout.height <= 480
+    assert fig.data[0].texttemplate == "%{z:.2f}"  # weights printed in cells this large
+    assert fig.layout.shapes[0].fillcolor == "rgba(0,0,0,0)"  # a link outlines its cell, never covers it
+    laptop = attention_heatmap(weights, words, [f"w{i}" for i in range(12)])
+    assert laptop.data[0].texttemplate is None and laptop.layout.yaxis.scaleanchor == "x"
+
+
+def test_long_sentences_keep_rows_and_thin_source_labels():
+    S = T = 50
+    source = [f"word{j}" for j in range(S)]
+    for style in (FigureStyle(), FigureStyle(wide=True), FigureStyle(present=True)):
+        fig = attention_heatmap(np.eye(T, S), source, source, style=style)
+        shown = [t for t in fig.layout.xaxis.ticktext if t]
+        cell = (fig.layout.width - 110 - 12 - 6 * 0.6 * style.font) / S  # what the layout gave each column
+        assert cell * (S / len(shown)) >= 1.1 * style.font - 1  # written labels never overlap
+        assert fig.layout.height >= T * style.cells[0]  # rows keep the minimum height; the page scrolls
+    assert not FigureStyle().side_by_side(50) and FigureStyle().side_by_side(10)

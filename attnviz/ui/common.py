@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import re
+from dataclasses import replace
 
 import streamlit as st
 
@@ -22,6 +23,12 @@ from ..translator import EOS_TOKEN, InputError, Translation, language_warning
 from .state import Inputs, reference_links, translator
 
 logger = logging.getLogger("attnviz.ui")
+# presentation mode: less empty space above the view, 20 px body text (Streamlit's default is 16 px)
+PRESENTATION_CSS = """<style>
+[data-testid="stMainBlockContainer"] { padding-top: 3.5rem; padding-bottom: 1rem; }
+[data-testid="stMarkdownContainer"] p, [data-testid="stCaptionContainer"] p { font-size: 20px !important; }
+[data-testid="stHeading"] h3 { font-size: 28px !important; padding: 0.2rem 0; }
+</style>"""
 MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~$:])")
 
 
@@ -113,15 +120,18 @@ def eflomal_links(results: list[Translation]) -> tuple[frozenset, ...]:
     )
 
 
-def style(inputs: Inputs) -> FigureStyle:
-    """The figure style the sidebar asks for (paper style, presentation mode)."""
-    return FigureStyle(paper=inputs.paper, present=inputs.present)
+def style(inputs: Inputs, source_length: int = 0) -> FigureStyle:
+    """The figure style the sidebar asks for (paper style, presentation mode), for a sentence
+    of ``source_length`` tokens (a long one gets a row to itself)."""
+    figure = FigureStyle(paper=inputs.paper, present=inputs.present)
+    return replace(figure, wide=not figure.side_by_side(source_length))
 
 
-def columns(inputs: Inputs, count: int) -> list:
-    """Places for ``count`` figures: two columns side by side, or in presentation mode one
-    container per figure, stacked (one large heatmap per screen)."""
-    if inputs.present:
+def columns(inputs: Inputs, count: int, source_length: int = 0) -> list:
+    """Places for ``count`` figures over ``source_length`` source tokens: two columns side by
+    side, or one container per figure, stacked, in presentation mode (one large heatmap per
+    screen) and for sentences too long for half a screen."""
+    if count > 1 and style(inputs, source_length).wide:
         return [st.container() for _ in range(count)]
     return st.columns(min(count, 2))
 
@@ -134,7 +144,7 @@ def heatmap(result: Translation, title: str, inputs: Inputs, links: frozenset | 
         result.target_tokens,
         result.energies,
         title=title,
-        style=style(inputs),
+        style=style(inputs, len(result.source_tokens)),
         links=set(links) if links and inputs.overlay else None,
         source_unknown=result.source_unknown,
         target_unknown=result.target_unknown,

@@ -21,7 +21,8 @@ if common.checked_sentence(inputs):
     links = common.eflomal_links(list(shown.values())) if inputs.overlay else [frozenset()] * len(shown)
     links = dict(zip(shown, links))
     agreements = {name: reference_agreement(r.attention, links[name]) for name, r in shown.items()}
-    columns = common.columns(inputs, len(inputs.models))
+    length = max((len(r.source_tokens) for r in shown.values()), default=0)
+    columns = common.columns(inputs, len(inputs.models), length)
     for index, name in enumerate(inputs.models):
         with columns[index % len(columns)]:
             st.markdown(f"**{common.plain(common.label(name))}**")

@@ -34,7 +34,7 @@ if common.checked_sentence(inputs):
     st.markdown(f"Both models read: **{common.plain(target)}**{whose}")
     st.plotly_chart(
         difference_heatmap(ra.attention - rb.attention, ra.source_tokens, ra.target_tokens, f"{a} − {b}",
-                           common.style(inputs)),
+                           common.style(inputs, len(ra.source_tokens))),
         width="content",
         key="diff",
     )

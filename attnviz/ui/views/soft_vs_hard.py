@@ -43,7 +43,7 @@ if common.checked_sentence(inputs):
     flags_soft, flags_hard = changed_tokens(soft_result.target_tokens, hard_result.target_tokens)
     settings = {"k": f"k = {k}", "seed": f"seed {seed}", "temperature": f"τ = {tau:g}"}
     heading = kind.display_name + "".join(f", {settings[p]}" for p in kind.parameters)
-    left, right = common.columns(inputs, 2)
+    left, right = common.columns(inputs, 2, len(soft_result.source_tokens))
     with left:
         st.markdown(f"**soft (softmax, τ = {tau:g})**")
         st.markdown("→ " + (common.marked(soft_result.target_tokens, flags_soft) or "∅"))

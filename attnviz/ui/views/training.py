@@ -26,7 +26,8 @@ st.markdown(f"Demonstration sentence: **{common.plain(demo)}** — its greedy tr
 longest = max(len(h) for h in histories.values())
 state.default("epoch", longest, range(1, longest + 1))
 epoch = st.slider("Epoch", 1, longest, key="epoch") if longest > 1 else 1
-columns = common.columns(inputs, len(histories))
+length = len(next(iter(histories.values()))[0]["demo"]["source_tokens"])
+columns = common.columns(inputs, len(histories), length)
 for index, (name, records) in enumerate(histories.items()):
     record = records[min(epoch, len(records)) - 1]
     weights = np.array(record["demo"]["attention"])
@@ -39,7 +40,7 @@ for index, (name, records) in enumerate(histories.items()):
                 record["demo"]["source_tokens"],
                 record["demo"]["target_tokens"],
                 title=f"entropy {word_entropy(weights):.2f} nats",
-                style=common.style(inputs),
+                style=common.style(inputs, length),
             ),
             width="content",
             key=f"train-{name}",

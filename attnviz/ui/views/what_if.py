@@ -33,7 +33,7 @@ if common.checked_sentence(inputs):
     )
     changed = common.decode(name, inputs.sentence, override=((step, position),))
     flags_a, flags_b = changed_tokens(original.target_tokens, changed.target_tokens)
-    left, right = common.columns(inputs, 2)
+    left, right = common.columns(inputs, 2, len(original.source_tokens))
     with left:
         st.markdown("**original**")
         st.markdown("→ " + (common.marked(original.target_tokens, flags_a) or "∅"))
