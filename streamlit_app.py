@@ -4,7 +4,7 @@ import logging
 
 import streamlit as st
 
-from attnviz.ui import common, navigation, state
+from attnviz.ui import common, navigation, player, state
 
 presenting = state.presenting()
 st.set_page_config(page_title="attnviz — attention explorer", page_icon="🔍", layout="wide",
@@ -22,15 +22,22 @@ if not groups:
              "`python -m attnviz train --all` (see the README).")
     st.stop()
 
-state.init_state([name for names in groups.values() for name in names])
+models = [name for names in groups.values() for name in names]
+state.init_state(models)
 for notice in state.url_notices():
     st.warning(notice)
+slide_view = player.follow(models)  # before the widgets are drawn: a slide sets their values
 state.sidebar(groups)
-views = navigation.view_pages()
-page = st.navigation(
-    [st.Page(v.path, title=v.title, icon=v.icon, url_path=v.url_path, default=i == 0) for i, v in enumerate(views)],
-    position="top",
-)
+with st.sidebar:
+    player.picker()
+pages = {
+    v.url_path: st.Page(v.path, title=v.title, icon=v.icon, url_path=v.url_path, default=i == 0)
+    for i, v in enumerate(navigation.view_pages())
+}
+page = st.navigation(list(pages.values()), position="top")
+if slide_view is not None and pages[slide_view] is not page:
+    st.switch_page(pages[slide_view])
+player.bar()
 try:
     page.run()
 except Exception as err:  # logged with its traceback; the page shows one line, never a traceback

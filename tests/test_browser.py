@@ -153,7 +153,7 @@ HARD_SENTENCES = {
 
 def settled(page, heading: str) -> str:
     """The page's text once the view's heading is shown and Streamlit has stopped running."""
-    page.get_by_text(heading).first.wait_for(timeout=120_000)
+    page.get_by_role("heading", name=heading, exact=True).first.wait_for(timeout=120_000)
     page.wait_for_function(
         "!document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=120_000, polling=250
     )
@@ -226,4 +226,26 @@ def test_presentation_mode_is_readable_from_the_back_row(server):
             assert box["height"] <= height and box["width"] <= width, (box, width, height)
             assert box["y"] >= 0 and box["y"] + box["height"] <= height, box  # on screen as the page opens
             page.close()
+        browser.close()
+
+
+def test_the_lecture_plays_in_a_real_browser(server):
+    """Open a lecture's address, press Next twice and Previous once: each slide's view and state."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        page = browser.new_page(viewport={"width": 1280, "height": 720})
+        page.goto(f"{server}/?lecture=seed-notes", timeout=60_000)
+        body = settled(page, HEADINGS["Compare"])
+        assert "slide 1 of" in body and "August 1992" in page.get_by_role("textbox", name="English sentence").input_value()
+        page.get_by_role("button", name="Next ▶").click()
+        body = settled(page, HEADINGS["Step by step"])
+        assert "slide 2 of" in body and "/step-by-step" in page.url and "slide=2" in page.url
+        page.get_by_role("button", name="Next ▶").click()
+        settled(page, HEADINGS["Compare"])
+        page.get_by_role("button", name="◀ Previous").click()
+        body = settled(page, HEADINGS["Step by step"])
+        assert "slide 2 of" in body and "failed" not in body
+        page.screenshot(path=str(ARTIFACTS / "lecture.png"))
         browser.close()

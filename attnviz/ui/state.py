@@ -83,6 +83,9 @@ PARAMS = (
     Param("diff_b", "b", None),
     # Training
     Param("epoch", "epoch", None, int),
+    # the lecture player
+    Param("lecture", "lecture", ""),
+    Param("slide", "slide", 1, int),
 )
 PARAM = {p.key: p for p in PARAMS}
 KIND_NAMES = {int: "a whole number", float: "a number", bool: "1 or 0"}

@@ -1,0 +1,114 @@
+"""The lecture player: a bar above the view with the slide's title, previous/next and the speaker note.
+
+The lecture and the slide number are URL parameters like every control, so a
+copied address reopens the lecture at that slide. Going to a slide sets every
+control to the slide's parameters (and the others to their defaults), then
+switches to the slide's view.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from .common import plain
+from .lecture import Lecture, available
+from .navigation import view_pages
+from .state import PARAMS, parse
+
+SKIP = ("lecture", "slide")  # the player's own parameters
+
+
+@st.cache_data(show_spinner=False, ttl=60)
+def lectures() -> tuple[dict[str, Lecture], dict[str, str]]:
+    """The lectures in ``lectures/`` and the files that could not be read (re-read each minute)."""
+    return available({v.url_path for v in view_pages()})
+
+
+def current() -> Lecture | None:
+    """The lecture being played, or None."""
+    return lectures()[0].get(st.session_state.get("lecture") or "")
+
+
+def _apply(lecture: Lecture, index: int, models: list[str], keep_url: bool) -> str:
+    """Set the controls to slide ``index``'s state; return its view's address.
+
+    keep_url: values the address gives win over the slide's (a copied address reopens as it was).
+    """
+    slide = lecture.slides[index]
+    for param in PARAMS:
+        if param.key in SKIP or (keep_url and param.query in st.query_params):
+            continue
+        raw = slide.params.get(param.query)
+        if param.kind is list:
+            chosen = [m for m in (raw or "").split(",") if m in models]
+            st.session_state[param.key] = chosen or list(models)
+        elif raw is not None:
+            st.session_state[param.key] = parse(param, raw)
+        elif param.default is None:
+            st.session_state.pop(param.key, None)
+        else:
+            st.session_state[param.key] = param.default
+    st.session_state["slide"] = index + 1
+    return slide.view
+
+
+def go(index: int) -> None:
+    """Button callback: ask for slide ``index`` (0-based); ``follow`` carries it out on this run."""
+    st.session_state["_goto"] = index
+
+
+def start() -> None:
+    """Sidebar callback: play the chosen lecture from its first slide (or stop)."""
+    if st.session_state.get("lecture"):
+        go(0)
+
+
+def follow(models: list[str]) -> str | None:
+    """The view to switch to when a slide was asked for (by a button, or by opening a lecture's address).
+
+    Returns the slide's view address, or None to stay on the current page.
+    """
+    lecture = current()
+    if lecture is None:
+        st.session_state.pop("_goto", None)
+        return None
+    first_run = not st.session_state.get("_lecture_opened")
+    st.session_state["_lecture_opened"] = True
+    if "_goto" in st.session_state:
+        index = st.session_state.pop("_goto")
+        return _apply(lecture, min(max(index, 0), len(lecture.slides) - 1), models, keep_url=False)
+    if first_run:
+        index = min(max(int(st.session_state.get("slide") or 1), 1), len(lecture.slides)) - 1
+        return _apply(lecture, index, models, keep_url=True)
+    return None
+
+
+def picker() -> None:
+    """The sidebar's lecture chooser (lectures that could not be read are named, one line each)."""
+    found, problems = lectures()
+    if not found:
+        return
+    if st.session_state.get("lecture") not in found:
+        st.session_state["lecture"] = ""
+    st.selectbox("Lecture", ["", *found], key="lecture", on_change=start,
+                 format_func=lambda name: found[name].title if name else "— none —")
+    for name, problem in problems.items():
+        st.caption(f"Lecture {plain(name)} skipped: {plain(problem)}")
+
+
+def bar() -> None:
+    """The slide's title, previous/next buttons and the speaker note, above the view."""
+    lecture = current()
+    if lecture is None:
+        return
+    index = min(max(int(st.session_state.get("slide") or 1), 1), len(lecture.slides)) - 1
+    slide = lecture.slides[index]
+    back, title, forward = st.columns([1, 6, 1], vertical_alignment="center")
+    back.button("◀ Previous", on_click=go, args=(index - 1,), disabled=index == 0, key="slide_back")
+    title.markdown(f"**{plain(lecture.title)}** · slide {index + 1} of {len(lecture.slides)}: "
+                   f"**{plain(slide.title)}**")
+    forward.button("Next ▶", on_click=go, args=(index + 1,), disabled=index == len(lecture.slides) - 1,
+                   key="slide_next")
+    if slide.note:
+        with st.expander("Speaker note"):
+            st.text(slide.note)
