@@ -8,14 +8,16 @@ plots); these functions only call it and lay it out.
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 import re
 from dataclasses import replace
 
 import streamlit as st
 
-from ..analysis import reference_words
+from ..analysis import attention_records, reference_words, results_json
 from ..checkpoint import CheckpointError
+from ..export import FORMATS, heatmap_file
 from ..normalizers import Normalizer
 from ..plots import FigureStyle, attention_heatmap
 from ..tokenization import MAX_TOKENS
@@ -149,6 +151,30 @@ def heatmap(result: Translation, title: str, inputs: Inputs, links: frozenset | 
         source_unknown=result.source_unknown,
         target_unknown=result.target_unknown,
     )
+
+
+def show_heatmap(result: Translation, title: str, inputs: Inputs, key: str, links: frozenset | None = None) -> None:
+    """Draw a translation's heatmap, with a Download menu: PNG and SVG in the current style, CSV and JSON.
+
+    The files are made only when their button is clicked.
+    """
+    st.plotly_chart(heatmap(result, title, inputs, links), width="content", key=key)
+    figure_style = style(inputs, len(result.source_tokens))
+    drawn_links = set(links) if links and inputs.overlay else None
+    stem = "attention-" + re.sub(r"[^A-Za-z0-9_.-]+", "-", title).strip("-")
+    with st.popover("Download", icon=":material/download:"):
+        for fmt, mime in FORMATS.items():
+            st.download_button(
+                f"{fmt.upper()} figure",
+                data=functools.partial(heatmap_file, result.attention, result.source_tokens, result.target_tokens,
+                                       fmt, figure_style, title, drawn_links, result.source_unknown,
+                                       result.target_unknown),
+                file_name=f"{stem}.{fmt}", mime=mime, on_click="ignore", key=f"{key}-{fmt}",
+            )
+        st.download_button("CSV weights", data=lambda: attention_records({title: result}).to_csv(index=False),
+                           file_name=f"{stem}.csv", mime="text/csv", on_click="ignore", key=f"{key}-csv")
+        st.download_button("JSON weights and energies", data=lambda: results_json({title: result}),
+                           file_name=f"{stem}.json", mime="application/json", on_click="ignore", key=f"{key}-json")
 
 
 def marked(tokens: list[str], flags: list[bool]) -> str:

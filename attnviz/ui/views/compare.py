@@ -31,7 +31,7 @@ if common.checked_sentence(inputs):
             result = shown[name]
             st.markdown("→ " + (common.plain(result.text) or "∅ (no words)")
                         + (" … *(cut at the length limit)*" if result.cut else ""))
-            st.plotly_chart(common.heatmap(result, name, inputs, links[name]), width="content", key=f"heat-{name}")
+            common.show_heatmap(result, name, inputs, f"heat-{name}", links[name])
             if agreements[name] is not None:
                 st.caption(f"Agreement with eflomal (1 − AER): {agreements[name]:.2f}")
             if results[name].alternatives:
@@ -60,6 +60,7 @@ if common.checked_sentence(inputs):
         )
         st.dataframe(comparison_table(shown, agreements, same_target, first), hide_index=True)
         left, right = st.columns(2)
-        left.download_button("Download matrices (CSV)", attention_records(shown).to_csv(index=False),
-                             "attention.csv", "text/csv")
-        right.download_button("Download matrices (JSON)", results_json(shown), "attention.json", "application/json")
+        left.download_button("Download all matrices (CSV)", lambda: attention_records(shown).to_csv(index=False),
+                             "attention.csv", "text/csv", on_click="ignore")
+        right.download_button("Download all matrices (JSON)", lambda: results_json(shown), "attention.json",
+                              "application/json", on_click="ignore")

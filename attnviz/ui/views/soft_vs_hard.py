@@ -47,12 +47,12 @@ if common.checked_sentence(inputs):
     with left:
         st.markdown(f"**soft (softmax, τ = {tau:g})**")
         st.markdown("→ " + (common.marked(soft_result.target_tokens, flags_soft) or "∅"))
-        st.plotly_chart(common.heatmap(soft_result, f"soft, τ = {tau:g}", inputs), width="content", key="soft")
+        common.show_heatmap(soft_result, f"soft, τ = {tau:g}", inputs, "soft")
     with right:
         st.markdown(f"**{heading}**")
         st.latex(kind.formula)
         st.markdown("→ " + (common.marked(hard_result.target_tokens, flags_hard) or "∅"))
-        st.plotly_chart(common.heatmap(hard_result, kind.display_name, inputs), width="content", key="hard")
+        common.show_heatmap(hard_result, kind.display_name, inputs, "hard")
     if inputs.forced:
         st.caption("Both read the given French translation, so only the attention differs; clear it to see "
                    "how hard attention changes the translation itself.")

@@ -37,10 +37,10 @@ if common.checked_sentence(inputs):
     with left:
         st.markdown("**original**")
         st.markdown("→ " + (common.marked(original.target_tokens, flags_a) or "∅"))
-        st.plotly_chart(common.heatmap(original, "original", inputs), width="content", key="wi_orig")
+        common.show_heatmap(original, "original", inputs, "wi_orig")
     with right:
         st.markdown(f"**step {step} forced onto “{common.plain(original.source_tokens[position])}”**")
         st.markdown("→ " + (common.marked(changed.target_tokens, flags_b) or "∅"))
-        st.plotly_chart(common.heatmap(changed, "with the forced step", inputs), width="content", key="wi_changed")
+        common.show_heatmap(changed, "with the forced step", inputs, "wi_changed")
     st.caption("The steps before i are unchanged; from step i on, the decoder continues greedily from the "
                "context vector of the chosen word.")

@@ -1,0 +1,82 @@
+"""Figures for papers and slides: an attention heatmap as PNG or SVG, drawn on the server with matplotlib.
+
+The browser's Plotly figure is for exploring; these files are for printing, in
+the same style (Viridis, or the grayscale of Bahdanau et al. 2015 with white = 1),
+with the eflomal links as cell outlines. No browser is needed to make them.
+"""
+
+from __future__ import annotations
+
+import io
+
+import matplotlib
+
+matplotlib.use("Agg")  # files only, never a window
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+from matplotlib import font_manager  # noqa: E402
+from matplotlib.patches import Rectangle  # noqa: E402
+
+from .alignment import Link  # noqa: E402
+from .plots import LINK_COLOUR, UNKNOWN_COLOUR, FigureStyle  # noqa: E402
+
+FORMATS = {"png": "image/png", "svg": "image/svg+xml"}
+# Latin text in DejaVu Sans; Chinese falls back to Noto Sans CJK (Debian fonts-noto-cjk) when installed
+CJK_FONTS = [f.name for f in font_manager.fontManager.ttflist if f.name.startswith("Noto Sans CJK")]
+FONTS = ["DejaVu Sans", *sorted(set(CJK_FONTS))[:1]]
+
+
+def heatmap_file(
+    weights: np.ndarray,
+    source: list[str],
+    target: list[str],
+    fmt: str,
+    style: FigureStyle = FigureStyle(),
+    title: str = "",
+    links: set[Link] | frozenset | None = None,
+    source_unknown: list[bool] | None = None,
+    target_unknown: list[bool] | None = None,
+) -> bytes:
+    """The attention heatmap as a PNG (200 dpi) or SVG file.
+
+    Args:
+        weights: (T, S) float in [0, 1]; the colour scale is fixed to 0–1.
+        source, target: S and T tokens (text, drawn as is); unknown ones in red.
+        fmt: "png" or "svg".
+        style: paper (grayscale, white = 1) and presentation (larger text) as on screen.
+        links: (source j, target i) reference links, outlined.
+
+    Returns:
+        The file's bytes.
+
+    Raises:
+        ValueError: an unknown format, or token lists that do not match the weights' shape.
+    """
+    if fmt not in FORMATS:
+        raise ValueError(f"format {fmt!r} is not one of {', '.join(FORMATS)}")
+    T, S = weights.shape
+    if (len(target), len(source)) != (T, S):
+        raise ValueError(f"{len(target)}×{len(source)} tokens for a {T}×{S} weight matrix")
+    font = 14 if style.present else 10
+    cell = 0.45 if style.present else 0.32  # inches
+    with plt.rc_context({"font.family": FONTS, "font.size": font, "svg.fonttype": "none"}):
+        fig, ax = plt.subplots(figsize=(1.6 + cell * S, 1.4 + cell * T), layout="constrained")
+        image = ax.imshow(weights, cmap="gray" if style.paper else "viridis", vmin=0.0, vmax=1.0,
+                          aspect="equal", interpolation="nearest")
+        ax.set_xticks(range(S), source, rotation=60, ha="left", rotation_mode="anchor")
+        ax.set_yticks(range(T), target)
+        ax.xaxis.tick_top()
+        for labels, unknown in ((ax.get_xticklabels(), source_unknown), (ax.get_yticklabels(), target_unknown)):
+            for label, flag in zip(labels, unknown or []):
+                if flag:
+                    label.set_color(UNKNOWN_COLOUR)
+        for j, i in sorted(links or ()):
+            ax.add_patch(Rectangle((j - 0.5, i - 0.5), 1, 1, fill=False, edgecolor=LINK_COLOUR, linewidth=1.5))
+        if title:
+            ax.set_title(title, pad=12)
+        fig.colorbar(image, ax=ax, shrink=0.8, label="α")
+        buffer = io.BytesIO()
+        fig.savefig(buffer, format=fmt, dpi=200)
+        plt.close(fig)
+    return buffer.getvalue()
