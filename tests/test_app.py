@@ -140,3 +140,21 @@ def test_a_failing_model_fails_in_its_own_panel(monkeypatch, caplog):
     messages = [e.value for e in at.error]
     assert len(messages) == 1 and ZOO_NAMES[0] in messages[0] and "RuntimeError" in messages[0]
     assert "Traceback" not in messages[0] and "simulated bug" in caplog.text  # the traceback went to the log
+
+
+def test_quiz_counts_a_guess_and_reveals_the_attention():
+    at = start("Quiz", s="The black cat is sleeping on the red chair.", m="en-fr-additive")
+    assert not at.exception and at.button(key="quiz_reveal").disabled  # nothing to reveal before a guess
+    at.select_slider(key="quiz_step").set_value(1).run()  # "chat"
+    at.pills(key="quiz_guess").set_value(2).run()  # "cat"
+    assert not charts(at)  # the answer stays hidden until revealed
+    at.button(key="quiz_reveal").click().run()
+    assert "Right!" in text_of(at) and "**1 of 1**" in text_of(at)
+    assert len(charts(at)) == 1
+    at.button(key="quiz_reveal").click().run()  # a second click does not count twice
+    assert "**1 of 1**" in text_of(at)
+    at.button(key="quiz_next").click().run()
+    assert at.select_slider(key="quiz_step").value == 2 and at.pills(key="quiz_guess").value is None
+    at.pills(key="quiz_guess").set_value(0).run()
+    at.button(key="quiz_reveal").click().run()
+    assert "Not this time" in text_of(at) and "**1 of 2**" in text_of(at)

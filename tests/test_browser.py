@@ -99,6 +99,7 @@ EXPECTED = {
     "What if": (2, "forced onto"),
     "Difference": (1, "Both models read"),
     "Training": (2 * len(ZOO_NAMES), "Demonstration sentence"),
+    "Quiz": (0, "The class's guess"),
     "About": (0, "Measured quality"),
 }
 
@@ -168,6 +169,7 @@ HEADINGS = {
     "What if": "What if it looked elsewhere?",
     "Difference": "Difference between two models",
     "Training": "Attention during training",
+    "Quiz": "Predict, then reveal",
     "About": "About",
 }
 

@@ -17,7 +17,7 @@ def fingerprint(at: AppTest) -> dict:
     """What a viewer sees: texts, widget values and the figures' data and layout."""
     widgets = {}
     for kind in ("text_input", "selectbox", "multiselect", "radio", "slider", "select_slider", "number_input",
-                 "toggle"):
+                 "toggle", "pills"):
         for widget in at.get(kind):
             widgets[widget.key or widget.label] = widget.value
     figures = [json.loads(chart.proto.spec) for chart in at.get("plotly_chart")]
@@ -69,7 +69,15 @@ def set_sidebar_only(at):
     at.toggle(key="paper").set_value(True).run()
 
 
+def set_quiz(at):
+    at.selectbox(key="quiz_model").set_value("en-fr-general").run()
+    at.select_slider(key="quiz_step").set_value(2).run()
+    at.pills(key="quiz_guess").set_value(1).run()
+    at.button(key="quiz_reveal").click().run()
+
+
 SETTERS = {
+    "Quiz": set_quiz,
     "Compare": set_compare,
     "Soft vs hard": set_soft_vs_hard,
     "Step by step": set_step_by_step,
@@ -99,7 +107,7 @@ def test_every_control_has_a_url_parameter():
     for view in VIEWS:
         at = start(view, s=SENTENCE, beam="3", m=",".join(ZOO_NAMES[:3]))
         for kind in ("text_input", "selectbox", "multiselect", "radio", "slider", "select_slider", "number_input",
-                     "toggle"):
+                     "toggle", "pills"):
             keys |= {w.key for w in at.get(kind) if w.key}
     assert keys - transient <= set(state.PARAM), keys - transient - set(state.PARAM)
 

@@ -81,6 +81,12 @@ PARAMS = (
     # Difference
     Param("diff_a", "a", None),
     Param("diff_b", "b", None),
+    # Quiz (the score too: a reloaded page keeps it)
+    Param("quiz_model", "qm", None),
+    Param("quiz_step", "qstep", None, int),
+    Param("quiz_guess", "qg", None, int),
+    Param("quiz_revealed", "qr", False, bool),
+    Param("quiz_score", "qscore", "0,0,0"),
     # Training
     Param("epoch", "epoch", None, int),
     # the lecture player

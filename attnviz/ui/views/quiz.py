@@ -1,0 +1,88 @@
+"""Quiz: the class predicts which source word the model attends to for a target word; then it is revealed."""
+
+TITLE = "Quiz"
+ICON = ":material/quiz:"
+ORDER = 45
+
+import streamlit as st
+
+from attnviz.plots import weights_bar
+from attnviz.translator import EOS_TOKEN
+from attnviz.ui import common, state
+
+
+def score() -> list[int]:
+    """[questions asked, guesses equal to the model's choice, guesses equal to an eflomal link]."""
+    try:
+        asked, model, eflomal = (int(x) for x in st.session_state.get("quiz_score", "0,0,0").split(","))
+        return [asked, model, eflomal]
+    except ValueError:  # a hand-edited address
+        return [0, 0, 0]
+
+
+def reveal(model_choice: int, eflomal_choices: list[int]) -> None:
+    """Show the answer and count the guess (once per question)."""
+    guess = st.session_state.get("quiz_guess")
+    if guess is None or st.session_state.get("quiz_revealed"):
+        return
+    asked, model, eflomal = score()
+    st.session_state["quiz_score"] = f"{asked + 1},{model + (guess == model_choice)},{eflomal + (guess in eflomal_choices)}"
+    st.session_state["quiz_revealed"] = True
+
+
+def new_question() -> None:
+    """A new target word or a changed guess hides the answer again."""
+    st.session_state["quiz_revealed"] = False
+
+
+def next_word(words: list[int]) -> None:
+    """Ask about the next target word (back to the first after the last)."""
+    step = st.session_state.get("quiz_step", words[0])
+    st.session_state["quiz_step"] = words[(words.index(step) + 1) % len(words)] if step in words else words[0]
+    st.session_state["quiz_guess"] = None
+    new_question()
+
+
+def reset_score() -> None:
+    st.session_state["quiz_score"] = "0,0,0"
+
+
+inputs = state.inputs()
+st.subheader("Predict, then reveal")
+if common.checked_sentence(inputs):
+    name = common.model_picker(inputs.models, "quiz_model")
+    result = common.decode(name, inputs.sentence, inputs.forced)
+    source, target = result.source_tokens, result.target_tokens
+    words = [i for i, token in enumerate(target) if token != EOS_TOKEN]
+    if not words:
+        st.info(f"{name} wrote no words for this sentence; type another one.")
+        st.stop()
+    state.default("quiz_step", words[0], words)
+    step = st.select_slider("Target word", options=words, key="quiz_step", on_change=new_question,
+                            format_func=lambda i: f"{i + 1}: {target[i]}")
+    st.markdown(f"The translation so far: {common.plain(' '.join(target[:step]))} **{common.plain(target[step])}** …")
+    st.markdown(f"While writing **{common.plain(target[step])}**, which English word does the model look at most?")
+    state.default("quiz_guess", None, range(len(source)))
+    guess = st.pills("The class's guess", list(range(len(source))), key="quiz_guess", on_change=new_question,
+                     format_func=lambda j: source[j])
+    model_choice = int(result.attention[step].argmax())
+    links = common.eflomal_links([result])[0] if inputs.overlay else frozenset()
+    eflomal_choices = sorted(j for j, i in links if i == step)
+    left, middle, right = st.columns(3)
+    left.button("Reveal", on_click=reveal, args=(model_choice, eflomal_choices), disabled=guess is None,
+                type="primary", key="quiz_reveal")
+    middle.button("Next word", on_click=next_word, args=(words,), key="quiz_next")
+    right.button("Reset the score", on_click=reset_score, key="quiz_reset")
+    if st.session_state.get("quiz_revealed") and guess is not None:
+        weight = result.attention[step][model_choice]
+        verdict = "Right!" if guess == model_choice else f"Not this time: you said **{common.plain(source[guess])}**."
+        st.markdown(f"{verdict} The model looked most at **{common.plain(source[model_choice])}** "
+                    f"(α = {weight:.2f}; your word got α = {result.attention[step][guess]:.2f}).")
+        if inputs.overlay:
+            aligned = ", ".join(common.plain(source[j]) for j in eflomal_choices) or "no word (unaligned)"
+            st.markdown(f"The statistical aligner eflomal links **{common.plain(target[step])}** to: {aligned}.")
+        st.plotly_chart(weights_bar(source, result.energies[step], result.attention[step], guess,
+                                    common.style(inputs)), key="quiz_bars")
+    asked, model, eflomal = score()
+    st.markdown(f"Score: **{model} of {asked}** guesses matched the model's choice"
+                + (f", {eflomal} of {asked} an eflomal link." if inputs.overlay else "."))
