@@ -56,6 +56,8 @@ def test_the_lecture_plays_slide_by_slide():
 
 
 def test_a_lecture_address_reopens_at_its_slide():
-    at = start(lecture="seed-notes", slide="4")
-    assert "slide 4 of" in text_of(at) and at.session_state["sbs_model"] == "en-fr-dot"
-    assert at.slider(key="sbs_step").value == 1  # on the slide's view, at its step
+    lecture = load(LECTURES_DIR / "seed-notes.toml", VIEWS)
+    number, slide = next((n, s) for n, s in enumerate(lecture.slides, 1) if s.view == "step-by-step" and n > 2)
+    at = start(lecture="seed-notes", slide=str(number))
+    assert f"slide {number} of" in text_of(at) and at.session_state["sbs_model"] == slide.params["sbsm"]
+    assert at.slider(key="sbs_step").value == int(slide.params["step"])  # on the slide's view, at its step
