@@ -179,10 +179,11 @@ def attention_heatmap(
     src_hover = [escape(t) + (" (&lt;unk&gt;)" if u else "") for t, u in zip(source, source_unknown or [False] * S)]
     tgt_hover = [escape(t) + (" (&lt;unk&gt;)" if u else "") for t, u in zip(target, target_unknown or [False] * T)]
     energy = energies if energies is not None else np.full((T, S), np.nan)
-    custom = np.empty((T, S, 3), dtype=object)
-    for i in range(T):
-        for j in range(S):
-            custom[i, j] = (src_hover[j], tgt_hover[i], f"{energy[i, j]:.3f}")
+    custom = np.stack([  # (T, S, 3): source word, target word, energy — per cell, for the hover text
+        np.broadcast_to(np.array(src_hover, dtype=object)[None, :], (T, S)),
+        np.broadcast_to(np.array(tgt_hover, dtype=object)[:, None], (T, S)),
+        np.char.mod("%.3f", np.asarray(energy, dtype=float)).astype(object),
+    ], axis=-1)
     fig = go.Figure(
         go.Heatmap(
             z=weights,

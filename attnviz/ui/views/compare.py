@@ -49,9 +49,10 @@ if common.checked_sentence(inputs):
         if len(target) > 1:  # the first model may have produced no words
             for name in shown:
                 with common.model_panel(name):
+                    # the first model reading its own translation attends as it did when writing it
                     same_target[name] = (
-                        common.read_tokens(name, inputs.sentence, tuple(target)) if not inputs.forced.strip()
-                        else shown[name]
+                        common.read_tokens(name, inputs.sentence, tuple(target))
+                        if name != first and not inputs.forced.strip() else shown[name]
                     )
         st.markdown("**Numbers**")
         st.caption(
