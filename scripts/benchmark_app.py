@@ -10,10 +10,13 @@ Prints medians in ms.
 
 import argparse
 import statistics
+import sys
 import time
 from pathlib import Path
 
 import torch
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run as a plain script
 
 from attnviz.checkpoint import find_models
 from attnviz.translator import Translator

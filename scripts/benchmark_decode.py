@@ -10,9 +10,13 @@ vocabularies 6,000/8,000) with random weights, or a real model directory with
 import argparse
 import platform
 import statistics
+import sys
 import time
+from pathlib import Path
 
 import torch
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run as a plain script
 
 from attnviz import decoding
 from attnviz.checkpoint import load

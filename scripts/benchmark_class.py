@@ -1,0 +1,162 @@
+"""Benchmark: the explorer in real browsers — one user, and a class of simultaneous users.
+
+Starts `streamlit run streamlit_app.py` on a free port and drives Debian's
+Chromium with Playwright (headless, one browser, one context per user). For each
+number of users it opens the Compare view in every session at once (time to
+the first heatmaps), then each user changes the sentence ``--changes`` times;
+a change is timed from pressing Enter until every chosen model's heatmap shows
+the new sentence. Prints p50/p95 per change in seconds, and the failed pages
+(a timeout, or a "failed" message on the page).
+
+By default every user types sentences nobody else typed (no cache hits: the
+worst case); ``--same`` makes the whole class type the teacher's sentences in
+the same order (what a lecture looks like; the server's cache serves all but
+the first). The browser runs on the same machine as the server, so with many
+users Chromium's own rendering competes with the server for the cores.
+
+    python scripts/benchmark_class.py --users 1 10 30 [--changes 5] [--same]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import platform
+import socket
+import statistics
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # run as a plain script from anywhere
+CHROMIUM = "/usr/bin/chromium"
+FLAGS = ["--headless", "--no-sandbox", "--disable-gpu"]
+SUBJECTS = ["cat", "dog", "bird", "horse", "fish", "teacher", "doctor", "girl", "boy", "farmer", "singer",
+            "baker", "child", "pilot", "student", "painter", "writer", "driver", "nurse", "king"]
+PLACES = ["garden", "kitchen", "station", "school", "forest", "river", "market", "church", "library", "beach",
+          "office", "village", "museum", "hospital", "theatre", "harbour", "bakery", "castle", "bridge", "park"]
+
+
+def sentence(user: int, change: int, same: bool) -> tuple[str, str]:
+    """(sentence, a word of it that shows the page has drawn it): distinct per user unless ``same``."""
+    k = change if same else user * 101 + change
+    subject, place = SUBJECTS[k % len(SUBJECTS)], PLACES[(k // len(SUBJECTS)) % len(PLACES)]
+    return f"The old {subject} is waiting near the {place} today.", subject  # consecutive subjects differ
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_server() -> tuple[subprocess.Popen, str]:
+    port = free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", str(ROOT / "streamlit_app.py"), "--server.port", str(port),
+         "--server.headless", "true", "--browser.gatherUsageStats", "false"],
+        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    for _ in range(180):
+        try:
+            if urllib.request.urlopen(f"{url}/_stcore/health", timeout=2).read() == b"ok":
+                return proc, url
+        except OSError:
+            time.sleep(0.5)
+    proc.kill()
+    raise SystemExit("streamlit did not start within 90 s")
+
+
+DRAWN = """([word, count]) => {
+    const plots = Array.from(document.querySelectorAll('.js-plotly-plot'));
+    return plots.length === count && plots.every(p =>
+        Array.from(p.querySelectorAll('.xtick text')).some(t => t.textContent === word));
+}"""
+
+
+async def user(browser, url: str, index: int, models: int, changes: int, same: bool, timeout_ms: int) -> dict:
+    """One student: open the page, then change the sentence ``changes`` times. Returns timings (s) and failures."""
+    context = await browser.new_context(viewport={"width": 1280, "height": 900})
+    page = await context.new_page()
+    result = {"open": None, "changes": [], "failed": 0}
+    first, word = sentence(index, 0, same)
+    start = time.perf_counter()
+    try:
+        await page.goto(f"{url}/?s={urllib.request.quote(first)}", timeout=timeout_ms)
+        await page.wait_for_function(DRAWN, arg=[word, models], timeout=timeout_ms)
+        result["open"] = time.perf_counter() - start
+        box = page.get_by_role("textbox", name="English sentence")
+        for change in range(1, changes + 1):
+            text, word = sentence(index, change, same)
+            await box.fill(text)
+            start = time.perf_counter()
+            await box.press("Enter")
+            await page.wait_for_function(DRAWN, arg=[word, models], timeout=timeout_ms, polling=20)
+            result["changes"].append(time.perf_counter() - start)
+        if "failed" in await page.inner_text("body"):
+            result["failed"] += 1
+    except Exception as err:  # a timeout or a crashed page counts as a failed page; the run goes on
+        result["failed"] += 1
+        result["error"] = f"{type(err).__name__}: {str(err).splitlines()[0][:120]}"
+    await context.close()
+    return result
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+async def run(url: str, users: int, models: int, changes: int, same: bool, timeout_ms: int) -> None:
+    from playwright.async_api import async_playwright
+
+    async with async_playwright() as p:
+        browser = await p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        results = await asyncio.gather(*(user(browser, url, k, models, changes, same, timeout_ms)
+                                         for k in range(users)))
+        await browser.close()
+    opens = [r["open"] for r in results if r["open"] is not None]
+    times = [t for r in results for t in r["changes"]]
+    failed = sum(r["failed"] for r in results)
+    line = f"{users:3d} users: "
+    if opens:
+        line += f"first page p50 {statistics.median(opens):5.2f} s, max {max(opens):5.2f} s; "
+    if times:
+        line += (f"sentence change p50 {statistics.median(times):5.2f} s, p95 {percentile(times, 0.95):5.2f} s "
+                 f"({len(times)} changes); ")
+    print(line + f"failed pages {failed}", flush=True)
+    for r in results:
+        if "error" in r:
+            print(f"      {r['error']}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--users", type=int, nargs="+", default=[1, 10, 30])
+    parser.add_argument("--changes", type=int, default=5, help="sentence changes per user")
+    parser.add_argument("--same", action="store_true", help="every user types the same sentences")
+    parser.add_argument("--timeout", type=float, default=120, help="seconds before a page counts as failed")
+    args = parser.parse_args()
+    from attnviz.catalog import discover
+
+    models = sum(1 for e in discover() if e.info and e.info.task == "translation")
+    cpu = next((line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name")),
+               platform.processor())
+    print(f"machine: {cpu}, {os.cpu_count()} cores; {models} models on the Compare view; "
+          f"{'the same sentences for all' if args.same else 'different sentences per user'}")
+    proc, url = start_server()
+    try:
+        for users in args.users:
+            asyncio.run(run(url, users, models, args.changes, args.same, int(args.timeout * 1000)))
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+
+
+if __name__ == "__main__":
+    main()
