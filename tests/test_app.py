@@ -1,5 +1,10 @@
 """The explorer driven by Streamlit's AppTest, on the real pretrained models."""
 
+import base64
+import json
+
+import numpy as np
+import pytest
 from streamlit.testing.v1 import AppTest
 
 from attnviz.catalog import discover
@@ -158,3 +163,28 @@ def test_quiz_counts_a_guess_and_reveals_the_attention():
     at.pills(key="quiz_guess").set_value(0).run()
     at.button(key="quiz_reveal").click().run()
     assert "Not this time" in text_of(at) and "**1 of 2**" in text_of(at)
+
+
+TRANSFORMERS = [e.name for e in discover() if e.info and e.info.family == "transformer"]
+
+
+def test_heads_view_without_a_transformer_says_what_to_choose():
+    at = start("Heads", m="en-fr-dot")
+    assert not at.exception and "choose a Transformer" in at.info[0].value
+
+
+@pytest.mark.skipif(not TRANSFORMERS, reason="no Transformer in pretrained/")
+def test_heads_view_shows_every_map_of_a_transformer():
+    info = next(e.info for e in discover() if e.name == TRANSFORMERS[0])
+    at = start("Heads", s="The black cat is sleeping on the red chair.", m=TRANSFORMERS[0])
+    for kind in ("cross", "encoder_self", "decoder_self"):
+        at.radio(key="heads_map").set_value(kind).run()
+        assert not at.exception and not at.error, kind
+        grid, enlarged = charts(at)
+        assert len(json.loads(grid.proto.spec)["data"]) == info.layers * (info.heads + 1)  # heads + their mean
+        z = json.loads(enlarged.proto.spec)["data"][0]["z"]  # Plotly's typed array: base64 of float64
+        rows, columns = (int(n) for n in str(z["shape"]).split(","))
+        weights = np.frombuffer(base64.b64decode(z["bdata"]), dtype=z["dtype"]).reshape(rows, columns)
+        np.testing.assert_allclose(np.nansum(weights, -1), 1, atol=1e-3)  # rows sum to 1
+    at.selectbox(key="heads_pick").set_value("0.1").run()
+    assert not at.exception and "layer 1, head 2" in json.loads(charts(at)[1].proto.spec)["layout"]["title"]["text"]

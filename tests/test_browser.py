@@ -100,6 +100,7 @@ EXPECTED = {
     "Difference": (1, "Both models read"),
     "Training": (2 * len(ZOO_NAMES), "Demonstration sentence"),
     "Quiz": (0, "The class's guess"),
+    "Heads": (0, "Layers and heads"),
     "About": (0, "Measured quality"),
 }
 
@@ -170,6 +171,7 @@ HEADINGS = {
     "Difference": "Difference between two models",
     "Training": "Attention during training",
     "Quiz": "Predict, then reveal",
+    "Heads": "Layers and heads",
     "About": "About",
 }
 

@@ -90,3 +90,35 @@ def test_save_load_and_translate(tmp_path):
     maps = loaded.model.encoder_self_attention(encoded)["encoder_self"]
     assert maps.shape == (1, 2, 2, len(b.source_ids), len(b.source_ids))
     torch.testing.assert_close(maps.sum(-1), torch.ones(maps.shape[:-1]))
+
+
+def self_attention_float64(block, x: torch.Tensor, heads: int) -> np.ndarray:
+    """softmax(Q Kᵀ / √d_k) per head, causal, in float64, for one layer's input x (T, d) after its LayerNorm."""
+    x = x.double()
+    q = torch.nn.functional.linear(x, block.W_Q.weight.double(), block.W_Q.bias.double())
+    k = torch.nn.functional.linear(x, block.W_K.weight.double(), block.W_K.bias.double())
+    T, d = q.shape
+    q, k = q.view(T, heads, d // heads).transpose(0, 1), k.view(T, heads, d // heads).transpose(0, 1)
+    energies = q @ k.transpose(-2, -1) / math.sqrt(d // heads)
+    return energies, torch.softmax(energies, -1)
+
+
+def test_self_attention_maps_are_the_weights_used_recomputed_in_float64():
+    model, *_ = tiny_transformer(seed=3, layers=2, heads=2)
+    hyp = decoding.greedy(model, SRC)
+    target = hyp.ids.tolist()
+    maps = model.self_attention(SRC, target)
+    T, S = len(target), len(SRC)
+    assert maps["encoder_self"].shape == (2, 2, S, S) and maps["decoder_self"].shape == (2, 2, T, T)
+    decoder = maps["decoder_self"]
+    assert np.isnan(decoder[:, :, np.triu_indices(T, 1)[0], np.triu_indices(T, 1)[1]]).all()  # the causal mask
+    np.testing.assert_allclose(np.nansum(decoder, -1), np.ones((2, 2, T)), atol=1e-6)
+    with torch.no_grad():
+        x = model.embed(model.src_embed, torch.tensor([SRC]))[0]
+        _, expected = self_attention_float64(model.encoder[0].self_attn, model.encoder[0].norm1(x), 2)
+        np.testing.assert_allclose(maps["encoder_self"][0], expected.numpy(), atol=1e-6)
+        y = model.embed(model.tgt_embed, torch.tensor([[2] + target[:-1]]))[0]
+        energies, _ = self_attention_float64(model.decoder[0].self_attn, model.decoder[0].norm1(y), 2)
+        causal = energies.masked_fill(torch.ones(T, T, dtype=torch.bool).triu(1), float("-inf"))
+        expected = torch.softmax(causal, -1).numpy()
+        np.testing.assert_allclose(np.nan_to_num(decoder[0]), expected, atol=1e-6)

@@ -22,12 +22,13 @@ import math
 from dataclasses import dataclass
 from typing import NamedTuple
 
+import numpy as np
 import torch
 from torch import nn
 from torch.nn import functional as F
 
 from ..normalizers import soft
-from ..tokenization import PAD
+from ..tokenization import BOS, PAD
 from . import FAMILIES, FamilyConfig, Step, TranslationModel
 
 MAX_POSITIONS = 512  # longer than any sentence the tokenizer lets through (50 tokens → at most 110 target steps)
@@ -280,8 +281,13 @@ class TransformerSeq2Seq(TranslationModel):
         empty = encoded.memory.new_zeros(B, c.decoder_layers, c.heads, 0, c.d_model // c.heads)
         return DecoderState(empty, empty)
 
-    def decode_step(self, y_prev: torch.Tensor, state: DecoderState, encoded: Encoded, normalize=soft) -> Step:
-        """One step: logits (B, V), the grown cache, cross-attention and energies (B, L, H, S)."""
+    def decode_step(self, y_prev: torch.Tensor, state: DecoderState, encoded: Encoded, normalize=soft,
+                    self_weights: list | None = None) -> Step:
+        """One step: logits (B, V), the grown cache, cross-attention and energies (B, L, H, S).
+
+        self_weights: when a list, each decoder layer's self-attention weights of this
+        step, (B, H, t + 1) over the steps so far, are appended to it.
+        """
         t = state.keys.size(3)
         x = self.embed(self.tgt_embed, y_prev.unsqueeze(1), start=t)  # (B, 1, d)
         keys, values, weights, energies = [], [], [], []
@@ -290,7 +296,9 @@ class TransformerSeq2Seq(TranslationModel):
             h = layer.norm1(x)
             k, v = attn.keys_values(h)
             k, v = torch.cat([state.keys[:, l], k], 2), torch.cat([state.values[:, l], v], 2)
-            out, _, _ = attend(attn.split(attn.W_Q(h)), k, v)  # causal by construction: only past steps cached
+            out, w_self, _ = attend(attn.split(attn.W_Q(h)), k, v)  # causal by construction: only past steps cached
+            if self_weights is not None:
+                self_weights.append(w_self[:, :, 0])
             x = x + attn.W_O(attn.merge(out))
             cross = layer.cross_attn
             out, w, e = attend(cross.split(cross.W_Q(layer.norm2(x))), encoded.keys[:, l], encoded.values[:, l],
@@ -304,6 +312,29 @@ class TransformerSeq2Seq(TranslationModel):
         logits = self.logits(self.decoder_norm(x[:, 0]))
         return Step(logits, DecoderState(torch.stack(keys, 1), torch.stack(values, 1)),
                     torch.stack(weights, 1), torch.stack(energies, 1))
+
+    @torch.inference_mode()
+    def self_attention(self, source_ids: list[int], target_ids: list[int]) -> dict[str, np.ndarray]:
+        """The self-attention maps used while writing ``target_ids`` (teacher forcing, decoding's own code).
+
+        Args:
+            source_ids: S ids ending with EOS; target_ids: the T ids of a translation.
+
+        Returns:
+            {"encoder_self": (L_enc, H, S, S), "decoder_self": (L_dec, H, T, T)} float arrays;
+            row i of a decoder map is step i (its input is BOS or target word i − 1) over
+            steps 0…i; the cells of later steps are NaN (the causal mask).
+        """
+        encoded = self.encode(torch.tensor([source_ids]), torch.tensor([len(source_ids)]))
+        state, inputs = self.initial_state(encoded), [BOS] + list(target_ids[:-1])
+        T, (L, H) = len(inputs), (self.config.decoder_layers, self.config.heads)
+        decoder = np.full((L, H, T, T), np.nan)
+        for i, y in enumerate(inputs):
+            recorded: list[torch.Tensor] = []
+            state = self.decode_step(torch.tensor([y]), state, encoded, self_weights=recorded).state
+            for layer, weights in enumerate(recorded):
+                decoder[layer, :, i, : i + 1] = weights[0].numpy()
+        return {"encoder_self": encoded.self_attention[0].numpy(), "decoder_self": decoder}
 
     def logits(self, x: torch.Tensor) -> torch.Tensor:
         """Output layer tied to the target embeddings: (..., d) → (..., V_tgt)."""

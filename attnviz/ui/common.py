@@ -13,6 +13,7 @@ import logging
 import re
 from dataclasses import replace
 
+import numpy as np
 import streamlit as st
 
 from ..analysis import attention_records, reference_words, results_json
@@ -66,6 +67,20 @@ def decode(
     if forced.strip():
         return model.force(sentence, forced, normalizer)
     return model.translate(sentence, normalizer, beam=beam, override=dict(override) or None)
+
+
+@st.cache_data(max_entries=256, show_spinner=False)
+def self_attention(name: str, source_ids: tuple[int, ...], target_ids: tuple[int, ...]) -> dict[str, np.ndarray]:
+    """A Transformer's encoder and decoder self-attention while writing ``target_ids`` (see the family)."""
+    return translator(name).model.self_attention(list(source_ids), list(target_ids))
+
+
+def with_weights(result: Translation, weights: np.ndarray, keys: list[str], queries: list[str]) -> Translation:
+    """A copy of ``result`` that shows ``weights`` (Q, K) between ``queries`` (rows) and ``keys`` (columns),
+    for drawing any attention map with the standard heatmap; energies are not shown (NaN)."""
+    Q, K = weights.shape
+    return replace(result, attention=weights, energies=np.full((Q, K), np.nan), source_tokens=list(keys),
+                   target_tokens=list(queries), source_unknown=[False] * K, target_unknown=[False] * Q)
 
 
 @st.cache_data(max_entries=512, show_spinner=False)

@@ -81,6 +81,10 @@ PARAMS = (
     # Difference
     Param("diff_a", "a", None),
     Param("diff_b", "b", None),
+    # Heads
+    Param("heads_model", "hm", None),
+    Param("heads_map", "hmap", "cross"),
+    Param("heads_pick", "hpick", None),
     # Quiz (the score too: a reloaded page keeps it)
     Param("quiz_model", "qm", None),
     Param("quiz_step", "qstep", None, int),
