@@ -38,6 +38,7 @@ page = st.navigation(list(pages.values()), position="top")
 if slide_view is not None and pages[slide_view] is not page:
     st.switch_page(pages[slide_view])
 player.bar()
+state.sync_query_params()  # now, in case the view ends early with st.stop(); and again after it
 try:
     page.run()
 except Exception as err:  # logged with its traceback; the page shows one line, never a traceback
