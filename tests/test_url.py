@@ -120,5 +120,10 @@ def test_a_wrong_parameter_gets_a_notice_and_the_default():
     assert "beam=7" in notices and "t='nan'" in notices and "no-such-model" in notices
     at.switch_page(VIEWS["Step by step"]).run()
     assert not at.exception and at.slider(key="sbs_step").value == 0
+    huge = start(seed=str(10**30), k="99", hard="sample")
+    assert "seed=" in " ".join(w.value for w in huge.warning) and "k=99 is outside 1–6" in " ".join(
+        w.value for w in huge.warning)
+    huge.switch_page(VIEWS["Soft vs hard"]).run()
+    assert not huge.exception and not huge.error and huge.number_input(key="seed").value == 0
     out_of_range = start("Step by step", s="I see her.", step="40", m="en-fr-dot")
     assert not out_of_range.exception and out_of_range.slider(key="sbs_step").value == 0

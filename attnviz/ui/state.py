@@ -98,6 +98,9 @@ PARAMS = (
     Param("slide", "slide", 1, int),
 )
 PARAM = {p.key: p for p in PARAMS}
+SEED_MAX = 10_000  # the sampling seed box's range
+# (key, lowest, highest) of the URL parameters whose widgets have a fixed range
+RANGES = (("k", 1, 6), ("seed", 0, SEED_MAX), ("hypothesis", 1, max(BEAMS)))
 KIND_NAMES = {int: "a whole number", float: "a number", bool: "1 or 0"}
 
 
@@ -246,8 +249,11 @@ def init_state(models: list[str]) -> None:
     if st.session_state["beam"] not in BEAMS:
         notices.append(f"URL parameter beam={st.session_state['beam']} is not one of {BEAMS}; using greedy")
         st.session_state["beam"] = 1
-    st.session_state["k"] = min(max(int(st.session_state["k"]), 1), 6)
-    st.session_state["hypothesis"] = min(max(int(st.session_state["hypothesis"]), 1), max(BEAMS))
+    for key, low, high in RANGES:
+        if not low <= st.session_state[key] <= high:
+            notices.append(f"URL parameter {PARAM[key].query}={st.session_state[key]} is outside {low}–{high}; "
+                           "using the default")
+            st.session_state[key] = PARAM[key].default
     tau = st.session_state["temperature"]
     st.session_state["temperature"] = min(TEMPERATURES, key=lambda t: abs(t - tau))
     st.session_state["_url_notices"] = notices

@@ -14,7 +14,7 @@ HARD = {kind.name: kind for kind in NORMALIZERS.select(lambda kind: kind.hard)}
 
 
 def resample():
-    st.session_state["seed"] = int(st.session_state.get("seed", 0)) + 1
+    st.session_state["seed"] = (int(st.session_state.get("seed", 0)) + 1) % (state.SEED_MAX + 1)
 
 
 inputs = state.inputs()
@@ -29,7 +29,7 @@ if common.checked_sentence(inputs):
     if "k" in kind.parameters:
         c2.slider("k (positions kept)", 1, 6, key="k")
     if "seed" in kind.parameters:
-        c2.number_input("seed", 0, 10_000, key="seed")
+        c2.number_input("seed", 0, state.SEED_MAX, key="seed")
         c2.button("Resample", on_click=resample)
     c3.select_slider(
         "Temperature τ (energies / τ before the softmax)",
