@@ -1,0 +1,74 @@
+"""Fuzzing every text input with Hypothesis: random Unicode, control characters, RTL marks, emoji,
+Markdown/HTML payloads and very long lines through tokenization, translation, forced alignment and
+the app. Every case either works or gets the one-line InputError; none raises anything else.
+
+CI runs the default profile (a few minutes in all). The long run, 10,000 strings per property:
+
+    HYPOTHESIS_PROFILE=fuzz pytest tests/test_fuzz.py
+"""
+
+import os
+
+import numpy as np
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
+
+from attnviz.checkpoint import PRETRAINED
+from attnviz.translator import InputError, Translator, language_warning
+
+from .test_app import start
+
+settings.register_profile("ci", max_examples=300, deadline=5000, suppress_health_check=[HealthCheck.too_slow])
+settings.register_profile("fuzz", max_examples=10_000, deadline=10_000, suppress_health_check=list(HealthCheck))
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+
+PAYLOADS = [
+    "![x](http://example.com/x.png)", "<img src=x onerror=alert(1)>", "<script>alert(1)</script>",
+    "**bold** _it_ `code` $x^2$ :red[red]", "[link](javascript:alert(1))", "\u202eevil\u202c", "\u200f\u200e",
+    "a\u2028b\u2029c\x0b\x0c\r", "😀👍🏽🇫🇷", "欢迎来北京", "\x00\x01\x1b[31m", "&lt;&amp;&#x27;", "</s> <unk> <pad> <s>",
+]
+texts = st.one_of(
+    st.text(max_size=200),  # any Unicode, control characters included
+    st.lists(st.sampled_from(PAYLOADS + ["the", "cat", ".", "!!!"]), max_size=60).map(" ".join),
+    st.builds(lambda s, n: s * n, st.sampled_from(PAYLOADS + ["word "]), st.integers(1, 20_000)),
+)
+MODEL = Translator.load(PRETRAINED / "en-fr-dot")
+
+
+def check(result) -> None:
+    """A translation that came back is well formed: weights rows sum to 1, tokens match the shape."""
+    assert result.attention.shape == (len(result.target_tokens), len(result.source_tokens))
+    assert np.allclose(result.attention.sum(-1), 1, atol=1e-4)
+
+
+@given(texts)
+@example("a" * 100_000)
+@example("\n".join(["line"] * 1000))
+def test_any_text_translates_or_gets_an_input_error(text):
+    try:
+        tokens = MODEL.source(text)
+    except InputError as err:
+        assert "\n" not in str(err)  # one line
+        return
+    language_warning(text, tokens)
+    check(MODEL.translate(text))
+
+
+@given(texts, texts)
+def test_any_pair_aligns_or_gets_an_input_error(source, target):
+    try:
+        result = MODEL.force(source, target)
+    except InputError as err:
+        assert "\n" not in str(err)
+        return
+    check(result)
+
+
+@settings(max_examples=int(os.environ.get("FUZZ_APP_EXAMPLES", 15)), deadline=None)
+@given(st.sampled_from(PAYLOADS) | st.text(max_size=80), st.sampled_from(["", *PAYLOADS]))
+def test_the_app_survives_any_text(sentence, forced):
+    at = start(s=sentence[:400], f=forced, m="en-fr-dot")
+    assert not at.exception
+    assert not [e.value for e in at.error if "failed" in e.value]
+    for element in at.markdown:
+        assert "<img" not in element.value and "](http" not in element.value.replace("\\]\\(", "")
