@@ -147,6 +147,45 @@ def cmd_reference(args) -> int:
     return 0
 
 
+def cmd_heads(args) -> int:
+    """Measure every head's AER on the dev gold, choose the model's alignment head and write it to its card."""
+    import numpy as np
+
+    from . import checkpoint
+    from .evaluation import load_gold
+    from .files import atomic_write_text
+    from .training.card import model_card
+    from .training.loop import alignment_metrics
+    from .translator import Translator
+
+    translator = Translator.load(args.model)
+    if translator.info.layers * translator.info.heads == 1:
+        print(f"error: {args.model} has one attention head; nothing to choose", file=sys.stderr)
+        return 2
+    if "training" not in translator.card:
+        print(f"error: {args.model} is not a finished model (its card has no training section)", file=sys.stderr)
+        return 2
+    card = dict(translator.card)
+    metrics = dict(card.get("metrics", {}))
+    card.update(alignment_metrics(translator, load_gold(args.gold_dir), metrics))
+    card["metrics"] = {k: round(v, 4) if isinstance(v, float) else v for k, v in metrics.items()}
+    for name in ("dev_aer_by_head", "dev_shift_aer_by_head"):
+        grid = np.array(metrics[name])
+        print(f"{name} (rows: layers; columns: heads, then their mean)")
+        for layer, row in enumerate(grid, 1):
+            print(f"  layer {layer}: " + "  ".join(f"{v:.3f}" for v in row))
+    choice = card["alignment_head"]
+    print(f"alignment head: layer {choice['layer'] + 1}, "
+          + ("mean over heads" if choice["head"] is None else f"head {choice['head'] + 1}")
+          + f"; dev AER {metrics['dev_aer']:.3f}")
+    atomic_write_text(Path(args.model) / checkpoint.CONFIG_FILE, json.dumps(card, indent=2, ensure_ascii=False) + "\n")
+    history = checkpoint.read_history(Path(args.model))
+    weights_mb = sum(p.numel() for p in translator.model.parameters()) * 2 / 1e6
+    atomic_write_text(Path(args.model) / checkpoint.CARD_FILE,
+                      model_card(card, translator.model, translator.info, history, weights_mb))
+    return 0
+
+
 def cmd_models(args) -> int:
     """List the model directories under pretrained/ by task and language pair."""
     for group, entries in grouped(discover(args.root)).items():
@@ -285,6 +324,11 @@ def build_parser() -> argparse.ArgumentParser:
     rf.add_argument("--out", type=Path, default=PRIORS)
     rf.add_argument("--gold-dir", type=Path, default=DEFAULT_GOLD)
     rf.set_defaults(func=cmd_reference)
+
+    hd = sub.add_parser("heads", help="choose a multi-head model's alignment head by AER on the dev gold")
+    hd.add_argument("--model", type=Path, required=True, help="model directory, e.g. pretrained/en-fr-transformer")
+    hd.add_argument("--gold-dir", type=Path, default=DEFAULT_GOLD, help="WPT03 dev alignments")
+    hd.set_defaults(func=cmd_heads)
 
     md = sub.add_parser("models", help="list the models under pretrained/ by task and language pair")
     md.add_argument("--root", type=Path, default=PRETRAINED)

@@ -134,6 +134,45 @@ def dev_alignment(translator: Translator, gold: GoldSet) -> dict:
     }
 
 
+def shifted(heads: np.ndarray) -> np.ndarray:
+    """The "shift" reading of cross-attention (Chen et al. 2020, Shift-Att): target word i is aligned
+    by the step whose decoder *input* is word i, i.e. row i + 1. (L, H, T, S) → (L, H, T, S); the
+    last row (``</s>``, which no step reads) is repeated and dropped by ``argmax_links`` anyway."""
+    return np.concatenate([heads[:, :, 1:], heads[:, :, -1:]], axis=2)
+
+
+def head_alignment(translator: Translator, gold: GoldSet) -> dict[str, np.ndarray]:
+    """AER of every layer's heads, and of their mean, on the gold pairs (forced decoding, argmax links).
+
+    Returns:
+        {"aer": (L, H + 1), "shift_aer": (L, H + 1)} float arrays; column h < H is head h,
+        column H the mean over the layer's heads; "shift_aer" reads the attention shifted by
+        one step (``shifted``).
+    """
+    readings = {"aer": lambda h: h, "shift_aer": shifted}
+    predicted: dict[tuple[str, int, int], list] = {}
+    for e, f in zip(gold.src, gold.tgt):
+        heads = translator.force(e, f, pretokenized=True).heads  # (L, H, T, S)
+        L, H = heads.shape[:2]
+        for name, read in readings.items():
+            maps = read(heads)
+            for layer in range(L):
+                for head in range(H + 1):
+                    weights = maps[layer, head] if head < H else maps[layer].mean(0)
+                    predicted.setdefault((name, layer, head), []).append(argmax_links(weights))
+    return {
+        name: np.array([[alignment_error_rate(predicted[name, layer, head], gold.gold).aer for head in range(H + 1)]
+                        for layer in range(L)])
+        for name in readings
+    }
+
+
+def best_head(aer: np.ndarray) -> dict:
+    """The lowest-AER entry of a ``head_alignment`` grid as {"layer": l, "head": h or None (the mean)}."""
+    layer, head = np.unravel_index(int(np.argmin(aer)), aer.shape)
+    return {"layer": int(layer), "head": None if head == aer.shape[1] - 1 else int(head)}
+
+
 def translate_ms(translator: Translator, sentences: list[str]) -> float:
     """Median greedy-decoding time per sentence (ms, tokenization excluded)."""
     return statistics.median(translator.translate(s, pretokenized=True).ms for s in sentences)

@@ -122,3 +122,39 @@ def test_self_attention_maps_are_the_weights_used_recomputed_in_float64():
         causal = energies.masked_fill(torch.ones(T, T, dtype=torch.bool).triu(1), float("-inf"))
         expected = torch.softmax(causal, -1).numpy()
         np.testing.assert_allclose(np.nan_to_num(decoder[0]), expected, atol=1e-6)
+
+
+def test_shift_reading_and_best_head():
+    from attnviz.evaluation import best_head, shifted
+
+    heads = np.arange(2 * 1 * 3 * 2, dtype=float).reshape(2, 1, 3, 2)
+    moved = shifted(heads)
+    np.testing.assert_array_equal(moved[:, :, :2], heads[:, :, 1:])  # word i read at the step whose input it is
+    assert best_head(np.array([[0.5, 0.4, 0.45], [0.3, 0.6, 0.35]])) == {"layer": 1, "head": 0}
+    assert best_head(np.array([[0.5, 0.4, 0.2]])) == {"layer": 0, "head": None}  # the last column is the mean
+
+
+def test_heads_command_refuses_a_single_head_model(capsys):
+    from attnviz.cli import main
+
+    assert main(["heads", "--model", "pretrained/en-fr-dot"]) == 2
+    assert "one attention head" in capsys.readouterr().err
+
+
+def test_a_multi_head_model_gets_its_alignment_head_chosen_on_the_gold():
+    from attnviz.alignment import Gold
+    from attnviz.evaluation import GoldSet
+    from attnviz.training.loop import alignment_metrics
+
+    model, src_vocab, tgt_vocab = tiny_transformer(seed=4, layers=2, heads=2)
+    translator = Translator(model, src_vocab, tgt_vocab, name="tiny", info=INFO)
+    links = {(0, 0), (1, 1), (2, 2), (3, 3)}
+    gold = GoldSet(["the cat is black", "i am cold ."], ["le chat est noir", "j' ai froid ."],
+                   [Gold(links, links), Gold(links, links)])
+    metrics = {}
+    choice = alignment_metrics(translator, gold, metrics)
+    grid = np.array(metrics["dev_aer_by_head"])
+    assert grid.shape == (2, 3) and np.array(metrics["dev_shift_aer_by_head"]).shape == (2, 3)
+    layer, head = choice["alignment_head"]["layer"], choice["alignment_head"]["head"]
+    assert grid[layer, 2 if head is None else head] == grid.min()
+    assert abs(metrics["dev_aer"] - grid.min()) < 1e-3  # the card's dev AER is the chosen head's

@@ -38,7 +38,16 @@ from tqdm import tqdm
 
 from .. import checkpoint
 from ..data import ATTRIBUTION, MAX_TRAIN_TOKENS, Corpus, collate, encode_pairs, make_batches, model_tokens, repo_relative
-from ..evaluation import DEFAULT_GOLD, bleu, dev_alignment, load_gold, reference_streams, translate_batch
+from ..evaluation import (
+    DEFAULT_GOLD,
+    best_head,
+    bleu,
+    dev_alignment,
+    head_alignment,
+    load_gold,
+    reference_streams,
+    translate_batch,
+)
 from ..families import FAMILIES, ModelInfo
 from ..files import atomic_path, atomic_write_text
 from ..tokenization import PAD
@@ -348,6 +357,31 @@ def train_model(
     return card
 
 
+def alignment_metrics(translator: Translator, gold, metrics: dict) -> dict:
+    """Add the dev-gold alignment figures to ``metrics``; for a multi-head model first choose its alignment head.
+
+    A model with several layers or heads gets the AER of every head and head mean, plain and
+    shifted (``evaluation.head_alignment``), in ``metrics["dev_aer_by_head"]`` and
+    ``["dev_shift_aer_by_head"]`` (nested lists, layers × heads + mean); the lowest plain AER
+    becomes its alignment attention (chosen on this same gold set) and the dev figures are
+    measured with it.
+
+    Returns:
+        {"alignment_head": {"layer", "head"}} for a multi-head model (a card entry), else {}.
+    """
+    layers, heads = translator.info.layers, translator.info.heads
+    choice = {}
+    if layers * heads > 1:
+        grids = head_alignment(translator, gold)
+        choice = {"alignment_head": best_head(grids["aer"])}
+        translator.card.update(choice)
+        metrics["dev_aer_by_head"] = np.round(grids["aer"], 4).tolist()
+        metrics["dev_shift_aer_by_head"] = np.round(grids["shift_aer"], 4).tolist()
+        metrics["dev_shift_aer_best"] = round(float(grids["shift_aer"].min()), 4)
+    metrics.update({f"dev_{k}": v for k, v in dev_alignment(translator, gold).items()})
+    return choice
+
+
 def finish(corpus, model_config, config, out, gold_dir, data_path, info, progress, processes) -> dict:
     """Evaluate the best epoch, write config.json's card and the README.md; return the card."""
     translator = Translator.load(out)
@@ -357,9 +391,9 @@ def finish(corpus, model_config, config, out, gold_dir, data_path, info, progres
         "test_bleu_beam5": bleu(translator, corpus.split.test, beam=5),
         "valid_bleu": progress["best_bleu"],
     }
+    head_choice = {}
     if gold_dir is not None and Path(gold_dir, "dev.wa.nonullalign").is_file():
-        dev = dev_alignment(translator, load_gold(gold_dir))
-        metrics.update({f"dev_{k}": v for k, v in dev.items()})
+        head_choice = alignment_metrics(translator, load_gold(gold_dir), metrics)
     card = {
         "name": out.name,
         "language_pair": f"{info.source_language}-{info.target_language}",
@@ -382,7 +416,8 @@ def finish(corpus, model_config, config, out, gold_dir, data_path, info, progres
             # other jobs sharing the cores stretch wall time; CPU-minutes above do not depend on them
             "load_average_at_end": round(os.getloadavg()[0], 1),
         },
-        "metrics": {k: round(v, 4) for k, v in metrics.items()},
+        "metrics": {k: round(v, 4) if isinstance(v, float) else v for k, v in metrics.items()},
+        **head_choice,
     }
     checkpoint.save(out, translator.model, info, corpus.src_vocab, corpus.tgt_vocab, card)
     weights_mb = sum(p.numel() for p in translator.model.parameters()) * 2 / 1e6
