@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import streamlit as st
+import torch
 
 from ..catalog import ModelEntry, discover
 from ..checkpoint import PRETRAINED, PRIORS, CheckpointError, read_history
@@ -32,6 +33,7 @@ BEAMS = (1, 3, 5)
 TEMPERATURES = (0.05, 0.1, 0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0, 5.0)
 DEFAULT_SENTENCE = EXAMPLES["adjective–noun inversion"]
 MAX_CHARS = 400  # the sentence boxes' limit
+SERVING_THREADS = 1
 
 
 
@@ -128,7 +130,14 @@ class Inputs:
 
 @st.cache_resource(show_spinner="Loading model …")
 def load_translator(path: str) -> Translator:
-    """Load a model directory once per server (raises CheckpointError)."""
+    """Load a model directory once per server (raises CheckpointError).
+
+    Decoding runs with ``SERVING_THREADS`` torch threads: Streamlit runs every session's script
+    in its own thread, so a class's sessions already fill the cores, and more intra-op threads
+    per session would only oversubscribe them (one sentence's small GRU/Transformer steps gain
+    little from a second thread; see scripts/benchmark_class.py).
+    """
+    torch.set_num_threads(SERVING_THREADS)
     return Translator.load(Path(path))
 
 

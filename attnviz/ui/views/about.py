@@ -29,7 +29,13 @@ queries — which makes its attention closer to a word alignment (compare the de
 that share a scorer and differ only in the placement).
 
 **Reference.** eflomal (Östling & Tiedemann, 2016) is a statistical word aligner trained on the same corpus;
-its links are drawn as red circles.
+its links are drawn as red outlines around the cells.
+
+**The Transformer** (Vaswani et al., 2017) has no recurrence: each layer's *self-attention* lets every word of a
+sentence attend to every word of the same sentence (queries, keys and values all come from it, softmax(QKᵀ/√d_k)V),
+in several *heads* at once, whose outputs are concatenated and mixed by W_O. Its decoder attends to the source
+with the same mechanism (*cross-attention*) in every layer and head; the heatmaps show the head (or the mean of a
+layer's heads) that agrees best with the gold alignment, named on its card. The Heads view shows all of them.
 """
 
 inputs = state.inputs()
