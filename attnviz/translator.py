@@ -13,6 +13,10 @@ from .families import ModelInfo
 from .normalizers import Normalizer
 from .tokenization import EOS, MAX_TOKENS, UNK, detokenize, normalize_token, tokenize
 
+# 50 tokens of ordinary words fit in well under 2,000 characters; a 600 kB line took the Moses
+# tokenizer up to 23 s (found by tests/test_fuzz.py)
+MAX_INPUT_CHARS = 2000
+
 EOS_TOKEN = "</s>"
 
 
@@ -167,7 +171,8 @@ class Translator:
         """Tokenize input in the source language.
 
         Raises:
-            InputError: empty text, or more than ``MAX_TOKENS`` tokens.
+            InputError: empty text, more than ``MAX_INPUT_CHARS`` characters, or more than
+                ``MAX_TOKENS`` tokens.
         """
         return self._tokens(text, self.info.source_language, self.src_vocab, pretokenized, "sentence")
 
@@ -177,6 +182,8 @@ class Translator:
 
     @staticmethod
     def _tokens(text, lang, vocab, pretokenized, what) -> Tokens:
+        if len(text or "") > MAX_INPUT_CHARS:  # refused before the tokenizer spends seconds on it
+            raise InputError(f"the {what} has {len(text)} characters; the limit is {MAX_INPUT_CHARS}")
         words = tokenize(text or "", lang, pretokenized)
         if not words:
             raise InputError(f"the {what} is empty")

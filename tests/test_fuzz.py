@@ -72,3 +72,10 @@ def test_the_app_survives_any_text(sentence, forced):
     assert not [e.value for e in at.error if "failed" in e.value]
     for element in at.markdown:
         assert "<img" not in element.value and "](http" not in element.value.replace("\\]\\(", "")
+
+
+def test_a_huge_line_is_refused_before_tokenizing():
+    import pytest
+
+    with pytest.raises(InputError, match="has 200000 characters; the limit is 2000"):
+        MODEL.source("a " * 100_000)
