@@ -31,66 +31,33 @@ def fingerprint(at: AppTest) -> dict:
     }
 
 
-def set_step_by_step(at):
-    at.selectbox(key="sbs_model").set_value("en-fr-dot").run()
-    at.slider(key="sbs_step").set_value(3).run()
-    at.selectbox(key="sbs_source").set_value(2).run()
-
-
-def set_soft_vs_hard(at):
-    at.selectbox(key="sh_model").set_value("en-fr-general").run()
-    at.radio(key="hard_mode").set_value("topk").run()
-    at.slider(key="k").set_value(3).run()
-    at.select_slider(key="temperature").set_value(0.5).run()
-
-
-def set_what_if(at):
-    at.selectbox(key="wi_model").set_value("en-fr-additive-bahdanau").run()
-    at.slider(key="wi_step").set_value(2).run()
-    at.selectbox(key="wi_source").set_value(6).run()
-
-
-def set_difference(at):
-    at.selectbox(key="diff_a").set_value("en-fr-general").run()
-    at.selectbox(key="diff_b").set_value("en-fr-dot").run()
-
-
-def set_training(at):
-    at.slider(key="epoch").set_value(2).run()
-
-
-def set_compare(at):
-    at.radio(key="beam").set_value(3).run()
-    at.number_input(key="hypothesis").set_value(2).run()
-    at.toggle(key="overlay").set_value(False).run()
-
-
-def set_sidebar_only(at):
-    at.toggle(key="paper").set_value(True).run()
-
-
-def set_quiz(at):
-    at.selectbox(key="quiz_model").set_value("en-fr-general").run()
-    at.select_slider(key="quiz_step").set_value(2).run()
-    at.pills(key="quiz_guess").set_value(1).run()
-    at.button(key="quiz_reveal").click().run()
-
-
-SETTERS = {
-    "Quiz": set_quiz,
-    "Compare": set_compare,
-    "Soft vs hard": set_soft_vs_hard,
-    "Step by step": set_step_by_step,
-    "What if": set_what_if,
-    "Difference": set_difference,
-    "Training": set_training,
+# per view, the controls a teacher might change: (widget kind, key, value); a button is clicked
+SETTINGS = {
+    "Compare": [("radio", "beam", 3), ("number_input", "hypothesis", 2), ("toggle", "overlay", False)],
+    "Soft vs hard": [("selectbox", "sh_model", "en-fr-general"), ("radio", "hard_mode", "topk"), ("slider", "k", 3),
+                     ("select_slider", "temperature", 0.5)],
+    "Step by step": [("selectbox", "sbs_model", "en-fr-dot"), ("slider", "sbs_step", 3),
+                     ("selectbox", "sbs_source", 2)],
+    "What if": [("selectbox", "wi_model", "en-fr-additive-bahdanau"), ("slider", "wi_step", 2),
+                ("selectbox", "wi_source", 6)],
+    "Quiz": [("selectbox", "quiz_model", "en-fr-general"), ("select_slider", "quiz_step", 2),
+             ("pills", "quiz_guess", 1), ("button", "quiz_reveal", None)],
+    "Difference": [("selectbox", "diff_a", "en-fr-general"), ("selectbox", "diff_b", "en-fr-dot")],
+    "Training": [("slider", "epoch", 2)],
 }
+
+
+def change(at: AppTest, view: str) -> None:
+    """Set the view's controls as SETTINGS lists them (the paper style for a view without controls)."""
+    for kind, key, value in SETTINGS.get(view, [("toggle", "paper", True)]):
+        widget = getattr(at, kind)(key=key)
+        (widget.click() if kind == "button" else widget.set_value(value)).run()
 
 
 @pytest.mark.parametrize("view", list(VIEWS))
 def test_a_copied_address_reproduces_the_view(view):
     at = start(view, s=SENTENCE, m=",".join(ZOO_NAMES[:4]))
-    SETTERS.get(view, set_sidebar_only)(at)
+    change(at, view)
     at.toggle(key="present").set_value(True).run()
     assert not at.exception and not at.error, [e.value for e in at.error]
     params = dict(at.query_params)
