@@ -54,6 +54,15 @@ def model_card(card: dict, model, info, history: list[dict], weights_mb: float) 
         if "dev_aer" in m
         else ""
     )
+    if "alignment_head" in card and "dev_aer_by_head" in m:
+        choice = card["alignment_head"]
+        which = "the mean over its heads" if choice["head"] is None else f"head {choice['head'] + 1}"
+        dev += (
+            f"- Alignment attention: layer {choice['layer'] + 1}, {which} — the lowest dev AER among every "
+            f"layer's heads and head means (chosen on the same 37 pairs; AER by layer × head, mean last: "
+            + "; ".join(" ".join(f"{v:.3f}" for v in row) for row in m["dev_aer_by_head"])
+            + f"). Read shifted by one step (Shift-Att, Chen et al. 2020) the best is {m['dev_shift_aer_best']:.3f}.\n"
+        )
     recipe = t["recipe"]
     shared = (
         f" Other processes shared the cores (load average {t['load_average_at_end']} on {os.cpu_count()} cores"
