@@ -20,8 +20,9 @@ from .training.recipes import TrainConfig
 MAX_BEAM = 16
 
 
-def _normalizer(args) -> Normalizer:
-    return Normalizer(args.mode, k=args.k, temperature=args.temperature, seed=args.seed)
+def _normalizer(args, model) -> Normalizer:
+    """The --mode normalizer with its parameters; without --mode, the one ``model`` was trained with."""
+    return Normalizer(args.mode or model.trained_normalizer, k=args.k, temperature=args.temperature, seed=args.seed)
 
 
 def cmd_translate(args) -> int:
@@ -29,7 +30,7 @@ def cmd_translate(args) -> int:
     from .translator import InputError, Translator
 
     translator = Translator.load(args.model)
-    normalizer = _normalizer(args)
+    normalizer = _normalizer(args, translator.model)
     failures = 0
     for number, line in enumerate(sys.stdin, 1):
         try:
@@ -215,7 +216,7 @@ def cmd_train(args) -> int:
     elif args.family == "transformer":
         jobs = [(Path(args.out), {})]
     elif args.scorer:
-        jobs = [(Path(args.out), {"scorer": args.scorer, "placement": args.placement})]
+        jobs = [(Path(args.out), {"scorer": args.scorer, "placement": args.placement, "normalizer": args.normalizer})]
     else:
         print("train: the rnn family needs --scorer NAME", file=sys.stderr)
         return 2
@@ -244,16 +245,16 @@ def _train_in_parallel(args, config, jobs: list[tuple[Path, dict]]) -> int:
     import subprocess
     import time
 
-    from .training.recipes import recipe_flags
+    from .training.recipes import family_flags, recipe_flags
 
     pending, running, failed = list(jobs), [], []
     while pending or running:
         while pending and len(running) < args.jobs:
             out, fields = pending.pop(0)
             command = [
-                sys.executable, "-m", "attnviz", "train", "--scorer", fields["scorer"], "--placement",
-                fields["placement"], "--out", str(out), "--data", str(args.data), "--gold-dir", str(args.gold_dir),
-                "--device", args.device, *recipe_flags(config),
+                sys.executable, "-m", "attnviz", "train", *family_flags(fields), "--out", str(out),
+                "--data", str(args.data), "--gold-dir", str(args.gold_dir), "--device", args.device,
+                *recipe_flags(config),
             ]
             log = open(f"{out}.log", "w")
             running.append((out, subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT), log))
@@ -285,8 +286,8 @@ def build_parser() -> argparse.ArgumentParser:
         "writes one French translation per line; a bad line gives a message on stderr and an empty line.",
     )
     tr.add_argument("--model", type=Path, required=True, help="model directory, e.g. pretrained/en-fr-additive")
-    tr.add_argument("--mode", choices=NORMALIZERS.names(), default=Normalizer.mode,
-                    help=f"attention normalizer (default {Normalizer.mode})")
+    tr.add_argument("--mode", choices=NORMALIZERS.names(),
+                    help="attention normalizer (default: the one the model was trained with, usually soft)")
     tr.add_argument("--k", type=_bounded(int, 1, MAX_TOKENS + 1, "--k"), default=2, help="positions kept by --mode topk")
     tr.add_argument("--temperature", type=_bounded(float, 0.0, 1e6, "--temperature", low_open=True), default=1.0,
                     help="τ dividing the energies (soft, sample); finite, > 0")
@@ -345,6 +346,8 @@ def build_parser() -> argparse.ArgumentParser:
     tn.add_argument("--family", choices=("rnn", "transformer"), default="rnn", help="model family (default rnn)")
     tn.add_argument("--scorer", choices=SCORERS.names(), help="attention scorer of the rnn family")
     tn.add_argument("--placement", choices=tuple(PLACEMENTS), default=RNNConfig.placement)
+    tn.add_argument("--normalizer", choices=[n.name for n in NORMALIZERS.select(lambda n: not n.hard)],
+                    default=RNNConfig.normalizer, help="rnn: the normalizer attention is trained with (default soft)")
     tn.add_argument("--layers", type=int, default=TransformerConfig.encoder_layers,
                     help="transformer: encoder and decoder layers each")
     tn.add_argument("--heads", type=int, default=TransformerConfig.heads, help="transformer: attention heads per layer")

@@ -18,7 +18,6 @@ from typing import Any, Callable
 
 import torch
 
-from .normalizers import soft
 from .tokenization import BOS, EOS
 
 # A normalizer maps energies (B, S) and mask (B, S) to weights (B, S).
@@ -94,7 +93,7 @@ def _stack(records: list[torch.Tensor]) -> torch.Tensor:
 def greedy(
     model,
     src_ids: list[int],
-    normalize: NormalizeFn = soft,
+    normalize: NormalizeFn | None = None,
     max_len: int | None = None,
     override: dict[int, int] | None = None,
 ) -> Hypothesis:
@@ -103,7 +102,7 @@ def greedy(
     Args:
         model: a translation family in eval mode.
         src_ids: S source ids, ending with EOS.
-        normalize: attention normalizer (see ``normalizers``).
+        normalize: attention normalizer (see ``normalizers``); None: the one the model was trained with.
         max_len: step limit; ``max_length(S)`` by default.
         override: {step i: source position j} forces α_i one-hot at j at those
             steps ("what if it looked elsewhere?"); other steps use ``normalize``.
@@ -131,7 +130,7 @@ def greedy(
 
 
 @torch.inference_mode()
-def forced(model, src_ids: list[int], tgt_ids: list[int], normalize: NormalizeFn = soft) -> Hypothesis:
+def forced(model, src_ids: list[int], tgt_ids: list[int], normalize: NormalizeFn | None = None) -> Hypothesis:
     """Forced decoding: read a given translation and record the attention.
 
     The decoder is fed ``tgt_ids`` (teacher forcing) and scores each of them
@@ -165,7 +164,7 @@ def beam_search(
     model,
     src_ids: list[int],
     beam_size: int = 5,
-    normalize: NormalizeFn = soft,
+    normalize: NormalizeFn | None = None,
     max_len: int | None = None,
 ) -> list[Hypothesis]:
     """Beam search ranked by length-normalised log-probability (Σ log p / T).
@@ -239,7 +238,7 @@ def beam_search(
 
 @torch.inference_mode()
 def greedy_batch(model, src: torch.Tensor, lengths: torch.Tensor, max_len: int) -> torch.Tensor:
-    """Greedy decoding of a whole batch with soft attention (fast evaluation).
+    """Greedy decoding of a whole batch with the model's trained normalizer (fast evaluation).
 
     Args:
         src: (B, S) long, padded; lengths: (B,) long.

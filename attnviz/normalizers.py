@@ -8,7 +8,9 @@ the CLI's ``--mode`` choices, the app's labels and the tests read the registry.
 
 Every function takes energies (B, S) and a mask (B, S) (True = real position)
 and returns weights (B, S) whose rows sum to 1 with exactly 0 at padding.
-Adding a normalizer (e.g. sparsemax) is one ``NORMALIZERS.register(...)`` here.
+``sparsemax`` and ``entmax15`` are soft but sparse (exact zeros; Martins &
+Astudillo, 2016; Peters et al., 2019). Adding a normalizer is one
+``NORMALIZERS.register(...)`` here.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Callable
 
+import entmax
 import torch
 
 from .registry import Registry
@@ -40,6 +43,39 @@ def soft(energies: torch.Tensor, mask: torch.Tensor | None = None, temperature: 
     if not (math.isfinite(temperature) and temperature > 0):
         raise ValueError(f"temperature must be a finite number > 0, got {temperature}")
     return torch.softmax(mask_energies(energies / temperature, mask), dim=-1)
+
+
+def sparse(energies: torch.Tensor, mask: torch.Tensor | None = None, temperature: float = 1.0,
+           alpha: float = 2.0) -> torch.Tensor:
+    """α-entmax of e/τ over unmasked positions: sparsemax (α = 2) or 1.5-entmax (α = 1.5).
+
+    sparsemax(z) = argmin_{p ∈ Δ} ‖p − z‖² (Martins & Astudillo, 2016) and
+    1.5-entmax (Peters, Niculae & Martins, 2019) give exact zeros to low energies,
+    unlike the softmax (α = 1). Computed by the ``entmax`` package (exact, sort-based).
+
+    Args:
+        energies: (B, S) float; mask: (B, S) bool or None.
+        temperature: τ > 0.  alpha: 2.0 or 1.5.
+
+    Returns:
+        weights: (B, S) float, rows sum to 1, exactly 0 at padding and below the threshold.
+
+    Raises:
+        ValueError: temperature not finite or ≤ 0, or alpha not 1.5 or 2.
+    """
+    if not (math.isfinite(temperature) and temperature > 0):
+        raise ValueError(f"temperature must be a finite number > 0, got {temperature}")
+    function = {2.0: entmax.sparsemax, 1.5: entmax.entmax15}.get(alpha)
+    if function is None:
+        raise ValueError(f"alpha must be 1.5 or 2, got {alpha}")
+    scaled = energies / temperature
+    if mask is None:
+        return function(scaled, dim=-1)
+    # a finite floor instead of -inf: the sort-based threshold sums the sorted
+    # energies, and -inf would turn those sums into NaN
+    floor = scaled.masked_fill(~mask, float("inf")).amin(-1, keepdim=True) - 1e4
+    weights = function(torch.where(mask, scaled, floor), dim=-1)
+    return weights * mask
 
 
 def hard(energies: torch.Tensor, mask: torch.Tensor | None = None) -> torch.Tensor:
@@ -131,6 +167,16 @@ NORMALIZERS.register(NormalizerKind(
     "soft", "soft (softmax)", r"\alpha_{ij} = \frac{\exp(e_{ij}/\tau)}{\sum_{k=1}^{S} \exp(e_{ik}/\tau)}",
     "Bahdanau, Cho & Bengio (2015)", False, ("temperature",),
     lambda e, m, n: soft(e, m, n.temperature),
+))
+NORMALIZERS.register(NormalizerKind(
+    "sparsemax", "sparsemax", r"\alpha_{i} = \arg\min_{p \in \Delta^{S}} \lVert p - e_{i}/\tau \rVert^2",
+    "Martins & Astudillo (2016)", False, ("temperature",),
+    lambda e, m, n: sparse(e, m, n.temperature, 2.0),
+))
+NORMALIZERS.register(NormalizerKind(
+    "entmax15", "1.5-entmax", r"\alpha_{ij} = \left[\tfrac{1}{2}\,e_{ij}/\tau - \theta_i\right]_+^{2},\ \textstyle\sum_j \alpha_{ij} = 1",
+    "Peters, Niculae & Martins (2019)", False, ("temperature",),
+    lambda e, m, n: sparse(e, m, n.temperature, 1.5),
 ))
 NORMALIZERS.register(NormalizerKind(
     "hard", "hard (argmax)", r"\alpha_{ij} = [\,j = \arg\max_k e_{ik}\,]",

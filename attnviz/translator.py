@@ -231,7 +231,7 @@ class Translator:
 
         Args:
             text: text in the source language.
-            normalizer: attention normalizer (soft by default); a fresh one gives
+            normalizer: attention normalizer (by default the one the model was trained with); a fresh one gives
                 reproducible sampling.
             beam: 1 = greedy, > 1 = beam search (best hypothesis, the others in
                 ``alternatives``).
@@ -241,7 +241,7 @@ class Translator:
             InputError: bad text; ValueError: beam < 1, or override with beam > 1.
         """
         src = self.source(text, pretokenized)
-        normalize = normalizer or Normalizer()
+        normalize = normalizer
         start = time.perf_counter()
         if beam == 1:
             hyps = [decoding.greedy(self.model, src.ids, normalize, override=override)]
@@ -268,7 +268,7 @@ class Translator:
         src = self.source(text, pretokenized)
         tgt = self.target(translation, pretokenized)
         start = time.perf_counter()
-        hyp = decoding.forced(self.model, src.ids, tgt.ids[:-1], normalizer or Normalizer())
+        hyp = decoding.forced(self.model, src.ids, tgt.ids[:-1], normalizer)
         return self._package(src, hyp, (time.perf_counter() - start) * 1000, tgt)
 
     def force_tokens(self, text: str, target_tokens: list[str], normalizer: Normalizer | None = None) -> Translation:
@@ -292,7 +292,7 @@ class Translator:
         ids = self.tgt_vocab.encode(normalize_token(w) for w in words) + [EOS]
         tgt = Tokens(words + [EOS_TOKEN], ids, [i == UNK for i in ids])
         start = time.perf_counter()
-        hyp = decoding.forced(self.model, src.ids, ids[:-1], normalizer or Normalizer())
+        hyp = decoding.forced(self.model, src.ids, ids[:-1], normalizer)
         return self._package(src, hyp, (time.perf_counter() - start) * 1000, tgt)
 
 

@@ -17,13 +17,14 @@ EN_WORDS = "i am cold . the cat is black she sees her you are not here".split()
 FR_WORDS = "j' ai froid . le chat est noir elle la voit vous n' êtes pas ici".split()
 
 
-def tiny_model(scorer: str = "additive", placement: str = "conditional", seed: int = 0) -> tuple:
+def tiny_model(scorer: str = "additive", placement: str = "conditional", seed: int = 0,
+               normalizer: str = "soft") -> tuple:
     """(model, src_vocab, tgt_vocab) with small sizes and random weights."""
     torch.manual_seed(seed)
     src_vocab, tgt_vocab = Vocab(list(SPECIALS) + EN_WORDS), Vocab(list(SPECIALS) + FR_WORDS)
     config = RNNConfig(
         len(src_vocab), len(tgt_vocab), scorer=scorer, placement=placement,
-        embedding_size=16, encoder_size=8, decoder_size=16, attention_size=12, dropout=0.0,
+        embedding_size=16, encoder_size=8, decoder_size=16, attention_size=12, dropout=0.0, normalizer=normalizer,
     )
     return RNNSeq2Seq(config).eval(), src_vocab, tgt_vocab
 

@@ -6,7 +6,7 @@ import torch
 from attnviz import decoding
 from attnviz.normalizers import NORMALIZERS, Normalizer
 from attnviz.scorers import SCORERS
-from attnviz.tokenization import EOS
+from attnviz.tokenization import BOS, EOS
 
 from attnviz.families.rnn import PLACEMENTS
 
@@ -121,3 +121,22 @@ def test_decoding_output_layer_matches_training_and_follows_weight_changes():
         reference = torch.nn.functional.linear(readout, model.tgt_embed.weight, model.output_bias)
     with torch.inference_mode():
         assert torch.allclose(model.logits(readout), reference, atol=1e-6)
+
+
+@pytest.mark.parametrize("trained", ["sparsemax", "entmax15"])
+def test_a_sparse_trained_model_decodes_with_its_own_normalizer_unless_told(trained):
+    model, _, _ = tiny_model(normalizer=trained)
+    assert model.trained_normalizer == trained and f"trained {NORMALIZERS.get(trained).display_name}" in model.describe()
+    native = decoding.forced(model, SRC, [8, 9, 10])
+    explicit = decoding.forced(model, SRC, [8, 9, 10], Normalizer(trained))
+    softmax = decoding.forced(model, SRC, [8, 9, 10], Normalizer("soft"))
+    assert torch.equal(native.attention, explicit.attention)
+    assert (softmax.attention > 0).all()  # the softmax never gives an exact zero …
+    # … and the training pass uses the trained normalizer too
+    logits, attention = model(torch.tensor([SRC]), torch.tensor([len(SRC)]), torch.tensor([[BOS, 8, 9, 10]]))
+    torch.testing.assert_close(attention[0], native.attention)
+
+
+def test_a_hard_normalizer_cannot_be_trained():
+    with pytest.raises(ValueError, match="hard"):
+        tiny_model(normalizer="topk")

@@ -1,11 +1,11 @@
-"""Normalizers: soft, hard, top-k, sampled — all respecting the source mask."""
+"""Normalizers: soft, sparsemax, 1.5-entmax, hard, top-k, sampled — all respecting the source mask."""
 
 import math
 
 import pytest
 import torch
 
-from attnviz.normalizers import Normalizer, hard, sample, soft, topk
+from attnviz.normalizers import Normalizer, hard, sample, soft, sparse, topk
 
 ENERGIES = torch.tensor([[0.5, 2.0, -1.0, 1.5, 9.0], [3.0, 0.0, 1.0, -2.0, 0.5]])
 MASK = torch.tensor([[True, True, True, True, False], [True, True, True, True, True]])
@@ -26,6 +26,45 @@ def test_temperature_divides_energies():
     torch.testing.assert_close(soft(ENERGIES, MASK, 0.5), soft(ENERGIES * 2, MASK))
     with pytest.raises(ValueError):
         soft(ENERGIES, MASK, 0.0)
+
+
+def test_sparsemax_by_hand():
+    # row 0 without the padded 9.0: sorted 2.0, 1.5, 0.5, -1.0; support {2.0, 1.5}
+    # (1 + 2·1.5 > 3.5 but 1 + 3·0.5 ≤ 4.0), threshold τ = (3.5 − 1)/2 = 1.25
+    weights = Normalizer("sparsemax")(ENERGIES, MASK)
+    torch.testing.assert_close(weights[0], torch.tensor([0.0, 0.75, 0.0, 0.25, 0.0]))
+    assert (weights[0] == 0).sum() == 3  # exact zeros, not small numbers
+
+
+def entmax15_float64(z: list[float]) -> list[float]:
+    """1.5-entmax by bisection on τ in float64: α_j = max(0, z_j/2 − τ)², Σ α_j = 1."""
+    low, high = max(z) / 2 - 1, max(z) / 2
+    for _ in range(200):
+        tau = (low + high) / 2
+        total = sum(max(0.0, x / 2 - tau) ** 2 for x in z)
+        low, high = (tau, high) if total > 1 else (low, tau)
+    return [max(0.0, x / 2 - tau) ** 2 for x in z]
+
+
+def test_entmax15_matches_a_float64_bisection_and_is_sparse():
+    weights = Normalizer("entmax15")(ENERGIES, MASK)
+    for row, mask in zip(range(2), MASK):
+        real = ENERGIES[row][mask].tolist()
+        expected = torch.tensor(entmax15_float64(real), dtype=torch.float32)
+        torch.testing.assert_close(weights[row][mask], expected, atol=1e-6, rtol=1e-5)
+    assert weights[0, 4] == 0.0 and (weights == 0).sum() > 1  # padding, and at least one low energy
+
+
+@pytest.mark.parametrize("alpha", [2.0, 1.5])
+def test_sparse_padding_never_changes_the_real_positions_and_has_gradients(alpha):
+    energies = ENERGIES.clone().requires_grad_(True)
+    weights = sparse(energies, MASK, alpha=alpha)
+    torch.testing.assert_close(weights[0, :4], sparse(ENERGIES[:1, :4], alpha=alpha)[0])
+    torch.testing.assert_close(weights.sum(-1), torch.ones(2))
+    (weights * torch.arange(5.0)).sum().backward()
+    assert torch.isfinite(energies.grad).all() and energies.grad[0, 4] == 0
+    with pytest.raises(ValueError, match="alpha"):
+        sparse(ENERGIES, MASK, alpha=3.0)
 
 
 def test_hard_is_one_hot_at_soft_argmax_ignoring_padding():
@@ -67,5 +106,5 @@ def test_sample_follows_softmax():
 
 
 def test_normalizer_rejects_unknown_mode():
-    with pytest.raises(ValueError, match="soft, hard, topk, sample"):
-        Normalizer("sparsemax")
+    with pytest.raises(ValueError, match="soft, sparsemax, entmax15, hard, topk, sample"):
+        Normalizer("gumbel")

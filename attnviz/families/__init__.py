@@ -210,6 +210,11 @@ class TranslationModel(nn.Module):
         """Where the parameters live (decoding builds its tensors there)."""
         return next(self.parameters()).device
 
+    @property
+    def trained_normalizer(self) -> str:
+        """Name of the normalizer (``normalizers.NORMALIZERS``) the attention was trained with."""
+        return "soft"
+
     def attention_shape(self) -> tuple[int, int]:
         """(layers, heads) of the cross-attention records."""
         return 1, 1

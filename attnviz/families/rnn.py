@@ -28,7 +28,7 @@ import torch
 from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
-from ..normalizers import soft
+from ..normalizers import DEFAULT_NORMALIZER, NORMALIZERS, Normalizer
 from ..scorers import DEFAULT_SCORER, SCORERS, check_sizes, make_scorer
 from ..tokenization import BOS, PAD
 from . import FAMILIES, FamilyConfig, Step, TranslationModel
@@ -53,9 +53,12 @@ class RNNConfig(FamilyConfig):
         decoder_size: decoder state width (the query size).
         attention_size: hidden width of the additive scorer.
         dropout: on embeddings and readout during training, in [0, 1).
+        normalizer: the normalizer the attention was trained with (``soft``,
+            ``sparsemax``, ``entmax15``: a differentiable one); decoding uses it
+            unless told otherwise.
 
     Raises:
-        ValueError: unknown scorer or placement, a size outside 1..4096, a
+        ValueError: unknown scorer, placement or normalizer, a hard normalizer, a size outside 1..4096, a
             vocabulary outside 5..1,000,000, a dropout outside [0, 1), or a scorer
             that compares query (decoder_size) and key (2 × encoder_size) directly
             with different sizes.
@@ -68,9 +71,12 @@ class RNNConfig(FamilyConfig):
     decoder_size: int = 256
     attention_size: int = 256
     dropout: float = 0.2
+    normalizer: str = DEFAULT_NORMALIZER
 
     def __post_init__(self):
         super().__post_init__()
+        if NORMALIZERS.get(self.normalizer).hard:  # raises naming the known ones
+            raise ValueError(f"normalizer {self.normalizer!r} is hard: it cannot be trained by backpropagation")
         self.check_range("dropout", 0, 1, high_open=True)
         for name in ("embedding_size", "encoder_size", "decoder_size", "attention_size"):
             self.check_range(name, 1, 4096)
@@ -144,6 +150,7 @@ class RNNSeq2Seq(TranslationModel):
         self.readout = nn.Linear(c.decoder_size + c.key_size + c.embedding_size, c.embedding_size)
         self.output_bias = nn.Parameter(torch.zeros(c.tgt_vocab_size))
         self.dropout = nn.Dropout(c.dropout)
+        self.trained_normalize = Normalizer(c.normalizer)
         # decoding's cached (emb, V) copy of the tied output matrix, see ``logits``
         self._output_t: torch.Tensor | None = None
         self._output_key: tuple[int, int] | None = None
@@ -152,9 +159,17 @@ class RNNSeq2Seq(TranslationModel):
             nn.init.normal_(embedding.weight, std=c.embedding_size**-0.5)
             embedding.weight.data[PAD].zero_()
 
+    @property
+    def trained_normalizer(self) -> str:
+        """Name of the normalizer the attention was trained with (``config.normalizer``)."""
+        return self.config.normalizer
+
     def describe(self) -> str:
-        """'additive (concat) · conditional GRU (Nematus)'."""
-        return f"{SCORERS.get(self.config.scorer).display_name} · {PLACEMENTS[self.config.placement]}"
+        """'additive (concat) · conditional GRU (Nematus)', then '· trained sparsemax' when not softmax."""
+        label = f"{SCORERS.get(self.config.scorer).display_name} · {PLACEMENTS[self.config.placement]}"
+        if self.config.normalizer != DEFAULT_NORMALIZER:
+            label += f" · trained {NORMALIZERS.get(self.config.normalizer).display_name}"
+        return label
 
     def architecture(self, source_language: str, target_language: str) -> str:
         """The model card's architecture paragraph."""
@@ -199,8 +214,10 @@ class RNNSeq2Seq(TranslationModel):
         """
         return state if self.config.placement == "previous" else self.gru1(y, state)
 
-    def attend(self, y_prev: torch.Tensor, state: torch.Tensor, encoded: Encoded, normalize=soft):
+    def attend(self, y_prev: torch.Tensor, state: torch.Tensor, encoded: Encoded, normalize=None):
         """Attention and state update of step i, before the output layer.
+
+        ``normalize`` (energies, mask → weights) defaults to the trained normalizer.
 
         Returns:
             (s_i (B, D), α_i (B, S), e_i (B, S), readout t_i (B, emb)).
@@ -208,7 +225,7 @@ class RNNSeq2Seq(TranslationModel):
         y = self.dropout(self.tgt_embed(y_prev))  # (B, emb)
         query = self.query(y, state)  # q_i: (B, D)
         energies = self.scorer.score(query, encoded.prepared).masked_fill(~encoded.mask, float("-inf"))
-        weights = normalize(energies, encoded.mask)  # α_i: (B, S)
+        weights = (normalize or self.trained_normalize)(energies, encoded.mask)  # α_i: (B, S)
         context = torch.bmm(weights.unsqueeze(1), encoded.annotations).squeeze(1)  # c_i: (B, 2E)
         if self.config.placement == "previous":
             state = self.gru(torch.cat([y, context], dim=1), state)
@@ -217,7 +234,7 @@ class RNNSeq2Seq(TranslationModel):
         readout = torch.tanh(self.readout(torch.cat([state, context, y], dim=1)))  # t_i: (B, emb)
         return state, weights, energies, readout
 
-    def decode_step(self, y_prev: torch.Tensor, state: torch.Tensor, encoded: Encoded, normalize=soft) -> Step:
+    def decode_step(self, y_prev: torch.Tensor, state: torch.Tensor, encoded: Encoded, normalize=None) -> Step:
         """One decoder step: logits (B, V), s_i, and α_i, e_i as (B, 1, 1, S) records."""
         state, weights, energies, readout = self.attend(y_prev, state, encoded, normalize)
         records = (weights[:, None, None, :], energies[:, None, None, :])
@@ -237,7 +254,7 @@ class RNNSeq2Seq(TranslationModel):
         return torch.matmul(readout, self._output_t) + self.output_bias
 
     def forward(self, src: torch.Tensor, lengths: torch.Tensor, tgt_in: torch.Tensor):
-        """Teacher-forced pass with soft attention (training).
+        """Teacher-forced pass with the trained normalizer (training).
 
         Args:
             src: (B, S) long; lengths: (B,) long.

@@ -281,7 +281,7 @@ class TransformerSeq2Seq(TranslationModel):
         empty = encoded.memory.new_zeros(B, c.decoder_layers, c.heads, 0, c.d_model // c.heads)
         return DecoderState(empty, empty)
 
-    def decode_step(self, y_prev: torch.Tensor, state: DecoderState, encoded: Encoded, normalize=soft,
+    def decode_step(self, y_prev: torch.Tensor, state: DecoderState, encoded: Encoded, normalize=None,
                     self_weights: list | None = None) -> Step:
         """One step: logits (B, V), the grown cache, cross-attention and energies (B, L, H, S).
 

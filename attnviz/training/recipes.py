@@ -85,6 +85,8 @@ ZOO = (
     Recipe("en-fr-general", "rnn", {"scorer": "general", "placement": "conditional"}),
     Recipe("en-fr-additive", "rnn", {"scorer": "additive", "placement": "conditional"}),
     Recipe("en-fr-additive-bahdanau", "rnn", {"scorer": "additive", "placement": "previous"}),
+    Recipe("en-fr-additive-sparsemax", "rnn", {"scorer": "additive", "placement": "conditional", "normalizer": "sparsemax"}),
+    Recipe("en-fr-additive-entmax15", "rnn", {"scorer": "additive", "placement": "conditional", "normalizer": "entmax15"}),
 )
 
 
@@ -109,13 +111,18 @@ def recipe_flags(config: TrainConfig) -> list[str]:
 
 
 def family_flags(model_config) -> list[str]:
-    """The ``train`` flags that select a model's family and its fields.
+    """The ``train`` flags that select a model's family and its fields (a config, or an rnn Recipe's fields).
 
     Raises:
         TypeError: a config the ``train`` command cannot build.
     """
+    if isinstance(model_config, dict):  # a Recipe's fields
+        model_config = RNNConfig(5, 5, **model_config)
     if isinstance(model_config, RNNConfig):
-        return ["--scorer", model_config.scorer, "--placement", model_config.placement]
+        flags = ["--scorer", model_config.scorer, "--placement", model_config.placement]
+        if model_config.normalizer != RNNConfig.normalizer:
+            flags += ["--normalizer", model_config.normalizer]
+        return flags
     if isinstance(model_config, TransformerConfig):
         c = model_config
         return ["--family", "transformer", "--layers", str(c.encoder_layers), "--heads", str(c.heads),

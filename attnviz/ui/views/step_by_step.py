@@ -29,7 +29,7 @@ if common.checked_sentence(inputs):
     emitted = common.plain(result.target_tokens[step])
     previous = f", having just emitted *{common.plain(result.target_tokens[step - 1])}*." if step else " (the first word)."
     st.markdown(f"Step **i = {step}**: the model emits **{emitted}**" + previous)
-    normalizer = Normalizer()
+    normalizer = Normalizer(model.trained_normalizer)
     trace = model.trace(result.source_ids, result.target_ids, step, normalizer)
     scorer = SCORERS.get(model.config.scorer)
     left, right = st.columns([3, 2])
