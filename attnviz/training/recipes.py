@@ -85,8 +85,6 @@ ZOO = (
     Recipe("en-fr-general", "rnn", {"scorer": "general", "placement": "conditional"}),
     Recipe("en-fr-additive", "rnn", {"scorer": "additive", "placement": "conditional"}),
     Recipe("en-fr-additive-bahdanau", "rnn", {"scorer": "additive", "placement": "previous"}),
-    Recipe("en-fr-additive-sparsemax", "rnn", {"scorer": "additive", "placement": "conditional", "normalizer": "sparsemax"}),
-    Recipe("en-fr-additive-entmax15", "rnn", {"scorer": "additive", "placement": "conditional", "normalizer": "entmax15"}),
 )
 
 
