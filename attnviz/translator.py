@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -57,6 +57,7 @@ class Translation:
         source_ids, target_ids: the vocabulary ids the model read and produced (S and T long).
         alternatives: other beam hypotheses, best first (empty for greedy).
         heads: (L, H, T, S) float, every layer's and head's cross-attention.
+        head_energies: (L, H, T, S) float, their energies (-inf at padding).
         family: the model family's name; target_language: ISO 639-1 code of the output.
         cut: True when decoding hit the length limit (2S + 10) before ``</s>``.
     """
@@ -73,6 +74,7 @@ class Translation:
     target_ids: list[int] = field(default_factory=list)
     alternatives: list["Translation"] = field(default_factory=list)
     heads: np.ndarray | None = None
+    head_energies: np.ndarray | None = None
     family: str = ""
     target_language: str = "fr"
     cut: bool = False
@@ -81,6 +83,22 @@ class Translation:
     def text(self) -> str:
         """Detokenized translation, without "</s>"."""
         return detokenize([t for t in self.target_tokens if t != EOS_TOKEN], self.target_language)
+
+    def showing(self, choice: str) -> "Translation":
+        """This translation with ``attention``/``energies`` read from other heads (see ``parse_heads``).
+
+        ``"card"`` (and any choice for a one-head model) returns it unchanged; beam
+        alternatives follow the same choice.
+
+        Raises:
+            ValueError: a malformed choice, or a layer or head this model does not have.
+        """
+        if choice == CARD_HEADS or self.heads is None or self.heads.shape[:2] == (1, 1):
+            return self
+        layer, head = parse_heads(choice, *self.heads.shape[:2])
+        attention, energies = select_heads(self.heads, self.head_energies, layer, head)
+        return replace(self, attention=attention, energies=energies,
+                       alternatives=[a.showing(choice) for a in self.alternatives])
 
     @property
     def score(self) -> float:
@@ -111,6 +129,59 @@ def json_numbers(values: np.ndarray) -> list:
     return np.where(np.isfinite(rounded), rounded, None).tolist()
 
 
+CARD_HEADS = "card"  # the attention a model's card names as its alignment
+ALL_HEADS = "mean"  # the mean over every layer and head
+
+
+def parse_heads(choice: str, layers: int, heads: int) -> tuple[int | None, int | None]:
+    """Read a head choice: ``"mean"`` (all layers and heads), ``"2"`` (layer 2, mean of its heads)
+    or ``"2.3"`` (layer 2, head 3); layers and heads count from 1, as in the app.
+
+    Returns:
+        (layer, head) 0-based; None for "every layer" / "mean over the layer's heads".
+
+    Raises:
+        ValueError: malformed, or outside the model's ``layers`` × ``heads``.
+    """
+    if choice == ALL_HEADS:
+        return None, None
+    parts = choice.split(".")
+    if not (1 <= len(parts) <= 2 and all(p.isdigit() for p in parts)):
+        raise ValueError(f"head choice {choice[:20]!r} is not 'mean', a layer ('2') or a layer.head ('2.3')")
+    layer, head = int(parts[0]), int(parts[1]) if len(parts) == 2 else None
+    if not 1 <= layer <= layers or (head is not None and not 1 <= head <= heads):
+        raise ValueError(f"head choice {choice!r} is outside this model's {layers} layers × {heads} heads")
+    return layer - 1, None if head is None else head - 1
+
+
+def heads_label(choice: str) -> str:
+    """'layer 2 · head 3', 'layer 2 · mean of its heads', 'mean of all layers and heads', 'as on its card'."""
+    if choice == CARD_HEADS:
+        return "the alignment attention its card names"
+    if choice == ALL_HEADS:
+        return "mean of all layers and heads"
+    layer, _, head = choice.partition(".")
+    return f"layer {layer} · " + (f"head {head}" if head else "mean of its heads")
+
+
+def select_heads(heads: np.ndarray, energies: np.ndarray | None, layer: int | None,
+                 head: int | None) -> tuple[np.ndarray, np.ndarray]:
+    """The (T, S) attention of one head, of a layer's head mean (layer, None) or of every head (None, None).
+
+    Args:
+        heads, energies: (L, H, T, S) float; energies may be None.
+
+    Returns:
+        (attention (T, S), energies (T, S)); NaN energies for a mean (a mean of energies means nothing).
+    """
+    nan = np.full(heads.shape[2:], np.nan)
+    if layer is None:
+        return heads.mean((0, 1)), nan
+    if head is None:
+        return heads[layer].mean(0), nan
+    return heads[layer, head], energies[layer, head] if energies is not None else nan
+
+
 def alignment_head(heads: np.ndarray, energies: np.ndarray, config: dict) -> tuple[np.ndarray, np.ndarray]:
     """The (T, S) attention and energies that stand for a model's alignment.
 
@@ -126,12 +197,8 @@ def alignment_head(heads: np.ndarray, energies: np.ndarray, config: dict) -> tup
         (attention (T, S), energies (T, S); NaN energies for a mean over heads).
     """
     choice = config.get("alignment_head") if isinstance(config.get("alignment_head"), dict) else {}
-    layer, head = choice.get("layer", -1), choice.get("head")
-    if heads.shape[1] == 1:
-        head = 0
-    if head is None:
-        return heads[layer].mean(0), np.full(heads.shape[2:], np.nan)
-    return heads[layer, head], energies[layer, head]
+    layer, head = choice.get("layer", heads.shape[0] - 1), choice.get("head")
+    return select_heads(heads, energies, layer, 0 if heads.shape[1] == 1 else head)
 
 
 class Translator:
@@ -214,6 +281,7 @@ class Translator:
             src.ids,
             ids,
             heads=heads,
+            head_energies=energies,
             family=self.info.family,
             target_language=self.info.target_language,
             cut=target is None and hyp.cut,

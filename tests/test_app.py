@@ -188,3 +188,33 @@ def test_heads_view_shows_every_map_of_a_transformer():
         np.testing.assert_allclose(np.nansum(weights, -1), 1, atol=1e-3)  # rows sum to 1
     at.selectbox(key="heads_pick").set_value("0.1").run()
     assert not at.exception and "layer 1, head 2" in json.loads(charts(at)[1].proto.spec)["layout"]["title"]["text"]
+
+
+def chart_weights(chart) -> np.ndarray:
+    """The z matrix of a heatmap chart (Plotly's typed array: base64 of float64)."""
+    z = json.loads(chart.proto.spec)["data"][0]["z"]
+    rows, columns = (int(n) for n in str(z["shape"]).split(","))
+    return np.frombuffer(base64.b64decode(z["bdata"]), dtype=z["dtype"]).reshape(rows, columns)
+
+
+@pytest.mark.skipif(not TRANSFORMERS, reason="no Transformer in pretrained/")
+@pytest.mark.parametrize("view", ["Compare", "What if", "Soft vs hard"])
+def test_the_sidebar_picks_which_transformer_head_the_views_show(view):
+    from attnviz.translator import Translator
+
+    sentence = "I see her."
+    at = start(view, s=sentence, m=TRANSFORMERS[0])
+    assert at.selectbox(key="heads_shown").value == "card"
+    at.selectbox(key="heads_shown").set_value("2.3").run()
+    assert not at.exception and not at.error and at.query_params["head"] == "2.3"
+    expected = Translator.load(ROOT / "pretrained" / TRANSFORMERS[0]).translate(sentence).heads[1, 2]
+    np.testing.assert_allclose(chart_weights(charts(at)[0]), expected, atol=1e-6)
+    at.selectbox(key="heads_shown").set_value("mean").run()
+    np.testing.assert_allclose(chart_weights(charts(at)[0]),
+                               Translator.load(ROOT / "pretrained" / TRANSFORMERS[0]).translate(sentence).heads.mean((0, 1)),
+                               atol=1e-6)
+
+
+def test_no_head_choice_without_a_multi_head_model():
+    at = start("Compare", m="en-fr-dot,en-fr-general")
+    assert not at.exception and not [w for w in at.selectbox if w.key == "heads_shown"]

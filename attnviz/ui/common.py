@@ -22,7 +22,7 @@ from ..export import FORMATS, heatmap_file
 from ..normalizers import Normalizer
 from ..plots import FigureStyle, attention_heatmap
 from ..tokenization import MAX_TOKENS
-from ..translator import EOS_TOKEN, InputError, Translation, language_warning
+from ..translator import CARD_HEADS, EOS_TOKEN, InputError, Translation, language_warning
 from .state import Inputs, reference_links, translator
 
 logger = logging.getLogger("attnviz.ui")
@@ -51,22 +51,34 @@ def decode(
     sentence: str,
     forced: str = "",
     beam: int = 1,
-    mode: str = "soft",
+    mode: str | None = None,
     k: int = 2,
     temperature: float = 1.0,
     seed: int = 0,
     override: tuple[tuple[int, int], ...] = (),
+    head: str = CARD_HEADS,
 ) -> Translation:
     """Translate (or force-decode ``forced``) with one model; cached per argument set, across sessions.
+
+    ``mode`` None decodes with the normalizer the model was trained with; ``head``
+    picks which of a multi-head model's attention the result shows (see ``shown_heads``).
 
     Raises:
         InputError: empty or over-long sentence or translation.
     """
-    normalizer = Normalizer(mode, k=k, temperature=temperature, seed=seed)
     model = translator(name)
+    normalizer = Normalizer(mode or model.model.trained_normalizer, k=k, temperature=temperature, seed=seed)
     if forced.strip():
-        return model.force(sentence, forced, normalizer)
-    return model.translate(sentence, normalizer, beam=beam, override=dict(override) or None)
+        return shown_heads(model.force(sentence, forced, normalizer), head)
+    return shown_heads(model.translate(sentence, normalizer, beam=beam, override=dict(override) or None), head)
+
+
+def shown_heads(result: Translation, head: str) -> Translation:
+    """``result`` showing the sidebar's head choice; a choice this model does not have shows its card's."""
+    try:
+        return result.showing(head)
+    except ValueError:
+        return result
 
 
 @st.cache_data(max_entries=256, show_spinner=False)
@@ -84,9 +96,9 @@ def with_weights(result: Translation, weights: np.ndarray, keys: list[str], quer
 
 
 @st.cache_data(max_entries=512, show_spinner=False)
-def read_tokens(name: str, sentence: str, target_tokens: tuple[str, ...]) -> Translation:
+def read_tokens(name: str, sentence: str, target_tokens: tuple[str, ...], head: str = CARD_HEADS) -> Translation:
     """Model ``name``'s attention while it reads another model's target tokens (never re-tokenized)."""
-    return translator(name).force_tokens(sentence, list(target_tokens))
+    return shown_heads(translator(name).force_tokens(sentence, list(target_tokens)), head)
 
 
 def checked_sentence(inputs: Inputs) -> bool:

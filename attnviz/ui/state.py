@@ -13,7 +13,7 @@ from ..catalog import ModelEntry, discover
 from ..checkpoint import PRETRAINED, PRIORS, CheckpointError, read_history
 from ..reference import ReferenceAligner
 from ..tokenization import MAX_TOKENS
-from ..translator import Translator
+from ..translator import ALL_HEADS, CARD_HEADS, Translator, heads_label
 
 EXAMPLES = {
     "adjective–noun inversion": "The black cat is sleeping on the red chair.",
@@ -66,6 +66,7 @@ PARAMS = (
     Param("paper", "paper", False, bool),
     Param("overlay", "eflomal", True, bool),
     Param("present", "present", False, bool),
+    Param("heads_shown", "head", CARD_HEADS),
     # Soft vs hard
     Param("sh_model", "shm", None),
     Param("hard_mode", "hard", "hard"),
@@ -116,6 +117,7 @@ class Inputs:
         beam: 1 = greedy; hypothesis: which beam hypothesis to show (0 = best).
         paper: grayscale paper style; overlay: draw eflomal links.
         present: presentation mode (large labels, one heatmap per row).
+        head: which attention of a multi-head model the views show (``Translation.showing``).
     """
 
     sentence: str
@@ -126,6 +128,7 @@ class Inputs:
     paper: bool
     overlay: bool
     present: bool
+    head: str = CARD_HEADS
 
 
 @st.cache_resource(show_spinner="Loading model …")
@@ -360,6 +363,12 @@ def sidebar(groups: dict[str, list[str]]) -> Inputs:
         if st.session_state["beam"] > 1:
             default("hypothesis", 1, range(1, st.session_state["beam"] + 1))
             hypothesis = st.number_input("Show beam hypothesis", 1, st.session_state["beam"], key="hypothesis") - 1
+        head_options = heads_options([m for m in models if m in st.session_state["models"]])
+        if len(head_options) > 1:
+            default("heads_shown", CARD_HEADS, head_options)
+            st.selectbox("Transformer attention shown", head_options, key="heads_shown", format_func=heads_label,
+                         help="A Transformer has a cross-attention per layer and head; the views show one of "
+                         "them, a layer's mean, or the mean of all. The Heads view shows every one.")
         st.toggle("Presentation mode (large labels, one heatmap per row)", key="present",
                   help="For a projector: 20 px labels, weights printed in small matrices.")
         st.toggle("Paper style (grayscale, white = 1)", key="paper")
@@ -374,8 +383,20 @@ def sidebar(groups: dict[str, list[str]]) -> Inputs:
         st.session_state["paper"],
         st.session_state["overlay"],
         st.session_state["present"],
+        st.session_state["heads_shown"] if len(head_options) > 1 else CARD_HEADS,
     )
     return st.session_state["_inputs"]
+
+
+def heads_options(names: list[str]) -> list[str]:
+    """The head choices for models ``names``: the card's, the mean of all, each layer's mean and each
+    head, up to the largest layers × heads among them; only the card's when none has several heads."""
+    shapes = [translator(n).model.attention_shape() for n in names]
+    layers, heads = max((s for s in shapes if s[1] > 1), default=(1, 1))
+    if heads == 1:
+        return [CARD_HEADS]
+    return [CARD_HEADS, ALL_HEADS, *(f"{l}{suffix}" for l in range(1, layers + 1)
+                                     for suffix in ["", *(f".{h}" for h in range(1, heads + 1))])]
 
 
 def inputs() -> Inputs:

@@ -16,7 +16,7 @@ if common.checked_sentence(inputs):
     results, shown = {}, {}
     for name in inputs.models:
         with common.model_panel(name):
-            results[name] = common.decode(name, inputs.sentence, inputs.forced, inputs.beam)
+            results[name] = common.decode(name, inputs.sentence, inputs.forced, inputs.beam, head=inputs.head)
             shown[name] = common.chosen(results[name], inputs)
     links = common.eflomal_links(list(shown.values())) if inputs.overlay else [frozenset()] * len(shown)
     links = dict(zip(shown, links))
@@ -51,7 +51,7 @@ if common.checked_sentence(inputs):
                 with common.model_panel(name):
                     # the first model reading its own translation attends as it did when writing it
                     same_target[name] = (
-                        common.read_tokens(name, inputs.sentence, tuple(target))
+                        common.read_tokens(name, inputs.sentence, tuple(target), inputs.head)
                         if name != first and not inputs.forced.strip() else shown[name]
                     )
         st.markdown("**Numbers**")

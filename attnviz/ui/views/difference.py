@@ -22,14 +22,14 @@ if common.checked_sentence(inputs):
     with c2:
         b = common.model_picker(inputs.models, "diff_b", "Model B", 1)
     if inputs.forced.strip():
-        ra, rb = common.decode(a, inputs.sentence, inputs.forced), common.decode(b, inputs.sentence, inputs.forced)
+        ra, rb = (common.decode(m, inputs.sentence, inputs.forced, head=inputs.head) for m in (a, b))
         target, whose = inputs.forced, ""
     else:
         tokens = tuple(common.decode(a, inputs.sentence).target_tokens)
         if len(tokens) < 2:
             st.info(f"{a} produced no words for this sentence; give a French translation in the sidebar.")
             st.stop()
-        ra, rb = common.read_tokens(a, inputs.sentence, tokens), common.read_tokens(b, inputs.sentence, tokens)
+        ra, rb = (common.read_tokens(m, inputs.sentence, tokens, inputs.head) for m in (a, b))
         target, whose = ra.text, f" (the translation of {a})"
     st.markdown(f"Both models read: **{common.plain(target)}**{whose}")
     st.plotly_chart(

@@ -51,7 +51,7 @@ inputs = state.inputs()
 st.subheader("Predict, then reveal")
 if common.checked_sentence(inputs):
     name = common.model_picker(inputs.models, "quiz_model")
-    result = common.decode(name, inputs.sentence, inputs.forced)
+    result = common.decode(name, inputs.sentence, inputs.forced, head=inputs.head)
     source, target = result.source_tokens, result.target_tokens
     words = [i for i, token in enumerate(target) if token != EOS_TOKEN]
     if not words:

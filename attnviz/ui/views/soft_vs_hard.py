@@ -38,8 +38,8 @@ if common.checked_sentence(inputs):
         help="τ → 0 approaches hard attention; a large τ flattens the weights. Applies to soft and sampled.",
     )
     tau, k, seed = st.session_state["temperature"], st.session_state["k"], st.session_state["seed"]
-    soft_result = common.decode(name, inputs.sentence, inputs.forced, 1, DEFAULT_NORMALIZER, k, tau)
-    hard_result = common.decode(name, inputs.sentence, inputs.forced, 1, mode, k, tau, seed)
+    soft_result = common.decode(name, inputs.sentence, inputs.forced, 1, DEFAULT_NORMALIZER, k, tau, head=inputs.head)
+    hard_result = common.decode(name, inputs.sentence, inputs.forced, 1, mode, k, tau, seed, head=inputs.head)
     flags_soft, flags_hard = changed_tokens(soft_result.target_tokens, hard_result.target_tokens)
     settings = {"k": f"k = {k}", "seed": f"seed {seed}", "temperature": f"τ = {tau:g}"}
     heading = kind.display_name + "".join(f", {settings[p]}" for p in kind.parameters)

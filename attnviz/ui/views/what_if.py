@@ -13,7 +13,7 @@ inputs = state.inputs()
 st.subheader("What if it looked elsewhere?")
 if common.checked_sentence(inputs):
     name = common.model_picker(inputs.models, "wi_model")
-    original = common.decode(name, inputs.sentence)
+    original = common.decode(name, inputs.sentence, head=inputs.head)
     T = len(original.target_tokens)
     c1, c2 = st.columns(2)
     state.default("wi_step", 0, range(T))
@@ -31,7 +31,7 @@ if common.checked_sentence(inputs):
         format_func=lambda j: f"{j}: {original.source_tokens[j]}",
         key="wi_source",
     )
-    changed = common.decode(name, inputs.sentence, override=((step, position),))
+    changed = common.decode(name, inputs.sentence, override=((step, position),), head=inputs.head)
     flags_a, flags_b = changed_tokens(original.target_tokens, changed.target_tokens)
     left, right = common.columns(inputs, 2, len(original.source_tokens))
     with left:
@@ -43,4 +43,6 @@ if common.checked_sentence(inputs):
         st.markdown("→ " + (common.marked(changed.target_tokens, flags_b) or "∅"))
         common.show_heatmap(changed, "with the forced step", inputs, "wi_changed")
     st.caption("The steps before i are unchanged; from step i on, the decoder continues greedily from the "
-               "context vector of the chosen word.")
+               "context vector of the chosen word."
+               + (" In a Transformer, every layer's and head's cross-attention of step i is put on that word."
+                  if original.heads is not None and original.heads.shape[1] > 1 else ""))
