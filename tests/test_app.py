@@ -218,3 +218,25 @@ def test_the_sidebar_picks_which_transformer_head_the_views_show(view):
 def test_no_head_choice_without_a_multi_head_model():
     at = start("Compare", m="en-fr-dot,en-fr-general")
     assert not at.exception and not [w for w in at.selectbox if w.key == "heads_shown"]
+
+
+@pytest.mark.skipif(not TRANSFORMERS, reason="no Transformer in pretrained/")
+def test_self_attention_view_shows_the_models_head_and_the_parameter_free_map():
+    from attnviz.translator import Translator
+
+    sentence = "The black cat is sleeping."
+    at = start("Self-attention", s=sentence, m=TRANSFORMERS[0], sal="2", sah="3", saq="2")
+    assert not at.exception and not at.error
+    translator = Translator.load(ROOT / "pretrained" / TRANSFORMERS[0])
+    ids = translator.source(sentence).ids
+    free, learned = (chart_weights(c) for c in charts(at)[:2])
+    np.testing.assert_allclose(learned, translator.model.self_attention(ids, [5])["encoder_self"][1, 2], atol=1e-5)
+    assert np.argmax(free, 1).tolist() == list(range(len(ids)))  # without projections: the diagonal
+    worked = at.dataframe[1].value  # the learned head's row i = 2
+    np.testing.assert_allclose(worked["softmax α_ij"], learned[2], atol=1e-5)
+    assert "Concat" in " ".join(m.value for m in at.latex)
+
+
+def test_self_attention_view_without_a_transformer_says_what_to_choose():
+    at = start("Self-attention", m="en-fr-dot")
+    assert not at.exception and "choose a Transformer" in at.info[0].value

@@ -8,9 +8,11 @@ from streamlit.testing.v1 import AppTest
 
 from attnviz.ui import state
 
-from .test_app import VIEWS, ZOO_NAMES, start
+from .test_app import TRANSFORMERS, VIEWS, start
 
 SENTENCE = "The black cat is sleeping on the red chair."
+# three GRUs and the Transformers, so the views for heads draw their controls too
+MODELS = ",".join(["en-fr-additive-bahdanau", "en-fr-dot", "en-fr-general", *TRANSFORMERS])
 
 
 def fingerprint(at: AppTest) -> dict:
@@ -33,7 +35,8 @@ def fingerprint(at: AppTest) -> dict:
 
 # per view, the controls a teacher might change: (widget kind, key, value); a button is clicked
 SETTINGS = {
-    "Compare": [("radio", "beam", 3), ("number_input", "hypothesis", 2), ("toggle", "overlay", False)],
+    "Compare": [("radio", "beam", 3), ("number_input", "hypothesis", 2), ("toggle", "overlay", False),
+                ("selectbox", "heads_shown", "2.3")],
     "Soft vs hard": [("selectbox", "sh_model", "en-fr-general"), ("radio", "hard_mode", "topk"), ("slider", "k", 3),
                      ("select_slider", "temperature", 0.5)],
     "Step by step": [("selectbox", "sbs_model", "en-fr-dot"), ("slider", "sbs_step", 3),
@@ -44,6 +47,8 @@ SETTINGS = {
              ("pills", "quiz_guess", 1), ("button", "quiz_reveal", None)],
     "Difference": [("selectbox", "diff_a", "en-fr-general"), ("selectbox", "diff_b", "en-fr-dot")],
     "Training": [("slider", "epoch", 2)],
+    "Heads": [("radio", "heads_map", "encoder_self"), ("selectbox", "heads_pick", "1.2")],
+    "Self-attention": [("selectbox", "sa_layer", 2), ("selectbox", "sa_head", 3), ("selectbox", "sa_query", 4)],
 }
 
 
@@ -56,7 +61,7 @@ def change(at: AppTest, view: str) -> None:
 
 @pytest.mark.parametrize("view", list(VIEWS))
 def test_a_copied_address_reproduces_the_view(view):
-    at = start(view, s=SENTENCE, m=",".join(ZOO_NAMES[:4]))
+    at = start(view, s=SENTENCE, m=MODELS)
     change(at, view)
     at.toggle(key="present").set_value(True).run()
     assert not at.exception and not at.error, [e.value for e in at.error]
@@ -72,7 +77,7 @@ def test_every_control_has_a_url_parameter():
     transient = {"example"}  # the example picker copies a sentence into "sentence", which is in the URL
     keys = set()
     for view in VIEWS:
-        at = start(view, s=SENTENCE, beam="3", m=",".join(ZOO_NAMES[:3]))
+        at = start(view, s=SENTENCE, beam="3", m=MODELS)
         for kind in ("text_input", "selectbox", "multiselect", "radio", "slider", "select_slider", "number_input",
                      "toggle", "pills"):
             keys |= {w.key for w in at.get(kind) if w.key}

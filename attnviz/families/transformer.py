@@ -243,11 +243,13 @@ class TransformerSeq2Seq(TranslationModel):
         x = embedding(ids) * math.sqrt(self.config.d_model) + self.positions[start : start + ids.size(1)]
         return self.dropout(x)
 
-    def encode(self, src: torch.Tensor, lengths: torch.Tensor) -> Encoded:
+    def encode(self, src: torch.Tensor, lengths: torch.Tensor, layer_inputs: list | None = None) -> Encoded:
         """Run the encoder and prepare every decoder layer's cross-attention keys and values.
 
         Args:
             src: (B, S) long, padded with PAD; lengths: (B,) long, each ≥ 1.
+            layer_inputs: when a list, each encoder layer's self-attention input
+                LN(x), (B, S, d), is appended to it (the X of the self-attention view).
         """
         S = src.size(1)
         mask = torch.arange(S, device=src.device).unsqueeze(0) < lengths.unsqueeze(1)  # (B, S)
@@ -255,6 +257,8 @@ class TransformerSeq2Seq(TranslationModel):
         maps = []
         for layer in self.encoder:
             h = layer.norm1(x)
+            if layer_inputs is not None:
+                layer_inputs.append(h)
             if self.training:  # fused kernel; evaluation records the weights
                 x = x + layer.dropout(layer.self_attn.fast(h, *layer.self_attn.keys_values(h), mask))
             else:

@@ -95,6 +95,14 @@ def with_weights(result: Translation, weights: np.ndarray, keys: list[str], quer
                    target_tokens=list(queries), source_unknown=[False] * K, target_unknown=[False] * Q)
 
 
+def with_weights_only(weights: np.ndarray, tokens: list[str]) -> Translation:
+    """A Translation that draws a self-attention map ``weights`` (S, S) over ``tokens`` with the standard heatmap."""
+    S = len(tokens)
+    empty = Translation(list(tokens), [False] * S, list(tokens), [False] * S, weights, np.full((S, S), np.nan),
+                        np.zeros(S))
+    return with_weights(empty, weights, tokens, tokens)
+
+
 @st.cache_data(max_entries=512, show_spinner=False)
 def read_tokens(name: str, sentence: str, target_tokens: tuple[str, ...], head: str = CARD_HEADS) -> Translation:
     """Model ``name``'s attention while it reads another model's target tokens (never re-tokenized)."""

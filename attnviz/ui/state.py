@@ -88,6 +88,11 @@ PARAMS = (
     Param("heads_model", "hm", None),
     Param("heads_map", "hmap", "cross"),
     Param("heads_pick", "hpick", None),
+    # Self-attention
+    Param("sa_model", "sam", None),
+    Param("sa_layer", "sal", 1, int),
+    Param("sa_head", "sah", 1, int),
+    Param("sa_query", "saq", 0, int),
     # Quiz (the score too: a reloaded page keeps it)
     Param("quiz_model", "qm", None),
     Param("quiz_step", "qstep", None, int),
