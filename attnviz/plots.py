@@ -324,3 +324,32 @@ def head_grid(maps: np.ndarray, style: FigureStyle = FigureStyle()) -> go.Figure
     fig.update_layout(width=(H + 1) * (cell * K + 14) + 20, height=L * (cell * Q + 44) + 20,
                       margin={"l": 10, "r": 10, "t": 30, "b": 10}, plot_bgcolor="white")
     return fig
+
+
+def aer_grid(grid: np.ndarray, title: str, chosen: tuple[int, int | None] | None = None,
+             style: FigureStyle = FigureStyle()) -> go.Figure:
+    """AER of every layer × head (and each layer's head mean) on the gold set, values printed.
+
+    Args:
+        grid: (L, H + 1) float in [0, 1], the last column the mean over the layer's heads; lower is better.
+        chosen: (layer, head) 0-based of the model's alignment attention (head None: the mean), outlined.
+        style: font size.
+    """
+    L, columns = grid.shape
+    x = [f"head {h + 1}" for h in range(columns - 1)] + ["mean"]
+    y = [f"layer {l + 1}" for l in range(L)]
+    fig = go.Figure(go.Heatmap(
+        z=grid, x=x, y=y, zmin=0.0, zmax=1.0, colorscale=PAPER if style.paper else VIRIDIS, reversescale=True,
+        text=np.round(grid, 2), texttemplate="%{text:.2f}", textfont={"size": style.font},
+        colorbar={"title": {"text": "AER"}}, hovertemplate="%{y}, %{x}: AER %{z:.3f}<extra></extra>",
+    ))
+    if chosen is not None:
+        layer, head = chosen
+        column = columns - 1 if head is None else head
+        fig.add_shape(type="rect", x0=column - 0.5, x1=column + 0.5, y0=layer - 0.5, y1=layer + 0.5,
+                      line={"color": LINK_COLOUR, "width": 4})
+    fig.update_yaxes(autorange="reversed", tickfont={"size": style.font})
+    fig.update_xaxes(side="top", tickfont={"size": style.font})
+    fig.update_layout(title={"text": title, "font": {"size": style.font}}, width=120 + 90 * columns,
+                      height=110 + 60 * L, margin={"l": 10, "r": 10, "t": 80, "b": 10})
+    return fig

@@ -2,6 +2,7 @@
 
 import base64
 import json
+import re
 
 import numpy as np
 import pytest
@@ -240,3 +241,26 @@ def test_self_attention_view_shows_the_models_head_and_the_parameter_free_map():
 def test_self_attention_view_without_a_transformer_says_what_to_choose():
     at = start("Self-attention", m="en-fr-dot")
     assert not at.exception and "choose a Transformer" in at.info[0].value
+
+
+@pytest.mark.skipif(not TRANSFORMERS, reason="no Transformer in pretrained/")
+def test_heads_view_shows_aer_by_head_and_switches_heads_off():
+    from attnviz.translator import Translator
+
+    sentence = "The black cat is sleeping on the red chair."
+    at = start("Heads", s=sentence, m=TRANSFORMERS[0])
+    card = Translator.load(ROOT / "pretrained" / TRANSFORMERS[0]).card
+    aer = json.loads(charts(at)[2].proto.spec)["data"][0]["z"]
+    grid = np.array(card["metrics"]["dev_aer_by_head"])
+    z = np.frombuffer(base64.b64decode(aer["bdata"]), dtype=aer["dtype"]).reshape(grid.shape)
+    np.testing.assert_allclose(z, grid)
+    every_cross = [f"cross:{l}.{h}" for l in range(1, card["attention"]["layers"] + 1)
+                   for h in range(1, card["attention"]["heads"] + 1)]
+    at.multiselect(key="heads_off").set_value(every_cross).run()
+    assert not at.exception and not at.error
+    assert at.query_params["off"] == ",".join(every_cross)
+    line = next(m.value for m in at.markdown if "off →" in m.value)
+    assert line.split("off →")[1].strip() != line.split("with all heads →")[1].split("\n")[0].strip()
+    caption = next(c.value for c in at.caption if "BLEU on the first" in c.value)
+    full, without = (float(x) for x in re.findall(r"(\d+\.\d) with", caption))
+    assert without < full - 10  # no cross-attention at all: the translation no longer follows the source

@@ -10,6 +10,7 @@ from attnviz import checkpoint, decoding
 from attnviz.families import ModelInfo
 from attnviz.families.transformer import attend
 from attnviz.normalizers import NORMALIZERS, Normalizer
+from attnviz.tokenization import BOS
 from attnviz.translator import Translator
 
 from .conftest import tiny_transformer
@@ -158,3 +159,25 @@ def test_a_multi_head_model_gets_its_alignment_head_chosen_on_the_gold():
     layer, head = choice["alignment_head"]["layer"], choice["alignment_head"]["head"]
     assert grid[layer, 2 if head is None else head] == grid.min()
     assert abs(metrics["dev_aer"] - grid.min()) < 1e-3  # the card's dev AER is the chosen head's
+
+
+def test_heads_switched_off_contribute_nothing_and_the_original_is_kept():
+    model, _, _ = tiny_transformer(layers=2, heads=2)
+    src_a, src_b, prefix = [4, 5, 6, 3], [9, 10, 11, 12, 3], torch.tensor([[BOS, 8, 9]])
+    every_cross = [("cross", l, h) for l in range(2) for h in range(2)]
+    blind = model.without_heads(every_cross)
+    with torch.no_grad():
+        logits_a, _ = blind(torch.tensor([src_a]), torch.tensor([4]), prefix)
+        logits_b, _ = blind(torch.tensor([src_b]), torch.tensor([5]), prefix)
+        torch.testing.assert_close(logits_a, logits_b)  # no cross-attention head: the source cannot matter
+        original_a, _ = model(torch.tensor([src_a]), torch.tensor([4]), prefix)
+        original_b, _ = model(torch.tensor([src_b]), torch.tensor([5]), prefix)
+    assert not torch.allclose(original_a, original_b)  # the original still reads the source
+    d_k = model.config.d_model // model.config.heads
+    one = model.without_heads([("encoder_self", 1, 0)])
+    assert one.encoder[1].self_attn.W_O.weight[:, :d_k].abs().sum() == 0
+    torch.testing.assert_close(one.encoder[1].self_attn.W_O.weight[:, d_k:], model.encoder[1].self_attn.W_O.weight[:, d_k:])
+    with pytest.raises(ValueError, match="head 3"):
+        model.without_heads([("cross", 0, 2)])
+    with pytest.raises(ValueError, match="unknown attention map"):
+        model.without_heads([("pooling", 0, 0)])

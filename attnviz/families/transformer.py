@@ -18,6 +18,7 @@ head. Attention records are (decoder layers, heads, T, S).
 
 from __future__ import annotations
 
+import copy
 import math
 from dataclasses import dataclass
 from typing import NamedTuple
@@ -222,6 +223,44 @@ class TransformerSeq2Seq(TranslationModel):
     def attention_maps(self) -> tuple[str, ...]:
         """Cross-attention, then the encoder's and the decoder's self-attention."""
         return ("cross", "encoder_self", "decoder_self")
+
+    def attention_block(self, kind: str, layer: int) -> MultiHeadAttention:
+        """The attention block of map ``kind`` (one of ``attention_maps()``) in ``layer`` (0-based).
+
+        Raises:
+            ValueError: unknown map or a layer outside the model.
+        """
+        layers = {"cross": self.decoder, "decoder_self": self.decoder, "encoder_self": self.encoder}.get(kind)
+        if layers is None:
+            raise ValueError(f"unknown attention map {kind!r}; choose one of {', '.join(self.attention_maps())}")
+        if not 0 <= layer < len(layers):
+            raise ValueError(f"layer {layer + 1} outside the model's {len(layers)} layers")
+        return layers[layer].cross_attn if kind == "cross" else layers[layer].self_attn
+
+    def without_heads(self, off) -> "TransformerSeq2Seq":
+        """A copy in which the listed heads contribute nothing (head masking, Michel, Levy & Neubig, 2019).
+
+        A head's output enters the layer only through its d_k input columns of W_O,
+        so zeroing them removes the head exactly; its attention weights are still
+        computed (and shown), but nothing reads them.
+
+        Args:
+            off: (map kind, layer, head) triples, 0-based, e.g. ("cross", 1, 2).
+
+        Returns:
+            A new model in eval mode (the original is unchanged).
+
+        Raises:
+            ValueError: an unknown map, or a layer or head outside the model.
+        """
+        clone = copy.deepcopy(self).eval()
+        d_k = self.config.d_model // self.config.heads
+        for kind, layer, head in off:
+            if not 0 <= head < self.config.heads:
+                raise ValueError(f"head {head + 1} outside the model's {self.config.heads} heads")
+            with torch.no_grad():
+                clone.attention_block(kind, layer).W_O.weight[:, head * d_k : (head + 1) * d_k] = 0
+        return clone
 
     def describe(self) -> str:
         """'Transformer 3+3 layers × 4 heads, d 256'."""

@@ -88,6 +88,7 @@ PARAMS = (
     Param("heads_model", "hm", None),
     Param("heads_map", "hmap", "cross"),
     Param("heads_pick", "hpick", None),
+    Param("heads_off", "off", [], list),
     # Self-attention
     Param("sa_model", "sam", None),
     Param("sa_layer", "sal", 1, int),
@@ -247,12 +248,14 @@ def init_state(models: list[str]) -> None:
     notices = []
     for param in PARAMS:
         raw = st.query_params.get(param.query)
-        if param.kind is list:
+        if param.key == "models":
             chosen = [m for m in raw.split(",") if m in models] if raw else []
             unknown = [m for m in raw.split(",") if m not in models] if raw else []
             if unknown:
                 notices.append(f"URL parameter m names unknown models ({', '.join(unknown)[:80]}); they are left out")
             st.session_state[param.key] = chosen or list(models)
+        elif param.kind is list:  # the view keeps the names it knows
+            st.session_state[param.key] = raw[:MAX_CHARS].split(",") if raw else list(param.default)
         elif raw is None:
             if param.default is not None:
                 st.session_state[param.key] = param.default
