@@ -6,6 +6,7 @@ import argparse
 import json
 import os
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 from .catalog import discover, grouped
@@ -208,36 +209,38 @@ def cmd_train(args) -> int:
         valid_sentences=args.valid_sentences, test_sentences=args.test_sentences,
         lr=args.lr, warmup_steps=args.warmup_steps,
     )
-    if args.all:
-        jobs = [(Path(args.out or PRETRAINED) / r.name, r.fields) for r in recipes.ZOO]
+    if args.all:  # each zoo recipe, with its own changes to the shared training recipe
+        jobs = [(Path(args.out or PRETRAINED) / r.name, r, replace(config, **r.train)) for r in recipes.ZOO]
     elif not args.out:
         print("train: give --out DIR (with --scorer NAME, or --family transformer), or --all", file=sys.stderr)
         return 2
     elif args.family == "transformer":
-        jobs = [(Path(args.out), {})]
+        fields = {"layers": args.layers, "heads": args.heads, "d_model": args.d_model}
+        jobs = [(Path(args.out), recipes.Recipe(Path(args.out).name, "transformer", fields), config)]
     elif args.scorer:
-        jobs = [(Path(args.out), {"scorer": args.scorer, "placement": args.placement, "normalizer": args.normalizer})]
+        fields = {"scorer": args.scorer, "placement": args.placement, "normalizer": args.normalizer}
+        jobs = [(Path(args.out), recipes.Recipe(Path(args.out).name, "rnn", fields), config)]
     else:
         print("train: the rnn family needs --scorer NAME", file=sys.stderr)
         return 2
     if args.all and args.jobs > 1:
-        return _train_in_parallel(args, config, jobs)
+        return _train_in_parallel(args, jobs)
     print(f"reading and splitting {args.data} …", file=sys.stderr)
     corpus = prepare_corpus(args.data, config.split_seed, config.src_vocab_size, config.tgt_vocab_size,
                             config.valid_sentences, config.test_sentences)
-    for out, fields in jobs:
-        if args.family == "transformer" and not args.all:
-            model_config = recipes.transformer_config(corpus, args.layers, args.heads, args.d_model)
+    for out, recipe, job_config in jobs:
+        if recipe.family == "transformer":
+            model_config = recipes.transformer_config(corpus, **recipe.fields)
         else:
-            model_config = recipes.rnn_config(corpus, **fields)
-        card = loop.train_model(corpus, model_config, config, out, args.gold_dir, args.data, device=args.device)
+            model_config = recipes.rnn_config(corpus, **recipe.fields)
+        card = loop.train_model(corpus, model_config, job_config, out, args.gold_dir, args.data, device=args.device)
         if card is not None:
             print(f"{out}: {json.dumps(card['metrics'])}", file=sys.stderr)
     return 0
 
 
-def _train_in_parallel(args, config, jobs: list[tuple[Path, dict]]) -> int:
-    """Train the zoo as separate processes, at most ``args.jobs`` at a time (each with ``config.threads``).
+def _train_in_parallel(args, jobs: list[tuple]) -> int:
+    """Train the zoo as separate processes, at most ``args.jobs`` at a time: jobs are (out, Recipe, TrainConfig).
 
     Small GRU steps use one core poorly; on 2 cores, two 1-thread processes train
     1.35× faster in total than one 2-thread process (measured here). Logs go to DIR.log.
@@ -250,9 +253,9 @@ def _train_in_parallel(args, config, jobs: list[tuple[Path, dict]]) -> int:
     pending, running, failed = list(jobs), [], []
     while pending or running:
         while pending and len(running) < args.jobs:
-            out, fields = pending.pop(0)
+            out, recipe, config = pending.pop(0)
             command = [
-                sys.executable, "-m", "attnviz", "train", *family_flags(fields), "--out", str(out),
+                sys.executable, "-m", "attnviz", "train", *family_flags(recipe), "--out", str(out),
                 "--data", str(args.data), "--gold-dir", str(args.gold_dir), "--device", args.device,
                 *recipe_flags(config),
             ]

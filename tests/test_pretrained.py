@@ -7,7 +7,7 @@ import pytest
 from attnviz import checkpoint
 from attnviz.checkpoint import PRETRAINED, PRIORS
 from attnviz.catalog import discover
-from attnviz.training.recipes import ZOO
+from attnviz.training.recipes import ZOO, family_flags
 from attnviz.translator import Translator
 
 
@@ -24,7 +24,7 @@ def test_discovery_finds_the_zoo_with_its_contract():
         assert entry.group == "translation · English → French"
         # data paths are stored relative to the repository, never as this machine's absolute path
         assert entry.config["training"]["data"] == "../shared/data/tatoeba-fra-eng/fra.txt"
-        assert entry.retrain_command.startswith(f"python -m attnviz train --scorer {recipe.fields['scorer']}")
+        assert entry.retrain_command.startswith("python -m attnviz train " + " ".join(family_flags(recipe)))
 
 # held-in everyday sentences with the word every decent model must produce
 SIMPLE = [("i am cold .", "froid"), ("he is my brother .", "frère"), ("where is the station ?", "gare")]
@@ -33,16 +33,28 @@ SIMPLE = [("i am cold .", "froid"), ("he is my brother .", "frère"), ("where is
 @pytest.fixture(scope="module", params=ZOO, ids=[r.name for r in ZOO])
 def shipped(request):
     recipe = request.param
-    return recipe.name, recipe.fields["scorer"], recipe.fields["placement"], Translator.load(PRETRAINED / recipe.name)
+    return recipe.name, recipe, Translator.load(PRETRAINED / recipe.name)
+
+
+# a Recipe's transformer fields → the config.json fields they set
+TRANSFORMER_FIELDS = {"layers": ("encoder_layers", "decoder_layers"), "heads": ("heads",), "d_model": ("d_model",)}
 
 
 def test_config_matches_weights_and_zoo(shipped):
-    name, scorer, placement, translator = shipped
+    name, recipe, translator = shipped
     config = checkpoint.read_config(PRETRAINED / name)
-    assert (config["scorer"], config["placement"]) == (scorer, placement)
-    assert translator.model.config.scorer == scorer and translator.model.config.placement == placement
-    # loading already checked every tensor's shape against config.json; the zoo differs only in scorer/placement
-    assert (config["embedding_size"], config["encoder_size"], config["decoder_size"]) == (256, 128, 256)
+    assert translator.info == recipe.info
+    # loading already checked every tensor's shape against config.json
+    if recipe.family == "rnn":
+        for key, value in recipe.fields.items():
+            assert config.get(key, "soft" if key == "normalizer" else None) == value
+            assert getattr(translator.model.config, key) == value
+        assert (config["embedding_size"], config["encoder_size"], config["decoder_size"]) == (256, 128, 256)
+    else:
+        for key, value in recipe.fields.items():
+            assert all(config[field] == value for field in TRANSFORMER_FIELDS[key])
+    for key, value in recipe.train.items():
+        assert config["training"]["recipe"][key] == value
     assert (PRETRAINED / name / checkpoint.WEIGHTS_FILE).stat().st_size <= 25e6
 
 

@@ -69,14 +69,18 @@ class Recipe:
     Attributes:
         name: directory under pretrained/.
         family: registered family name.
-        fields: family config fields that differ from the family's defaults.
+        fields: family config fields that differ from the family's defaults
+            (for a Transformer: layers, heads, d_model as ``transformer_config`` takes them).
         info: the contract written to its config.json.
+        train: ``TrainConfig`` fields that differ from the zoo's recipe (a Transformer's
+            learning rate and warm-up).
     """
 
     name: str
     family: str
     fields: dict = field(default_factory=dict)
     info: ModelInfo = ModelInfo("translation", "rnn", "en", "fr")
+    train: dict = field(default_factory=dict)
 
 
 ZOO = (
@@ -85,6 +89,10 @@ ZOO = (
     Recipe("en-fr-general", "rnn", {"scorer": "general", "placement": "conditional"}),
     Recipe("en-fr-additive", "rnn", {"scorer": "additive", "placement": "conditional"}),
     Recipe("en-fr-additive-bahdanau", "rnn", {"scorer": "additive", "placement": "previous"}),
+    Recipe("en-fr-transformer", "transformer", {"layers": 2, "heads": 4, "d_model": 256},
+           ModelInfo("translation", "transformer", "en", "fr", layers=2, heads=4,
+                     maps=("cross", "encoder_self", "decoder_self")),
+           {"lr": 1e-3, "warmup_steps": 500}),
 )
 
 
@@ -109,13 +117,17 @@ def recipe_flags(config: TrainConfig) -> list[str]:
 
 
 def family_flags(model_config) -> list[str]:
-    """The ``train`` flags that select a model's family and its fields (a config, or an rnn Recipe's fields).
+    """The ``train`` flags that select a model's family and its fields (from its config or its Recipe).
 
     Raises:
         TypeError: a config the ``train`` command cannot build.
     """
-    if isinstance(model_config, dict):  # a Recipe's fields
-        model_config = RNNConfig(5, 5, **model_config)
+    if isinstance(model_config, Recipe):
+        if model_config.family == "transformer":
+            f = model_config.fields
+            return ["--family", "transformer", "--layers", str(f["layers"]), "--heads", str(f["heads"]),
+                    "--d-model", str(f["d_model"])]
+        model_config = RNNConfig(5, 5, **model_config.fields)
     if isinstance(model_config, RNNConfig):
         flags = ["--scorer", model_config.scorer, "--placement", model_config.placement]
         if model_config.normalizer != RNNConfig.normalizer:
