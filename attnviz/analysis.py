@@ -103,7 +103,8 @@ def softmax_steps(source_tokens: list[str], energies: np.ndarray, weights: np.nd
     return table, float(shifted.sum())
 
 
-def context_terms(weights: np.ndarray, count: int = 3) -> str:
-    """LaTeX of the ``count`` largest terms of c_i = Σ_j α_ij h_j, e.g. '0.75\\,h_{0} + 0.12\\,h_{3}'."""
+def context_terms(weights: np.ndarray, count: int = 3, symbol: str = "h") -> str:
+    """LaTeX of the ``count`` largest terms of c_i = Σ_j α_ij h_j, e.g. '0.75\\,h_{0} + 0.12\\,h_{3}'
+    (``symbol`` "v" for a Transformer head's values)."""
     top = np.argsort(-weights)[:count]
-    return " + ".join(f"{weights[j]:.2f}\\,h_{{{j}}}" for j in top)
+    return " + ".join(f"{weights[j]:.2f}\\,{symbol}_{{{j}}}" for j in top)

@@ -181,7 +181,7 @@ def test_heads_view_shows_every_map_of_a_transformer():
     for kind in ("cross", "encoder_self", "decoder_self"):
         at.radio(key="heads_map").set_value(kind).run()
         assert not at.exception and not at.error, kind
-        grid, enlarged = charts(at)
+        grid, enlarged = charts(at)[:2]  # then the AER grids
         assert len(json.loads(grid.proto.spec)["data"]) == info.layers * (info.heads + 1)  # heads + their mean
         z = json.loads(enlarged.proto.spec)["data"][0]["z"]  # Plotly's typed array: base64 of float64
         rows, columns = (int(n) for n in str(z["shape"]).split(","))
@@ -264,3 +264,17 @@ def test_heads_view_shows_aer_by_head_and_switches_heads_off():
     caption = next(c.value for c in at.caption if "BLEU on the first" in c.value)
     full, without = (float(x) for x in re.findall(r"(\d+\.\d) with", caption))
     assert without < full - 10  # no cross-attention at all: the translation no longer follows the source
+
+
+@pytest.mark.skipif(not TRANSFORMERS, reason="no Transformer in pretrained/")
+def test_step_by_step_works_through_one_transformer_head():
+    from attnviz.translator import Translator
+
+    sentence = "I see her."
+    at = start("Step by step", s=sentence, m=TRANSFORMERS[0], step="1", sbsh="2.3")
+    assert not at.exception and not at.error
+    result = Translator.load(ROOT / "pretrained" / TRANSFORMERS[0]).translate(sentence)
+    table = at.dataframe[0].value
+    np.testing.assert_allclose(table["weight α_ij"], result.heads[1, 2, 1], atol=1e-6)
+    assert "scaled dot" in " ".join(c.value for c in at.caption)
+    assert "v_{" in " ".join(m.value for m in at.latex)

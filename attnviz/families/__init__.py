@@ -27,6 +27,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, fields
 from typing import Any, ClassVar, NamedTuple
 
+import numpy as np
 import torch
 from torch import nn
 
@@ -171,6 +172,25 @@ class FamilyConfig:
             return cls(**kwargs)
         except TypeError as err:  # a required field is absent
             raise ValueError(str(err)) from None
+
+
+@dataclass
+class StepTrace:
+    """Decoder step i of a translation, for the step-by-step view (one attention head).
+
+    Attributes:
+        step: i (0-based target position).
+        query: (d_q,) q_i.  keys: (S, d_k) h_j (an RNN's annotations, also its values; a Transformer head's keys).
+        energies: (S,) e_ij.  weights: (S,) α_ij as the normalizer made them.
+        context: (d_v,) c_i = Σ_j α_ij v_j.
+    """
+
+    step: int
+    query: np.ndarray
+    keys: np.ndarray
+    energies: np.ndarray
+    weights: np.ndarray
+    context: np.ndarray
 
 
 class Step(NamedTuple):

@@ -31,7 +31,7 @@ from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 from ..normalizers import DEFAULT_NORMALIZER, NORMALIZERS, Normalizer
 from ..scorers import DEFAULT_SCORER, SCORERS, check_sizes, make_scorer
 from ..tokenization import BOS, PAD
-from . import FAMILIES, FamilyConfig, Step, TranslationModel
+from . import FAMILIES, FamilyConfig, Step, StepTrace, TranslationModel
 
 # query placement → its label in the app
 PLACEMENTS = {"conditional": "conditional GRU (Nematus)", "previous": "previous state (Bahdanau)"}
@@ -105,25 +105,6 @@ class Encoded(NamedTuple):
     state: torch.Tensor
 
 
-@dataclass
-class StepTrace:
-    """Decoder step i of a translation, for the step-by-step view.
-
-    Attributes:
-        step: i (0-based target position).
-        query: (D,) q_i.  keys: (S, 2E) annotations h_j (also the values).
-        energies: (S,) e_ij.  weights: (S,) α_ij as the normalizer made them.
-        context: (2E,) c_i = Σ_j α_ij h_j.
-    """
-
-    step: int
-    query: np.ndarray
-    keys: np.ndarray
-    energies: np.ndarray
-    weights: np.ndarray
-    context: np.ndarray
-
-
 @FAMILIES.register
 class RNNSeq2Seq(TranslationModel):
     """Bidirectional-GRU encoder and attentional GRU decoder (see the module docstring)."""
@@ -158,6 +139,11 @@ class RNNSeq2Seq(TranslationModel):
             # N(0, 1/emb) keeps the tied output logits near unit scale at the start
             nn.init.normal_(embedding.weight, std=c.embedding_size**-0.5)
             embedding.weight.data[PAD].zero_()
+
+    @property
+    def scorer_name(self) -> str:
+        """The registered scorer of its attention (``config.scorer``)."""
+        return self.config.scorer
 
     @property
     def trained_normalizer(self) -> str:
@@ -273,7 +259,8 @@ class RNNSeq2Seq(TranslationModel):
         return self.logits(torch.stack(readouts, 1)), torch.stack(weights, 1)[:, None, None]
 
     @torch.inference_mode()
-    def trace(self, source_ids: list[int], target_ids: list[int], step: int, normalizer) -> StepTrace:
+    def trace(self, source_ids: list[int], target_ids: list[int], step: int, normalizer,
+              head: tuple[int, int] = (0, 0)) -> StepTrace:
         """Replay decoding of ``target_ids`` (teacher forcing) up to ``step`` and expose that step.
 
         Args:
@@ -281,6 +268,7 @@ class RNNSeq2Seq(TranslationModel):
             step: 0 ≤ step < T.
             normalizer: the one the translation was decoded with; a sampling
                 normalizer is reseeded so the replay draws the same positions.
+            head: (layer, head); an RNN has only (0, 0).
 
         Raises:
             IndexError: step out of range.

@@ -29,8 +29,9 @@ from torch import nn
 from torch.nn import functional as F
 
 from ..normalizers import soft
+from ..scorers import ScaledDotScorer, make_scorer
 from ..tokenization import BOS, PAD
-from . import FAMILIES, FamilyConfig, Step, TranslationModel
+from . import FAMILIES, FamilyConfig, Step, StepTrace, TranslationModel
 
 MAX_POSITIONS = 512  # longer than any sentence the tokenizer lets through (50 tokens → at most 110 target steps)
 
@@ -199,6 +200,8 @@ class TransformerSeq2Seq(TranslationModel):
     family = "transformer"
     display_name = "Transformer encoder–decoder"
     config_class = TransformerConfig
+    traceable = True
+    context_formula = r"c_i^{(h)} = \sum_{j=1}^{S} \alpha_{ij}^{(h)}\, v_j^{(h)},\quad v_j^{(h)} = W_V^{(h)} m_j"
 
     def __init__(self, config: TransformerConfig):
         super().__init__()
@@ -223,6 +226,52 @@ class TransformerSeq2Seq(TranslationModel):
     def attention_maps(self) -> tuple[str, ...]:
         """Cross-attention, then the encoder's and the decoder's self-attention."""
         return ("cross", "encoder_self", "decoder_self")
+
+    @property
+    def scorer_name(self) -> str:
+        """Cross-attention scores queries and keys by the scaled dot product."""
+        return ScaledDotScorer.name
+
+    @property
+    def scorer(self):
+        """The scaled-dot scorer of one head (d_k), for the step view's term-by-term breakdown."""
+        d_k = self.config.d_model // self.config.heads
+        return make_scorer(ScaledDotScorer.name, d_k, d_k)
+
+    @torch.inference_mode()
+    def trace(self, source_ids: list[int], target_ids: list[int], step: int, normalizer,
+              head: tuple[int, int] = (0, 0)) -> StepTrace:
+        """Replay decoding of ``target_ids`` (teacher forcing) and expose one cross-attention head at ``step``.
+
+        Args:
+            source_ids: S ids ending with EOS; target_ids: the T ids of a translation.
+            step: 0 ≤ step < T.
+            normalizer: the one the translation was decoded with (reseeded for sampling).
+            head: (layer, head), 0-based, of the decoder's cross-attention.
+
+        Returns:
+            StepTrace whose query, keys (S, d_k) and context (d_k) are that head's
+            q_i = W_Qʰ LN(x_i), k_j = W_Kʰ m_j and Σ_j α_ij v_j (before W_O).
+
+        Raises:
+            IndexError: step, layer or head out of range.
+        """
+        layer, h = head
+        if not 0 <= step < len(target_ids):
+            raise IndexError(f"step {step} outside 0..{len(target_ids) - 1}")
+        if not (0 <= layer < self.config.decoder_layers and 0 <= h < self.config.heads):
+            raise IndexError(f"head {head} outside {self.config.decoder_layers} layers × {self.config.heads} heads")
+        normalizer.reseed()
+        encoded = self.encode(torch.tensor([source_ids]), torch.tensor([len(source_ids)]))
+        state, inputs = self.initial_state(encoded), [BOS] + list(target_ids)
+        for i in range(step + 1):
+            queries: list[torch.Tensor] = []
+            out = self.decode_step(torch.tensor([inputs[i]]), state, encoded, normalizer, cross_queries=queries)
+            state = out.state
+        keys, values = encoded.keys[0, layer, h], encoded.values[0, layer, h]  # (S, d_k)
+        weights = out.attention[0, layer, h]
+        return StepTrace(step, queries[layer][0, h].numpy(), keys.numpy(), out.energies[0, layer, h].numpy(),
+                         weights.numpy(), (weights @ values).numpy())
 
     def attention_block(self, kind: str, layer: int) -> MultiHeadAttention:
         """The attention block of map ``kind`` (one of ``attention_maps()``) in ``layer`` (0-based).
@@ -325,11 +374,12 @@ class TransformerSeq2Seq(TranslationModel):
         return DecoderState(empty, empty)
 
     def decode_step(self, y_prev: torch.Tensor, state: DecoderState, encoded: Encoded, normalize=None,
-                    self_weights: list | None = None) -> Step:
+                    self_weights: list | None = None, cross_queries: list | None = None) -> Step:
         """One step: logits (B, V), the grown cache, cross-attention and energies (B, L, H, S).
 
         self_weights: when a list, each decoder layer's self-attention weights of this
         step, (B, H, t + 1) over the steps so far, are appended to it.
+        cross_queries: when a list, each decoder layer's cross-attention queries, (B, H, d_k), are appended.
         """
         t = state.keys.size(3)
         x = self.embed(self.tgt_embed, y_prev.unsqueeze(1), start=t)  # (B, 1, d)
@@ -344,8 +394,10 @@ class TransformerSeq2Seq(TranslationModel):
                 self_weights.append(w_self[:, :, 0])
             x = x + attn.W_O(attn.merge(out))
             cross = layer.cross_attn
-            out, w, e = attend(cross.split(cross.W_Q(layer.norm2(x))), encoded.keys[:, l], encoded.values[:, l],
-                               encoded.mask, normalize)
+            query = cross.split(cross.W_Q(layer.norm2(x)))  # (B, H, 1, d_k)
+            if cross_queries is not None:
+                cross_queries.append(query[:, :, 0])
+            out, w, e = attend(query, encoded.keys[:, l], encoded.values[:, l], encoded.mask, normalize)
             x = x + cross.W_O(cross.merge(out))
             x = x + layer.ffn(layer.norm3(x))
             keys.append(k)

@@ -77,6 +77,7 @@ PARAMS = (
     Param("sbs_model", "sbsm", None),
     Param("sbs_step", "step", 0, int),
     Param("sbs_source", "j", None, int),
+    Param("sbs_head", "sbsh", None),
     # What if
     Param("wi_model", "wim", None),
     Param("wi_step", "wstep", 0, int),

@@ -13,15 +13,35 @@ from attnviz.plots import weights_bar
 from attnviz.scorers import SCORERS
 from attnviz.ui import common, state
 
+def best_single_head(card: dict, options: list[str]) -> str:
+    """'l.h' (1-based) of the single head with the lowest dev AER on the card, else the first option."""
+    grid = card.get("metrics", {}).get("dev_aer_by_head")
+    if not grid:
+        return options[0]
+    layer, head = min(((l, h) for l in range(len(grid)) for h in range(len(grid[l]) - 1)),
+                      key=lambda lh: grid[lh[0]][lh[1]])  # the last column is the head mean
+    return f"{layer + 1}.{head + 1}"
+
+
 inputs = state.inputs()
 st.subheader("One decoder step, by the numbers")
 if common.checked_sentence(inputs):
     traceable = [n for n in inputs.models if state.translator(n).model.traceable]
     if not traceable:
-        st.info("None of the chosen models can replay a decoder step; choose a GRU encoder–decoder.")
+        st.info("None of the chosen models can replay a decoder step; choose a GRU or a Transformer.")
         st.stop()
     name = common.model_picker(traceable, "sbs_model")
     model = state.translator(name).model
+    layers, heads = model.attention_shape()
+    head = (0, 0)
+    if heads > 1:
+        options = [f"{l}.{h}" for l in range(1, layers + 1) for h in range(1, heads + 1)]
+        state.default("sbs_head", best_single_head(state.translator(name).card, options), options)
+        choice = st.selectbox("Cross-attention head", options, key="sbs_head",
+                              format_func=lambda o: "layer {} · head {}".format(*o.split(".")),
+                              help="A Transformer step has one attention per layer and head; this one is worked "
+                              "through. It starts on the head with the lowest AER on the card.")
+        head = tuple(int(n) - 1 for n in choice.split("."))
     result = common.decode(name, inputs.sentence, inputs.forced)
     T = len(result.target_tokens)
     state.default("sbs_step", 0, range(T))
@@ -30,8 +50,8 @@ if common.checked_sentence(inputs):
     previous = f", having just emitted *{common.plain(result.target_tokens[step - 1])}*." if step else " (the first word)."
     st.markdown(f"Step **i = {step}**: the model emits **{emitted}**" + previous)
     normalizer = Normalizer(model.trained_normalizer)
-    trace = model.trace(result.source_ids, result.target_ids, step, normalizer)
-    scorer = SCORERS.get(model.config.scorer)
+    trace = model.trace(result.source_ids, result.target_ids, step, normalizer, head)
+    scorer = SCORERS.get(model.scorer_name)
     left, right = st.columns([3, 2])
     with left:
         st.latex(scorer.formula)
@@ -62,6 +82,8 @@ if common.checked_sentence(inputs):
     st.dataframe(terms.style.format(precision=3))
     st.caption(f"The first 8 of {dims} dimensions; the last column summed over all {dims} gives the energy "
                f"(recomputed: {breakdown.energy:.3f}, decoder's: {trace.energies[source]:.3f}).")
-    st.latex(rf"c_{{{step}}} \approx {context_terms(trace.weights)} \quad(\text{{top 3 of }} {len(trace.weights)}\text{{ terms}})")
+    st.latex(rf"c_{{{step}}} \approx {context_terms(trace.weights, symbol='v' if heads > 1 else 'h')} \quad(\text{{top 3 of }} {len(trace.weights)}\text{{ terms}})")
     st.caption("Context vector, first 8 of " + f"{len(trace.context)} dimensions: "
-               + ", ".join(f"{v:.3f}" for v in trace.context[:8]))
+               + ", ".join(f"{v:.3f}" for v in trace.context[:8])
+               + (f". In a Transformer this is head {head[1] + 1}'s share; W_O mixes it with the other "
+                  f"{heads - 1} heads' before the decoder reads it." if heads > 1 else ""))
