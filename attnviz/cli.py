@@ -22,8 +22,8 @@ MAX_BEAM = 16
 
 
 def _normalizer(args, model) -> Normalizer:
-    """The --mode normalizer with its parameters; without --mode, the one ``model`` was trained with."""
-    return Normalizer(args.mode or model.trained_normalizer, k=args.k, temperature=args.temperature, seed=args.seed)
+    """The --mode normalizer with its parameters; without --mode, ``model``'s default (see ``decoding_normalizer``)."""
+    return Normalizer(args.mode or model.decoding_normalizer, k=args.k, temperature=args.temperature, seed=args.seed)
 
 
 def cmd_translate(args) -> int:
@@ -217,6 +217,8 @@ def cmd_train(args) -> int:
     elif args.family == "transformer":
         fields = {"layers": args.layers, "heads": args.heads, "d_model": args.d_model}
         jobs = [(Path(args.out), recipes.Recipe(Path(args.out).name, "transformer", fields), config)]
+    elif args.family == "bottleneck":
+        jobs = [(Path(args.out), recipes.Recipe(Path(args.out).name, "bottleneck"), config)]
     elif args.scorer:
         fields = {"scorer": args.scorer, "placement": args.placement, "normalizer": args.normalizer}
         jobs = [(Path(args.out), recipes.Recipe(Path(args.out).name, "rnn", fields), config)]
@@ -231,6 +233,8 @@ def cmd_train(args) -> int:
     for out, recipe, job_config in jobs:
         if recipe.family == "transformer":
             model_config = recipes.transformer_config(corpus, **recipe.fields)
+        elif recipe.family == "bottleneck":
+            model_config = recipes.bottleneck_config(corpus)
         else:
             model_config = recipes.rnn_config(corpus, **recipe.fields)
         card = loop.train_model(corpus, model_config, job_config, out, args.gold_dir, args.data, device=args.device)
@@ -346,11 +350,14 @@ def build_parser() -> argparse.ArgumentParser:
         "last finished epoch. Under `torchrun --nproc_per_node N -m attnviz train …` the N processes share the "
         "batches (DistributedDataParallel: gloo on CPU, nccl with --device cuda).",
     )
-    tn.add_argument("--family", choices=("rnn", "transformer"), default="rnn", help="model family (default rnn)")
+    tn.add_argument("--family", choices=("rnn", "transformer", "bottleneck"), default="rnn",
+                    help="model family (default rnn; bottleneck = no attention, the baseline)")
     tn.add_argument("--scorer", choices=SCORERS.names(), help="attention scorer of the rnn family")
     tn.add_argument("--placement", choices=tuple(PLACEMENTS), default=RNNConfig.placement)
-    tn.add_argument("--normalizer", choices=[n.name for n in NORMALIZERS.select(lambda n: not n.hard)],
-                    default=RNNConfig.normalizer, help="rnn: the normalizer attention is trained with (default soft)")
+    tn.add_argument("--normalizer", choices=[n.name for n in NORMALIZERS.select(lambda n: not n.hard)] + ["sample"],
+                    default=RNNConfig.normalizer,
+                    help="rnn: the normalizer attention is trained with (default soft; sample = hard attention "
+                    "trained with REINFORCE)")
     tn.add_argument("--layers", type=int, default=TransformerConfig.encoder_layers,
                     help="transformer: encoder and decoder layers each")
     tn.add_argument("--heads", type=int, default=TransformerConfig.heads, help="transformer: attention heads per layer")

@@ -194,8 +194,11 @@ def alignment_head(heads: np.ndarray, energies: np.ndarray, config: dict) -> tup
         config: the model's config.json dict.
 
     Returns:
-        (attention (T, S), energies (T, S); NaN energies for a mean over heads).
+        (attention (T, S), energies (T, S); NaN energies for a mean over heads; all NaN
+        for a model without attention, L = 0).
     """
+    if heads.shape[0] == 0:  # a model without attention: nothing to show
+        return np.full(heads.shape[2:], np.nan), np.full(heads.shape[2:], np.nan)
     choice = config.get("alignment_head") if isinstance(config.get("alignment_head"), dict) else {}
     layer, head = choice.get("layer", heads.shape[0] - 1), choice.get("head")
     return select_heads(heads, energies, layer, 0 if heads.shape[1] == 1 else head)

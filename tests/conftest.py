@@ -7,6 +7,7 @@ import torch
 
 from attnviz import checkpoint
 from attnviz.families import ModelInfo
+from attnviz.families.bottleneck import BottleneckConfig, BottleneckSeq2Seq
 from attnviz.families.rnn import RNNConfig, RNNSeq2Seq
 from attnviz.families.transformer import TransformerConfig, TransformerSeq2Seq
 from attnviz.tokenization import SPECIALS, Vocab
@@ -45,3 +46,12 @@ def tiny_transformer(seed: int = 0, layers: int = 2, heads: int = 2) -> tuple:
     config = TransformerConfig(len(src_vocab), len(tgt_vocab), d_model=16, heads=heads, encoder_layers=layers,
                                decoder_layers=layers, ffn_size=32, dropout=0.0)
     return TransformerSeq2Seq(config).eval(), src_vocab, tgt_vocab
+
+
+def tiny_bottleneck(seed: int = 0) -> tuple:
+    """(model, src_vocab, tgt_vocab): a small attention-free encoder–decoder with random weights."""
+    torch.manual_seed(seed)
+    src_vocab, tgt_vocab = Vocab(list(SPECIALS) + EN_WORDS), Vocab(list(SPECIALS) + FR_WORDS)
+    config = BottleneckConfig(len(src_vocab), len(tgt_vocab), embedding_size=16, encoder_size=8, decoder_size=16,
+                              dropout=0.0)
+    return BottleneckSeq2Seq(config).eval(), src_vocab, tgt_vocab

@@ -17,7 +17,7 @@ from attnviz.scorers import SCORERS, Breakdown, Scorer
 from attnviz.translator import Translator
 from attnviz.ui.navigation import VIEWS_DIR, read_view, view_pages
 
-from .conftest import EN_FR, ROOT, tiny_model, tiny_transformer
+from .conftest import EN_FR, ROOT, tiny_bottleneck, tiny_model, tiny_transformer
 
 PACKAGE = ROOT / "attnviz"
 
@@ -168,7 +168,7 @@ def test_a_view_without_its_literals_is_refused(tmp_path):
         read_view(path)
 
 
-TINY = {"rnn": tiny_model, "transformer": tiny_transformer}  # a new family adds its tiny model here
+TINY = {"rnn": tiny_model, "transformer": tiny_transformer, "bottleneck": tiny_bottleneck}  # a new family adds its tiny model here
 
 
 @pytest.mark.parametrize("family", [f.family for f in FAMILIES if f.task == "translation"])

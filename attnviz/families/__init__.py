@@ -6,7 +6,7 @@ A model directory's ``config.json`` names, at the top level, what the model is:
 field                  meaning
 =====================  ===============================================================
 ``task``               ``translation`` or ``classification``
-``family``             a name in ``FAMILIES`` (``rnn``; later ``transformer``, …)
+``family``             a name in ``FAMILIES`` (``rnn``, ``transformer``, ``bottleneck``)
 ``source_language``    ISO 639-1 code of the input (``en``, ``fr``, ``zh``)
 ``target_language``    ISO 639-1 code of the output (translation)
 ``labels``             the classes (classification)
@@ -91,11 +91,12 @@ class ModelInfo:
         if not isinstance(attention, dict):
             raise ValueError("field 'attention' must be an object")
         layers, heads, maps = attention.get("layers", 1), attention.get("heads", 1), attention.get("maps", ["cross"])
-        for key, value in (("layers", layers), ("heads", heads)):
-            if not (isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= 64):
-                raise ValueError(f"field 'attention.{key}' must be an integer in 1..64, got {value!r}")
         if not (isinstance(maps, list) and all(isinstance(m, str) for m in maps)):
             raise ValueError("field 'attention.maps' must be a list of names")
+        low = 0 if not maps else 1  # a model without attention (the bottleneck baseline) has 0 × 0
+        for key, value in (("layers", layers), ("heads", heads)):
+            if not (isinstance(value, int) and not isinstance(value, bool) and low <= value <= 64):
+                raise ValueError(f"field 'attention.{key}' must be an integer in {low}..64, got {value!r}")
         return cls(task, family, source, target, tuple(labels), layers, heads, tuple(maps))
 
     @classmethod
@@ -235,6 +236,22 @@ class TranslationModel(nn.Module):
         """Name of the normalizer (``normalizers.NORMALIZERS``) the attention was trained with."""
         return "soft"
 
+    @property
+    def decoding_normalizer(self) -> str:
+        """The normalizer decoding uses unless told otherwise: the trained one (argmax for sampled training)."""
+        return "hard" if self.trained_normalizer == "sample" else self.trained_normalizer
+
+    def auxiliary_loss(self, logits: torch.Tensor, tgt_out: torch.Tensor) -> tuple[torch.Tensor | None, dict]:
+        """A loss term the training loop adds to the cross-entropy of the last ``forward`` (none by default).
+
+        Args:
+            logits: (B, T, V) of that forward pass; tgt_out: (B, T) long target ids, PAD after the end.
+
+        Returns:
+            (scalar tensor or None, {statistic name: float} for the training history).
+        """
+        return None, {}
+
     def attention_shape(self) -> tuple[int, int]:
         """(layers, heads) of the cross-attention records."""
         return 1, 1
@@ -332,7 +349,7 @@ def family_config(config: dict) -> tuple[type, FamilyConfig, ModelInfo]:
 
 def _import_families() -> None:
     # each family module registers itself on import; one line per family module
-    from . import rnn, transformer  # noqa: F401
+    from . import bottleneck, rnn, transformer  # noqa: F401
 
 
 _import_families()

@@ -29,7 +29,7 @@ from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
 from ..normalizers import DEFAULT_NORMALIZER, NORMALIZERS, Normalizer
-from ..scorers import DEFAULT_SCORER, SCORERS, check_sizes, make_scorer
+from ..scorers import DEFAULT_SCORER, SCORERS, check_sizes, make_scorer, mask_energies
 from ..tokenization import BOS, PAD
 from . import FAMILIES, FamilyConfig, Step, StepTrace, TranslationModel
 
@@ -53,12 +53,14 @@ class RNNConfig(FamilyConfig):
         decoder_size: decoder state width (the query size).
         attention_size: hidden width of the additive scorer.
         dropout: on embeddings and readout during training, in [0, 1).
-        normalizer: the normalizer the attention was trained with (``soft``,
-            ``sparsemax``, ``entmax15``: a differentiable one); decoding uses it
-            unless told otherwise.
+        normalizer: the normalizer the attention is trained with: ``soft``,
+            ``sparsemax`` or ``entmax15`` (differentiable), or ``sample``: stochastic
+            hard attention, one sampled position per step, trained with REINFORCE
+            (Xu et al., 2015; see ``HardAttentionPolicy``). Decoding uses it unless
+            told otherwise (argmax for ``sample``).
 
     Raises:
-        ValueError: unknown scorer, placement or normalizer, a hard normalizer, a size outside 1..4096, a
+        ValueError: unknown scorer, placement or normalizer, a hard normalizer other than ``sample``, a size outside 1..4096, a
             vocabulary outside 5..1,000,000, a dropout outside [0, 1), or a scorer
             that compares query (decoder_size) and key (2 × encoder_size) directly
             with different sizes.
@@ -75,8 +77,9 @@ class RNNConfig(FamilyConfig):
 
     def __post_init__(self):
         super().__post_init__()
-        if NORMALIZERS.get(self.normalizer).hard:  # raises naming the known ones
-            raise ValueError(f"normalizer {self.normalizer!r} is hard: it cannot be trained by backpropagation")
+        if NORMALIZERS.get(self.normalizer).hard and self.normalizer != "sample":  # raises naming the known ones
+            raise ValueError(f"normalizer {self.normalizer!r} is hard and deterministic: it cannot be trained "
+                             "(train 'sample', stochastic hard attention, instead)")
         self.check_range("dropout", 0, 1, high_open=True)
         for name in ("embedding_size", "encoder_size", "decoder_size", "attention_size"):
             self.check_range(name, 1, 4096)
@@ -105,6 +108,32 @@ class Encoded(NamedTuple):
     state: torch.Tensor
 
 
+REINFORCE_ENTROPY = 0.01  # λ_e of the entropy bonus (Xu et al., 2015, eq. 12)
+BASELINE_MOMENTUM = 0.99  # moving average of the per-step reward
+
+
+class HardAttentionPolicy:
+    """Stochastic hard attention during training: J_i ~ softmax(e_i), α_i one-hot at J_i.
+
+    Used as the normalizer of one teacher-forced pass; it records, per step,
+    log α_{i,J_i} (the policy's log-probability of its choice, with gradients) and
+    the entropy of softmax(e_i), for ``RNNSeq2Seq.auxiliary_loss``.
+    """
+
+    def __init__(self):
+        self.log_probs: list[torch.Tensor] = []
+        self.entropies: list[torch.Tensor] = []
+
+    def __call__(self, energies: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        """One-hot weights (B, S) at positions drawn from softmax(energies) over unmasked positions."""
+        log_alpha = torch.log_softmax(mask_energies(energies, mask), dim=-1)  # (B, S)
+        alpha = log_alpha.exp()
+        drawn = torch.multinomial(alpha.detach(), 1)  # (B, 1)
+        self.log_probs.append(log_alpha.gather(1, drawn).squeeze(1))
+        self.entropies.append(-(alpha * log_alpha.masked_fill(~mask, 0.0)).sum(-1))
+        return torch.nn.functional.one_hot(drawn.squeeze(1), energies.size(-1)).to(energies.dtype)
+
+
 @FAMILIES.register
 class RNNSeq2Seq(TranslationModel):
     """Bidirectional-GRU encoder and attentional GRU decoder (see the module docstring)."""
@@ -131,7 +160,9 @@ class RNNSeq2Seq(TranslationModel):
         self.readout = nn.Linear(c.decoder_size + c.key_size + c.embedding_size, c.embedding_size)
         self.output_bias = nn.Parameter(torch.zeros(c.tgt_vocab_size))
         self.dropout = nn.Dropout(c.dropout)
-        self.trained_normalize = Normalizer(c.normalizer)
+        self.trained_normalize = Normalizer(self.decoding_normalizer)
+        self._policy: HardAttentionPolicy | None = None  # the last training pass's choices (``sample``)
+        self.reward_baseline: float | None = None  # moving average of log p(y_i), per target word
         # decoding's cached (emb, V) copy of the tied output matrix, see ``logits``
         self._output_t: torch.Tensor | None = None
         self._output_key: tuple[int, int] | None = None
@@ -150,10 +181,13 @@ class RNNSeq2Seq(TranslationModel):
         """Name of the normalizer the attention was trained with (``config.normalizer``)."""
         return self.config.normalizer
 
+
     def describe(self) -> str:
         """'additive (concat) · conditional GRU (Nematus)', then '· trained sparsemax' when not softmax."""
         label = f"{SCORERS.get(self.config.scorer).display_name} · {PLACEMENTS[self.config.placement]}"
-        if self.config.normalizer != DEFAULT_NORMALIZER:
+        if self.config.normalizer == "sample":
+            label += " · trained hard (sampled, REINFORCE)"
+        elif self.config.normalizer != DEFAULT_NORMALIZER:
             label += f" · trained {NORMALIZERS.get(self.config.normalizer).display_name}"
         return label
 
@@ -251,12 +285,48 @@ class RNNSeq2Seq(TranslationModel):
         """
         encoded = self.encode(src, lengths)
         state, readouts, weights = encoded.state, [], []
+        sampled = self.training and self.config.normalizer == "sample"
+        policy = self._policy = HardAttentionPolicy() if sampled else None
         for i in range(tgt_in.size(1)):
-            state, alpha, _, readout = self.attend(tgt_in[:, i], state, encoded)
+            state, alpha, _, readout = self.attend(tgt_in[:, i], state, encoded, policy)
             readouts.append(readout)
             weights.append(alpha)
         # one output projection for the whole batch rather than one per step
         return self.logits(torch.stack(readouts, 1)), torch.stack(weights, 1)[:, None, None]
+
+    def auxiliary_loss(self, logits: torch.Tensor, tgt_out: torch.Tensor) -> tuple[torch.Tensor | None, dict]:
+        """REINFORCE for sampled hard attention (Xu et al., 2015, §4.1; Williams, 1992).
+
+        The reward of step i's choice is the log-likelihood of the words from i on
+        (reward-to-go: earlier words do not depend on it), Σ_{k≥i} (log p(y_k) − b),
+        with b a moving average of log p(y_k) per word; the advantages are divided by
+        their standard deviation in the batch. Loss = −mean_i A_i log α_{i,J_i}
+        − λ_e mean_i H(α_i). Only after a training pass with ``normalizer: sample``.
+
+        Returns:
+            (loss or None, {"reward": mean log p(y_i), "advantage_variance": before scaling,
+            "attention_entropy": mean H(α_i) in nats, "baseline": b}).
+        """
+        policy, self._policy = self._policy, None
+        if policy is None or not policy.log_probs:
+            return None, {}
+        log_pi, entropy = torch.stack(policy.log_probs, 1), torch.stack(policy.entropies, 1)  # (B, T)
+        mask = tgt_out != PAD
+        with torch.no_grad():
+            reward = torch.log_softmax(logits.float(), -1).gather(-1, tgt_out.unsqueeze(-1)).squeeze(-1)  # (B, T)
+            mean_reward = float(reward[mask].mean())
+            if self.reward_baseline is None:  # start at the first batch's reward, not at 0
+                self.reward_baseline = mean_reward
+            steps = (reward - self.reward_baseline) * mask
+            advantage = steps.flip(1).cumsum(1).flip(1) * mask  # Σ_{k ≥ i}
+            variance = float(advantage[mask].var()) if mask.sum() > 1 else 0.0
+            advantage = advantage / (variance**0.5 + 1e-6)
+            self.reward_baseline = BASELINE_MOMENTUM * self.reward_baseline + (1 - BASELINE_MOMENTUM) * mean_reward
+        words = mask.sum()
+        loss = -(advantage * log_pi * mask).sum() / words - REINFORCE_ENTROPY * (entropy * mask).sum() / words
+        stats = {"reward": mean_reward, "advantage_variance": variance,
+                 "attention_entropy": float((entropy.detach() * mask).sum() / words), "baseline": self.reward_baseline}
+        return loss, stats
 
     @torch.inference_mode()
     def trace(self, source_ids: list[int], target_ids: list[int], step: int, normalizer,

@@ -116,6 +116,8 @@ class Processes:
         return box[0]
 
 
+POLICY_CHUNK = 50  # batches per point of the REINFORCE curve in the history
+
 def bf16_is_fast(device: torch.device) -> bool:
     """True where bfloat16 autocast speeds training up: a GPU, or a CPU with AVX512-BF16 instructions.
 
@@ -135,7 +137,8 @@ def demo_attention(translator: Translator) -> dict:
     return {
         "source_tokens": result.source_tokens,
         "target_tokens": result.target_tokens,
-        "attention": np.round(result.attention, 4).tolist(),
+        # a model without attention has none to show
+        "attention": np.round(result.attention, 4).tolist() if translator.info.maps else [],
     }
 
 
@@ -287,19 +290,24 @@ def train_model(
         # every process takes every world_size-th batch, the same number each (DDP steps in lockstep)
         per_process = len(batches) // processes.world_size if processes.world_size > 1 else len(batches)
         mine = batches[processes.rank :: processes.world_size][:per_process]
-        losses, out_of_time = [], False
+        losses, out_of_time, policy_stats = [], False, {}
         bar = tqdm(mine, desc=f"{out.name} epoch {epoch}", unit="batch", mininterval=10, disable=not processes.main)
         for batch in bar:
             src, lengths, tgt_in, tgt_out = (t.to(processes.device) for t in collate([corpus.train[i] for i in batch]))
             # bf16 autocast: 1.5x faster on AVX512-BF16 CPUs at the same loss; weights stay fp32
             with torch.autocast(autocast_device, dtype=torch.bfloat16, enabled=use_bf16):
                 logits, _ = trainer(src, lengths, tgt_in)
-            loss = torch.nn.functional.cross_entropy(
+            loss = cross_entropy = torch.nn.functional.cross_entropy(
                 logits.float().reshape(-1, logits.size(-1)),
                 tgt_out.reshape(-1),
                 ignore_index=PAD,
                 label_smoothing=config.label_smoothing,
             )
+            extra, stats = model.auxiliary_loss(logits, tgt_out)  # e.g. REINFORCE for sampled attention
+            if extra is not None:
+                loss = loss + extra
+                for key, value in stats.items():
+                    policy_stats.setdefault(key, []).append(value)
             progress["steps"] += 1
             if progress["steps"] <= config.warmup_steps:  # before any halving: warm-up ends in epoch 1
                 for group in optimizer.param_groups:
@@ -308,7 +316,7 @@ def train_model(
             loss.backward()
             torch.nn.utils.clip_grad_norm_(model.parameters(), config.clip)
             optimizer.step()
-            losses.append(loss.item())
+            losses.append(cross_entropy.item())  # the history compares cross-entropies across models
             bar.set_postfix(loss=f"{np.mean(losses[-100:]):.3f}", refresh=False)
             if processes.any(time.perf_counter() - start > budget):
                 out_of_time = True
@@ -329,6 +337,12 @@ def train_model(
                 "lr": optimizer.param_groups[0]["lr"],
                 "demo": demo_attention(translator),
             }
+            if policy_stats:  # the REINFORCE curve of sampled hard attention: the epoch, then every 50 batches
+                record["policy"] = {key: float(np.mean(values)) for key, values in policy_stats.items()}
+                record["policy_curve"] = [
+                    {key: round(float(np.mean(values[k : k + POLICY_CHUNK])), 4) for key, values in policy_stats.items()}
+                    for k in range(0, len(losses), POLICY_CHUNK)
+                ]
             history.append(record)
             tqdm.write(
                 f"{out.name} epoch {epoch}: train loss {record['train_loss']:.3f}  valid loss "
@@ -392,7 +406,7 @@ def finish(corpus, model_config, config, out, gold_dir, data_path, info, progres
         "valid_bleu": progress["best_bleu"],
     }
     head_choice = {}
-    if gold_dir is not None and Path(gold_dir, "dev.wa.nonullalign").is_file():
+    if gold_dir is not None and Path(gold_dir, "dev.wa.nonullalign").is_file() and info.maps:
         head_choice = alignment_metrics(translator, load_gold(gold_dir), metrics)
     card = {
         "name": out.name,

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field, fields
 
 from ..data import Corpus
 from ..families import ModelInfo
+from ..families.bottleneck import BottleneckConfig
 from ..families.rnn import RNNConfig
 from ..families.transformer import TransformerConfig
 
@@ -122,6 +123,9 @@ def family_flags(model_config) -> list[str]:
     Raises:
         TypeError: a config the ``train`` command cannot build.
     """
+    if isinstance(model_config, BottleneckConfig) or (isinstance(model_config, Recipe)
+                                                      and model_config.family == "bottleneck"):
+        return ["--family", "bottleneck"]
     if isinstance(model_config, Recipe):
         if model_config.family == "transformer":
             f = model_config.fields
@@ -138,6 +142,11 @@ def family_flags(model_config) -> list[str]:
         return ["--family", "transformer", "--layers", str(c.encoder_layers), "--heads", str(c.heads),
                 "--d-model", str(c.d_model)]
     raise TypeError(f"no train flags for {type(model_config).__name__}")
+
+
+def bottleneck_config(corpus: Corpus) -> BottleneckConfig:
+    """The attention-free baseline for a corpus, with the zoo's ``rnn`` sizes."""
+    return BottleneckConfig(len(corpus.src_vocab), len(corpus.tgt_vocab))
 
 
 def transformer_config(corpus: Corpus, layers: int, heads: int, d_model: int) -> TransformerConfig:

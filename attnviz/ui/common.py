@@ -67,7 +67,7 @@ def decode(
         InputError: empty or over-long sentence or translation.
     """
     model = translator(name)
-    normalizer = Normalizer(mode or model.model.trained_normalizer, k=k, temperature=temperature, seed=seed)
+    normalizer = Normalizer(mode or model.model.decoding_normalizer, k=k, temperature=temperature, seed=seed)
     if forced.strip():
         return shown_heads(model.force(sentence, forced, normalizer), head)
     return shown_heads(model.translate(sentence, normalizer, beam=beam, override=dict(override) or None), head)

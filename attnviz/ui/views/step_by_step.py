@@ -49,7 +49,7 @@ if common.checked_sentence(inputs):
     emitted = common.plain(result.target_tokens[step])
     previous = f", having just emitted *{common.plain(result.target_tokens[step - 1])}*." if step else " (the first word)."
     st.markdown(f"Step **i = {step}**: the model emits **{emitted}**" + previous)
-    normalizer = Normalizer(model.trained_normalizer)
+    normalizer = Normalizer(model.decoding_normalizer)
     trace = model.trace(result.source_ids, result.target_ids, step, normalizer, head)
     scorer = SCORERS.get(model.scorer_name)
     left, right = st.columns([3, 2])
