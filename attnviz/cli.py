@@ -108,19 +108,53 @@ def cmd_align(args) -> int:
 
 def cmd_evaluate(args) -> int:
     """Print the Markdown evaluation table of the given models (and eflomal) and write it as CSV."""
-    from .evaluation import evaluation_table
+    from .evaluation import evaluate_models, evaluation_table
 
     models = args.models or [e.path for e in discover() if e.info and e.info.task == "translation" and not e.problem]
     if not models:
         print(f"error: no models given and none in {PRETRAINED}", file=sys.stderr)
         return 2
-    table = evaluation_table(models, args.gold_dir, args.data, args.priors, bleu_sentences=args.bleu_sentences)
+    evaluations = evaluate_models(models, args.gold_dir, args.data, bleu_sentences=args.bleu_sentences)
+    table = evaluation_table(evaluations, args.gold_dir, args.priors)
+    by_length = [c for c in table.columns if c.startswith("BLEU ")]
     # tabulate only treats None as missing: NaN (eflomal has no BLEU) would print "nan"
-    print(table.astype(object).where(table.notna(), None).to_markdown(index=False, floatfmt=".3f", missingval="–"))
+    printable = table.astype(object).where(table.notna(), None)
+    print(printable.drop(columns=by_length).to_markdown(index=False, floatfmt=".3f", missingval="–"))
+    counts = evaluations[0].by_length
+    print("\nBLEU by source length (Moses tokens; sentences per bucket: "
+          + ", ".join(f"{k} {v['sentences']}" for k, v in counts.items() if k != "all") + ")\n")
+    models_only = printable[printable["BLEU"].notna()]
+    print(models_only[["model", "BLEU", *by_length]].to_markdown(index=False, floatfmt=".2f", missingval="–"))
+    if args.write_cards:
+        for evaluation in evaluations:
+            if args.bleu_sentences:
+                print("not writing cards: BLEU on part of the test split (--bleu-sentences)", file=sys.stderr)
+                break
+            card = dict(evaluation.translator.card)
+            if "training" not in card:
+                print(f"{evaluation.path}: not a finished model (no training section); card not written",
+                      file=sys.stderr)
+                continue
+            card["metrics"] = {**card.get("metrics", {}), **evaluation.card_metrics()}
+            _write_card(evaluation.path, evaluation.translator, card)
+            print(f"{evaluation.path}: card updated", file=sys.stderr)
     if args.csv:
         table.to_csv(args.csv, index=False)
         print(f"\nwritten to {args.csv}", file=sys.stderr)
     return 0
+
+
+def _write_card(directory: Path, translator, card: dict) -> None:
+    """Write a model's config.json ``card`` and regenerate its README.md card, each atomically."""
+    from . import checkpoint
+    from .files import atomic_write_text
+    from .training.card import model_card
+
+    atomic_write_text(Path(directory) / checkpoint.CONFIG_FILE, json.dumps(card, indent=2, ensure_ascii=False) + "\n")
+    history = checkpoint.read_history(Path(directory))
+    weights_mb = sum(p.numel() for p in translator.model.parameters()) * 2 / 1e6
+    atomic_write_text(Path(directory) / checkpoint.CARD_FILE,
+                      model_card(card, translator.model, translator.info, history, weights_mb))
 
 
 def cmd_reference(args) -> int:
@@ -153,10 +187,7 @@ def cmd_heads(args) -> int:
     """Measure every head's AER on the dev gold, choose the model's alignment head and write it to its card."""
     import numpy as np
 
-    from . import checkpoint
     from .evaluation import load_gold
-    from .files import atomic_write_text
-    from .training.card import model_card
     from .training.loop import alignment_metrics
     from .translator import Translator
 
@@ -180,11 +211,7 @@ def cmd_heads(args) -> int:
     print(f"alignment head: layer {choice['layer'] + 1}, "
           + ("mean over heads" if choice["head"] is None else f"head {choice['head'] + 1}")
           + f"; dev AER {metrics['dev_aer']:.3f}")
-    atomic_write_text(Path(args.model) / checkpoint.CONFIG_FILE, json.dumps(card, indent=2, ensure_ascii=False) + "\n")
-    history = checkpoint.read_history(Path(args.model))
-    weights_mb = sum(p.numel() for p in translator.model.parameters()) * 2 / 1e6
-    atomic_write_text(Path(args.model) / checkpoint.CARD_FILE,
-                      model_card(card, translator.model, translator.info, history, weights_mb))
+    _write_card(Path(args.model), translator, card)
     return 0
 
 
@@ -324,6 +351,8 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--priors", type=Path, default=PRIORS, help="eflomal priors (row skipped if absent)")
     ev.add_argument("--bleu-sentences", type=int, help="use only the first N test sentences for BLEU")
     ev.add_argument("--csv", type=Path, default=Path("evaluation.csv"), help="also write the table here")
+    ev.add_argument("--write-cards", action="store_true",
+                    help="store BLEU by source length and the share of zero weights on each model's card")
     ev.set_defaults(func=cmd_evaluate)
 
     rf = sub.add_parser("reference", help="train the eflomal reference aligner's priors on the training split")

@@ -86,6 +86,41 @@ def _split_of(path: Path, seed: int, n_valid: int, n_test: int):
     return split_by_source(read_pairs(path), seed=seed, n_valid=n_valid, n_test=n_test)
 
 
+# source-length buckets (Moses tokens) of BLEU by length (Bahdanau et al., 2015, Fig. 2); the
+# Tatoeba test sentences are short (median 7 tokens), so the last bucket starts at 15
+LENGTH_BUCKETS = ((1, 5), (6, 7), (8, 9), (10, 11), (12, 14), (15, None))
+
+
+def bucket_label(low: int, high: int | None) -> str:
+    """'1–5', '15+'."""
+    return f"{low}+" if high is None else f"{low}–{high}"
+
+
+def bleu_by_length(translator: Translator, groups: dict[str, list[str]]) -> dict[str, dict]:
+    """Greedy BLEU of the whole set and of each source-length bucket, from one batched translation.
+
+    Args:
+        groups: English sentence → its French references.
+
+    Returns:
+        {"all": {"sentences": n, "bleu": x}, "1–5": {...}, …} in ``LENGTH_BUCKETS`` order; buckets
+        without sentences are left out. BLEU is sacrebleu -lc, multi-reference (as ``bleu``).
+    """
+    sources, streams = reference_streams(groups)
+    hyps = translate_batch(translator, sources)
+    lengths = [len(model_tokens(s, translator.info.source_language)) for s in sources]
+    result = {"all": {"sentences": len(sources), "bleu": sacrebleu.corpus_bleu(hyps, streams, lowercase=True).score}}
+    for low, high in LENGTH_BUCKETS:
+        chosen = [i for i, n in enumerate(lengths) if n >= low and (high is None or n <= high)]
+        if chosen:
+            picked = [[stream[i] for i in chosen] for stream in streams]
+            result[bucket_label(low, high)] = {
+                "sentences": len(chosen),
+                "bleu": sacrebleu.corpus_bleu([hyps[i] for i in chosen], picked, lowercase=True).score,
+            }
+    return result
+
+
 def bleu(translator: Translator, groups: dict[str, list[str]], beam: int = 1) -> float:
     """Case-insensitive multi-reference sacrebleu BLEU (``-lc``), detokenized, greedy or beam.
 
@@ -139,9 +174,11 @@ def dev_alignment(translator: Translator, gold: GoldSet) -> dict:
         {"aer", "precision", "recall"} of argmax links against the gold;
         "entropy": mean row entropy (nats) over target words; "monotonicity":
         fraction of word rows whose argmax is ≥ the previous row's;
+        "zeros": share of the attention weights (all rows, real positions) that are exactly 0
+        (sparsemax, entmax and hard attention make them; the softmax never does);
         "ms": median forced-decoding time per pair (ms).
     """
-    predicted, entropies, monotone, times = [], [], [], []
+    predicted, entropies, monotone, times, zeros, cells = [], [], [], [], 0, 0
     for e, f in zip(gold.src, gold.tgt):
         result = translator.force(e, f, pretokenized=True)
         predicted.append(argmax_links(result.attention))
@@ -149,11 +186,14 @@ def dev_alignment(translator: Translator, gold: GoldSet) -> dict:
         entropies.append(word_entropy(result.attention))
         monotone.append(monotonicity(words))
         times.append(result.ms)
+        zeros += int((result.attention == 0).sum())
+        cells += result.attention.size
     scores = alignment_error_rate(predicted, gold.gold)
     return {
         **asdict(scores),
         "entropy": float(np.mean(entropies)),
         "monotonicity": float(np.mean(monotone)),
+        "zeros": zeros / max(cells, 1),
         "ms": statistics.median(times),
     }
 
@@ -220,50 +260,94 @@ def eflomal_dev_alignment(aligner, gold: GoldSet) -> dict:
     return {**asdict(alignment_error_rate(predicted, gold.gold)), "ms": statistics.median(times)}
 
 
-def evaluation_table(
-    models: list[Path],
-    gold_dir: Path = DEFAULT_GOLD,
-    data: Path | None = None,
-    priors: Path | None = None,
-    bleu_sentences: int | None = None,
-) -> pd.DataFrame:
-    """One row per model (and one for eflomal when ``priors`` exists): the README table.
+@dataclass
+class ModelEvaluation:
+    """One model's figures for ``evaluate``.
 
-    Columns: model, family, attention (the family's description: scorer and
-    placement for an RNN), BLEU (greedy, the model's own test split,
-    sacrebleu -lc, multi-reference), AER / precision / recall (argmax links of
-    forced attention on the gold set), entropy (mean over target words, nats),
-    monotone (fraction of word rows whose argmax does not move left),
-    ms/sentence (median greedy decoding of a gold-set sentence).
+    Attributes:
+        path: the model directory.
+        translator: the loaded model.
+        by_length: ``bleu_by_length`` of its test split ("all" first).
+        dev: ``dev_alignment`` on the gold set ({} for a model without attention).
+        ms: median greedy decoding time per gold sentence (ms).
+    """
+
+    path: Path
+    translator: Translator
+    by_length: dict[str, dict]
+    dev: dict
+    ms: float
+
+    def row(self) -> dict:
+        """Its row of the evaluation table (see ``evaluation_table``)."""
+        t, dev = self.translator, self.dev
+        return {
+            "model": t.name,
+            "family": t.info.family,
+            "attention": t.describe(),
+            "BLEU": self.by_length["all"]["bleu"],
+            "AER": dev.get("aer"),
+            "precision": dev.get("precision"),
+            "recall": dev.get("recall"),
+            "entropy": dev.get("entropy"),
+            "monotone": dev.get("monotonicity"),
+            "zeros": dev.get("zeros"),
+            "ms/sentence": self.ms,
+            **{f"BLEU {label}": v["bleu"] for label, v in self.by_length.items() if label != "all"},
+        }
+
+    def card_metrics(self) -> dict:
+        """The figures ``evaluate --write-cards`` stores on the model's card."""
+        metrics = {"test_bleu_by_length": {k: {"sentences": v["sentences"], "bleu": round(v["bleu"], 4)}
+                                           for k, v in self.by_length.items()}}
+        if "zeros" in self.dev:
+            metrics["dev_zeros"] = round(self.dev["zeros"], 4)
+        return metrics
+
+
+def evaluate_models(models: list[Path], gold_dir: Path = DEFAULT_GOLD, data: Path | None = None,
+                    bleu_sentences: int | None = None) -> list[ModelEvaluation]:
+    """BLEU (overall and by source length) on each model's own test split, and its attention on the gold set.
 
     Raises:
         CheckpointError, FileNotFoundError: a model, the corpus or the gold set is missing.
     """
     gold = load_gold(gold_dir)
-    rows = []
+    evaluations = []
     for directory in models:
         translator = Translator.load(directory)
         test = test_split(translator.card, data)
         test = dict(list(test.items())[:bleu_sentences]) if bleu_sentences else test
-        dev = dev_alignment(translator, gold)
-        rows.append(
-            {
-                "model": translator.name,
-                "family": translator.info.family,
-                "attention": translator.describe(),
-                "BLEU": bleu(translator, test),
-                "AER": dev["aer"],
-                "precision": dev["precision"],
-                "recall": dev["recall"],
-                "entropy": dev["entropy"],
-                "monotone": dev["monotonicity"],
-                "ms/sentence": translate_ms(translator, gold.src),
-            }
-        )
+        dev = dev_alignment(translator, gold) if translator.info.maps else {}
+        evaluations.append(ModelEvaluation(Path(directory), translator, bleu_by_length(translator, test), dev,
+                                           translate_ms(translator, gold.src)))
+    return evaluations
+
+
+def evaluation_table(
+    evaluations: list[ModelEvaluation],
+    gold_dir: Path = DEFAULT_GOLD,
+    priors: Path | None = None,
+) -> pd.DataFrame:
+    """One row per evaluated model (and one for eflomal when ``priors`` exists): the README table.
+
+    Columns: model, family, attention (the family's description: scorer and
+    placement for an RNN), BLEU (greedy, the model's own test split,
+    sacrebleu -lc, multi-reference), AER / precision / recall (argmax links of
+    forced attention on the gold set), entropy (mean over target words, nats),
+    monotone (fraction of word rows whose argmax does not move left), zeros
+    (share of exactly-zero weights), ms/sentence (median greedy decoding of a
+    gold-set sentence), then "BLEU 1–5" … one column per ``LENGTH_BUCKETS``
+    bucket. A model without attention has no alignment figures.
+
+    Raises:
+        FileNotFoundError: the gold set is missing (for the eflomal row).
+    """
+    rows = [e.row() for e in evaluations]
     if priors is not None and Path(priors).is_file():
         from .reference import ReferenceAligner
 
-        ref = eflomal_dev_alignment(ReferenceAligner(priors), gold)
+        ref = eflomal_dev_alignment(ReferenceAligner(priors), load_gold(gold_dir))
         rows.append(
             {
                 "model": "eflomal (reference)",

@@ -52,8 +52,15 @@ def model_card(card: dict, model, info, history: list[dict], weights_mb: float) 
         f"**{m['dev_aer']:.3f}** (precision {m['dev_precision']:.3f}, recall {m['dev_recall']:.3f})\n"
         f"- Mean attention entropy on that set: {m['dev_entropy']:.3f} nats\n"
         if "dev_aer" in m
-        else ""
+        else "- No attention, so no attention map and no alignment figures.\n"
     )
+    if "dev_zeros" in m:
+        dev += f"- Share of attention weights that are exactly zero on that set: {m['dev_zeros']:.1%}\n"
+    by_length = m.get("test_bleu_by_length", {})
+    if by_length:
+        dev += ("- Test BLEU by source length (Moses tokens: BLEU, sentences): "
+                + "; ".join(f"{k}: {v['bleu']:.1f} ({v['sentences']})" for k, v in by_length.items() if k != "all")
+                + "\n")
     if "alignment_head" in card and "dev_aer_by_head" in m:
         choice = card["alignment_head"]
         which = "the mean over its heads" if choice["head"] is None else f"head {choice['head'] + 1}"

@@ -42,6 +42,7 @@ from ..evaluation import (
     DEFAULT_GOLD,
     best_head,
     bleu,
+    bleu_by_length,
     dev_alignment,
     head_alignment,
     load_gold,
@@ -400,8 +401,11 @@ def finish(corpus, model_config, config, out, gold_dir, data_path, info, progres
     """Evaluate the best epoch, write config.json's card and the README.md; return the card."""
     translator = Translator.load(out)
     eval_start = time.perf_counter()
+    by_length = bleu_by_length(translator, corpus.split.test)
     metrics = {
-        "test_bleu_greedy": bleu(translator, corpus.split.test, beam=1),
+        "test_bleu_greedy": by_length["all"]["bleu"],
+        "test_bleu_by_length": {k: {"sentences": v["sentences"], "bleu": round(v["bleu"], 4)}
+                                for k, v in by_length.items()},
         "test_bleu_beam5": bleu(translator, corpus.split.test, beam=5),
         "valid_bleu": progress["best_bleu"],
     }
