@@ -31,8 +31,9 @@ state.sidebar(groups)
 with st.sidebar:
     player.picker()
 pages = {
-    v.url_path: st.Page(v.path, title=v.title, icon=v.icon, url_path=v.url_path, default=i == 0)
-    for i, v in enumerate(navigation.view_pages())
+    v.url_path: st.Page(v.path, title=v.title, icon=v.icon, url_path=v.url_path,
+                        default=v.url_path == navigation.DEFAULT_VIEW)
+    for v in navigation.view_pages()
 }
 page = st.navigation(list(pages.values()), position="top")
 if slide_view is not None and pages[slide_view] is not page:

@@ -353,3 +353,71 @@ def aer_grid(grid: np.ndarray, title: str, chosen: tuple[int, int | None] | None
     fig.update_layout(title={"text": title, "font": {"size": style.font}}, width=120 + 90 * columns,
                       height=110 + 60 * L, margin={"l": 10, "r": 10, "t": 80, "b": 10})
     return fig
+
+
+def policy_curve(history: list[dict], style: FigureStyle = FigureStyle()) -> go.Figure:
+    """REINFORCE during training of sampled hard attention: mean reward log p(y_i), the advantages'
+    variance (before scaling) and the attention entropy, every 50 batches, from a history.json.
+
+    Args:
+        history: per-epoch records; those with a "policy_curve" list contribute its points in order.
+    """
+    points = [p for record in history for p in record.get("policy_curve", [])]
+    x = list(range(1, len(points) + 1))
+    fig = go.Figure()
+    fig.add_trace(go.Scatter(x=x, y=[p["reward"] for p in points], name="reward: mean log p(y_i)", yaxis="y"))
+    fig.add_trace(go.Scatter(x=x, y=[p["attention_entropy"] for p in points], name="attention entropy (nats)",
+                             yaxis="y"))
+    fig.add_trace(go.Scatter(x=x, y=[p["advantage_variance"] for p in points], name="advantage variance",
+                             yaxis="y2"))
+    fig.update_layout(
+        height=300, margin={"l": 10, "r": 10, "t": 40, "b": 10},
+        xaxis={"title": "training time (× 50 batches)"}, yaxis={"title": "nats"},
+        yaxis2={"title": "variance", "overlaying": "y", "side": "right", "type": "log"},
+        legend={"orientation": "h", "y": -0.3}, font={"size": style.font, "color": "black"},
+    )
+    return fig
+
+
+def bleu_by_length_figure(scores: dict[str, dict[str, dict]], style: FigureStyle = FigureStyle()) -> go.Figure:
+    """BLEU per source-length bucket, one line per model (Bahdanau et al., 2015, Fig. 2).
+
+    Args:
+        scores: model name → its card's ``test_bleu_by_length`` ({"all": …, "1–5": {"sentences", "bleu"}, …}).
+    """
+    fig = go.Figure()
+    for name, buckets in scores.items():
+        labels = [k for k in buckets if k != "all"]
+        fig.add_trace(go.Scatter(
+            x=labels, y=[buckets[k]["bleu"] for k in labels], name=name, mode="lines+markers",
+            customdata=[buckets[k]["sentences"] for k in labels],
+            hovertemplate="%{x} tokens: BLEU %{y:.1f} (%{customdata} sentences)<extra>" + name + "</extra>",
+        ))
+    fig.update_layout(
+        height=380, margin={"l": 10, "r": 10, "t": 30, "b": 10},
+        xaxis={"title": "source sentence length (tokens)", "type": "category"}, yaxis={"title": "test BLEU"},
+        legend={"orientation": "h", "y": -0.35}, font={"size": style.font, "color": "black"},
+    )
+    return fig
+
+
+def context_strips(vectors: np.ndarray, rows: list[str], title: str, style: FigureStyle = FigureStyle(),
+                   limit: float | None = None) -> go.Figure:
+    """Context vectors as coloured strips, one row per target word: (T, d) values on a diverging scale.
+
+    Args:
+        vectors: (T, d) float; for a model without attention every row is the same fixed vector.
+        rows: T labels (the target words).
+        limit: the colour scale's ± bound (shared by figures that are compared); max |value| by default.
+    """
+    bound = limit or float(np.abs(vectors).max()) or 1.0
+    fig = go.Figure(go.Heatmap(
+        z=vectors, y=list(range(len(rows))), zmin=-bound, zmax=bound, colorscale="RdBu", reversescale=True,
+        colorbar={"title": {"text": "value"}}, hovertemplate="word %{y}, dimension %{x}: %{z:.3f}<extra></extra>",
+    ))
+    fig.update_yaxes(autorange="reversed", tickmode="array", tickvals=list(range(len(rows))), ticktext=rows,
+                     tickfont={"size": style.font})
+    fig.update_xaxes(title={"text": "dimension"}, tickfont={"size": style.font})
+    fig.update_layout(title={"text": title, "font": {"size": style.font}}, height=90 + 26 * len(rows),
+                      margin={"l": 10, "r": 10, "t": 50, "b": 10})
+    return fig

@@ -278,3 +278,20 @@ def test_step_by_step_works_through_one_transformer_head():
     np.testing.assert_allclose(table["weight α_ij"], result.heads[1, 2, 1], atol=1e-6)
     assert "scaled dot" in " ".join(c.value for c in at.caption)
     assert "v_{" in " ".join(m.value for m in at.latex)
+
+
+def test_why_attention_shows_bleu_by_length_and_context_vectors():
+    sentence = "The black cat is sleeping on the red chair."
+    at = start("Why attention", s=sentence, m="en-fr-dot,en-fr-additive", wm="en-fr-dot")
+    assert not at.exception and not at.error
+    figure = json.loads(charts(at)[0].proto.spec)
+    names = {trace["name"] for trace in figure["data"]}
+    assert {"en-fr-dot", "en-fr-additive"} <= names  # one BLEU-by-length line per model with the figure on its card
+    strips = chart_weights(charts(at)[-1])  # the attention model's c_i, one row per target word
+    assert strips.shape[1] == 256 and len(strips) > 3
+    assert np.abs(np.diff(strips, axis=0)).max() > 0.1  # a different context vector at each word
+    from attnviz.translator import Translator
+
+    translator = Translator.load(ROOT / "pretrained" / "en-fr-dot")
+    result = translator.translate(sentence)
+    np.testing.assert_allclose(strips, translator.model.context_vectors(result.source_ids, result.attention), atol=1e-5)

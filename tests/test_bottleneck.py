@@ -74,3 +74,14 @@ def test_a_softmax_model_has_no_auxiliary_loss():
     model.train()
     logits, _ = model(torch.tensor([SRC]), torch.tensor([5]), torch.tensor([[BOS, 8]]))
     assert model.auxiliary_loss(logits, torch.tensor([[8, EOS]])) == (None, {})
+
+
+def test_context_vectors_fixed_without_attention_and_moving_with_it():
+    model, _, _ = tiny_bottleneck()
+    fixed = model.context_vectors(SRC, np.zeros((4, len(SRC))))
+    assert fixed.shape == (4, 16) and np.allclose(fixed, fixed[0])
+    attentive, _, _ = tiny_model()
+    weights = np.eye(len(SRC))[:3]  # step i looks only at word i
+    contexts = attentive.context_vectors(SRC, weights)
+    annotations = attentive.encode(torch.tensor([SRC]), torch.tensor([len(SRC)])).annotations[0].detach().numpy()
+    np.testing.assert_allclose(contexts, annotations[:3], atol=1e-6)

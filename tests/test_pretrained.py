@@ -62,8 +62,11 @@ def test_card_and_history(shipped):
     name, *_ = shipped
     config = checkpoint.read_config(PRETRAINED / name)
     assert "CC BY 2.0 FR" in config["training"]["licence"] and "Tatoeba" in config["training"]["data_attribution"]
-    for key in ("test_bleu_greedy", "test_bleu_beam5", "dev_aer"):
+    for key in ("test_bleu_greedy", "test_bleu_beam5", "dev_aer", "test_bleu_by_length", "dev_zeros"):
         assert key in config["metrics"]
+    by_length = config["metrics"]["test_bleu_by_length"]
+    assert by_length["all"]["bleu"] == pytest.approx(config["metrics"]["test_bleu_greedy"], abs=1e-3)
+    assert sum(v["sentences"] for k, v in by_length.items() if k != "all") == by_length["all"]["sentences"]
     card = (PRETRAINED / name / "README.md").read_text(encoding="utf-8")
     assert "Tatoeba" in card and f"{config['metrics']['test_bleu_greedy']:.2f}" in card
     history = json.loads((PRETRAINED / name / "history.json").read_text())

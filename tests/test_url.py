@@ -47,6 +47,7 @@ SETTINGS = {
              ("pills", "quiz_guess", 1), ("button", "quiz_reveal", None)],
     "Difference": [("selectbox", "diff_a", "en-fr-general"), ("selectbox", "diff_b", "en-fr-dot")],
     "Training": [("slider", "epoch", 2)],
+    "Why attention": [("selectbox", "why_model", "en-fr-dot")],
     "Heads": [("radio", "heads_map", "encoder_self"), ("selectbox", "heads_pick", "1.2"),
               ("multiselect", "heads_off", ["cross:2.1", "encoder_self:1.3"])],
     "Self-attention": [("selectbox", "sa_layer", 2), ("selectbox", "sa_head", 3), ("selectbox", "sa_query", 4)],

@@ -296,6 +296,17 @@ class TranslationModel(nn.Module):
         """
         raise NotImplementedError
 
+    def context_vectors(self, source_ids: list[int], weights: np.ndarray) -> np.ndarray:
+        """The vectors the decoder reads of the source at each of T steps, (T, d) float.
+
+        Args:
+            source_ids: S ids ending with EOS; weights: (T, S) the attention of a translation.
+
+        Raises:
+            NotImplementedError: a family whose decoder reads the source through several heads.
+        """
+        raise NotImplementedError(f"{self.family} has no single context vector per step")
+
     def encoder_self_attention(self, encoded: Any) -> dict[str, torch.Tensor]:
         """Named self-attention maps of the encoder, each (B, L, H, S, S); none by default."""
         return {}

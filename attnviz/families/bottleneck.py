@@ -17,6 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import NamedTuple
 
+import numpy as np
 import torch
 from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence
@@ -120,6 +121,12 @@ class BottleneckSeq2Seq(TranslationModel):
         _, final = self.encoder(packed)  # (2, B, E): the forward GRU's last state, the backward GRU's first
         summary = torch.cat([final[0], final[1]], dim=-1)  # c: (B, 2E)
         return Encoded(summary, mask, torch.tanh(self.init_state(summary)))
+
+    @torch.inference_mode()
+    def context_vectors(self, source_ids: list[int], weights: np.ndarray) -> np.ndarray:
+        """The fixed vector c at every one of the T steps (``weights`` (T, S) only gives T): (T, 2E)."""
+        encoded = self.encode(torch.tensor([source_ids]), torch.tensor([len(source_ids)]))
+        return np.repeat(encoded.summary.numpy(), len(weights), axis=0)
 
     def initial_state(self, encoded: Encoded) -> torch.Tensor:
         """s_0: (B, D)."""

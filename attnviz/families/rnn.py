@@ -294,6 +294,12 @@ class RNNSeq2Seq(TranslationModel):
         # one output projection for the whole batch rather than one per step
         return self.logits(torch.stack(readouts, 1)), torch.stack(weights, 1)[:, None, None]
 
+    @torch.inference_mode()
+    def context_vectors(self, source_ids: list[int], weights: np.ndarray) -> np.ndarray:
+        """c_i = Σ_j α_ij h_j for every step: (T, S) weights → (T, 2E) float."""
+        encoded = self.encode(torch.tensor([source_ids]), torch.tensor([len(source_ids)]))
+        return np.asarray(weights, dtype=np.float32) @ encoded.annotations[0].numpy()
+
     def auxiliary_loss(self, logits: torch.Tensor, tgt_out: torch.Tensor) -> tuple[torch.Tensor | None, dict]:
         """REINFORCE for sampled hard attention (Xu et al., 2015, §4.1; Williams, 1992).
 

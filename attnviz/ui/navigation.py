@@ -15,6 +15,7 @@ from ..registry import RegistryError
 
 VIEWS_DIR = Path(__file__).resolve().parent / "views"
 REQUIRED = ("TITLE", "ICON", "ORDER")
+DEFAULT_VIEW = "compare"  # the page the bare address opens: the heatmaps (the Why attention lesson comes first in the menu)
 
 
 @dataclass(frozen=True)

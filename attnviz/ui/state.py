@@ -67,6 +67,8 @@ PARAMS = (
     Param("overlay", "eflomal", True, bool),
     Param("present", "present", False, bool),
     Param("heads_shown", "head", CARD_HEADS),
+    # Why attention
+    Param("why_model", "wm", None),
     # Soft vs hard
     Param("sh_model", "shm", None),
     Param("hard_mode", "hard", "hard"),
@@ -184,7 +186,7 @@ def available_models() -> tuple[dict[str, list[str]], dict[str, str]]:
         if entry.problem:
             problems[entry.name] = entry.problem
             continue
-        if entry.info.task != "translation":
+        if entry.info.task != "translation" or not entry.info.maps:  # the views show attention
             continue
         try:
             load_translator(str(entry.path))
@@ -193,6 +195,19 @@ def available_models() -> tuple[dict[str, list[str]], dict[str, str]]:
             continue
         groups.setdefault(entry.group, []).append(entry.name)
     return groups, problems
+
+
+def baseline_models() -> list[str]:
+    """Loadable translation models without attention (the bottleneck baseline), for the Why attention view."""
+    names = []
+    for entry in catalog():
+        if not entry.problem and entry.info.task == "translation" and not entry.info.maps:
+            try:
+                load_translator(str(entry.path))
+            except CheckpointError:
+                continue
+            names.append(entry.name)
+    return names
 
 
 def model_path(name: str) -> Path:

@@ -8,7 +8,7 @@ import numpy as np
 import streamlit as st
 
 from attnviz.alignment import word_entropy
-from attnviz.plots import attention_heatmap, training_curves
+from attnviz.plots import attention_heatmap, policy_curve, training_curves
 from attnviz.ui import common, state
 
 inputs = state.inputs()
@@ -46,3 +46,7 @@ for index, (name, records) in enumerate(histories.items()):
             key=f"train-{name}",
         )
         st.plotly_chart(training_curves(records, style=common.style(inputs)), key=f"curve-{name}")
+        if any("policy_curve" in r for r in records):
+            st.markdown("Hard attention trained with REINFORCE: the reward, the variance of the advantages "
+                        "and the entropy of the attention it samples from.")
+            st.plotly_chart(policy_curve(records, style=common.style(inputs)), key=f"policy-{name}")
