@@ -114,7 +114,8 @@ def cmd_evaluate(args) -> int:
     if not models:
         print(f"error: no models given and none in {PRETRAINED}", file=sys.stderr)
         return 2
-    evaluations = evaluate_models(models, args.gold_dir, args.data, bleu_sentences=args.bleu_sentences)
+    evaluations = evaluate_models(models, args.gold_dir, args.data, bleu_sentences=args.bleu_sentences,
+                                  grid=args.write_cards)
     table = evaluation_table(evaluations, args.gold_dir, args.priors)
     by_length = [c for c in table.columns if c.startswith("BLEU ")]
     # tabulate only treats None as missing: NaN (eflomal has no BLEU) would print "nan"
@@ -352,7 +353,8 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--bleu-sentences", type=int, help="use only the first N test sentences for BLEU")
     ev.add_argument("--csv", type=Path, default=Path("evaluation.csv"), help="also write the table here")
     ev.add_argument("--write-cards", action="store_true",
-                    help="store BLEU by source length and the share of zero weights on each model's card")
+                    help="store BLEU by source length, the share of zero weights and BLEU/AER decoded with each "
+                    "normalizer (the trained-as × decoded-as grid) on each model's card")
     ev.set_defaults(func=cmd_evaluate)
 
     rf = sub.add_parser("reference", help="train the eflomal reference aligner's priors on the training split")

@@ -237,12 +237,14 @@ def beam_search(
 
 
 @torch.inference_mode()
-def greedy_batch(model, src: torch.Tensor, lengths: torch.Tensor, max_len: int) -> torch.Tensor:
-    """Greedy decoding of a whole batch with the model's trained normalizer (fast evaluation).
+def greedy_batch(model, src: torch.Tensor, lengths: torch.Tensor, max_len: int,
+                 normalize: NormalizeFn | None = None) -> torch.Tensor:
+    """Greedy decoding of a whole batch (fast evaluation).
 
     Args:
         src: (B, S) long, padded; lengths: (B,) long.
         max_len: step limit.
+        normalize: attention normalizer; None: the model's own (see ``decoding_normalizer``).
 
     Returns:
         (B, T) long ids, T ≤ max_len; rows continue with arbitrary ids after EOS.
@@ -253,7 +255,7 @@ def greedy_batch(model, src: torch.Tensor, lengths: torch.Tensor, max_len: int) 
     done = torch.zeros(src.size(0), dtype=torch.bool, device=device)
     out_ids = []
     for _ in range(max_len):
-        out = model.decode_step(y, state, encoded)
+        out = model.decode_step(y, state, encoded, normalize)
         y = out.logits.argmax(-1)
         state = out.state
         out_ids.append(y)

@@ -10,7 +10,7 @@ import functools
 
 import statistics
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -30,6 +30,7 @@ from .alignment import (
 )
 from .data import MAX_TRAIN_TOKENS, REPO, collate, model_tokens
 from .tokenization import EOS, detokenize
+from .normalizers import Normalizer
 from .translator import Translator
 
 DEFAULT_GOLD = REPO.parent / "shared" / "data" / "hansards-wpt03"
@@ -47,10 +48,12 @@ def reference_streams(groups: dict[str, list[str]]) -> tuple[list[str], list[lis
     return sources, streams
 
 
-def translate_batch(translator: Translator, sources: list[str], batch_size: int = 200) -> list[str]:
-    """Greedy translations (soft attention) of many sentences, batched; detokenized French.
+def translate_batch(translator: Translator, sources: list[str], batch_size: int = 200,
+                    normalizer: Normalizer | None = None) -> list[str]:
+    """Greedy translations of many sentences, batched; detokenized French.
 
     Sentences are cut to 2 × MAX_TRAIN_TOKENS tokens (longer ones are out of the models' range).
+    ``normalizer`` None decodes with the model's own (``decoding_normalizer``).
     """
     encoded = [translator.src_vocab.encode(model_tokens(s, translator.info.source_language)[: 2 * MAX_TRAIN_TOKENS]) + [EOS] for s in sources]
     order = sorted(range(len(sources)), key=lambda i: len(encoded[i]))
@@ -58,7 +61,8 @@ def translate_batch(translator: Translator, sources: list[str], batch_size: int 
     for start in range(0, len(order), batch_size):
         idx = order[start : start + batch_size]
         src, lengths, _, _ = collate([(encoded[i], []) for i in idx])
-        ids = decoding.greedy_batch(translator.model, src, lengths, decoding.max_length(int(lengths.max())))
+        ids = decoding.greedy_batch(translator.model, src, lengths, decoding.max_length(int(lengths.max())),
+                                    normalizer)
         for row, i in zip(ids.tolist(), idx):
             results[i] = detokenize(translator.tgt_vocab.decode(row), translator.info.target_language)
     return [results[i] for i in range(len(sources))]
@@ -121,6 +125,26 @@ def bleu_by_length(translator: Translator, groups: dict[str, list[str]]) -> dict
     return result
 
 
+# how the trained-as × decoded-as grid decodes every model: the normalizer and its parameters
+DECODINGS = {"soft": {}, "hard": {}, "topk": {"k": 2}, "topk_renorm": {"k": 2}, "sample": {"seed": 0}}
+
+
+def decoding_grid(translator: Translator, groups: dict[str, list[str]], gold: GoldSet) -> dict[str, dict]:
+    """Test BLEU (greedy) and dev AER of one model decoded with each of ``DECODINGS``.
+
+    Returns:
+        {normalizer name: {"bleu": x, "aer": y}}; sampling is seeded (seed 0), so it is reproducible.
+    """
+    sources, streams = reference_streams(groups)
+    grid = {}
+    for mode, parameters in DECODINGS.items():
+        hyps = translate_batch(translator, sources, normalizer=Normalizer(mode, **parameters))
+        aer = dev_alignment(translator, gold, Normalizer(mode, **parameters))["aer"]
+        grid[mode] = {"bleu": round(sacrebleu.corpus_bleu(hyps, streams, lowercase=True).score, 4),
+                      "aer": round(aer, 4)}
+    return grid
+
+
 def bleu(translator: Translator, groups: dict[str, list[str]], beam: int = 1) -> float:
     """Case-insensitive multi-reference sacrebleu BLEU (``-lc``), detokenized, greedy or beam.
 
@@ -167,7 +191,7 @@ def attention_links(attention: np.ndarray, threshold: float | None = None) -> se
     return argmax_links(attention) if threshold is None else threshold_links(attention, threshold)
 
 
-def dev_alignment(translator: Translator, gold: GoldSet) -> dict:
+def dev_alignment(translator: Translator, gold: GoldSet, normalizer: Normalizer | None = None) -> dict:
     """Forced-align the gold pairs (pretokenized) and measure the attention.
 
     Returns:
@@ -180,7 +204,7 @@ def dev_alignment(translator: Translator, gold: GoldSet) -> dict:
     """
     predicted, entropies, monotone, times, zeros, cells = [], [], [], [], 0, 0
     for e, f in zip(gold.src, gold.tgt):
-        result = translator.force(e, f, pretokenized=True)
+        result = translator.force(e, f, normalizer, pretokenized=True)
         predicted.append(argmax_links(result.attention))
         words = result.attention[:-1, :-1]  # target words × source words
         entropies.append(word_entropy(result.attention))
@@ -270,6 +294,7 @@ class ModelEvaluation:
         by_length: ``bleu_by_length`` of its test split ("all" first).
         dev: ``dev_alignment`` on the gold set ({} for a model without attention).
         ms: median greedy decoding time per gold sentence (ms).
+        grid: ``decoding_grid`` (when asked for; {} otherwise or without attention).
     """
 
     path: Path
@@ -277,6 +302,7 @@ class ModelEvaluation:
     by_length: dict[str, dict]
     dev: dict
     ms: float
+    grid: dict = field(default_factory=dict)
 
     def row(self) -> dict:
         """Its row of the evaluation table (see ``evaluation_table``)."""
@@ -302,12 +328,15 @@ class ModelEvaluation:
                                            for k, v in self.by_length.items()}}
         if "zeros" in self.dev:
             metrics["dev_zeros"] = round(self.dev["zeros"], 4)
+        if self.grid:
+            metrics["decoding_grid"] = self.grid
         return metrics
 
 
 def evaluate_models(models: list[Path], gold_dir: Path = DEFAULT_GOLD, data: Path | None = None,
-                    bleu_sentences: int | None = None) -> list[ModelEvaluation]:
-    """BLEU (overall and by source length) on each model's own test split, and its attention on the gold set.
+                    bleu_sentences: int | None = None, grid: bool = False) -> list[ModelEvaluation]:
+    """BLEU (overall and by source length) on each model's own test split, and its attention on the gold set;
+    with ``grid``, also BLEU and AER decoded with each of ``DECODINGS`` (``decoding_grid``).
 
     Raises:
         CheckpointError, FileNotFoundError: a model, the corpus or the gold set is missing.
@@ -319,8 +348,10 @@ def evaluate_models(models: list[Path], gold_dir: Path = DEFAULT_GOLD, data: Pat
         test = test_split(translator.card, data)
         test = dict(list(test.items())[:bleu_sentences]) if bleu_sentences else test
         dev = dev_alignment(translator, gold) if translator.info.maps else {}
-        evaluations.append(ModelEvaluation(Path(directory), translator, bleu_by_length(translator, test), dev,
-                                           translate_ms(translator, gold.src)))
+        evaluations.append(ModelEvaluation(
+            Path(directory), translator, bleu_by_length(translator, test), dev, translate_ms(translator, gold.src),
+            decoding_grid(translator, test, gold) if grid and translator.info.maps else {},
+        ))
     return evaluations
 
 

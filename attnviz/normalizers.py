@@ -112,6 +112,24 @@ def topk(energies: torch.Tensor, mask: torch.Tensor | None = None, k: int = 2) -
     return chosen.to(energies.dtype) / k_row.unsqueeze(1).to(energies.dtype)
 
 
+def topk_renormalized(energies: torch.Tensor, mask: torch.Tensor | None = None, k: int = 2) -> torch.Tensor:
+    """The softmax over the k highest-energy unmasked positions only, 0 elsewhere.
+
+    Unlike ``topk`` (1/k each) the kept positions keep their relative weights.
+
+    Args:
+        energies: (B, S) float; mask: (B, S) bool or None; k ≥ 1 (clipped per row to the length).
+
+    Returns:
+        weights: (B, S) float, rows sum to 1, min(k, length) non-zeros per row.
+
+    Raises:
+        ValueError: k < 1.
+    """
+    kept = topk(energies, mask, k) > 0  # (B, S) the same positions as ``topk``
+    return torch.softmax(energies.masked_fill(~kept, float("-inf")), dim=-1)
+
+
 def sample(
     energies: torch.Tensor,
     mask: torch.Tensor | None = None,
@@ -184,9 +202,16 @@ NORMALIZERS.register(NormalizerKind(
     lambda e, m, n: hard(e, m),
 ))
 NORMALIZERS.register(NormalizerKind(
-    "topk", "top-k", r"\alpha_{ij} = \tfrac{1}{k}\,[\,e_{ij} \text{ among the } k \text{ largest}\,]",
-    "hard attention over k positions", True, ("k",),
+    "topk", "top-k (1/k each)", r"\alpha_{ij} = \tfrac{1}{k}\,[\,e_{ij} \text{ among the } k \text{ largest}\,]",
+    "hard attention over k positions; the seed notes give each kept position weight 1, "
+    "which is k times these weights (the same positions, a context k times longer)", True, ("k",),
     lambda e, m, n: topk(e, m, n.k),
+))
+NORMALIZERS.register(NormalizerKind(
+    "topk_renorm", "top-k (renormalized)",
+    r"\alpha_{ij} = \frac{\exp e_{ij}}{\sum_{k' \in \mathrm{top}_k} \exp e_{ik'}}\,[\,j \in \mathrm{top}_k\,]",
+    "hard choice of k positions, softmax weights among them", True, ("k",),
+    lambda e, m, n: topk_renormalized(e, m, n.k),
 ))
 NORMALIZERS.register(NormalizerKind(
     "sample", "sampled", r"\alpha_{ij} = [\,j = J_i\,],\; J_i \sim \mathrm{softmax}(e_i/\tau)",

@@ -80,6 +80,14 @@ def test_topk_has_k_equal_nonzeros():
     assert weights[1].tolist() == [0.5, 0, 0.5, 0, 0]
 
 
+def test_topk_renormalized_by_hand():
+    # row 0: the two largest real energies are 2.0 and 1.5 → softmax over them: 1/(1+e^-0.5), e^-0.5/(1+e^-0.5)
+    weights = Normalizer("topk_renorm", k=2)(ENERGIES, MASK)
+    top = 1 / (1 + math.exp(-0.5))
+    torch.testing.assert_close(weights[0], torch.tensor([0.0, top, 0.0, 1 - top, 0.0]))
+    assert torch.equal(weights > 0, topk(ENERGIES, MASK, 2) > 0)  # the same positions as top-k
+
+
 def test_topk_clips_k_to_length():
     weights = topk(ENERGIES, MASK, k=10)
     assert (weights > 0).sum(-1).tolist() == [4, 5]
@@ -106,5 +114,5 @@ def test_sample_follows_softmax():
 
 
 def test_normalizer_rejects_unknown_mode():
-    with pytest.raises(ValueError, match="soft, sparsemax, entmax15, hard, topk, sample"):
+    with pytest.raises(ValueError, match="soft, sparsemax, entmax15, hard, topk, topk_renorm, sample"):
         Normalizer("gumbel")

@@ -43,6 +43,7 @@ from ..evaluation import (
     best_head,
     bleu,
     bleu_by_length,
+    decoding_grid,
     dev_alignment,
     head_alignment,
     load_gold,
@@ -412,6 +413,7 @@ def finish(corpus, model_config, config, out, gold_dir, data_path, info, progres
     head_choice = {}
     if gold_dir is not None and Path(gold_dir, "dev.wa.nonullalign").is_file() and info.maps:
         head_choice = alignment_metrics(translator, load_gold(gold_dir), metrics)
+        metrics["decoding_grid"] = decoding_grid(translator, corpus.split.test, load_gold(gold_dir))
     card = {
         "name": out.name,
         "language_pair": f"{info.source_language}-{info.target_language}",

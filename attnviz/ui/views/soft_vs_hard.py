@@ -6,11 +6,33 @@ ORDER = 20
 
 import streamlit as st
 
+from attnviz.evaluation import DECODINGS
 from attnviz.normalizers import DEFAULT_NORMALIZER, NORMALIZERS
 from attnviz.translator import changed_tokens
 from attnviz.ui import common, state
 
 HARD = {kind.name: kind for kind in NORMALIZERS.select(lambda kind: kind.hard)}
+
+
+def trained_variants(name: str) -> list[str]:
+    """``name`` and the loaded models that differ from it only in the normalizer they were trained with."""
+    def without_normalizer(n: str) -> dict:
+        config = state.translator(n).model.config.to_dict()
+        config.pop("normalizer", None)
+        return {"family": state.translator(n).info.family, **config}
+
+    groups, _ = state.available_models()
+    reference = without_normalizer(name)
+    variants = [n for names in groups.values() for n in names if without_normalizer(n) == reference]
+    return sorted(variants, key=lambda n: list(NORMALIZERS.names()).index(state.translator(n).model.trained_normalizer))
+
+
+def grid_cell(name: str, mode: str) -> str:
+    """Markdown of one grid cell: the typed sentence decoded with ``mode``, then the card's BLEU and AER."""
+    result = common.decode(name, inputs.sentence, "", 1, mode, head=inputs.head, **DECODINGS[mode])
+    figures = state.translator(name).card.get("metrics", {}).get("decoding_grid", {}).get(mode)
+    numbers = f"<br>BLEU {figures['bleu']:.1f} · AER {figures['aer']:.2f}" if figures else "<br>(not on its card)"
+    return (common.plain(result.text) or "∅") + numbers
 
 
 def resample():
@@ -61,3 +83,20 @@ if common.checked_sentence(inputs):
     else:
         st.caption("Highlighted: words where the two translations differ. The model was trained with soft "
                    "attention; hard attention feeds its decoder a context vector it never saw in training.")
+
+    st.markdown("**Trained as × decoded as.** Rows: how the attention was trained; columns: how it is decoded "
+                "(k = 2, sampling seed 0). Each cell: the typed sentence, then test BLEU and dev AER from the card.")
+    variants = trained_variants(name)
+    header = "| trained \\ decoded | " + " | ".join(NORMALIZERS.get(m).display_name for m in DECODINGS) + " |"
+    rule = "|---" * (len(DECODINGS) + 1) + "|"
+    rows = [f"| **{NORMALIZERS.get(state.translator(v).model.trained_normalizer).display_name}**"
+            + ("<br>(hard, REINFORCE)" if state.translator(v).model.trained_normalizer == "sample" else "")
+            + " | " + " | ".join(grid_cell(v, m) for m in DECODINGS) + " |" for v in variants]
+    st.markdown("\n".join([header, rule, *rows]), unsafe_allow_html=True)
+    st.caption("A model decoded the way it was trained is on the diagonal of its training; elsewhere its decoder "
+               "reads context vectors it never saw in training. Top-k gives each kept word 1/k (the seed notes' "
+               "weight 1 is k times that: the same words, a context k times longer) or renormalizes their "
+               "softmax weights. "
+               + ("Only this model is trained this way: the other rows appear when models trained with sparsemax, "
+                  "1.5-entmax or sampled hard attention with the same scorer are in pretrained/."
+                  if len(variants) == 1 else ""))
