@@ -78,6 +78,8 @@ class ModelInfo:
             raise ValueError(f"family {family!r} is a {family_task} family, but 'task' is {task!r}")
         source, target = config["source_language"], config.get("target_language")
         for key, code in (("source_language", source), ("target_language", target)):
+            if code is not None and not isinstance(code, str):
+                raise ValueError(f"field {key!r} must be a language code string, got {code!r:.40}")
             if code is not None and code not in LANGUAGES:
                 raise ValueError(f"field {key!r} is {code!r}; expected one of {', '.join(LANGUAGES)}")
         if task == "translation" and target is None:
