@@ -4,7 +4,7 @@ the app. Every case either works or gets the one-line InputError; none raises an
 
 CI runs the default profile (a few minutes in all). The long run, 10,000 strings per property:
 
-    HYPOTHESIS_PROFILE=fuzz pytest tests/test_fuzz.py
+    HYPOTHESIS_PROFILE=fuzz FUZZ_APP_EXAMPLES=100 FUZZ_ALIGN_EXAMPLES=2000 pytest tests/test_fuzz.py
 """
 
 import os
@@ -79,3 +79,31 @@ def test_a_huge_line_is_refused_before_tokenizing():
 
     with pytest.raises(InputError, match="has 200000 characters; the limit is 2000"):
         MODEL.source("a " * 100_000)
+
+
+@settings(max_examples=int(os.environ.get("FUZZ_ALIGN_EXAMPLES", 60)), deadline=None)
+@given(st.lists(texts.map(lambda t: t.replace("\n", " ")), min_size=1, max_size=4),
+       st.lists(texts.map(lambda t: t.replace("\n", " ")), min_size=1, max_size=4), st.booleans())
+def test_align_answers_every_pair_file_or_names_the_problem(sources, targets, pretokenized):
+    """The align command on any file contents: one output line per pair, or one error naming both line counts."""
+    import contextlib
+    import io
+    import tempfile
+    from pathlib import Path
+
+    from attnviz.cli import main
+
+    with tempfile.TemporaryDirectory() as scratch:
+        src, tgt = Path(scratch) / "src.txt", Path(scratch) / "tgt.txt"
+        # "\r" alone stays inside a line, like every separator other than "\n"
+        src.write_text("\n".join(sources) + "\n", encoding="utf-8", newline="")
+        tgt.write_text("\n".join(targets) + "\n", encoding="utf-8", newline="")
+        out, err = io.StringIO(), io.StringIO()
+        args = ["align", "--model", str(PRETRAINED / "en-fr-dot"), "--src", str(src), "--tgt", str(tgt)]
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            code = main(args + (["--pretokenized"] if pretokenized else []))
+    if len(sources) != len(targets):
+        assert code == 2 and f"has {len(sources)} lines but" in err.getvalue()
+        return
+    assert code in (0, 1) and out.getvalue().count("\n") == len(sources)
+    assert "Traceback" not in err.getvalue()
