@@ -10,7 +10,7 @@ import urllib.request
 
 import pytest
 
-from attnviz.ui.navigation import view_pages
+from attnviz.ui.navigation import DEFAULT_VIEW, view_pages
 
 from .conftest import ROOT
 from .test_app import ZOO_NAMES
@@ -93,14 +93,16 @@ def test_real_page_draws_heatmaps(server):
 
 # what each view draws for "I see her." with all models chosen: Plotly figures, and a text it must show
 EXPECTED = {
+    "Why attention": (2, "source sentence length"),  # the BLEU-by-length figure's axis, and the context strips
     "Compare": (len(ZOO_NAMES), "Numbers"),
-    "Soft vs hard": (2, "soft (softmax"),
+    "Soft vs hard": (2, "Trained as × decoded as"),
     "Step by step": (1, "Plug in the numbers"),
     "What if": (2, "forced onto"),
     "Difference": (1, "Both models read"),
     "Training": (2 * len(ZOO_NAMES), "Demonstration sentence"),
     "Quiz": (0, "The class's guess"),
     "Heads": (0, "Layers and heads"),
+    "Self-attention": (3, "Multi-head"),
     "About": (0, "Measured quality"),
 }
 
@@ -114,9 +116,9 @@ def test_every_view_opens_from_its_url(server):
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
         page = browser.new_page(viewport={"width": 1500, "height": 1100})
-        for index, view in enumerate(views):
+        for view in views:
             figures, text = EXPECTED[view.title]
-            path = "" if index == 0 else view.url_path  # the first view is the app's root page
+            path = "" if view.url_path == DEFAULT_VIEW else view.url_path  # the default view is the root page
             page.goto(f"{server}/{path}?s=I%20see%20her.", timeout=60_000)
             page.get_by_text(text).first.wait_for(timeout=120_000)
             page.wait_for_function(
@@ -164,6 +166,7 @@ def settled(page, heading: str) -> str:
 
 
 HEADINGS = {
+    "Why attention": "Why attention? One vector for the whole sentence, or one per word",
     "Compare": "Where does each model look?",
     "Soft vs hard": "Soft vs hard attention",
     "Step by step": "One decoder step, by the numbers",
@@ -172,6 +175,7 @@ HEADINGS = {
     "Training": "Attention during training",
     "Quiz": "Predict, then reveal",
     "Heads": "Layers and heads",
+    "Self-attention": "Self-attention, step by step",
     "About": "About",
 }
 
@@ -187,8 +191,8 @@ def test_no_view_fails_on_hard_sentences(server):
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
         page = browser.new_page(viewport={"width": 1280, "height": 720})
-        for index, view in enumerate(views):
-            path = "" if index == 0 else view.url_path
+        for view in views:
+            path = "" if view.url_path == DEFAULT_VIEW else view.url_path
             for case, sentence in HARD_SENTENCES.items():
                 page.goto(f"{server}/{path}?s={quote(sentence)}", timeout=60_000)
                 body = settled(page, HEADINGS[view.title])
