@@ -63,7 +63,7 @@ def test_soft_vs_hard_renders_both():
     assert len(charts(at)) == 2
     assert "soft (softmax" in text_of(at) and "hard (argmax" in text_of(at)
     at.radio(key="hard_mode").set_value("topk").run()
-    assert len(charts(at)) == 2 and "top-k, k = 2" in text_of(at)
+    assert len(charts(at)) == 2 and "top-k (1/k each), k = 2" in text_of(at)
     at.radio(key="hard_mode").set_value("sample").run()
     seed = at.number_input(key="seed").value
     at.button[0].click().run()
