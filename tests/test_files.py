@@ -1,0 +1,27 @@
+"""Atomic writes: the whole file or the old one, and the usual file mode."""
+
+import os
+
+import pytest
+
+from attnviz.files import atomic_path, atomic_write_text
+
+
+def test_atomic_write_replaces_whole_and_keeps_the_usual_mode(tmp_path):
+    path = tmp_path / "card.json"
+    atomic_write_text(path, "old")
+    atomic_write_text(path, "new")
+    assert path.read_text() == "new" and [p.name for p in tmp_path.iterdir()] == ["card.json"]
+    umask = os.umask(0)
+    os.umask(umask)
+    assert path.stat().st_mode & 0o777 == 0o666 & ~umask  # readable by others, not mkstemp's private 0600
+
+
+def test_a_failed_write_leaves_the_old_file_and_no_temporary(tmp_path):
+    path = tmp_path / "model.safetensors"
+    atomic_write_text(path, "old")
+    with pytest.raises(RuntimeError):
+        with atomic_path(path) as tmp:
+            tmp.write_text("half")
+            raise RuntimeError("killed")
+    assert path.read_text() == "old" and [p.name for p in tmp_path.iterdir()] == ["model.safetensors"]
