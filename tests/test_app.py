@@ -295,3 +295,18 @@ def test_why_attention_shows_bleu_by_length_and_context_vectors():
     translator = Translator.load(ROOT / "pretrained" / "en-fr-dot")
     result = translator.translate(sentence)
     np.testing.assert_allclose(strips, translator.model.context_vectors(result.source_ids, result.attention), atol=1e-5)
+
+
+def test_trained_as_by_decoded_as_grid_lists_the_trained_variants_with_card_figures():
+    at = start("Soft vs hard", s="I see her.", shm="en-fr-additive")
+    assert not at.exception and not at.error
+    grid = next(m.value for m in at.markdown if m.value.startswith("| trained"))
+    rows = grid.split("\n")[2:]
+    trained = [row.split("|")[1] for row in rows]
+    assert any("softmax" in t for t in trained) and any("sparsemax" in t for t in trained)
+    assert any("1.5-entmax" in t for t in trained)
+    from attnviz.translator import Translator
+
+    card = Translator.load(ROOT / "pretrained" / "en-fr-additive-sparsemax").card["metrics"]["decoding_grid"]
+    sparse_row = next(row for row in rows if "sparsemax" in row.split("|")[1])
+    assert f"BLEU {card['hard']['bleu']:.1f} · AER {card['hard']['aer']:.2f}" in sparse_row.split("|")[3]

@@ -7,6 +7,7 @@ import pytest
 from attnviz import checkpoint
 from attnviz.checkpoint import PRETRAINED, PRIORS
 from attnviz.catalog import discover
+from attnviz.evaluation import DECODINGS
 from attnviz.training.recipes import ZOO, family_flags
 from attnviz.translator import Translator
 
@@ -59,7 +60,7 @@ def test_config_matches_weights_and_zoo(shipped):
 
 
 def test_card_and_history(shipped):
-    name, *_ = shipped
+    name, _, translator = shipped
     config = checkpoint.read_config(PRETRAINED / name)
     assert "CC BY 2.0 FR" in config["training"]["licence"] and "Tatoeba" in config["training"]["data_attribution"]
     for key in ("test_bleu_greedy", "test_bleu_beam5", "dev_aer", "test_bleu_by_length", "dev_zeros"):
@@ -69,6 +70,12 @@ def test_card_and_history(shipped):
     assert sum(v["sentences"] for k, v in by_length.items() if k != "all") == by_length["all"]["sentences"]
     card = (PRETRAINED / name / "README.md").read_text(encoding="utf-8")
     assert "Tatoeba" in card and f"{config['metrics']['test_bleu_greedy']:.2f}" in card
+    grid = config["metrics"]["decoding_grid"]
+    assert set(grid) == set(DECODINGS)
+    assert f"soft (softmax): {grid['soft']['bleu']:.1f} · {grid['soft']['aer']:.3f}" in card
+    trained = translator.model.decoding_normalizer
+    if trained in grid:  # decoded as trained, the grid repeats the headline figure
+        assert grid[trained]["bleu"] == pytest.approx(config["metrics"]["test_bleu_greedy"], abs=1e-3)
     history = json.loads((PRETRAINED / name / "history.json").read_text())
     assert len(history) == config["training"]["epochs_run"]
     demo = history[-1]["demo"]

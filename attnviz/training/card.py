@@ -9,6 +9,7 @@ from pathlib import Path
 
 import torch
 
+from ..normalizers import NORMALIZERS
 from ..families import LANGUAGES
 
 
@@ -60,6 +61,12 @@ def model_card(card: dict, model, info, history: list[dict], weights_mb: float) 
     if by_length:
         dev += ("- Test BLEU by source length (Moses tokens: BLEU, sentences): "
                 + "; ".join(f"{k}: {v['bleu']:.1f} ({v['sentences']})" for k, v in by_length.items() if k != "all")
+                + "\n")
+    grid = m.get("decoding_grid", {})
+    if grid:
+        dev += ("- Decoded with each normalizer in place of the trained one (greedy test BLEU · dev AER): "
+                + "; ".join(f"{NORMALIZERS.get(mode).display_name}: {v['bleu']:.1f} · {v['aer']:.3f}"
+                            for mode, v in grid.items())
                 + "\n")
     if "alignment_head" in card and "dev_aer_by_head" in m:
         choice = card["alignment_head"]
