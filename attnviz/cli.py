@@ -235,7 +235,7 @@ def cmd_train(args) -> int:
         epochs=args.epochs, max_minutes=args.max_minutes, seed=args.seed, threads=args.threads,
         src_vocab_size=args.src_vocab, tgt_vocab_size=args.tgt_vocab,
         valid_sentences=args.valid_sentences, test_sentences=args.test_sentences,
-        lr=args.lr, warmup_steps=args.warmup_steps,
+        lr=args.lr, warmup_steps=args.warmup_steps, guided_lambda=args.guided_lambda,
     )
     if args.all:  # each zoo recipe, with its own changes to the shared training recipe
         jobs = [(Path(args.out or PRETRAINED) / r.name, r, replace(config, **r.train)) for r in recipes.ZOO]
@@ -403,6 +403,8 @@ def build_parser() -> argparse.ArgumentParser:
     tn.add_argument("--lr", type=float, default=defaults.lr, help="peak Adam learning rate")
     tn.add_argument("--warmup-steps", type=int, default=defaults.warmup_steps,
                     help="optimizer steps of linear learning-rate warm-up (0: none)")
+    tn.add_argument("--guided-lambda", type=_bounded(float, 0.0, 1e3, "--guided-lambda"), default=defaults.guided_lambda,
+                    help="weight of the guided-alignment loss against eflomal links of the training pairs (0: none)")
     tn.add_argument("--threads", type=int, default=defaults.threads, help="torch threads per training process")
     tn.add_argument("--src-vocab", type=int, default=defaults.src_vocab_size, help="source vocabulary size, specials included")
     tn.add_argument("--tgt-vocab", type=int, default=defaults.tgt_vocab_size, help="target vocabulary size, specials included")

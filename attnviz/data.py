@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import torch
@@ -154,6 +154,8 @@ class Corpus:
         src_vocab, tgt_vocab: built on the training pairs.
         train: encoded pairs (source ids ending with EOS, target ids without).
         filtered_out: training pairs dropped for length.
+        train_tokens: the same pairs as tokens (what a statistical aligner reads), or
+            empty where only ids were kept.
     """
 
     split: Split
@@ -161,6 +163,7 @@ class Corpus:
     tgt_vocab: Vocab
     train: list[tuple[list[int], list[int]]]
     filtered_out: int
+    train_tokens: list[tuple[list[str], list[str]]] = field(default_factory=list)
 
 
 def prepare_corpus(
@@ -176,7 +179,8 @@ def prepare_corpus(
     kept = [(s, t) for s, t in tokenized if 0 < len(s) <= MAX_TRAIN_TOKENS and 0 < len(t) <= MAX_TRAIN_TOKENS]
     src_vocab = Vocab.build((s for s, _ in kept), src_vocab_size)
     tgt_vocab = Vocab.build((t for _, t in kept), tgt_vocab_size)
-    return Corpus(split, src_vocab, tgt_vocab, encode_pairs(kept, src_vocab, tgt_vocab), len(tokenized) - len(kept))
+    return Corpus(split, src_vocab, tgt_vocab, encode_pairs(kept, src_vocab, tgt_vocab), len(tokenized) - len(kept),
+                  kept)
 
 
 def repo_relative(path: Path) -> str:

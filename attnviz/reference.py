@@ -58,10 +58,13 @@ def grow_diag_final_and(forward: set[Link], reverse: set[Link]) -> set[Link]:
     return links
 
 
-def _run_eflomal(
+def run_eflomal(
     src: list[list[str]], tgt: list[list[str]], priors_lines: list[str] | None, iterations: float
 ) -> tuple[list[set[Link]], list[set[Link]]]:
-    """Run eflomal on token lists; returns (forward, reverse) links per pair."""
+    """Run eflomal (rel_iterations ``iterations``) on token lists; returns (forward, reverse) links per pair.
+
+    ``priors_lines``: lines of an eflomal priors file, or None to align without priors.
+    """
     with tempfile.TemporaryDirectory() as tmp:
         fwd, rev = Path(tmp, "fwd"), Path(tmp, "rev")
         Aligner(rel_iterations=iterations).align(
@@ -95,7 +98,7 @@ def train_priors(src: list[list[str]], tgt: list[list[str]], out: Path, min_coun
         raise ValueError(f"{len(src)} source vs {len(tgt)} target sentences")
     if any(not s or not t for s, t in zip(src, tgt)):
         raise ValueError("empty sentences cannot be aligned")
-    forward, reverse = _run_eflomal(src, tgt, None, 1.0)
+    forward, reverse = run_eflomal(src, tgt, None, 1.0)
     lex, hmmf, hmmr, ferf, ferr = calculate_priors(
         [" ".join(s) for s in src],
         [" ".join(t) for t in tgt],
@@ -162,7 +165,7 @@ class ReferenceAligner:
         if not keep:
             return result
         s_kept, t_kept = [src[k] for k in keep], [tgt[k] for k in keep]
-        forward, reverse = _run_eflomal(s_kept, t_kept, self._priors_for(s_kept, t_kept), self.iterations)
+        forward, reverse = run_eflomal(s_kept, t_kept, self._priors_for(s_kept, t_kept), self.iterations)
         for k, f, r in zip(keep, forward, reverse):
             result[k] = grow_diag_final_and(f, r)
         return result

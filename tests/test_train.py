@@ -31,7 +31,7 @@ def tiny_corpus() -> Corpus:
     split = split_by_source(pairs, seed=1, n_valid=20, n_test=20)
     tokens = [(model_tokens(e, "en"), model_tokens(f, "fr")) for e, f in split.train]
     src, tgt = Vocab.build((s for s, _ in tokens), 100), Vocab.build((t for _, t in tokens), 100)
-    return Corpus(split, src, tgt, encode_pairs(tokens, src, tgt), 0)
+    return Corpus(split, src, tgt, encode_pairs(tokens, src, tgt), 0, tokens)
 
 
 def test_make_batches_respects_token_budget():

@@ -84,6 +84,12 @@ def model_card(card: dict, model, info, history: list[dict], weights_mb: float) 
         if t.get("load_average_at_end", 0) > recipe["threads"] + 0.5
         else ""
     )
+    guide = t.get("supervision")
+    supervision = (
+        f"\nAttention supervised by {guide['method']}, weight λ = {guide['lambda']:g}; links from {guide['links']}"
+        f" (layer {guide['supervised_map'][0] + 1}, head {guide['supervised_map'][1] + 1})."
+        if guide else ""
+    )
     return f"""# {card['name']}
 
 {LANGUAGES[info.source_language]}→{LANGUAGES[info.target_language]} {model.display_name}: **{model.describe()}**,
@@ -101,7 +107,7 @@ English sentences, every French translation of a held-out sentence kept as a ref
 ## Training
 Recipe: `{json.dumps(t['recipe'])}`.
 {t['epochs_run']} epochs in {t['train_minutes']} minutes wall time ({t['train_cpu_minutes']} CPU-minutes;
-best epoch {t['best_epoch']}), on {t['machine']}.{shared}
+best epoch {t['best_epoch']}), on {t['machine']}.{shared}{supervision}
 
 | epoch | train loss | valid loss | valid BLEU | minutes |
 |---|---|---|---|---|

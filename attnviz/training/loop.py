@@ -36,7 +36,7 @@ from safetensors import safe_open
 from safetensors.torch import save_file
 from tqdm import tqdm
 
-from .. import checkpoint
+from .. import checkpoint, guided
 from ..data import ATTRIBUTION, MAX_TRAIN_TOKENS, Corpus, collate, encode_pairs, make_batches, model_tokens, repo_relative
 from ..evaluation import (
     DEFAULT_GOLD,
@@ -284,6 +284,12 @@ def train_model(
     progress["bf16_used"] = use_bf16
     if config.bf16 and not use_bf16 and processes.main:
         tqdm.write(f"{out.name}: this CPU has no bfloat16 instructions; training in float32 (bf16 would be emulated, slower)")
+    links = supervised = None
+    if config.guided_lambda:
+        if not info.maps:
+            raise ValueError(f"guided training needs attention; the {info.family} family has none")
+        links = guided.training_links(corpus.train_tokens)
+        supervised = guided.supervised_map(info.layers)
     for epoch in range(progress["epoch"] + 1, config.epochs + 1):
         if history and time.perf_counter() - start > budget:  # a resumed run whose budget is spent
             break
@@ -292,19 +298,25 @@ def train_model(
         # every process takes every world_size-th batch, the same number each (DDP steps in lockstep)
         per_process = len(batches) // processes.world_size if processes.world_size > 1 else len(batches)
         mine = batches[processes.rank :: processes.world_size][:per_process]
-        losses, out_of_time, policy_stats = [], False, {}
+        losses, alignment_losses, out_of_time, policy_stats = [], [], False, {}
         bar = tqdm(mine, desc=f"{out.name} epoch {epoch}", unit="batch", mininterval=10, disable=not processes.main)
         for batch in bar:
             src, lengths, tgt_in, tgt_out = (t.to(processes.device) for t in collate([corpus.train[i] for i in batch]))
             # bf16 autocast: 1.5x faster on AVX512-BF16 CPUs at the same loss; weights stay fp32
             with torch.autocast(autocast_device, dtype=torch.bfloat16, enabled=use_bf16):
-                logits, _ = trainer(src, lengths, tgt_in)
+                logits, attention = trainer(src, lengths, tgt_in)
             loss = cross_entropy = torch.nn.functional.cross_entropy(
                 logits.float().reshape(-1, logits.size(-1)),
                 tgt_out.reshape(-1),
                 ignore_index=PAD,
                 label_smoothing=config.label_smoothing,
             )
+            if links is not None:
+                targets = guided.alignment_targets([links[i] for i in batch], *attention.shape[-2:])
+                alignment_loss = guided.guided_alignment_loss(attention[:, supervised[0], supervised[1]],
+                                                              targets.to(processes.device))
+                loss = loss + config.guided_lambda * alignment_loss
+                alignment_losses.append(alignment_loss.item())
             extra, stats = model.auxiliary_loss(logits, tgt_out)  # e.g. REINFORCE for sampled attention
             if extra is not None:
                 loss = loss + extra
@@ -339,6 +351,8 @@ def train_model(
                 "lr": optimizer.param_groups[0]["lr"],
                 "demo": demo_attention(translator),
             }
+            if alignment_losses:  # guided training: how far attention still is from the eflomal links
+                record["guided_loss"] = float(np.mean(alignment_losses))
             if policy_stats:  # the REINFORCE curve of sampled hard attention: the epoch, then every 50 batches
                 record["policy"] = {key: float(np.mean(values)) for key, values in policy_stats.items()}
                 record["policy_curve"] = [
@@ -439,6 +453,14 @@ def finish(corpus, model_config, config, out, gold_dir, data_path, info, progres
         "metrics": {k: round(v, 4) if isinstance(v, float) else v for k, v in metrics.items()},
         **head_choice,
     }
+    if config.guided_lambda:
+        card["training"]["supervision"] = {
+            "method": "guided alignment (Chen et al. 2016): cross-entropy between attention rows and links",
+            "lambda": config.guided_lambda,
+            "links": "eflomal (Östling & Tiedemann 2016), both directions, grow-diag-final-and, "
+                     "on the training pairs",
+            "supervised_map": list(guided.supervised_map(info.layers)),
+        }
     checkpoint.save(out, translator.model, info, corpus.src_vocab, corpus.tgt_vocab, card)
     weights_mb = sum(p.numel() for p in translator.model.parameters()) * 2 / 1e6
     atomic_write_text(out / checkpoint.CARD_FILE, model_card(card, translator.model, info, progress["history"], weights_mb))

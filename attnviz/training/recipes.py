@@ -40,6 +40,8 @@ class TrainConfig:
         src_vocab_size, tgt_vocab_size: vocabulary sizes, specials included.
         threads: torch intra-op threads per process.
         bf16: bfloat16 autocast for the training forward pass (evaluation stays fp32).
+        guided_lambda: weight λ of the guided-alignment loss (``guided``; Chen et al.
+            2016): 0 trains attention freely, as the rest of the zoo.
     """
 
     epochs: int = 12
@@ -57,6 +59,7 @@ class TrainConfig:
     tgt_vocab_size: int = 8000
     threads: int = 2
     bf16: bool = True
+    guided_lambda: float = 0.0
 
 
 # recipe fields that may change when a run is resumed (extending it, or moving it to other cores)
@@ -116,6 +119,8 @@ def recipe_flags(config: TrainConfig) -> list[str]:
         flags += ["--lr", f"{config.lr:g}"]
     if config.warmup_steps != TrainConfig.warmup_steps:
         flags += ["--warmup-steps", str(config.warmup_steps)]
+    if config.guided_lambda != TrainConfig.guided_lambda:
+        flags += ["--guided-lambda", f"{config.guided_lambda:g}"]
     if (config.valid_sentences, config.test_sentences) != (TrainConfig.valid_sentences, TrainConfig.test_sentences):
         flags += ["--valid-sentences", str(config.valid_sentences), "--test-sentences", str(config.test_sentences)]
     return flags

@@ -1,0 +1,85 @@
+"""Guided alignment training: the supervision targets and loss against hand-computed values, the cached
+eflomal links, and a tiny model whose attention learns the links."""
+
+import json
+import math
+
+import numpy as np
+import pytest
+import torch
+
+from attnviz import guided
+from attnviz.families.rnn import RNNConfig
+from attnviz.training.loop import train_model
+from attnviz.training.recipes import TrainConfig, recipe_flags
+from attnviz.translator import Translator
+
+from .test_train import tiny_corpus
+
+
+def test_targets_spread_each_target_word_over_its_links():
+    targets = guided.alignment_targets([{(0, 0), (1, 0), (2, 1)}], T=3, S=4)
+    expected = [[0.5, 0.5, 0, 0], [0, 0, 1, 0], [0, 0, 0, 0]]  # word 2 has no link: not supervised
+    np.testing.assert_allclose(targets[0].numpy(), expected)
+
+
+def test_targets_refuse_a_link_outside_the_batch():
+    with pytest.raises(ValueError, match="outside 3 source"):
+        guided.alignment_targets([{(3, 0)}], T=2, S=3)
+
+
+def test_loss_is_the_cross_entropy_over_supervised_rows():
+    attention = torch.tensor([[[0.6, 0.3, 0.1], [0.2, 0.2, 0.6], [1 / 3, 1 / 3, 1 / 3]]], dtype=torch.float64)
+    targets = guided.alignment_targets([{(0, 0), (1, 0), (2, 1)}], T=3, S=3).double()
+    expected = -(0.5 * math.log(0.6) + 0.5 * math.log(0.3) + math.log(0.6)) / 2
+    assert guided.guided_alignment_loss(attention, targets).item() == pytest.approx(expected, rel=1e-12)
+
+
+def test_loss_stays_finite_on_exact_zeros_and_is_zero_without_links():
+    attention = torch.tensor([[[1.0, 0.0]]])
+    assert math.isfinite(guided.guided_alignment_loss(attention, guided.alignment_targets([{(1, 0)}], 1, 2)).item())
+    assert guided.guided_alignment_loss(attention, guided.alignment_targets([set()], 1, 2)).item() == 0.0
+
+
+def test_links_are_computed_once_then_read_from_the_cache(tmp_path, monkeypatch):
+    pairs = tiny_corpus().train_tokens[:60]
+    links = guided.training_links(pairs, tmp_path)
+    assert len(links) == len(pairs) and all(links)
+    assert all(j < len(s) and i < len(t) for (s, t), pair in zip(pairs, links) for j, i in pair)
+
+    def no_eflomal(*args):
+        raise AssertionError("eflomal ran again")
+
+    monkeypatch.setattr(guided, "run_eflomal", no_eflomal)
+    assert guided.training_links(pairs, tmp_path) == links
+    with pytest.raises(ValueError, match="non-empty"):
+        guided.training_links([(["a"], [])], tmp_path)
+
+
+def test_a_guided_model_learns_the_links_and_its_card_says_so(tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    corpus = tiny_corpus()
+    config = RNNConfig(len(corpus.src_vocab), len(corpus.tgt_vocab), scorer="dot", embedding_size=32,
+                       encoder_size=16, decoder_size=32, attention_size=16, dropout=0.0)
+    recipe = TrainConfig(epochs=6, max_minutes=5, batch_tokens=60, lr=1e-2, threads=1, bf16=False, guided_lambda=1.0)
+    card = train_model(corpus, config, recipe, tmp_path / "m", gold_dir=None)
+    history = json.loads((tmp_path / "m" / "history.json").read_text())
+    assert history[-1]["guided_loss"] < 0.5 * history[0]["guided_loss"]
+    assert card["training"]["supervision"]["lambda"] == 1.0
+    assert "λ = 1" in (tmp_path / "m" / "README.md").read_text()
+    assert "--guided-lambda 1" in card["training"]["command"]
+    # the argmax of the trained attention lands on a linked source word for most linked target words
+    # (0.92 here; 0.79 for the same model trained with λ = 0)
+    translator = Translator.load(tmp_path / "m")
+    links = guided.training_links(corpus.train_tokens)
+    hits = total = 0
+    for (src, tgt), pair in list(zip(corpus.train_tokens, links))[:50]:
+        weights = translator.force(" ".join(src), " ".join(tgt), pretokenized=True).attention
+        for i in {i for _, i in pair}:
+            total += 1
+            hits += (int(np.argmax(weights[i])), i) in pair
+    assert hits / total > 0.9
+
+
+def test_unguided_recipe_has_no_guided_flag():
+    assert "--guided-lambda" not in recipe_flags(TrainConfig())
