@@ -8,6 +8,7 @@ for one decoder step.
 from __future__ import annotations
 
 import json
+import unicodedata
 
 import numpy as np
 import pandas as pd
@@ -108,3 +109,54 @@ def context_terms(weights: np.ndarray, count: int = 3, symbol: str = "h") -> str
     (``symbol`` "v" for a Transformer head's values)."""
     top = np.argsort(-weights)[:count]
     return " + ".join(f"{weights[j]:.2f}\\,{symbol}_{{{j}}}" for j in top)
+
+
+def is_punctuation(token: str) -> bool:
+    """True for a token made only of punctuation and symbols (".", "?", "«", "--")."""
+    return bool(token) and all(unicodedata.category(c)[0] in "PS" for c in token)
+
+
+def attention_mass(result: Translation) -> dict[str, float]:
+    """Where the attention of the word rows goes that no alignment would put it.
+
+    Args:
+        result: T rows (the last for ``</s>``) over S source positions (the last ``</s>``).
+
+    Returns:
+        {"eos": mean weight on the source ``</s>``, "punctuation": mean weight on
+        punctuation tokens}, over the T − 1 word rows; each in [0, 1].
+    """
+    words = result.attention[:-1]
+    if not len(words):
+        return {"eos": 0.0, "punctuation": 0.0}
+    punctuation = [j for j, t in enumerate(result.source_tokens) if t != EOS_TOKEN and is_punctuation(t)]
+    return {"eos": float(words[:, -1].mean()), "punctuation": float(words[:, punctuation].sum(-1).mean())}
+
+
+def alignment_disagreements(results: dict[str, Translation], links: set[Link] | frozenset) -> pd.DataFrame:
+    """Target words where a model's most-attended source word is not one eflomal links it to.
+
+    Args:
+        results: model name → attention while reading the same target tokens (same S and T).
+        links: eflomal's (source j, target i) links of that pair, without ``</s>``.
+
+    Returns:
+        one row per target word some model gets "wrong": the word, the source words
+        eflomal links it to ("–" for none), and per model the most-attended source word
+        with ✓ or ✗. Words without links count as wrong for a model that attends a word.
+    """
+    first = next(iter(results.values()))
+    rows = []
+    for i, word in enumerate(first.target_tokens[:-1]):
+        linked = sorted(j for j, k in links if k == i)
+        row = {"target word": word,
+               "eflomal": " ".join(first.source_tokens[j] for j in linked) or "–"}
+        wrong = False
+        for name, result in results.items():
+            j = int(np.argmax(result.attention[i]))
+            agrees = j in linked or (not linked and result.source_tokens[j] == EOS_TOKEN)
+            wrong |= not agrees
+            row[name] = f"{result.source_tokens[j]} {'✓' if agrees else '✗'}"
+        if wrong:
+            rows.append(row)
+    return pd.DataFrame(rows, columns=["target word", "eflomal", *results])

@@ -96,6 +96,7 @@ EXPECTED = {
     "Why attention": (2, "source sentence length"),  # the BLEU-by-length figure's axis, and the context strips
     "Compare": (len(ZOO_NAMES), "Numbers"),
     "Soft vs hard": (2, "Trained as × decoded as"),
+    "Attention vs alignment": (2, "Where attention and alignment disagree"),
     "Step by step": (1, "Plug in the numbers"),
     "What if": (2, "forced onto"),
     "Difference": (1, "Both models read"),
@@ -169,6 +170,7 @@ HEADINGS = {
     "Why attention": "Why attention? One vector for the whole sentence, or one per word",
     "Compare": "Where does each model look?",
     "Soft vs hard": "Soft vs hard attention",
+    "Attention vs alignment": "Is attention an alignment?",
     "Step by step": "One decoder step, by the numbers",
     "What if": "What if it looked elsewhere?",
     "Difference": "Difference between two models",

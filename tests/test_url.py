@@ -48,6 +48,8 @@ SETTINGS = {
     "Difference": [("selectbox", "diff_a", "en-fr-general"), ("selectbox", "diff_b", "en-fr-dot")],
     "Training": [("slider", "epoch", 2)],
     "Why attention": [("selectbox", "why_model", "en-fr-dot")],
+    "Attention vs alignment": [("selectbox", "al_a", "en-fr-general"), ("selectbox", "al_b", "en-fr-dot"),
+                               ("selectbox", "al_gold", 3)],
     "Heads": [("radio", "heads_map", "encoder_self"), ("selectbox", "heads_pick", "1.2"),
               ("multiselect", "heads_off", ["cross:2.1", "encoder_self:1.3"])],
     "Self-attention": [("selectbox", "sa_layer", 2), ("selectbox", "sa_head", 3), ("selectbox", "sa_query", 4)],

@@ -23,7 +23,7 @@ from ..normalizers import Normalizer
 from ..plots import FigureStyle, attention_heatmap
 from ..tokenization import MAX_TOKENS
 from ..translator import CARD_HEADS, EOS_TOKEN, InputError, Translation, language_warning
-from .state import Inputs, reference_links, translator
+from .state import Inputs, gold_set, reference_links, translator
 
 logger = logging.getLogger("attnviz.ui")
 # presentation mode: less empty space above the view, 20 px body text (Streamlit's default is 16 px)
@@ -107,6 +107,18 @@ def with_weights_only(weights: np.ndarray, tokens: list[str]) -> Translation:
 def read_tokens(name: str, sentence: str, target_tokens: tuple[str, ...], head: str = CARD_HEADS) -> Translation:
     """Model ``name``'s attention while it reads another model's target tokens (never re-tokenized)."""
     return shown_heads(translator(name).force_tokens(sentence, list(target_tokens)), head)
+
+
+@st.cache_data(max_entries=256, show_spinner=False)
+def read_gold_pair(name: str, index: int) -> Translation:
+    """Model ``name``'s attention while reading Hansards dev pair ``index`` (0-based), pretokenized as
+    ``evaluate`` reads it; the card's head choice for a Transformer.
+
+    Raises:
+        InputError: a pair too long for the model.
+    """
+    gold = gold_set()
+    return translator(name).force(gold.src[index], gold.tgt[index], pretokenized=True)
 
 
 def checked_sentence(inputs: Inputs) -> bool:

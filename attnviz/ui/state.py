@@ -11,6 +11,7 @@ import torch
 
 from ..catalog import ModelEntry, discover
 from ..checkpoint import PRETRAINED, PRIORS, CheckpointError, read_history
+from ..evaluation import DEFAULT_GOLD, GoldSet, load_gold
 from ..reference import ReferenceAligner
 from ..tokenization import MAX_TOKENS
 from ..translator import ALL_HEADS, CARD_HEADS, Translator, heads_label
@@ -69,6 +70,10 @@ PARAMS = (
     Param("heads_shown", "head", CARD_HEADS),
     # Why attention
     Param("why_model", "wm", None),
+    # Attention vs alignment
+    Param("al_a", "ala", None),
+    Param("al_b", "alb", None),
+    Param("al_gold", "gold", 0, int),
     # Soft vs hard
     Param("sh_model", "shm", None),
     Param("hard_mode", "hard", "hard"),
@@ -208,6 +213,21 @@ def baseline_models() -> list[str]:
                 continue
             names.append(entry.name)
     return names
+
+
+def guided_models() -> list[str]:
+    """Models in pretrained/ whose attention was trained against alignments (a card with ``supervision``)."""
+    return [e.name for e in catalog()
+            if not e.problem and e.info.maps and "supervision" in e.config.get("training", {})]
+
+
+@st.cache_resource(show_spinner=False)
+def gold_set() -> GoldSet | None:
+    """The WPT03 Hansards dev pairs with their gold alignments, or None when the data is absent."""
+    try:
+        return load_gold(DEFAULT_GOLD)
+    except FileNotFoundError:
+        return None
 
 
 def model_path(name: str) -> Path:

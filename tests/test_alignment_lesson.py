@@ -1,0 +1,65 @@
+"""The Attention vs alignment lesson: the numbers it shows (hand-computed) and the view on the real models."""
+
+import numpy as np
+import pytest
+
+from attnviz.alignment import alignment_error_rate, argmax_links
+from attnviz.analysis import alignment_disagreements, attention_mass, is_punctuation
+from attnviz.evaluation import DEFAULT_GOLD, load_gold
+from attnviz.translator import EOS_TOKEN, Translation, Translator
+
+from .conftest import ROOT
+from .test_app import start
+
+
+def translation(source: list[str], target: list[str], weights: list[list[float]]) -> Translation:
+    S, T = len(source) + 1, len(target) + 1
+    attention = np.array(weights)
+    assert attention.shape == (T, S)
+    return Translation([*source, EOS_TOKEN], [False] * S, [*target, EOS_TOKEN], [False] * T, attention,
+                       np.zeros((T, S)), np.zeros(T))
+
+
+def test_punctuation_tokens():
+    assert is_punctuation(".") and is_punctuation("?!") and is_punctuation("«") and is_punctuation("--")
+    assert not is_punctuation("l'") and not is_punctuation("a.") and not is_punctuation("")
+
+
+def test_attention_mass_on_eos_and_punctuation_over_word_rows():
+    result = translation(["hello", "!"], ["bonjour", "!"],
+                         [[0.7, 0.1, 0.2], [0.1, 0.5, 0.4], [0.0, 0.0, 1.0]])  # the </s> row is left out
+    mass = attention_mass(result)
+    assert mass["eos"] == pytest.approx((0.2 + 0.4) / 2)
+    assert mass["punctuation"] == pytest.approx((0.1 + 0.5) / 2)
+
+
+def test_disagreements_list_only_words_some_model_gets_wrong():
+    a = translation(["the", "cat"], ["le", "chat"], [[0.8, 0.1, 0.1], [0.2, 0.7, 0.1], [0, 0, 1]])
+    b = translation(["the", "cat"], ["le", "chat"], [[0.1, 0.8, 0.1], [0.2, 0.7, 0.1], [0, 0, 1]])
+    table = alignment_disagreements({"A": a, "B": b}, {(0, 0), (1, 1)})
+    assert table.to_dict("records") == [{"target word": "le", "eflomal": "the", "A": "the ✓", "B": "cat ✗"}]
+    unlinked = alignment_disagreements({"A": a}, {(1, 1)})  # "le" has no link, and A attends "the"
+    assert unlinked.to_dict("records") == [{"target word": "le", "eflomal": "–", "A": "the ✗"}]
+
+
+def test_the_view_shows_both_models_their_eflomal_agreement_and_the_disagreements():
+    at = start("Attention vs alignment", s="The black cat is sleeping on the red chair.",
+               m="en-fr-dot,en-fr-additive", ala="en-fr-dot", alb="en-fr-additive")
+    assert not at.exception and not at.error
+    assert len(at.get("plotly_chart")) == 2
+    numbers = at.dataframe[0].value
+    assert list(numbers["model"]) == ["en-fr-dot", "en-fr-additive"]
+    assert numbers["agreement with eflomal (1 − AER)"].between(0, 1).all()
+    assert "Where attention and alignment disagree" in "\n".join(m.value for m in at.markdown)
+
+
+def test_a_gold_pair_gives_each_model_its_aer_as_evaluate_measures_it():
+    at = start("Attention vs alignment", s="I see her.", m="en-fr-dot,en-fr-general", gold="5")
+    assert not at.exception and not at.error
+    numbers = at.dataframe[0].value.set_index("model")
+    gold = load_gold(DEFAULT_GOLD)
+    model = Translator.load(ROOT / "pretrained" / "en-fr-general")
+    forced = model.force(gold.src[4], gold.tgt[4], pretokenized=True)
+    expected = alignment_error_rate([argmax_links(forced.attention)], [gold.gold[4]]).aer
+    assert numbers.loc["en-fr-general", "AER vs gold"] == pytest.approx(expected)
+    assert 0 <= numbers.loc["eflomal (reference)", "AER vs gold"] < 1
