@@ -234,7 +234,14 @@ class Translator:
         return cls(loaded.model, loaded.src_vocab, loaded.tgt_vocab, loaded.config, Path(directory).name, loaded.info)
 
     def describe(self) -> str:
-        """The family's one-line label, e.g. 'additive (concat) · conditional GRU (Nematus)'."""
+        """The family's one-line label, e.g. 'additive (concat) · conditional GRU (Nematus)', with
+        ' · guided alignment λ=1' when the card says its attention was trained against links."""
+        weight = None  # the card comes from a file: read it defensively
+        training = self.card.get("training")
+        if isinstance(training, dict) and isinstance(training.get("supervision"), dict):
+            weight = training["supervision"].get("lambda")
+        if isinstance(weight, (int, float)) and not isinstance(weight, bool):
+            return f"{self.model.describe()} · guided alignment λ={weight:g}"
         return self.model.describe()
 
     def source(self, text: str, pretokenized: bool = False) -> Tokens:

@@ -71,6 +71,7 @@ def test_a_guided_model_learns_the_links_and_its_card_says_so(tmp_path, monkeypa
     # the argmax of the trained attention lands on a linked source word for most linked target words
     # (0.92 here; 0.79 for the same model trained with λ = 0)
     translator = Translator.load(tmp_path / "m")
+    assert translator.describe().endswith(" · guided alignment λ=1")
     links = guided.training_links(corpus.train_tokens)
     hits = total = 0
     for (src, tgt), pair in list(zip(corpus.train_tokens, links))[:50]:

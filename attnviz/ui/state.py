@@ -218,7 +218,8 @@ def baseline_models() -> list[str]:
 def guided_models() -> list[str]:
     """Models in pretrained/ whose attention was trained against alignments (a card with ``supervision``)."""
     return [e.name for e in catalog()
-            if not e.problem and e.info.maps and "supervision" in e.config.get("training", {})]
+            if not e.problem and e.info.maps and isinstance(e.config.get("training"), dict)
+            and "supervision" in e.config["training"]]
 
 
 @st.cache_resource(show_spinner=False)
