@@ -45,6 +45,60 @@ def cmd_translate(args) -> int:
     return 1 if failures else 0
 
 
+def cmd_classify(args) -> int:
+    """stdin texts → stdout ``label<TAB>P(positive)`` (or JSON objects), one output line per input line."""
+    from .classifier import Classifier
+    from .translator import InputError
+
+    classifier = Classifier.load(args.model)
+    failures = 0
+    for number, line in enumerate(sys.stdin, 1):
+        try:
+            verdict = classifier.classify(line)
+        except InputError as err:
+            print(f"line {number}: {err}", file=sys.stderr)
+            print("", flush=True)
+            failures += 1
+            continue
+        label = classifier.labels[int(verdict.probabilities.argmax())]
+        positive = float(verdict.probabilities[-1])
+        if args.json:
+            record = {"label": label, "p_positive": round(positive, 6), "tokens": verdict.tokens,
+                      "unknown": verdict.unknown, "truncated": verdict.truncated,
+                      "attention": [round(float(w), 6) for w in verdict.attention.mean(0)]}
+            if len(verdict.attention) > 1:  # per head: (H, S)
+                record["heads"] = [[round(float(w), 6) for w in row] for row in verdict.attention]
+            print(json.dumps(record, ensure_ascii=False), flush=True)
+        else:
+            print(f"{label}\t{positive:.4f}", flush=True)
+    return 1 if failures else 0
+
+
+def cmd_train_classifier(args) -> int:
+    """Train the IMDB review classifiers (one, or the zoo's two with --all)."""
+    from .families.classifier import ClassifierConfig
+    from .reviews import read_reviews
+    from .training.classify import CLASSIFIER_ZOO, ClassifierRecipe, classifier_flags, train_classifier
+
+    recipe = ClassifierRecipe(epochs=args.epochs, max_minutes=args.max_minutes, seed=args.seed, threads=args.threads)
+    if args.all:
+        jobs = [(Path(args.out or PRETRAINED) / e.name, e.fields) for e in CLASSIFIER_ZOO]
+    elif args.out:
+        jobs = [(Path(args.out), {"pooling": args.pooling, "heads": args.heads})]
+    else:
+        print("train-classifier: give --out DIR, or --all", file=sys.stderr)
+        return 2
+    print(f"reading {args.data_dir} …", file=sys.stderr)
+    train, test = read_reviews(Path(args.data_dir) / "train.tsv.gz"), read_reviews(Path(args.data_dir) / "test.tsv.gz")
+    for out, fields in jobs:
+        config = ClassifierConfig(5, 2, **fields)
+        command = " ".join(["python -m attnviz train-classifier", *classifier_flags(config, recipe),
+                            "--out", f"pretrained/{out.name}"])
+        card = train_classifier(train, test, config, recipe, out, Path(args.data_dir), command)
+        print(f"{out}: {json.dumps(card['metrics'])}", file=sys.stderr)
+    return 0
+
+
 def _read_lines(path: Path) -> list[str]:
     """Lines split on "\n" only ("\r\n" accepted): a form feed, vertical tab or U+2028 stays inside its line.
 
@@ -415,6 +469,33 @@ def build_parser() -> argparse.ArgumentParser:
     tn.add_argument("--jobs", type=int, default=1, help="with --all: models trained at once, as separate processes")
     tn.add_argument("--device", choices=("cpu", "cuda"), default="cpu", help="where to train (default cpu)")
     tn.set_defaults(func=cmd_train)
+
+    cl = sub.add_parser(
+        "classify",
+        help="classify English texts from stdin (movie-review sentiment)",
+        description="Reads one text per line from stdin and writes label<TAB>P(positive) per line; "
+        "--json writes the tokens and the attention (per head too for a multi-head model).",
+    )
+    cl.add_argument("--model", type=Path, required=True, help="classifier directory, e.g. pretrained/imdb-additive")
+    cl.add_argument("--json", action="store_true", help="one JSON object per line with tokens and attention")
+    cl.set_defaults(func=cmd_classify)
+
+    from .families.classifier import POOLINGS
+    from .reviews import IMDB_DIR
+    from .training.classify import ClassifierRecipe
+
+    recipe = ClassifierRecipe()
+    tc = sub.add_parser("train-classifier", help="train the IMDB review classifiers")
+    tc.add_argument("--pooling", choices=tuple(POOLINGS), default="additive", help="attention pooling")
+    tc.add_argument("--heads", type=int, default=1, help="heads of multihead pooling (1 for additive)")
+    tc.add_argument("--all", action="store_true", help="the zoo's two classifiers into --out (default pretrained/)")
+    tc.add_argument("--data-dir", type=Path, default=IMDB_DIR, help=f"train.tsv.gz and test.tsv.gz (default {IMDB_DIR})")
+    tc.add_argument("--out", type=Path, help="model directory (with --all: the parent directory)")
+    tc.add_argument("--epochs", type=int, default=recipe.epochs)
+    tc.add_argument("--max-minutes", type=float, default=recipe.max_minutes, help="training time budget per model")
+    tc.add_argument("--seed", type=int, default=recipe.seed)
+    tc.add_argument("--threads", type=int, default=recipe.threads, help="torch threads")
+    tc.set_defaults(func=cmd_train_classifier)
     return parser
 
 

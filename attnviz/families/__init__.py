@@ -6,7 +6,7 @@ A model directory's ``config.json`` names, at the top level, what the model is:
 field                  meaning
 =====================  ===============================================================
 ``task``               ``translation`` or ``classification``
-``family``             a name in ``FAMILIES`` (``rnn``, ``transformer``, ``bottleneck``)
+``family``             a name in ``FAMILIES`` (``rnn``, ``transformer``, ``bottleneck``, ``classifier``)
 ``source_language``    ISO 639-1 code of the input (``en``, ``fr``, ``zh``)
 ``target_language``    ISO 639-1 code of the output (translation)
 ``labels``             the classes (classification)
@@ -362,7 +362,7 @@ def family_config(config: dict) -> tuple[type, FamilyConfig, ModelInfo]:
 
 def _import_families() -> None:
     # each family module registers itself on import; one line per family module
-    from . import bottleneck, rnn, transformer  # noqa: F401
+    from . import bottleneck, classifier, rnn, transformer  # noqa: F401
 
 
 _import_families()

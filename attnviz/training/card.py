@@ -28,8 +28,8 @@ def machine_description(threads: int, device: str = "cpu", world_size: int = 1) 
     return f"{cpu}, {threads} thread{'s' if threads != 1 else ''}{processes}, {where}, torch {torch.__version__}"
 
 
-def _epoch_label(record: dict) -> str:
-    # the time budget can stop the last epoch part-way
+def epoch_label(record: dict) -> str:
+    """'3', or '5 (40% of it)' for an epoch the time budget stopped part-way."""
     return str(record["epoch"]) if record.get("fraction", 1) >= 1 else f"{record['epoch']} ({record['fraction']:.0%} of it)"
 
 
@@ -45,7 +45,7 @@ def model_card(card: dict, model, info, history: list[dict], weights_mb: float) 
     """
     m, t = card["metrics"], card["training"]
     rows = "\n".join(
-        f"| {_epoch_label(h)} | {h['train_loss']:.3f} | {h['valid_loss']:.3f} | {h['valid_bleu']:.2f} | {h['minutes']:.1f} |"
+        f"| {epoch_label(h)} | {h['train_loss']:.3f} | {h['valid_loss']:.3f} | {h['valid_bleu']:.2f} | {h['minutes']:.1f} |"
         for h in history
     )
     dev = (

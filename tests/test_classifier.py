@@ -1,0 +1,159 @@
+"""The review classifiers: attention pooling against float64 hand computation, training on a tiny
+synthetic review set, the attributions, the classify CLI and the checkpoint checks."""
+
+import gzip
+import json
+import math
+import random
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import torch
+
+from attnviz import checkpoint
+from attnviz.checkpoint import CheckpointError
+from attnviz.classifier import Classifier
+from attnviz.families.classifier import AttentionClassifier, ClassifierConfig
+from attnviz.reviews import Review, carve_validation, clean, read_reviews
+from attnviz.training.classify import ClassifierRecipe, train_classifier
+from attnviz.translator import InputError
+
+from .conftest import ROOT
+
+GOOD, BAD = ["wonderful", "great", "superb"], ["awful", "boring", "dreadful"]
+FILLER = "the film was shown on a sunday and my friend said it had a plot with actors in it".split()
+
+
+def synthetic_reviews(count: int, seed: int) -> list[Review]:
+    rng = random.Random(seed)
+    reviews = []
+    for k in range(count):
+        label = ("neg", "pos")[k % 2]
+        words = rng.sample(FILLER, 8) + [rng.choice(GOOD if label == "pos" else BAD)]
+        rng.shuffle(words)
+        reviews.append(Review(label, 8 if label == "pos" else 2, " ".join(words) + " ."))
+    return reviews
+
+
+def small_config(**fields) -> ClassifierConfig:
+    return ClassifierConfig(60, 2, embedding_size=16, encoder_size=8, attention_size=8, dropout=0.0, **fields)
+
+
+def test_additive_pooling_matches_float64_by_hand():
+    model = AttentionClassifier(small_config()).double().eval()
+    src, lengths = torch.tensor([[5, 6, 7, 0]]), torch.tensor([3])
+    logits, weights = model(src, lengths)
+    h = model.annotations(src, lengths)[0, :3]
+    energies = model.v(torch.tanh(model.W(h))).squeeze(-1)
+    alpha = torch.exp(energies - energies.max()) / torch.exp(energies - energies.max()).sum()
+    np.testing.assert_allclose(weights[0, 0, 0, 0, :3].detach(), alpha.detach(), rtol=1e-12)
+    assert weights[0, 0, 0, 0, 3] == 0  # padding gets no weight
+    np.testing.assert_allclose(logits[0].detach(), model.output(alpha @ h).detach(), rtol=1e-12)
+
+
+def test_multihead_pooling_heads_and_shapes():
+    model = AttentionClassifier(small_config(pooling="multihead", heads=2)).double().eval()
+    src, lengths = torch.tensor([[5, 6, 7], [8, 9, 0]]), torch.tensor([3, 2])
+    logits, weights = model(src, lengths)
+    assert logits.shape == (2, 2) and weights.shape == (2, 1, 2, 1, 3)
+    np.testing.assert_allclose(weights.sum(-1).detach(), 1.0, rtol=1e-12)
+    h = model.annotations(src, lengths)[1, :2]
+    keys = model.W_K(h).view(2, 2, 4)[:, 1]  # head 2's keys over the two words
+    energies = keys @ model.queries[1] / math.sqrt(4)
+    np.testing.assert_allclose(weights[1, 0, 1, 0, :2].detach(), torch.softmax(energies, 0).detach(), rtol=1e-12)
+
+
+@pytest.mark.parametrize("fields,message", [({"pooling": "max"}, "pooling"), ({"heads": 2}, "heads"),
+                                            ({"pooling": "multihead", "heads": 3}, "divisible")])
+def test_config_refuses_bad_fields(fields, message):
+    with pytest.raises(ValueError, match=message):
+        small_config(**fields)
+
+
+def test_reviews_are_read_cleaned_and_split(tmp_path):
+    path = tmp_path / "r.tsv.gz"
+    with gzip.open(path, "wt", encoding="utf-8") as f:
+        f.write("label\trating\ttext\npos\t9\tGreat.<br /><br />Loved it\nneg\t1\tNo<br/>thanks\n")
+    assert read_reviews(path) == [Review("pos", 9, "Great.  Loved it"), Review("neg", 1, "No thanks")]
+    assert clean("a<BR />b") == "a b"
+    with gzip.open(path, "wt", encoding="utf-8") as f:
+        f.write("label\trating\ttext\nmaybe\t5\tso so\n")
+    with pytest.raises(ValueError, match="line 2"):
+        read_reviews(path)
+    train, valid = carve_validation(synthetic_reviews(10, 0), 3)
+    assert len(train) == 7 and len(valid) == 3 and not set(train) & set(valid)
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory):
+    out = tmp_path_factory.mktemp("clf") / "tiny-imdb"
+    recipe = ClassifierRecipe(epochs=6, max_minutes=5, valid_reviews=40, batch_tokens=400, lr=1e-2, vocab_size=60)
+    card = train_classifier(synthetic_reviews(400, 1), synthetic_reviews(100, 2), small_config(), recipe, out,
+                            command="python -m attnviz train-classifier --out pretrained/tiny-imdb")
+    return out, card
+
+
+def test_training_learns_the_sentiment_words_and_writes_a_card(trained):
+    out, card = trained
+    assert card["metrics"]["test_accuracy"] > 0.95
+    history = json.loads((out / "history.json").read_text())
+    assert len(history) == card["training"]["epochs_run"] and history[-1]["valid_loss"] < history[0]["valid_loss"]
+    readme = (out / "README.md").read_text()
+    assert "Maas et al." in readme and f"{card['metrics']['test_accuracy']:.2%}" in readme
+    assert not checkpoint.missing_files(out) and not (out / "resume.safetensors").exists()
+
+
+def test_attention_and_attributions_find_the_sentiment_word(trained):
+    classifier = Classifier.load(trained[0])
+    verdict = classifier.classify("The film was shown on a Sunday and it was superb.")
+    assert verdict.probabilities[1] > 0.9 and verdict.truncated == 0
+    word = verdict.tokens.index("superb")
+    # attention need not peak on it (the BiGRU spreads the word into its neighbours): that is the lesson
+    assert verdict.attention.shape == (1, len(verdict.tokens)) and verdict.attention.sum() == pytest.approx(1)
+    assert np.argmax(classifier.leave_one_out(verdict.tokens)) == word
+    assert np.argmax(classifier.gradient_x_input(verdict.tokens)) == word
+    assert classifier.without_tokens(verdict.tokens, {word}).probabilities[1] < verdict.probabilities[1]
+    with pytest.raises(InputError, match="every word"):
+        classifier.without_tokens(verdict.tokens, set(range(len(verdict.tokens))))
+
+
+def test_gradient_x_input_sums_to_the_directional_derivative(trained):
+    """Σ_j g_j·x_j is d/dε logit(x + εx) at ε = 0, checked by a central difference in float64."""
+    classifier = Classifier.load(trained[0])
+    classifier.model.double()
+    tokens = "my friend said it was dreadful".split()
+    src = torch.tensor([classifier.vocab.encode(tokens)])
+    lengths = torch.tensor([len(tokens)])
+    x = classifier.model.embed(src).detach()
+    eps = 1e-6
+    plus = classifier.model(src, lengths, embedded=x * (1 + eps))[0][0, 1]
+    minus = classifier.model(src, lengths, embedded=x * (1 - eps))[0][0, 1]
+    assert classifier.gradient_x_input(tokens).sum() == pytest.approx(((plus - minus) / (2 * eps)).item(), rel=1e-6)
+
+
+def test_classify_cli_writes_one_line_per_text(trained):
+    texts = "It was wonderful.\n\nIt was boring.\n"
+    run = subprocess.run([sys.executable, "-m", "attnviz", "classify", "--model", str(trained[0])], input=texts,
+                         capture_output=True, text=True, cwd=ROOT)
+    lines = run.stdout.split("\n")[:-1]
+    assert run.returncode == 1 and "line 2: the text is empty" in run.stderr
+    assert lines[0].startswith("pos\t") and lines[1] == "" and lines[2].startswith("neg\t")
+    as_json = subprocess.run([sys.executable, "-m", "attnviz", "classify", "--model", str(trained[0]), "--json"],
+                             input="It was superb.\n", capture_output=True, text=True, cwd=ROOT)
+    record = json.loads(as_json.stdout)
+    assert record["label"] == "pos" and len(record["attention"]) == len(record["tokens"])
+    assert sum(record["attention"]) == pytest.approx(1, abs=1e-4)
+
+
+def test_a_classifier_whose_labels_do_not_match_its_output_is_refused(trained, tmp_path):
+    import shutil
+
+    copy = tmp_path / "m"
+    shutil.copytree(trained[0], copy)
+    config = json.loads((copy / "config.json").read_text())
+    config["labels"] = ["neg", "pos", "mixed"]
+    (copy / "config.json").write_text(json.dumps(config))
+    with pytest.raises(CheckpointError, match="3 labels"):
+        Classifier.load(copy)
