@@ -104,6 +104,7 @@ EXPECTED = {
     "Quiz": (0, "The class's guess"),
     "Heads": (0, "Layers and heads"),
     "Self-attention": (3, "Multi-head"),
+    "Reviews": (0, "Which words decide a movie review?"),
     "About": (0, "Measured quality"),
 }
 
@@ -178,6 +179,7 @@ HEADINGS = {
     "Quiz": "Predict, then reveal",
     "Heads": "Layers and heads",
     "Self-attention": "Self-attention, step by step",
+    "Reviews": "Which words decide a movie review?",
     "About": "About",
 }
 

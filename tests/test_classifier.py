@@ -157,3 +157,21 @@ def test_a_classifier_whose_labels_do_not_match_its_output_is_refused(trained, t
     (copy / "config.json").write_text(json.dumps(config))
     with pytest.raises(CheckpointError, match="3 labels"):
         Classifier.load(copy)
+
+
+def test_importance_table_ranks_and_rank_correlations():
+    from attnviz.faithfulness import Importances, most_attended
+    from attnviz.classifier import Verdict
+
+    scores = Importances(["a", "b", "c", "d"], np.array([0.1, 0.4, 0.3, 0.2]),
+                         np.array([0.0, -0.5, 0.2, 0.1]), np.array([1.0, 2.0, 3.0, 4.0]))
+    table = scores.table()
+    assert list(table["rank by attention"]) == [4, 1, 2, 3]
+    assert list(table["rank by leave-one-out"]) == [4, 1, 2, 3]  # by magnitude: |-0.5| first
+    rho = scores.correlations()
+    assert rho["leave-one-out"] == pytest.approx(1.0)
+    # ranks 4,1,2,3 against 4,3,2,1 (descending magnitudes 1..4): Spearman by hand = 1 − 6·Σd²/(n(n²−1))
+    assert rho["gradient × input"] == pytest.approx(1 - 6 * (0 + 4 + 0 + 4) / (4 * 15))
+    verdict = Verdict(["a", "b", "c", "d"], [False] * 4, np.array([0.5, 0.5]),
+                      np.array([[0.1, 0.4, 0.3, 0.2], [0.1, 0.2, 0.5, 0.2]]), 0)
+    assert most_attended(verdict, 2) == {1, 2}  # head means 0.1, 0.3, 0.4, 0.2

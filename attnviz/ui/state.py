@@ -10,9 +10,11 @@ import streamlit as st
 import torch
 
 from ..catalog import ModelEntry, discover
+from ..classifier import Classifier
 from ..checkpoint import PRETRAINED, PRIORS, CheckpointError, read_history
 from ..evaluation import DEFAULT_GOLD, GoldSet, load_gold
 from ..reference import ReferenceAligner
+from ..reviews import IMDB_DIR, LABELS, Review, read_reviews
 from ..tokenization import MAX_TOKENS
 from ..translator import ALL_HEADS, CARD_HEADS, Translator, heads_label
 
@@ -35,6 +37,7 @@ TEMPERATURES = (0.05, 0.1, 0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0, 5.0)
 DEFAULT_SENTENCE = EXAMPLES["adjective–noun inversion"]
 MAX_CHARS = 400  # the sentence boxes' limit
 SERVING_THREADS = 1
+SAMPLE_REVIEWS = 40  # test reviews offered in the review view
 
 
 
@@ -74,6 +77,13 @@ PARAMS = (
     Param("al_a", "ala", None),
     Param("al_b", "alb", None),
     Param("al_gold", "gold", 0, int),
+    # Reviews
+    Param("review", "review", ""),
+    Param("review_pick", "rpick", 0, int),
+    Param("review_head", "rhead", "mean"),
+    Param("review_k", "rk", 0, int),
+    Param("review_deleted", "rdel", [], list),
+    Param("review_model", "rm", None),
     # Soft vs hard
     Param("sh_model", "shm", None),
     Param("hard_mode", "hard", "hard"),
@@ -117,7 +127,9 @@ PARAMS = (
 PARAM = {p.key: p for p in PARAMS}
 SEED_MAX = 10_000  # the sampling seed box's range
 # (key, lowest, highest) of the URL parameters whose widgets have a fixed range
-RANGES = (("k", 1, 6), ("seed", 0, SEED_MAX), ("hypothesis", 1, max(BEAMS)))
+MAX_DELETED = 20  # the review view deletes at most this many most-attended words
+RANGES = (("k", 1, 6), ("seed", 0, SEED_MAX), ("hypothesis", 1, max(BEAMS)), ("review_k", 0, MAX_DELETED),
+          ("review_pick", 0, SAMPLE_REVIEWS))
 KIND_NAMES = {int: "a whole number", float: "a number", bool: "1 or 0"}
 
 
@@ -213,6 +225,38 @@ def baseline_models() -> list[str]:
                 continue
             names.append(entry.name)
     return names
+
+
+def classifier_models() -> list[str]:
+    """Loadable text classifiers in pretrained/ (the review view's models)."""
+    names = []
+    for entry in catalog():
+        if not entry.problem and entry.info.task == "classification":
+            try:
+                load_classifier(str(entry.path))
+            except CheckpointError:
+                continue
+            names.append(entry.name)
+    return names
+
+
+@st.cache_resource(show_spinner="Loading the classifier …")
+def load_classifier(path: str) -> Classifier:
+    """Load a classifier directory once per server (raises CheckpointError)."""
+    torch.set_num_threads(SERVING_THREADS)
+    return Classifier.load(Path(path))
+
+
+@st.cache_resource(show_spinner=False)
+def sample_reviews() -> list[Review]:
+    """Test reviews to pick from: the first SAMPLE_REVIEWS // 2 negative and positive ones of the test
+    file, alternating ([] when the data is absent)."""
+    try:
+        reviews = read_reviews(IMDB_DIR / "test.tsv.gz")
+    except FileNotFoundError:
+        return []
+    by_label = [[r for r in reviews if r.label == label][: SAMPLE_REVIEWS // 2] for label in LABELS]
+    return [r for pair in zip(*by_label) for r in pair]
 
 
 def guided_models() -> list[str]:
