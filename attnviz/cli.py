@@ -164,10 +164,22 @@ def cmd_evaluate(args) -> int:
     """Print the Markdown evaluation table of the given models (and eflomal) and write it as CSV."""
     from .evaluation import evaluate_models, evaluation_table
 
-    models = args.models or [e.path for e in discover() if e.info and e.info.task == "translation" and not e.problem]
-    if not models:
+    from . import checkpoint
+
+    paths = args.models or [e.path for e in discover() if e.info and not e.problem]
+    tasks = {path: checkpoint.read_config(path).get("task") for path in paths}  # CheckpointError names a bad one
+    models = [path for path in paths if tasks[path] == "translation"]
+    classifiers = [path for path in paths if tasks[path] == "classification"]
+    if not models and not classifiers:
         print(f"error: no models given and none in {PRETRAINED}", file=sys.stderr)
         return 2
+    if classifiers:
+        from .evaluation import classifier_table
+
+        accuracy = classifier_table(classifiers, args.imdb_dir)
+        print(accuracy.to_markdown(index=False, floatfmt=".4f") + "\n")
+        if not models:
+            return 0
     evaluations = evaluate_models(models, args.gold_dir, args.data, bleu_sentences=args.bleu_sentences,
                                   grid=args.write_cards)
     table = evaluation_table(evaluations, args.gold_dir, args.priors)
@@ -364,6 +376,7 @@ def build_parser() -> argparse.ArgumentParser:
     """The argparse parser of ``python -m attnviz``."""
     from .data import DEFAULT_DATA
     from .evaluation import DEFAULT_GOLD
+    from .reviews import IMDB_DIR
 
     parser = argparse.ArgumentParser(prog="python -m attnviz", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -404,6 +417,7 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--gold-dir", type=Path, default=DEFAULT_GOLD)
     ev.add_argument("--data", type=Path, default=DEFAULT_DATA, help="corpus, for each model's test split")
     ev.add_argument("--priors", type=Path, default=PRIORS, help="eflomal priors (row skipped if absent)")
+    ev.add_argument("--imdb-dir", type=Path, default=IMDB_DIR, help="test.tsv.gz of the review classifiers")
     ev.add_argument("--bleu-sentences", type=int, help="use only the first N test sentences for BLEU")
     ev.add_argument("--csv", type=Path, default=Path("evaluation.csv"), help="also write the table here")
     ev.add_argument("--write-cards", action="store_true",
@@ -481,7 +495,6 @@ def build_parser() -> argparse.ArgumentParser:
     cl.set_defaults(func=cmd_classify)
 
     from .families.classifier import POOLINGS
-    from .reviews import IMDB_DIR
     from .training.classify import ClassifierRecipe
 
     recipe = ClassifierRecipe()

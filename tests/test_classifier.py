@@ -175,3 +175,17 @@ def test_importance_table_ranks_and_rank_correlations():
     verdict = Verdict(["a", "b", "c", "d"], [False] * 4, np.array([0.5, 0.5]),
                       np.array([[0.1, 0.4, 0.3, 0.2], [0.1, 0.2, 0.5, 0.2]]), 0)
     assert most_attended(verdict, 2) == {1, 2}  # head means 0.1, 0.3, 0.4, 0.2
+
+
+def test_evaluate_reports_a_classifiers_accuracy_on_the_test_file(trained, tmp_path):
+    with gzip.open(tmp_path / "test.tsv.gz", "wt", encoding="utf-8") as f:
+        f.write("label\trating\ttext\n")
+        for review in synthetic_reviews(30, 3):
+            f.write(f"{review.label}\t{review.rating}\t{review.text}\n")
+    run = subprocess.run([sys.executable, "-m", "attnviz", "evaluate", "--models", str(trained[0]),
+                          "--imdb-dir", str(tmp_path), "--csv", str(tmp_path / "e.csv")],
+                         capture_output=True, text=True, cwd=ROOT)
+    assert run.returncode == 0, run.stderr
+    row = next(line for line in run.stdout.splitlines() if "tiny-imdb" in line)
+    cells = [c.strip() for c in row.split("|")[1:-1]]
+    assert cells[2] == "1.0000" and cells[5] == "30"  # every synthetic review right, all 30 read

@@ -23,7 +23,7 @@ from ..families import ModelInfo
 from ..families.classifier import AttentionClassifier, ClassifierConfig
 from ..files import atomic_write_text
 from ..reviews import IMDB_ATTRIBUTION, LABELS, Review, carve_validation, pad_batch, review_tokens
-from ..tokenization import Vocab
+from ..tokenization import UNK, Vocab
 from .card import epoch_label, machine_description
 from .loop import RESUME_FILE, load_resume_state, save_resume_state
 
@@ -75,9 +75,14 @@ def classifier_flags(config: ClassifierConfig, recipe: ClassifierRecipe) -> list
             "--max-minutes", f"{recipe.max_minutes:g}", "--seed", str(recipe.seed), "--threads", str(recipe.threads)]
 
 
+def encode_token_lists(token_lists: list[list[str]], vocab: Vocab, max_tokens: int) -> list[list[int]]:
+    """Token ids cut to ``max_tokens``; a text without tokens reads as one ``<unk>``."""
+    return [vocab.encode(tokens[:max_tokens]) or [UNK] for tokens in token_lists]
+
+
 def encode_reviews(reviews: list[Review], vocab: Vocab, max_tokens: int) -> tuple[list[list[int]], list[int]]:
     """(token ids cut to ``max_tokens``, label ids) of reviews."""
-    ids = [vocab.encode(review_tokens(r.text)[:max_tokens]) or [vocab.encode(["<unk>"])[0]] for r in reviews]
+    ids = encode_token_lists([review_tokens(r.text) for r in reviews], vocab, max_tokens)
     return ids, [LABELS.index(r.label) for r in reviews]
 
 
@@ -123,7 +128,8 @@ def train_classifier(
     model_config = ClassifierConfig(**{**asdict(model_config), "src_vocab_size": len(vocab), "tgt_vocab_size": len(LABELS)})
     model = AttentionClassifier(model_config)
     info = ModelInfo("classification", "classifier", "en", None, LABELS, 1, model_config.heads, ("pooling",))
-    fit_ids, fit_labels = [vocab.encode(t) or [1] for t in token_lists], [LABELS.index(r.label) for r in fit]
+    fit_ids = encode_token_lists(token_lists, vocab, model_config.max_tokens)
+    fit_labels = [LABELS.index(r.label) for r in fit]
     valid_ids, valid_labels = encode_reviews(valid, vocab, model_config.max_tokens)
     optimizer = torch.optim.Adam(model.parameters(), lr=recipe.lr)
     progress = {"epoch": 0, "history": [], "best_accuracy": -1.0, "best_epoch": 0, "seconds": 0.0, "cpu_seconds": 0.0,
