@@ -286,6 +286,27 @@ def training_curves(history: list[dict], title: str = "", style: FigureStyle = F
     return fig
 
 
+def classifier_curves(histories: dict[str, list[dict]], metric: str, style: FigureStyle = FigureStyle()) -> go.Figure:
+    """Train and validation ``metric`` ("accuracy" or "loss") per epoch of several classifiers, one figure
+    (the seed notes' §4.3 comparison); solid lines validation, dotted training."""
+    fig = go.Figure()
+    for name, history in histories.items():
+        epochs = [h["epoch"] for h in history]
+        fig.add_trace(go.Scatter(x=epochs, y=[h[f"valid_{metric}"] for h in history], name=f"{name} valid"))
+        fig.add_trace(go.Scatter(x=epochs, y=[h[f"train_{metric}"] for h in history], name=f"{name} train",
+                                 line={"dash": "dot"}))
+    fig.update_layout(
+        height=320,
+        margin={"l": 10, "r": 10, "t": 40, "b": 10},
+        title=f"{metric} per epoch",
+        xaxis={"title": "epoch", "dtick": 1},
+        yaxis={"title": "accuracy" if metric == "accuracy" else "cross-entropy (nats)"},
+        legend={"orientation": "h", "y": -0.3},
+        font={"size": style.font, "color": "black"},
+    )
+    return fig
+
+
 def head_mean(maps: np.ndarray) -> np.ndarray:
     """The mean over heads, (L, H, Q, K) → (L, Q, K), skipping NaN cells (NaN where every head is NaN)."""
     valid = ~np.isnan(maps)

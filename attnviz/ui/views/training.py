@@ -8,11 +8,19 @@ import numpy as np
 import streamlit as st
 
 from attnviz.alignment import word_entropy
-from attnviz.plots import attention_heatmap, policy_curve, training_curves
+from attnviz.plots import attention_heatmap, classifier_curves, policy_curve, training_curves
 from attnviz.ui import common, state
 
 inputs = state.inputs()
 st.subheader("Attention during training")
+classifiers = {name: state.history(name) for name in state.classifier_models()}
+classifiers = {name: history for name, history in classifiers.items() if history}
+if classifiers:
+    st.markdown("**Review classifiers** — additive attention pooling against multi-head pooling, epoch by epoch "
+                "(IMDB, Maas et al. 2011).")
+    left, right = st.columns(2)
+    left.plotly_chart(classifier_curves(classifiers, "accuracy", common.style(inputs)), key="clf-accuracy")
+    right.plotly_chart(classifier_curves(classifiers, "loss", common.style(inputs)), key="clf-loss")
 histories = {}
 for name in inputs.models:
     with common.model_panel(name):
