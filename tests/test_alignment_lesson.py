@@ -47,8 +47,8 @@ def test_the_view_shows_both_models_their_eflomal_agreement_and_the_disagreement
                m="en-fr-dot,en-fr-additive", ala="en-fr-dot", alb="en-fr-additive")
     assert not at.exception and not at.error
     assert len(at.get("plotly_chart")) == 2
-    numbers = at.dataframe[0].value
-    assert list(numbers["model"]) == ["en-fr-dot", "en-fr-additive"]
+    numbers = at.table[0].value
+    assert list(numbers.index) == ["en-fr-dot", "en-fr-additive"]
     assert numbers["agreement with eflomal (1 − AER)"].between(0, 1).all()
     assert "Where attention and alignment disagree" in "\n".join(m.value for m in at.markdown)
 
@@ -56,7 +56,7 @@ def test_the_view_shows_both_models_their_eflomal_agreement_and_the_disagreement
 def test_a_gold_pair_gives_each_model_its_aer_as_evaluate_measures_it():
     at = start("Attention vs alignment", s="I see her.", m="en-fr-dot,en-fr-general", gold="5")
     assert not at.exception and not at.error
-    numbers = at.dataframe[0].value.set_index("model")
+    numbers = at.table[0].value
     gold = load_gold(DEFAULT_GOLD)
     model = Translator.load(ROOT / "pretrained" / "en-fr-general")
     forced = model.force(gold.src[4], gold.tgt[4], pretokenized=True)

@@ -267,3 +267,24 @@ def test_the_lecture_plays_in_a_real_browser(server):
         assert "failed" not in body
         page.screenshot(path=str(ARTIFACTS / "lecture.png"))
         browser.close()
+
+
+def test_attention_vs_alignment_on_a_gold_pair(server):
+    """The lesson view with a Hansards dev pair: both heatmaps, each model's AER against the gold next to
+    eflomal's, and the disagreements; its screenshot is docs/attention-vs-alignment.png."""
+    from playwright.sync_api import sync_playwright
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page.goto(f"{server}/attention-vs-alignment?gold=5", timeout=60_000)
+        body = settled(page, HEADINGS["Attention vs alignment"])
+        page.wait_for_function("document.querySelectorAll('.js-plotly-plot').length >= 2", timeout=120_000)
+        page.get_by_text("AER vs gold").first.wait_for(timeout=60_000)
+        body = page.inner_text("body")
+        assert "failed" not in body and "Traceback" not in body
+        assert "eflomal (reference)" in body and "Where attention and alignment disagree" in body
+        page.wait_for_timeout(800)
+        page.screenshot(path=str(ARTIFACTS / "attention-vs-alignment.png"), full_page=True)
+        browser.close()

@@ -95,7 +95,7 @@ if chosen_pair:
     rows.append({"model": "eflomal (reference)", "AER vs gold": eflomal.aer, "precision": eflomal.precision,
                  "recall": eflomal.recall})
 st.markdown("**How close to an alignment**")
-st.dataframe(pd.DataFrame(rows).style.format(precision=2, na_rep="–"), hide_index=True)
+st.table(pd.DataFrame(rows).set_index("model").style.format(precision=2, na_rep="–"))  # text, legible at the back
 st.caption("Each target word is linked to its most-attended source word (argmax; a word attending `</s>` most is "
            "left unlinked), as `evaluate` does on all 37 dev pairs."
            + (" The gold alignment's sure and possible links give AER (Och & Ney 2003; lower is better)."
