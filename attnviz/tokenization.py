@@ -32,12 +32,35 @@ def _detokenizer(lang: str) -> MosesDetokenizer:
     return MosesDetokenizer(lang=lang)
 
 
+@lru_cache(maxsize=None)
+def _simplified():
+    import opencc  # imported on first Chinese text: it loads conversion tables
+
+    return opencc.OpenCC("t2s")
+
+
+@lru_cache(maxsize=None)
+def _segmenter():
+    import jieba
+
+    jieba.setLogLevel(60)  # jieba logs its dictionary loading at INFO on stderr
+    segmenter = jieba.Tokenizer()
+    segmenter.initialize()
+    return segmenter
+
+
+def chinese_words(text: str) -> list[str]:
+    """Chinese text as words: Traditional characters turned Simplified (OpenCC t2s), then segmented
+    by jieba's dictionary and HMM (欢迎来北京 → 欢迎 / 来 / 北京); whitespace dropped."""
+    return [w for w in _segmenter().lcut(_simplified().convert(text.strip())) if w.strip()]
+
+
 def tokenize(text: str, lang: str, pretokenized: bool = False) -> list[str]:
     """Split text into tokens in their original case.
 
     Args:
         text: one sentence.
-        lang: "en" or "fr" (Moses language rules).
+        lang: "en" or "fr" (Moses language rules), or "zh" (``chinese_words``).
         pretokenized: split on single spaces only, so token positions match
             externally tokenized data (e.g. gold alignments); the count is kept.
 
@@ -46,6 +69,8 @@ def tokenize(text: str, lang: str, pretokenized: bool = False) -> list[str]:
     """
     if pretokenized:
         return text.strip().split()
+    if lang == "zh":
+        return chinese_words(text)
     return _tokenizer(lang).tokenize(text.strip(), escape=False)
 
 

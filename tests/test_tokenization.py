@@ -36,3 +36,12 @@ def test_vocab_specials_unknown_and_round_trip(tmp_path):
 def test_vocab_requires_specials():
     with pytest.raises(ValueError):
         Vocab(["a", "b"])
+
+
+def test_chinese_is_made_simplified_and_segmented_into_words():
+    from attnviz.tokenization import tokenize
+
+    assert tokenize("欢迎来北京", "zh") == ["欢迎", "来", "北京"]  # the seed notes' example, word by word
+    assert tokenize("歡迎來北京", "zh") == ["欢迎", "来", "北京"]  # Traditional script gives the same words
+    assert tokenize(" 汤姆 挺受欢迎。 ", "zh") == ["汤姆", "挺", "受欢迎", "。"]
+    assert tokenize("欢迎 来", "zh", pretokenized=True) == ["欢迎", "来"]
