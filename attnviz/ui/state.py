@@ -214,30 +214,28 @@ def available_models() -> tuple[dict[str, list[str]], dict[str, str]]:
     return groups, problems
 
 
-def baseline_models() -> list[str]:
-    """Loadable translation models without attention (the bottleneck baseline), for the Why attention view."""
+def _loadable(wanted, load) -> list[str]:
+    """Names of the catalog's entries without a problem for which ``wanted(info)`` holds and ``load(path)``
+    raises no CheckpointError."""
     names = []
     for entry in catalog():
-        if not entry.problem and entry.info.task == "translation" and not entry.info.maps:
+        if not entry.problem and wanted(entry.info):
             try:
-                load_translator(str(entry.path))
+                load(str(entry.path))
             except CheckpointError:
                 continue
             names.append(entry.name)
     return names
+
+
+def baseline_models() -> list[str]:
+    """Loadable translation models without attention (the bottleneck baseline), for the Why attention view."""
+    return _loadable(lambda info: info.task == "translation" and not info.maps, load_translator)
 
 
 def classifier_models() -> list[str]:
     """Loadable text classifiers in pretrained/ (the review view's models)."""
-    names = []
-    for entry in catalog():
-        if not entry.problem and entry.info.task == "classification":
-            try:
-                load_classifier(str(entry.path))
-            except CheckpointError:
-                continue
-            names.append(entry.name)
-    return names
+    return _loadable(lambda info: info.task == "classification", load_classifier)
 
 
 @st.cache_resource(show_spinner="Loading the classifier …")
