@@ -461,7 +461,7 @@ def build_parser() -> argparse.ArgumentParser:
                     help="transformer: encoder and decoder layers each")
     tn.add_argument("--heads", type=int, default=TransformerConfig.heads, help="transformer: attention heads per layer")
     tn.add_argument("--d-model", type=int, default=TransformerConfig.d_model, help="transformer: layer width")
-    tn.add_argument("--all", action="store_true", help="train the five zoo models into --out (default pretrained/)")
+    tn.add_argument("--all", action="store_true", help="train every zoo recipe into --out (default pretrained/)")
     tn.add_argument("--data", type=Path, default=DEFAULT_DATA, help=f"corpus (default {DEFAULT_DATA})")
     tn.add_argument("--gold-dir", type=Path, default=DEFAULT_GOLD, help="WPT03 dev alignments for AER")
     tn.add_argument("--out", type=Path, help="model directory (with --all: the parent directory)")
