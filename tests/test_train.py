@@ -166,3 +166,14 @@ def test_killed_training_resumes_where_it_stopped(tmp_path):
     # the same weights, bit for bit, as the run that was never interrupted
     assert (out / "model.safetensors").read_bytes() == (tmp_path / "whole" / "model.safetensors").read_bytes()
     assert not (out / RESUME_FILE).exists()
+
+
+def test_a_recipe_saved_before_a_field_existed_resumes_with_its_default():
+    from dataclasses import asdict
+
+    from attnviz.training.recipes import recipe_differences
+
+    saved = asdict(TrainConfig())
+    del saved["guided_lambda"]  # a resume state written before guided training existed
+    assert recipe_differences(saved, TrainConfig()) == []
+    assert recipe_differences({**saved, "lr": 0.5}, TrainConfig()) == ["lr: 0.5 then, 0.002 now"]

@@ -171,10 +171,11 @@ def retrain_command(name: str, model_config, config: TrainConfig) -> str:
 
 
 def recipe_differences(saved: dict, current: TrainConfig) -> list[str]:
-    """Fields (outside ``RESUMABLE_CHANGES``) where a saved recipe dict differs from ``current``."""
+    """Fields (outside ``RESUMABLE_CHANGES``) where a saved recipe dict differs from ``current``; a field
+    the saved recipe lacks (it predates the field) counts as the field's default."""
     return [
-        f"{f.name}: {saved.get(f.name)!r} then, {getattr(current, f.name)!r} now"
+        f"{f.name}: {saved.get(f.name, f.default)!r} then, {getattr(current, f.name)!r} now"
         for f in fields(TrainConfig)
-        if f.name not in RESUMABLE_CHANGES and saved.get(f.name) != getattr(current, f.name)
+        if f.name not in RESUMABLE_CHANGES and saved.get(f.name, f.default) != getattr(current, f.name)
     ]
 
