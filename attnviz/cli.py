@@ -294,7 +294,7 @@ def cmd_models(args) -> int:
 
 def cmd_train(args) -> int:
     """Train one model, or the whole zoo with --all (one process, or several under torchrun)."""
-    from .data import prepare_corpus
+    from .data import PAIRS, prepare_corpus
     from .training import loop, recipes
 
     config = TrainConfig(
@@ -321,9 +321,11 @@ def cmd_train(args) -> int:
         return 2
     if args.all and args.jobs > 1:
         return _train_in_parallel(args, jobs)
-    print(f"reading and splitting {args.data} …", file=sys.stderr)
-    corpus = prepare_corpus(args.data, config.split_seed, config.src_vocab_size, config.tgt_vocab_size,
-                            config.valid_sentences, config.test_sentences)
+    pair = PAIRS[args.pair]
+    data = args.data or pair.data
+    print(f"reading and splitting {data} …", file=sys.stderr)
+    corpus = prepare_corpus(data, config.split_seed, config.src_vocab_size, config.tgt_vocab_size,
+                            config.valid_sentences, config.test_sentences, pair)
     for out, recipe, job_config in jobs:
         if recipe.family == "transformer":
             model_config = recipes.transformer_config(corpus, **recipe.fields)
@@ -331,7 +333,7 @@ def cmd_train(args) -> int:
             model_config = recipes.bottleneck_config(corpus)
         else:
             model_config = recipes.rnn_config(corpus, **recipe.fields)
-        card = loop.train_model(corpus, model_config, job_config, out, args.gold_dir, args.data, device=args.device)
+        card = loop.train_model(corpus, model_config, job_config, out, args.gold_dir, data, device=args.device)
         if card is not None:
             print(f"{out}: {json.dumps(card['metrics'])}", file=sys.stderr)
     return 0
@@ -354,8 +356,8 @@ def _train_in_parallel(args, jobs: list[tuple]) -> int:
             out, recipe, config = pending.pop(0)
             command = [
                 sys.executable, "-m", "attnviz", "train", *family_flags(recipe), "--out", str(out),
-                "--data", str(args.data), "--gold-dir", str(args.gold_dir), "--device", args.device,
-                *recipe_flags(config),
+                "--pair", args.pair, "--gold-dir", str(args.gold_dir), "--device", args.device,
+                *recipe_flags(config), *(["--data", str(args.data)] if args.data else []),
             ]
             log = open(f"{out}.log", "w")
             running.append((out, subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT), log))
@@ -374,7 +376,7 @@ def _train_in_parallel(args, jobs: list[tuple]) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     """The argparse parser of ``python -m attnviz``."""
-    from .data import DEFAULT_DATA
+    from .data import DEFAULT_DATA, DEFAULT_PAIR, PAIRS
     from .evaluation import DEFAULT_GOLD
     from .reviews import IMDB_DIR
 
@@ -415,7 +417,7 @@ def build_parser() -> argparse.ArgumentParser:
     ev = sub.add_parser("evaluate", help="one table: BLEU, AER, entropy, monotonicity, speed per model")
     ev.add_argument("--models", type=Path, nargs="*", help="model directories (default: all in pretrained/)")
     ev.add_argument("--gold-dir", type=Path, default=DEFAULT_GOLD)
-    ev.add_argument("--data", type=Path, default=DEFAULT_DATA, help="corpus, for each model's test split")
+    ev.add_argument("--data", type=Path, help="corpus of each model's test split (default: its language pair's file)")
     ev.add_argument("--priors", type=Path, default=PRIORS, help="eflomal priors (row skipped if absent)")
     ev.add_argument("--imdb-dir", type=Path, default=IMDB_DIR, help="test.tsv.gz of the review classifiers")
     ev.add_argument("--bleu-sentences", type=int, help="use only the first N test sentences for BLEU")
@@ -462,7 +464,9 @@ def build_parser() -> argparse.ArgumentParser:
     tn.add_argument("--heads", type=int, default=TransformerConfig.heads, help="transformer: attention heads per layer")
     tn.add_argument("--d-model", type=int, default=TransformerConfig.d_model, help="transformer: layer width")
     tn.add_argument("--all", action="store_true", help="train every zoo recipe into --out (default pretrained/)")
-    tn.add_argument("--data", type=Path, default=DEFAULT_DATA, help=f"corpus (default {DEFAULT_DATA})")
+    tn.add_argument("--pair", choices=tuple(PAIRS), default=DEFAULT_PAIR.name,
+                    help="source-target languages: en-fr, or zh-en (Chinese → English)")
+    tn.add_argument("--data", type=Path, help="the Tatoeba file (default: the pair's, under ../shared/data)")
     tn.add_argument("--gold-dir", type=Path, default=DEFAULT_GOLD, help="WPT03 dev alignments for AER")
     tn.add_argument("--out", type=Path, help="model directory (with --all: the parent directory)")
     tn.add_argument("--epochs", type=int, default=defaults.epochs)

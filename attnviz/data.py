@@ -1,8 +1,9 @@
-"""Data preparation: Tatoeba English–French pairs, split by English sentence, tokenized, encoded, batched.
+"""Data preparation: Tatoeba sentence pairs, split by English sentence, tokenized, encoded, batched.
 
 Data: the Tatoeba Project (tatoeba.org) via manythings.org/anki, licence
-CC BY 2.0 FR. Read from ``../shared/data/tatoeba-fra-eng/fra.txt`` by default;
-nothing from it is stored in this repository.
+CC BY 2.0 FR. English→French reads ``../shared/data/tatoeba-fra-eng/fra.txt``
+and Chinese→English ``../shared/data/tatoeba-cmn-eng/cmn.txt`` by default
+(``PAIRS``); nothing from them is stored in this repository.
 """
 
 from __future__ import annotations
@@ -17,9 +18,38 @@ import torch
 from .tokenization import BOS, EOS, PAD, Vocab, normalize_token, tokenize
 
 REPO = Path(__file__).resolve().parent.parent
-DEFAULT_DATA = REPO.parent / "shared" / "data" / "tatoeba-fra-eng" / "fra.txt"
+SHARED_DATA = REPO.parent / "shared" / "data"
+DEFAULT_DATA = SHARED_DATA / "tatoeba-fra-eng" / "fra.txt"
 ATTRIBUTION = "Tatoeba Project (tatoeba.org), via manythings.org/anki (2019-04-07), licence CC BY 2.0 FR"
 MAX_TRAIN_TOKENS = 30  # training keeps a pair only if both sides have ≤ this many tokens
+
+
+@dataclass(frozen=True)
+class LanguagePair:
+    """Which way a Tatoeba corpus is translated. Its files hold ``English<TAB>other`` lines.
+
+    Attributes:
+        source, target: ISO 639-1 codes; one of them is "en".
+        data: the default corpus file.
+        attribution: the source and licence, for model cards.
+    """
+
+    source: str
+    target: str
+    data: Path
+    attribution: str = ATTRIBUTION
+
+    @property
+    def name(self) -> str:
+        """'en-fr'."""
+        return f"{self.source}-{self.target}"
+
+
+PAIRS = {pair.name: pair for pair in (
+    LanguagePair("en", "fr", DEFAULT_DATA),
+    LanguagePair("zh", "en", SHARED_DATA / "tatoeba-cmn-eng" / "cmn.txt"),
+)}
+DEFAULT_PAIR = PAIRS["en-fr"]
 
 
 @dataclass
@@ -37,6 +67,19 @@ class Split:
     test: dict[str, list[str]]
     seed: int
 
+    def into_english(self) -> "Split":
+        """The same split read the other way, for a pair whose target is English: training pairs
+        (other, english), and valid/test each other-language sentence → its English references.
+        The parts stay those of the English sentences, so no English sentence is in two parts."""
+        def regroup(groups: dict[str, list[str]]) -> dict[str, list[str]]:
+            flipped: dict[str, list[str]] = {}
+            for english, translations in groups.items():
+                for other in translations:
+                    flipped.setdefault(other, []).append(english)
+            return flipped
+
+        return Split([(o, e) for e, o in self.train], regroup(self.valid), regroup(self.test), self.seed)
+
     def summary(self) -> dict:
         """Sizes and seed, for the model card."""
         return {
@@ -49,14 +92,14 @@ class Split:
 
 
 def read_pairs(path: Path) -> list[tuple[str, str]]:
-    """Read ``English<TAB>French`` lines (extra columns ignored).
+    """Read a Tatoeba file's ``English<TAB>other`` lines as (english, other) pairs (extra columns ignored).
 
     Raises:
         FileNotFoundError: with a hint to pass --data.
     """
     path = Path(path)
     if not path.is_file():
-        raise FileNotFoundError(f"no corpus at {path}; point --data at fra.txt (English<TAB>French per line)")
+        raise FileNotFoundError(f"no corpus at {path}; point --data at a Tatoeba file (English<TAB>other per line)")
     pairs = []
     for line in path.read_text(encoding="utf-8").splitlines():
         cols = line.split("\t")
@@ -156,6 +199,7 @@ class Corpus:
         filtered_out: training pairs dropped for length.
         train_tokens: the same pairs as tokens (what a statistical aligner reads), or
             empty where only ids were kept.
+        pair: the languages, source → target.
     """
 
     split: Split
@@ -164,23 +208,31 @@ class Corpus:
     train: list[tuple[list[int], list[int]]]
     filtered_out: int
     train_tokens: list[tuple[list[str], list[str]]] = field(default_factory=list)
+    pair: LanguagePair = DEFAULT_PAIR
+
+
+def split_pair(data: Path, pair: LanguagePair, seed: int, n_valid: int = 2000, n_test: int = 2000) -> Split:
+    """Read a Tatoeba file and split it by English sentence (``split_by_source``), oriented source → target."""
+    split = split_by_source(read_pairs(data), seed=seed, n_valid=n_valid, n_test=n_test)
+    return split if pair.source == "en" else split.into_english()
 
 
 def prepare_corpus(
-    data: Path, split_seed: int, src_vocab_size: int, tgt_vocab_size: int, n_valid: int = 2000, n_test: int = 2000
+    data: Path, split_seed: int, src_vocab_size: int, tgt_vocab_size: int, n_valid: int = 2000, n_test: int = 2000,
+    pair: LanguagePair = DEFAULT_PAIR,
 ) -> Corpus:
     """Read, split, tokenize, filter (both sides ≤ MAX_TRAIN_TOKENS), build vocabularies and encode.
 
     Raises:
         FileNotFoundError: no corpus at ``data``.
     """
-    split = split_by_source(read_pairs(data), seed=split_seed, n_valid=n_valid, n_test=n_test)
-    tokenized = [(model_tokens(en, "en"), model_tokens(fr, "fr")) for en, fr in split.train]
+    split = split_pair(data, pair, split_seed, n_valid, n_test)
+    tokenized = [(model_tokens(s, pair.source), model_tokens(t, pair.target)) for s, t in split.train]
     kept = [(s, t) for s, t in tokenized if 0 < len(s) <= MAX_TRAIN_TOKENS and 0 < len(t) <= MAX_TRAIN_TOKENS]
     src_vocab = Vocab.build((s for s, _ in kept), src_vocab_size)
     tgt_vocab = Vocab.build((t for _, t in kept), tgt_vocab_size)
     return Corpus(split, src_vocab, tgt_vocab, encode_pairs(kept, src_vocab, tgt_vocab), len(tokenized) - len(kept),
-                  kept)
+                  kept, pair)
 
 
 def repo_relative(path: Path) -> str:

@@ -64,7 +64,7 @@ def training_links(pairs: list[tuple[list[str], list[str]]], cache: Path | None 
     """
     if any(not s or not t for s, t in pairs):
         raise ValueError("guided training needs non-empty sentence pairs")
-    path = Path(cache or cache_dir()) / f"links-{corpus_digest(pairs)[:16]}.txt.gz"
+    path = links_path(pairs, cache)
     if path.is_file():
         lines = gzip.decompress(path.read_bytes()).decode("utf-8").split("\n")[:-1]
         if len(lines) != len(pairs):
@@ -72,10 +72,20 @@ def training_links(pairs: list[tuple[list[str], list[str]]], cache: Path | None 
         return [parse_pharaoh(line) for line in lines]
     forward, reverse = run_eflomal([s for s, _ in pairs], [t for _, t in pairs], None, 1.0)
     links = [grow_diag_final_and(f, r) for f, r in zip(forward, reverse)]
-    text = "".join(" ".join(f"{j}-{i}" for j, i in sorted(pair)) + "\n" for pair in links)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    atomic_write_bytes(path, gzip.compress(text.encode("utf-8")))
+    write_links(path, links)
     return links
+
+
+def links_path(pairs: list[tuple[list[str], list[str]]], cache: Path | None = None) -> Path:
+    """Where ``training_links`` caches the links of these pairs: ``cache/links-<digest>.txt.gz``."""
+    return Path(cache or cache_dir()) / f"links-{corpus_digest(pairs)[:16]}.txt.gz"
+
+
+def write_links(path: Path, links: list[set[Link]]) -> None:
+    """Write links as gzip'd Pharaoh lines ("j-i …", one pair per line), atomically."""
+    text = "".join(" ".join(f"{j}-{i}" for j, i in sorted(pair)) + "\n" for pair in links)
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    atomic_write_bytes(Path(path), gzip.compress(text.encode("utf-8")))
 
 
 def supervised_map(layers: int) -> tuple[int, int]:

@@ -59,6 +59,11 @@ def test_links_are_computed_once_then_read_from_the_cache(tmp_path, monkeypatch)
 def test_a_guided_model_learns_the_links_and_its_card_says_so(tmp_path, monkeypatch):
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     corpus = tiny_corpus()
+    # the true links of "the black cat number 3 ." ↔ "le chat noir numéro 3 .": the adjective and the
+    # noun cross. Given here (eflomal samples, so its links would make the test vary from run to run)
+    crossing = {(0, 0), (1, 2), (2, 1), (3, 3), (4, 4), (5, 5)}
+    assert all(len(s) == len(t) == 6 for s, t in corpus.train_tokens)
+    guided.write_links(guided.links_path(corpus.train_tokens), [crossing] * len(corpus.train_tokens))
     config = RNNConfig(len(corpus.src_vocab), len(corpus.tgt_vocab), scorer="dot", embedding_size=32,
                        encoder_size=16, decoder_size=32, attention_size=16, dropout=0.0)
     recipe = TrainConfig(epochs=6, max_minutes=5, batch_tokens=60, lr=1e-2, threads=1, bf16=False, guided_lambda=1.0)
@@ -68,8 +73,8 @@ def test_a_guided_model_learns_the_links_and_its_card_says_so(tmp_path, monkeypa
     assert card["training"]["supervision"]["lambda"] == 1.0
     assert "λ = 1" in (tmp_path / "m" / "README.md").read_text()
     assert "--guided-lambda 1" in card["training"]["command"]
-    # the argmax of the trained attention lands on a linked source word for most linked target words
-    # (0.92 here; 0.79 for the same model trained with λ = 0)
+    # the argmax of the trained attention lands on the linked source word for most target words
+    # (measured: 1.00 here, 0.55 for the same model trained with λ = 0)
     translator = Translator.load(tmp_path / "m")
     assert translator.describe().endswith(" · guided alignment λ=1")
     links = guided.training_links(corpus.train_tokens)

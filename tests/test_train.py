@@ -177,3 +177,27 @@ def test_a_recipe_saved_before_a_field_existed_resumes_with_its_default():
     del saved["guided_lambda"]  # a resume state written before guided training existed
     assert recipe_differences(saved, TrainConfig()) == []
     assert recipe_differences({**saved, "lr": 0.5}, TrainConfig()) == ["lr: 0.5 then, 0.002 now"]
+
+
+def test_a_split_read_into_english_keeps_the_english_parts():
+    pairs = [("I eat.", "我吃。"), ("I eat.", "我吃饭。"), ("Go.", "走。"), ("Go away.", "走。"), ("Run.", "跑。")]
+    split = split_by_source(pairs, seed=2, n_valid=1, n_test=1)
+    flipped = split.into_english()
+    assert sorted(flipped.train) == sorted((o, e) for e, o in split.train)
+    # each held-out Chinese sentence has the English sentences of its part as references
+    for part, english in ((flipped.valid, split.valid), (flipped.test, split.test)):
+        assert sorted((o, e) for o, refs in part.items() for e in refs) == sorted(
+            (o, e) for e, others in english.items() for o in others)
+
+
+def test_a_chinese_corpus_is_prepared_source_chinese_target_english(tmp_path):
+    from attnviz.data import PAIRS, prepare_corpus
+
+    lines = [f"I see {n}.\t我看见{z}。" for n, z in (("a cat", "一只猫"), ("a dog", "一只狗"), ("Beijing", "北京"))] * 4
+    lines += [f"Sentence {k}.\t句子{k}。" for k in range(40)]
+    (tmp_path / "cmn.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    corpus = prepare_corpus(tmp_path / "cmn.txt", 1, 100, 100, n_valid=5, n_test=5, pair=PAIRS["zh-en"])
+    assert corpus.pair.name == "zh-en"
+    source, target = next((s, t) for s, t in corpus.train_tokens if "北京" in s)
+    assert source == ["我", "看见", "北京", "。"] and target == ["i", "see", "beijing", "."]
+    assert all(any("\u4e00" <= ch <= "\u9fff" for ch in s) for s in corpus.split.test)  # Chinese sources

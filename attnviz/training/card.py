@@ -99,7 +99,7 @@ part of the attnviz model zoo.
 Trained on the {t['data_attribution']}. Split by English sentence (seed {t['split']['seed']}):
 {t['split']['train_pairs']} training pairs ({t['split']['train_pairs_after_filter']} after the filter:
 {t['filter']}), {t['split']['valid_sentences']} validation and {t['split']['test_sentences']} test
-English sentences, every French translation of a held-out sentence kept as a reference.
+{LANGUAGES[info.source_language]} sentences, every {LANGUAGES[info.target_language]} translation of a held-out sentence kept as a reference.
 
 ## Architecture
 {model.architecture(info.source_language, info.target_language)} {weights_mb:.1f} MB of float16 weights.

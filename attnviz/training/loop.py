@@ -37,7 +37,7 @@ from safetensors.torch import save_file
 from tqdm import tqdm
 
 from .. import checkpoint, guided
-from ..data import ATTRIBUTION, MAX_TRAIN_TOKENS, Corpus, collate, encode_pairs, make_batches, model_tokens, repo_relative
+from ..data import MAX_TRAIN_TOKENS, Corpus, collate, encode_pairs, make_batches, model_tokens, repo_relative
 from ..evaluation import (
     DEFAULT_GOLD,
     best_head,
@@ -55,7 +55,7 @@ from ..files import atomic_path, atomic_write_text
 from ..tokenization import PAD
 from ..translator import Translator
 from .card import machine_description, model_card
-from .recipes import DEMO_SENTENCE, TrainConfig, recipe_differences, retrain_command
+from .recipes import DEMO_SENTENCES, TrainConfig, recipe_differences, retrain_command
 
 RESUME_FILE = "resume.safetensors"
 
@@ -134,8 +134,9 @@ def bf16_is_fast(device: torch.device) -> bool:
 
 
 def demo_attention(translator: Translator) -> dict:
-    """Greedy translation of DEMO_SENTENCE with its attention (for the training-history slider)."""
-    result = translator.translate(DEMO_SENTENCE)
+    """Greedy translation of the source language's DEMO_SENTENCES entry with its attention (for the
+    training-history slider)."""
+    result = translator.translate(DEMO_SENTENCES[translator.info.source_language])
     return {
         "source_tokens": result.source_tokens,
         "target_tokens": result.target_tokens,
@@ -248,14 +249,15 @@ def train_model(
     out = Path(out)
     family = next(f for f in FAMILIES if f.config_class is type(model_config))
     model = family(model_config).to(processes.device)
-    info = info or ModelInfo.of(model, "en", "fr")
+    info = info or ModelInfo.of(model, corpus.pair.source, corpus.pair.target)
     optimizer = torch.optim.Adam(model.parameters(), lr=config.lr)
     trainer = model
     if processes.world_size > 1:
         trainer = torch.nn.parallel.DistributedDataParallel(model)
     valid_sources, valid_streams = reference_streams(corpus.split.valid)
     valid_pairs = encode_pairs(
-        [(model_tokens(s, "en"), model_tokens(r, "fr")) for s in valid_sources for r in corpus.split.valid[s]],
+        [(model_tokens(s, corpus.pair.source), model_tokens(r, corpus.pair.target))
+         for s in valid_sources for r in corpus.split.valid[s]],
         corpus.src_vocab,
         corpus.tgt_vocab,
     )
@@ -433,13 +435,13 @@ def finish(corpus, model_config, config, out, gold_dir, data_path, info, progres
         "language_pair": f"{info.source_language}-{info.target_language}",
         "training": {
             "data": repo_relative(data_path) if data_path else None,
-            "data_attribution": ATTRIBUTION,
+            "data_attribution": corpus.pair.attribution,
             "licence": "CC BY 2.0 FR",
             "split": {**corpus.split.summary(), "train_pairs_after_filter": len(corpus.train)},
             "filter": f"training pairs kept when both sides have 1..{MAX_TRAIN_TOKENS} Moses tokens "
             f"({corpus.filtered_out} dropped)",
             "recipe": asdict(config),
-            "command": retrain_command(out.name, model_config, config),
+            "command": retrain_command(out.name, model_config, config, corpus.pair.name),
             "epochs_run": len(progress["history"]),
             "best_epoch": progress["best_epoch"],
             "train_minutes": round(progress["seconds"] / 60, 1),

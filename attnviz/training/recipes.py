@@ -16,7 +16,8 @@ from ..families.bottleneck import BottleneckConfig
 from ..families.rnn import RNNConfig
 from ..families.transformer import TransformerConfig
 
-DEMO_SENTENCE = "the little girl is playing in the big garden ."
+# the sentence each epoch translates for the Training view, by source language (the seed notes' example for Chinese)
+DEMO_SENTENCES = {"en": "the little girl is playing in the big garden .", "zh": "欢迎来北京"}
 
 
 @dataclass
@@ -164,10 +165,11 @@ def transformer_config(corpus: Corpus, layers: int, heads: int, d_model: int) ->
                              encoder_layers=layers, decoder_layers=layers, ffn_size=4 * d_model)
 
 
-def retrain_command(name: str, model_config, config: TrainConfig) -> str:
-    """The command that retrains model ``name`` with ``config``, as written on its card."""
+def retrain_command(name: str, model_config, config: TrainConfig, pair: str = "en-fr") -> str:
+    """The command that retrains model ``name`` with ``config`` on language pair ``pair``, as written on its card."""
+    languages = ["--pair", pair] if pair != "en-fr" else []
     return " ".join(["python -m attnviz train", *family_flags(model_config), "--out", f"pretrained/{name}",
-                     *recipe_flags(config)])
+                     *recipe_flags(config), *languages])
 
 
 def recipe_differences(saved: dict, current: TrainConfig) -> list[str]:
