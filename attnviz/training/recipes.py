@@ -98,6 +98,8 @@ ZOO = (
                                                "normalizer": "sparsemax"}),
     Recipe("en-fr-additive-entmax15", "rnn", {"scorer": "additive", "placement": "conditional",
                                               "normalizer": "entmax15"}),
+    Recipe("en-fr-additive-hard", "rnn", {"scorer": "additive", "placement": "conditional",
+                                          "normalizer": "sample"}),
     Recipe("en-fr-transformer", "transformer", {"layers": 2, "heads": 4, "d_model": 256},
            ModelInfo("translation", "transformer", "en", "fr", layers=2, heads=4,
                      maps=("cross", "encoder_self", "decoder_self")),
