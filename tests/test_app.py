@@ -15,7 +15,7 @@ from attnviz.ui.navigation import view_pages
 from .conftest import ROOT
 
 APP = str(ROOT / "streamlit_app.py")  # AppTest resolves relative paths against this file: pass it absolute
-ZOO_NAMES = [e.name for e in discover() if e.info and e.info.task == "translation"]
+ZOO_NAMES = [e.name for e in discover() if e.info and e.info.task == "translation" and e.info.maps]  # the sidebar's models
 VIEWS = {v.title: str(v.path.relative_to(ROOT)) for v in view_pages()}
 
 
@@ -107,7 +107,12 @@ def test_query_parameters_restore_state():
 def test_forced_translation_and_other_views():
     at = start(s="I see her.", f="je la vois.")
     assert not at.exception and len(charts(at)) == len(ZOO_NAMES)
-    for view, expected in [("Step by step", 1), ("What if", 2), ("Difference", 1), ("Training", 2 * len(ZOO_NAMES))]:
+    from attnviz.checkpoint import PRETRAINED, read_history
+
+    # heatmap and curves per model, and the REINFORCE curve of a model trained with sampled attention
+    policies = sum(any("policy_curve" in r for r in read_history(PRETRAINED / n)) for n in ZOO_NAMES)
+    for view, expected in [("Step by step", 1), ("What if", 2), ("Difference", 1),
+                           ("Training", 2 * len(ZOO_NAMES) + policies)]:
         at.switch_page(VIEWS[view]).run()
         assert not at.exception, view
         assert not at.error, (view, [e.value for e in at.error])

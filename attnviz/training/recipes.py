@@ -100,6 +100,8 @@ ZOO = (
                                               "normalizer": "entmax15"}),
     Recipe("en-fr-additive-hard", "rnn", {"scorer": "additive", "placement": "conditional",
                                           "normalizer": "sample"}),
+    Recipe("en-fr-bottleneck", "bottleneck", {},
+           ModelInfo("translation", "bottleneck", "en", "fr", layers=0, heads=0, maps=())),
     Recipe("en-fr-transformer", "transformer", {"layers": 2, "heads": 4, "d_model": 256},
            ModelInfo("translation", "transformer", "en", "fr", layers=2, heads=4,
                      maps=("cross", "encoder_self", "decoder_self")),
