@@ -427,7 +427,9 @@ def finish(corpus, model_config, config, out, gold_dir, data_path, info, progres
         "valid_bleu": progress["best_bleu"],
     }
     head_choice = {}
-    if gold_dir is not None and Path(gold_dir, "dev.wa.nonullalign").is_file() and info.maps:
+    # the gold alignments are English–French (Hansards): other language pairs have none
+    english_french = (info.source_language, info.target_language) == ("en", "fr")
+    if gold_dir is not None and Path(gold_dir, "dev.wa.nonullalign").is_file() and info.maps and english_french:
         head_choice = alignment_metrics(translator, load_gold(gold_dir), metrics)
         metrics["decoding_grid"] = decoding_grid(translator, corpus.split.test, load_gold(gold_dir))
     card = {
