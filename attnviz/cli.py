@@ -295,13 +295,14 @@ def cmd_models(args) -> int:
 def cmd_train(args) -> int:
     """Train one model, or the whole zoo with --all (one process, or several under torchrun)."""
     from .data import PAIRS, prepare_corpus
+    from .dictionary import proper_noun_pairs
     from .training import loop, recipes
 
     config = TrainConfig(
         epochs=args.epochs, max_minutes=args.max_minutes, seed=args.seed, threads=args.threads,
         src_vocab_size=args.src_vocab, tgt_vocab_size=args.tgt_vocab,
         valid_sentences=args.valid_sentences, test_sentences=args.test_sentences,
-        lr=args.lr, warmup_steps=args.warmup_steps, guided_lambda=args.guided_lambda,
+        lr=args.lr, warmup_steps=args.warmup_steps, guided_lambda=args.guided_lambda, dictionary=args.dictionary,
     )
     if args.all:  # each zoo recipe, with its own changes to the shared training recipe
         jobs = [(Path(args.out or PRETRAINED) / r.name, r, replace(config, **r.train)) for r in recipes.ZOO]
@@ -322,10 +323,14 @@ def cmd_train(args) -> int:
     if args.all and args.jobs > 1:
         return _train_in_parallel(args, jobs)
     pair = PAIRS[args.pair]
+    if config.dictionary and pair.name != "zh-en":
+        print("train: --dictionary adds Chinese → English pairs; use it with --pair zh-en", file=sys.stderr)
+        return 2
+    extra = proper_noun_pairs() if config.dictionary else ()
     data = args.data or pair.data
     print(f"reading and splitting {data} …", file=sys.stderr)
     corpus = prepare_corpus(data, config.split_seed, config.src_vocab_size, config.tgt_vocab_size,
-                            config.valid_sentences, config.test_sentences, pair)
+                            config.valid_sentences, config.test_sentences, pair, extra)
     for out, recipe, job_config in jobs:
         if recipe.family == "transformer":
             model_config = recipes.transformer_config(corpus, **recipe.fields)
@@ -467,6 +472,8 @@ def build_parser() -> argparse.ArgumentParser:
     tn.add_argument("--pair", choices=tuple(PAIRS), default=DEFAULT_PAIR.name,
                     help="source-target languages: en-fr, or zh-en (Chinese → English)")
     tn.add_argument("--data", type=Path, help="the Tatoeba file (default: the pair's, under ../shared/data)")
+    tn.add_argument("--dictionary", action="store_true",
+                    help="zh-en: add CC-CEDICT's proper nouns (北京 → Beijing …) to the training pairs")
     tn.add_argument("--gold-dir", type=Path, default=DEFAULT_GOLD, help="WPT03 dev alignments for AER")
     tn.add_argument("--out", type=Path, help="model directory (with --all: the parent directory)")
     tn.add_argument("--epochs", type=int, default=defaults.epochs)

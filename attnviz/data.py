@@ -219,15 +219,19 @@ def split_pair(data: Path, pair: LanguagePair, seed: int, n_valid: int = 2000, n
 
 def prepare_corpus(
     data: Path, split_seed: int, src_vocab_size: int, tgt_vocab_size: int, n_valid: int = 2000, n_test: int = 2000,
-    pair: LanguagePair = DEFAULT_PAIR,
+    pair: LanguagePair = DEFAULT_PAIR, extra_pairs: tuple[tuple[str, str], ...] = (),
 ) -> Corpus:
     """Read, split, tokenize, filter (both sides ≤ MAX_TRAIN_TOKENS), build vocabularies and encode.
+
+    Args:
+        extra_pairs: (source, target) texts added to the training part only, after the split
+            (e.g. dictionary entries, ``dictionary.proper_noun_pairs``).
 
     Raises:
         FileNotFoundError: no corpus at ``data``.
     """
     split = split_pair(data, pair, split_seed, n_valid, n_test)
-    tokenized = [(model_tokens(s, pair.source), model_tokens(t, pair.target)) for s, t in split.train]
+    tokenized = [(model_tokens(s, pair.source), model_tokens(t, pair.target)) for s, t in [*split.train, *extra_pairs]]
     kept = [(s, t) for s, t in tokenized if 0 < len(s) <= MAX_TRAIN_TOKENS and 0 < len(t) <= MAX_TRAIN_TOKENS]
     src_vocab = Vocab.build((s for s, _ in kept), src_vocab_size)
     tgt_vocab = Vocab.build((t for _, t in kept), tgt_vocab_size)

@@ -201,3 +201,19 @@ def test_a_chinese_corpus_is_prepared_source_chinese_target_english(tmp_path):
     source, target = next((s, t) for s, t in corpus.train_tokens if "北京" in s)
     assert source == ["我", "看见", "北京", "。"] and target == ["i", "see", "beijing", "."]
     assert all(any("\u4e00" <= ch <= "\u9fff" for ch in s) for s in corpus.split.test)  # Chinese sources
+
+
+def test_cc_cedict_proper_nouns_become_training_pairs(tmp_path):
+    from attnviz.data import PAIRS, prepare_corpus
+    from attnviz.dictionary import proper_noun, proper_noun_pairs
+
+    entry = {"simplified": "北京", "pinyin": "Bei3 jing1", "definitions": ["Beijing, capital of the People's Republic"]}
+    assert proper_noun(entry) == ("北京", "Beijing")
+    assert proper_noun({**entry, "pinyin": "bei3 jing1"}) is None  # a common noun has lowercase pinyin
+    assert proper_noun({"simplified": "纽约", "pinyin": "Niu3 yue1", "definitions": ["New York"]}) == ("纽约", "New York")
+    names = dict(proper_noun_pairs())
+    assert names["北京"] == "Beijing" and names["巴黎"] == "Paris" and len(names) > 3000
+    (tmp_path / "cmn.txt").write_text("".join(f"Sentence {k}.\t句子{k}。\n" for k in range(30)), encoding="utf-8")
+    corpus = prepare_corpus(tmp_path / "cmn.txt", 1, 100, 100, 5, 5, PAIRS["zh-en"], (("北京", "Beijing"),))
+    assert (["北京"], ["beijing"]) in corpus.train_tokens  # training only: valid and test come from the corpus
+    assert all("北京" not in s for s in [*corpus.split.valid, *corpus.split.test])

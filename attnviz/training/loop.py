@@ -37,6 +37,7 @@ from safetensors.torch import save_file
 from tqdm import tqdm
 
 from .. import checkpoint, guided
+from ..dictionary import DICTIONARY_ATTRIBUTION, proper_noun_pairs
 from ..data import MAX_TRAIN_TOKENS, Corpus, collate, encode_pairs, make_batches, model_tokens, repo_relative
 from ..evaluation import (
     DEFAULT_GOLD,
@@ -457,6 +458,11 @@ def finish(corpus, model_config, config, out, gold_dir, data_path, info, progres
         "metrics": {k: round(v, 4) if isinstance(v, float) else v for k, v in metrics.items()},
         **head_choice,
     }
+    if config.dictionary:  # credited beside the corpus on the card
+        card["training"]["dictionary"] = {"source": DICTIONARY_ATTRIBUTION, "pairs": len(proper_noun_pairs()),
+                                          "what": "proper nouns (capitalized pinyin), 2–4 characters, "
+                                                  "added to the training pairs only"}
+        card["training"]["data_attribution"] += f"; with {len(proper_noun_pairs())} proper nouns from {DICTIONARY_ATTRIBUTION}"
     if config.guided_lambda:
         card["training"]["supervision"] = {
             "method": "guided alignment (Chen et al. 2016): cross-entropy between attention rows and links",

