@@ -501,7 +501,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Reads one text per line from stdin and writes label<TAB>P(positive) per line; "
         "--json writes the tokens and the attention (per head too for a multi-head model).",
     )
-    cl.add_argument("--model", type=Path, required=True, help="classifier directory, e.g. pretrained/imdb-additive")
+    cl.add_argument("--model", type=Path, required=True, help="classifier directory, e.g. pretrained/imdb-self-attention")
     cl.add_argument("--json", action="store_true", help="one JSON object per line with tokens and attention")
     cl.set_defaults(func=cmd_classify)
 
@@ -510,8 +510,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     recipe = ClassifierRecipe()
     tc = sub.add_parser("train-classifier", help="train the IMDB review classifiers")
-    tc.add_argument("--pooling", choices=tuple(POOLINGS), default="additive", help="attention pooling")
-    tc.add_argument("--heads", type=int, default=1, help="heads of multihead pooling (1 for additive)")
+    tc.add_argument("--pooling", choices=tuple(POOLINGS), default="self_attention", help="attention pooling")
+    tc.add_argument("--heads", type=int, default=1, help="heads of multihead pooling (1 for self_attention)")
     tc.add_argument("--all", action="store_true", help="the zoo's two classifiers into --out (default pretrained/)")
     tc.add_argument("--data-dir", type=Path, default=IMDB_DIR, help=f"train.tsv.gz and test.tsv.gz (default {IMDB_DIR})")
     tc.add_argument("--out", type=Path, help="model directory (with --all: the parent directory)")

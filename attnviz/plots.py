@@ -288,13 +288,13 @@ def training_curves(history: list[dict], title: str = "", style: FigureStyle = F
 
 def classifier_curves(histories: dict[str, list[dict]], metric: str, style: FigureStyle = FigureStyle()) -> go.Figure:
     """Train and validation ``metric`` ("accuracy" or "loss") per epoch of several classifiers, one figure
-    (the seed notes' §4.3 comparison); solid lines validation, dotted training."""
+    (the seed notes' §4.3 comparison); solid lines validation, dashed training."""
     fig = go.Figure()
     for name, history in histories.items():
         epochs = [h["epoch"] for h in history]
         fig.add_trace(go.Scatter(x=epochs, y=[h[f"valid_{metric}"] for h in history], name=f"{name} valid"))
         fig.add_trace(go.Scatter(x=epochs, y=[h[f"train_{metric}"] for h in history], name=f"{name} train",
-                                 line={"dash": "dot"}))
+                                 line={"dash": "dash"}))
     fig.update_layout(
         height=320,
         margin={"l": 10, "r": 10, "t": 40, "b": 10},

@@ -41,7 +41,7 @@ def small_config(**fields) -> ClassifierConfig:
     return ClassifierConfig(60, 2, embedding_size=16, encoder_size=8, attention_size=8, dropout=0.0, **fields)
 
 
-def test_additive_pooling_matches_float64_by_hand():
+def test_self_attention_pooling_matches_float64_by_hand():
     model = AttentionClassifier(small_config()).double().eval()
     src, lengths = torch.tensor([[5, 6, 7, 0]]), torch.tensor([3])
     logits, weights = model(src, lengths)

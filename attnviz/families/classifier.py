@@ -3,7 +3,7 @@
 The seed notes' IMDB models: word embeddings → bidirectional GRU → annotations
 h_1..h_S (2E each) → attention pooling → one vector c → logits over the labels.
 
-- ``pooling="additive"`` (the seed's "self-attention" model; Yang et al. 2016, Lin
+- ``pooling="self_attention"`` (the seed's "self-attention" model, additive scoring; Yang et al. 2016, Lin
   et al. 2017 with one hop): e_j = vᵀ tanh(W h_j), α = softmax(e) over the words,
   c = Σ_j α_j h_j.
 - ``pooling="multihead"``: H learned queries q_h read the words in parallel, as the
@@ -11,7 +11,7 @@ h_1..h_S (2E each) → attention pooling → one vector c → logits over the la
   heads of d/H, α_h = softmax(q_h K_hᵀ / √(d/H)), c = [Σ_j α_hj V_hj]_h W_O.
 
 Attention records are (layers 1, heads H, T 1, S): one query (the pooling) over the
-S words; additive pooling has H = 1.
+S words; self-attention pooling has H = 1.
 """
 
 from __future__ import annotations
@@ -27,8 +27,8 @@ from ..tokenization import PAD
 from . import FAMILIES, FamilyConfig
 
 POOLINGS = {
-    "additive": "additive self-attention pooling vᵀtanh(W h_j)",
-    "multihead": "multi-head attention pooling (learned queries, scaled dot)",
+    "self_attention": "self-attention pooling vᵀtanh(W h_j)",
+    "multihead": "multi-head attention pooling (learned queries, scaled dot-product)",
 }
 
 
@@ -41,9 +41,9 @@ class ClassifierConfig(FamilyConfig):
         tgt_vocab_size: the number of labels (a classifier has no target vocabulary).
         embedding_size: word embedding width.
         encoder_size: GRU width per direction; annotations have 2 × this.
-        attention_size: width of W in additive pooling, of the keys and values in multi-head pooling.
+        attention_size: width of W in self-attention pooling, of the keys and values in multi-head pooling.
         pooling: a key of ``POOLINGS``.
-        heads: attention heads of multi-head pooling (1 for additive); divides attention_size.
+        heads: attention heads of multi-head pooling (1 for self_attention); divides attention_size.
         dropout: on embeddings and the pooled vector during training, in [0, 1).
         max_tokens: texts are cut to their first max_tokens tokens, in training and use.
 
@@ -54,7 +54,7 @@ class ClassifierConfig(FamilyConfig):
     embedding_size: int = 128
     encoder_size: int = 64  # a 2-core CPU trains 128 per direction 2.3× slower per epoch (measured)
     attention_size: int = 128
-    pooling: str = "additive"
+    pooling: str = "self_attention"
     heads: int = 1
     dropout: float = 0.3
     max_tokens: int = 400
@@ -70,8 +70,8 @@ class ClassifierConfig(FamilyConfig):
         self.check_range("max_tokens", 1, 100_000)
         if self.pooling not in POOLINGS:
             raise ValueError(f"field 'pooling' is {self.pooling!r}; expected one of {', '.join(POOLINGS)}")
-        if self.pooling == "additive" and self.heads != 1:
-            raise ValueError("field 'heads' must be 1 for additive pooling")
+        if self.pooling == "self_attention" and self.heads != 1:
+            raise ValueError("field 'heads' must be 1 for self_attention pooling")
         if self.attention_size % self.heads:
             raise ValueError(f"field 'attention_size' ({self.attention_size}) must be divisible by 'heads' ({self.heads})")
 
@@ -93,7 +93,7 @@ class AttentionClassifier(nn.Module):
         self.embed = nn.Embedding(c.src_vocab_size, c.embedding_size, padding_idx=PAD)
         self.encoder = nn.GRU(c.embedding_size, c.encoder_size, batch_first=True, bidirectional=True)
         self.dropout = nn.Dropout(c.dropout)
-        if c.pooling == "additive":
+        if c.pooling == "self_attention":
             self.W = nn.Linear(d, c.attention_size)
             self.v = nn.Linear(c.attention_size, 1, bias=False)
             pooled = d
@@ -151,7 +151,7 @@ class AttentionClassifier(nn.Module):
             pooled: (B, d) the vector the output layer reads; weights: (B, H, S) float,
             each head's row sums to 1 over the real words.
         """
-        if self.config.pooling == "additive":
+        if self.config.pooling == "self_attention":
             energies = self.v(torch.tanh(self.W(annotations))).transpose(1, 2)  # (B, 1, S)
             weights = torch.softmax(energies.masked_fill(~mask[:, None], float("-inf")), dim=-1)
             return (weights @ annotations).squeeze(1), weights

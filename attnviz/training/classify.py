@@ -64,7 +64,7 @@ class ClassifierZooEntry:
 
 
 CLASSIFIER_ZOO = (
-    ClassifierZooEntry("imdb-additive", {"pooling": "additive"}),
+    ClassifierZooEntry("imdb-self-attention", {"pooling": "self_attention"}),
     ClassifierZooEntry("imdb-multihead", {"pooling": "multihead", "heads": 4}),
 )
 

@@ -38,8 +38,8 @@ with left:
 with right:
     name_b = common.model_picker(candidates, "al_b", "Model B", candidates.index(second))
 if not guided:
-    st.caption("No guided model in pretrained/ yet: train one with `python -m attnviz train --scorer additive "
-               "--placement conditional --guided-lambda 1 --out pretrained/en-fr-additive-guided`.")
+    st.caption("No guided model in pretrained/ yet: train one with `train --guided-lambda 1` (see the README's "
+               "How to retrain).")
 
 gold = state.gold_set()
 pairs = len(gold.src) if gold else 0

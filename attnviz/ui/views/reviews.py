@@ -20,8 +20,8 @@ st.subheader("Which words decide a movie review?")
 st.markdown(
     "A bidirectional GRU reads the review; an attention layer then pools its word states into one vector "
     "with learned weights, and the classifier reads only that vector. The weights are drawn on the text: the "
-    "darker a word, the more the pooling read it. The seed notes compare one attention (additive "
-    "self-attention pooling) with several heads in parallel (multi-head pooling)."
+    "darker a word, the more the pooling read it. The seed notes compare one attention (self-attention "
+    "pooling, scored vᵀtanh(W h_j)) with several heads in parallel (multi-head pooling)."
 )
 names = state.classifier_models()
 if not names:

@@ -16,7 +16,7 @@ st.subheader("Attention during training")
 classifiers = {name: state.history(name) for name in state.classifier_models()}
 classifiers = {name: history for name, history in classifiers.items() if history}
 if classifiers:
-    st.markdown("**Review classifiers** — additive attention pooling against multi-head pooling, epoch by epoch "
+    st.markdown("**Review classifiers** — self-attention pooling against multi-head pooling, epoch by epoch "
                 "(IMDB, Maas et al. 2011).")
     left, right = st.columns(2)
     left.plotly_chart(classifier_curves(classifiers, "accuracy", common.style(inputs)), key="clf-accuracy")
