@@ -160,3 +160,19 @@ def alignment_disagreements(results: dict[str, Translation], links: set[Link] | 
         if wrong:
             rows.append(row)
     return pd.DataFrame(rows, columns=["target word", "eflomal", *results])
+
+
+def context_equation(source_tokens: list[str], weights: np.ndarray, step: int, least: float = 0.005) -> str:
+    """The seed notes' way of writing one context vector: 'C1 = 0.52·欢迎 + 0.31·来 + 0.17·北京'.
+
+    Args:
+        source_tokens: S tokens (``</s>`` included: its weight is part of the sum).
+        weights: (S,) float, the attention of step ``step`` (0-based; written C_{step+1}).
+        least: terms below this weight are left out and counted in a final '+ …'.
+
+    Returns:
+        the plain-text equation, terms in source order, weights with two decimals.
+    """
+    terms = [f"{w:.2f}·{t}" for t, w in zip(source_tokens, weights) if w >= least]
+    rest = float(weights[weights < least].sum())
+    return f"C{step + 1} = " + " + ".join(terms) + (f" + … ({rest:.3f} in all)" if rest > 0 else "")

@@ -63,3 +63,12 @@ def test_a_gold_pair_gives_each_model_its_aer_as_evaluate_measures_it():
     expected = alignment_error_rate([argmax_links(forced.attention)], [gold.gold[4]]).aer
     assert numbers.loc["en-fr-general", "AER vs gold"] == pytest.approx(expected)
     assert 0 <= numbers.loc["eflomal (reference)", "AER vs gold"] < 1
+
+
+def test_a_context_vector_written_the_seed_notes_way():
+    from attnviz.analysis import context_equation
+
+    tokens = ["欢迎", "来", "北京", EOS_TOKEN]
+    assert context_equation(tokens, np.array([0.5, 0.3, 0.2, 0.0]), 0) == "C1 = 0.50·欢迎 + 0.30·来 + 0.20·北京"
+    assert context_equation(tokens, np.array([0.3, 0.6, 0.098, 0.002]), 1) == (
+        "C2 = 0.30·欢迎 + 0.60·来 + 0.10·北京 + … (0.002 in all)")
