@@ -89,8 +89,8 @@ def write_links(path: Path, links: list[set[Link]]) -> None:
 
 
 def supervised_map(layers: int) -> tuple[int, int]:
-    """The (layer, head) whose attention is supervised: head 1 of the penultimate layer
-    (Garg et al., 2019), or of the only layer; a GRU's single map is (0, 0)."""
+    """The (layer, head) whose attention is supervised: head 1 of the penultimate layer, as Garg et al.
+    (2019) choose for a Transformer, or of the only layer; a GRU's single map is (0, 0)."""
     return max(layers - 2, 0), 0
 
 

@@ -89,3 +89,13 @@ def test_a_guided_model_learns_the_links_and_its_card_says_so(tmp_path, monkeypa
 
 def test_unguided_recipe_has_no_guided_flag():
     assert "--guided-lambda" not in recipe_flags(TrainConfig())
+
+
+def test_guided_training_of_a_family_without_training_attention_is_refused(tmp_path):
+    from attnviz.families.transformer import TransformerConfig
+
+    corpus = tiny_corpus()
+    config = TransformerConfig(len(corpus.src_vocab), len(corpus.tgt_vocab), d_model=16, heads=2,
+                               encoder_layers=1, decoder_layers=1, ffn_size=32)
+    with pytest.raises(ValueError, match="rnn family"):
+        train_model(corpus, config, TrainConfig(epochs=1, guided_lambda=1.0, threads=1), tmp_path / "m", gold_dir=None)
