@@ -72,3 +72,15 @@ def test_a_context_vector_written_the_seed_notes_way():
     assert context_equation(tokens, np.array([0.5, 0.3, 0.2, 0.0]), 0) == "C1 = 0.50·欢迎 + 0.30·来 + 0.20·北京"
     assert context_equation(tokens, np.array([0.3, 0.6, 0.098, 0.002]), 1) == (
         "C2 = 0.30·欢迎 + 0.60·来 + 0.10·北京 + … (0.002 in all)")
+
+
+def test_the_context_vectors_view_writes_each_step_with_the_models_weights():
+    from attnviz.analysis import context_equation
+
+    at = start("Context vectors", s="I see her.", m="en-fr-dot,en-fr-general", cvm="en-fr-general")
+    assert not at.exception and not at.error
+    lines = [t.value for t in at.text]
+    result = Translator.load(ROOT / "pretrained" / "en-fr-general").translate("I see her.")
+    assert lines == [f"{w}:  {context_equation(result.source_tokens, result.attention[i], i)}"
+                     for i, w in enumerate(result.target_tokens)]
+    assert lines[0].split(":  ")[1].startswith("C1 = ")

@@ -94,6 +94,7 @@ def test_real_page_draws_heatmaps(server):
 # what each view draws for "I see her." with all models chosen: Plotly figures, and a text it must show
 EXPECTED = {
     "Why attention": (2, "source sentence length"),  # the BLEU-by-length figure's axis, and the context strips
+    "Context vectors": (1, "A new context vector for every word"),
     "Compare": (len(ZOO_NAMES), "Numbers"),
     "Soft vs hard": (2, "Trained as × decoded as"),
     "Attention vs alignment": (2, "Where attention and alignment disagree"),
@@ -169,6 +170,7 @@ def settled(page, heading: str) -> str:
 
 HEADINGS = {
     "Why attention": "Why attention? One vector for the whole sentence, or one per word",
+    "Context vectors": "A new context vector for every word",
     "Compare": "Where does each model look?",
     "Soft vs hard": "Soft vs hard attention",
     "Attention vs alignment": "Is attention an alignment?",

@@ -48,6 +48,7 @@ SETTINGS = {
     "Difference": [("selectbox", "diff_a", "en-fr-general"), ("selectbox", "diff_b", "en-fr-dot")],
     "Training": [("slider", "epoch", 2)],
     "Why attention": [("selectbox", "why_model", "en-fr-dot")],
+    "Context vectors": [("selectbox", "cv_model", "en-fr-general")],
     "Attention vs alignment": [("selectbox", "al_a", "en-fr-general"), ("selectbox", "al_b", "en-fr-dot"),
                                ("selectbox", "al_gold", 3)],
     "Heads": [("radio", "heads_map", "encoder_self"), ("selectbox", "heads_pick", "1.2"),

@@ -73,6 +73,8 @@ PARAMS = (
     Param("heads_shown", "head", CARD_HEADS),
     # Why attention
     Param("why_model", "wm", None),
+    # Context vectors
+    Param("cv_model", "cvm", None),
     # Attention vs alignment
     Param("al_a", "ala", None),
     Param("al_b", "alb", None),
