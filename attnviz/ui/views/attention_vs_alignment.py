@@ -31,7 +31,10 @@ if len(candidates) < 2:
     st.info("Choose at least two models with attention in the sidebar.")
     st.stop()
 second = guided[0] if guided else candidates[1]
-first = next(n for n in candidates if n != second and n not in guided) if len(guided) < len(candidates) else candidates[0]
+unguided = [n for n in candidates if n != second and n not in guided] or [candidates[0]]
+# the guided model's twin: the same architecture trained without guidance, when it is among the candidates
+twins = [n for n in unguided if state.translator(n).model.config == state.translator(second).model.config]
+first = (twins or unguided)[0]
 left, right = st.columns(2)
 with left:
     name_a = common.model_picker(candidates, "al_a", "Model A", candidates.index(first))
