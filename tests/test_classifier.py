@@ -189,3 +189,11 @@ def test_evaluate_reports_a_classifiers_accuracy_on_the_test_file(trained, tmp_p
     row = next(line for line in run.stdout.splitlines() if "tiny-imdb" in line)
     cells = [c.strip() for c in row.split("|")[1:-1]]
     assert cells[2] == "1.0000" and cells[5] == "30"  # every synthetic review right, all 30 read
+
+
+def test_review_words_are_drawn_as_escaped_text():
+    from attnviz.ui.common import highlighted_words
+
+    markup = highlighted_words(["<script>", "&", "fine"], np.array([0.5, 0.25, 0.25]), [False, False, True])
+    assert "<script>" not in markup and "&lt;script&gt;" in markup and "&amp;" in markup
+    assert "rgba(230, 120, 0, 1.00)" in markup and "rgba(230, 120, 0, 0.50)" in markup and "color: #b00" in markup

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import html
 import logging
 import re
 from dataclasses import replace
@@ -251,3 +252,22 @@ def model_picker(options: list[str], key: str, text: str = "Model", index: int |
     if st.session_state.get(key) not in options:
         st.session_state[key] = default
     return st.selectbox(text, options, key=key, format_func=lambda n: f"{n} — {label(n)}")
+
+
+def highlighted_words(tokens: list[str], weights: np.ndarray, unknown: list[bool], large: bool = False) -> str:
+    """HTML of running text whose words have a background as dark as their weight (relative to the largest).
+
+    Args:
+        tokens: S words; weights: (S,) float ≥ 0; unknown: (S,) bool, drawn in red.
+        large: presentation-mode font size.
+
+    Returns:
+        a <div> of <span>s; every word is HTML-escaped, so a review is always shown as text.
+    """
+    top = float(weights.max()) or 1.0
+    spans = []
+    for token, weight, unk in zip(tokens, weights, unknown):
+        style = f"background: rgba(230, 120, 0, {weight / top:.2f});" + (" color: #b00;" if unk else "")
+        spans.append(f'<span title="{weight:.4f}" style="{style} padding: 1px 2px;">{html.escape(token)}</span>')
+    return f'<div style="line-height: 2.1; font-size: {"1.4rem" if large else "1.05rem"};">{" ".join(spans)}</div>'
+

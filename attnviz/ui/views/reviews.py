@@ -5,8 +5,6 @@ TITLE = "Reviews"
 ICON = ":material/reviews:"
 ORDER = 65
 
-import html
-
 import numpy as np
 import pandas as pd
 import streamlit as st
@@ -46,18 +44,6 @@ if not text.strip():
     st.stop()
 
 
-def highlighted(tokens: list[str], weights: np.ndarray, unknown: list[bool]) -> str:
-    """HTML of the words with a background as dark as their weight (relative to the largest); the
-    words are escaped, so a review is always shown as text."""
-    top = float(weights.max()) or 1.0
-    spans = []
-    for token, weight, unk in zip(tokens, weights, unknown):
-        style = f"background: rgba(230, 120, 0, {weight / top:.2f});" + (" color: #b00;" if unk else "")
-        spans.append(f'<span title="{weight:.4f}" style="{style} padding: 1px 2px;">{html.escape(token)}</span>')
-    size = "1.4rem" if state.presenting() else "1.05rem"
-    return f'<div style="line-height: 2.1; font-size: {size};">{" ".join(spans)}</div>'
-
-
 verdicts = {}
 for name in names:
     try:
@@ -82,7 +68,7 @@ for column, (name, verdict) in zip(st.columns(len(verdicts)), verdicts.items()):
                              format_func=lambda c: "mean of the heads" if c == "mean" else f"head {c}")
             if shown != "mean":
                 weights = verdict.attention[int(shown) - 1]
-        st.html(highlighted(verdict.tokens, weights, verdict.unknown))
+        st.html(common.highlighted_words(verdict.tokens, weights, verdict.unknown, state.presenting()))
         if verdict.truncated:
             st.caption(f"The model read the first {len(verdict.tokens)} tokens; {verdict.truncated} more were cut.")
 
