@@ -131,3 +131,34 @@ def guided_alignment_loss(attention: torch.Tensor, targets: torch.Tensor) -> tor
     supervised = (targets.sum(-1) > 0).sum().clamp(min=1)
     attention = attention.to(torch.promote_types(attention.dtype, torch.float32))  # bf16 autocast → fp32
     return -(targets.to(attention.dtype) * attention.clamp(min=LOG_FLOOR).log()).sum() / supervised
+
+
+def unguided_twin(model_config, language_pair: str, root: Path | None = None) -> dict | None:
+    """The shipped model with the same architecture and language pair trained without guidance, as
+    {"name", "test_bleu_greedy", "dev_aer"} from its card, for a guided model's card; None if there is none.
+
+    Args:
+        model_config: the guided model's family config (compared field by field).
+        language_pair: e.g. "en-fr".
+        root: where to look (default pretrained/).
+    """
+    from . import checkpoint
+    from .catalog import discover
+    from .families import family_config
+
+    for entry in discover(root or checkpoint.PRETRAINED):
+        training = entry.config.get("training")
+        if entry.problem or not isinstance(training, dict) or "supervision" in training:
+            continue
+        if entry.config.get("language_pair") != language_pair:
+            continue
+        try:
+            _, config, _ = family_config(entry.config)
+        except ValueError:
+            continue
+        if type(config) is type(model_config) and config.to_dict() == model_config.to_dict():
+            metrics = entry.config.get("metrics", {})
+            return {"name": entry.name, "test_bleu_greedy": metrics.get("test_bleu_greedy"),
+                    "dev_aer": metrics.get("dev_aer")}
+    return None
+

@@ -99,3 +99,13 @@ def test_guided_training_of_a_family_without_training_attention_is_refused(tmp_p
                                encoder_layers=1, decoder_layers=1, ffn_size=32)
     with pytest.raises(ValueError, match="rnn family"):
         train_model(corpus, config, TrainConfig(epochs=1, guided_lambda=1.0, threads=1), tmp_path / "m", gold_dir=None)
+
+
+def test_the_unguided_twin_is_the_shipped_model_with_the_same_architecture():
+    from attnviz.checkpoint import PRETRAINED
+
+    additive = Translator.load(PRETRAINED / "en-fr-additive")
+    twin = guided.unguided_twin(additive.model.config, "en-fr")
+    assert twin == {"name": "en-fr-additive", "test_bleu_greedy": additive.card["metrics"]["test_bleu_greedy"],
+                    "dev_aer": additive.card["metrics"]["dev_aer"]}
+    assert guided.unguided_twin(additive.model.config, "zh-en") is None

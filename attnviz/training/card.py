@@ -90,6 +90,10 @@ def model_card(card: dict, model, info, history: list[dict], weights_mb: float) 
         f" (layer {guide['supervised_map'][0] + 1}, head {guide['supervised_map'][1] + 1})."
         if guide else ""
     )
+    twin = (guide or {}).get("unguided_twin")
+    if twin and twin.get("test_bleu_greedy") is not None and twin.get("dev_aer") is not None:
+        supervision += (f" Its twin trained without guidance, `{twin['name']}`: test BLEU {twin['test_bleu_greedy']:.2f}"
+                        f" greedy, dev AER {twin['dev_aer']:.3f}.")
     return f"""# {card['name']}
 
 {LANGUAGES[info.source_language]}→{LANGUAGES[info.target_language]} {model.display_name}: **{model.describe()}**,
