@@ -54,7 +54,8 @@ def test_the_view_shows_both_models_their_eflomal_agreement_and_the_disagreement
 
 
 def test_a_gold_pair_gives_each_model_its_aer_as_evaluate_measures_it():
-    at = start("Attention vs alignment", s="I see her.", m="en-fr-dot,en-fr-general", gold="5")
+    at = start("Attention vs alignment", s="I see her.", m="en-fr-dot,en-fr-general", gold="5",
+               ala="en-fr-general", alb="en-fr-dot")
     assert not at.exception and not at.error
     numbers = at.table[0].value
     gold = load_gold(DEFAULT_GOLD)
@@ -84,3 +85,13 @@ def test_the_context_vectors_view_writes_each_step_with_the_models_weights():
     assert lines == [f"{w}:  {context_equation(result.source_tokens, result.attention[i], i)}"
                      for i, w in enumerate(result.target_tokens)]
     assert lines[0].split(":  ")[1].startswith("C1 = ")
+
+
+def test_the_lesson_opens_on_the_guided_model_beside_its_unguided_twin():
+    at = start("Attention vs alignment", s="The black cat is sleeping on the red chair.",
+               m="en-fr-dot,en-fr-additive")
+    assert not at.exception and not at.error
+    assert at.selectbox(key="al_b").value == "en-fr-additive-guided"  # not chosen in the sidebar: found anyway
+    assert at.selectbox(key="al_a").value == "en-fr-additive"  # its twin, trained without guidance
+    assert list(at.table[0].value.index) == ["en-fr-additive", "en-fr-additive-guided"]
+

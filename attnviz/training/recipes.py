@@ -101,6 +101,8 @@ ZOO = (
                                                "normalizer": "sparsemax"}),
     Recipe("en-fr-additive-entmax15", "rnn", {"scorer": "additive", "placement": "conditional",
                                               "normalizer": "entmax15"}),
+    Recipe("en-fr-additive-guided", "rnn", {"scorer": "additive", "placement": "conditional"},
+           train={"guided_lambda": 1.0}),
     Recipe("en-fr-additive-hard", "rnn", {"scorer": "additive", "placement": "conditional",
                                           "normalizer": "sample"}),
     Recipe("en-fr-bottleneck", "bottleneck", {},
