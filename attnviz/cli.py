@@ -15,7 +15,7 @@ from .families.rnn import PLACEMENTS, RNNConfig
 from .families.transformer import TransformerConfig
 from .normalizers import NORMALIZERS, Normalizer
 from .scorers import SCORERS
-from .tokenization import MAX_TOKENS
+from .tokenization import MAX_TOKENS, SEGMENTATIONS
 from .training.recipes import TrainConfig
 
 MAX_BEAM = 16
@@ -303,6 +303,7 @@ def cmd_train(args) -> int:
         src_vocab_size=args.src_vocab, tgt_vocab_size=args.tgt_vocab,
         valid_sentences=args.valid_sentences, test_sentences=args.test_sentences,
         lr=args.lr, warmup_steps=args.warmup_steps, guided_lambda=args.guided_lambda, dictionary=args.dictionary,
+        segmentation=args.segmentation,
     )
     if args.all:  # each zoo recipe, with its own changes to the shared training recipe
         jobs = [(Path(args.out or PRETRAINED) / r.name, r, replace(config, **r.train)) for r in recipes.ZOO]
@@ -326,11 +327,14 @@ def cmd_train(args) -> int:
     if config.dictionary and pair.name != "zh-en":
         print("train: --dictionary adds Chinese → English pairs; use it with --pair zh-en", file=sys.stderr)
         return 2
+    if config.segmentation != "words" and "zh" not in (pair.source, pair.target):
+        print(f"train: --segmentation cuts Chinese text; {pair.name} has none (use it with --pair zh-en)", file=sys.stderr)
+        return 2
     extra = proper_noun_pairs() if config.dictionary else ()
     data = args.data or pair.data
     print(f"reading and splitting {data} …", file=sys.stderr)
     corpus = prepare_corpus(data, config.split_seed, config.src_vocab_size, config.tgt_vocab_size,
-                            config.valid_sentences, config.test_sentences, pair, extra)
+                            config.valid_sentences, config.test_sentences, pair, extra, config.segmentation)
     for out, recipe, job_config in jobs:
         if recipe.family == "transformer":
             model_config = recipes.transformer_config(corpus, **recipe.fields)
@@ -474,6 +478,8 @@ def build_parser() -> argparse.ArgumentParser:
     tn.add_argument("--data", type=Path, help="the Tatoeba file (default: the pair's, under ../shared/data)")
     tn.add_argument("--dictionary", action="store_true",
                     help="zh-en: add CC-CEDICT's proper nouns (北京 → Beijing …) to the training pairs")
+    tn.add_argument("--segmentation", choices=SEGMENTATIONS, default=defaults.segmentation,
+                    help="zh-en: Chinese tokens are jieba words or single characters")
     tn.add_argument("--gold-dir", type=Path, default=DEFAULT_GOLD, help="WPT03 dev alignments for AER")
     tn.add_argument("--out", type=Path, help="model directory (with --all: the parent directory)")
     tn.add_argument("--epochs", type=int, default=defaults.epochs)

@@ -128,9 +128,9 @@ def split_by_source(pairs: list[tuple[str, str]], seed: int = 1, n_valid: int = 
     return Split(train, valid, test, seed)
 
 
-def model_tokens(text: str, lang: str) -> list[str]:
-    """Tokenized and normalized (lowercased) tokens, as the model sees them."""
-    return [normalize_token(t) for t in tokenize(text, lang)]
+def model_tokens(text: str, lang: str, segmentation: str = "words") -> list[str]:
+    """Tokenized and normalized (lowercased) tokens, as the model sees them (``tokenize``)."""
+    return [normalize_token(t) for t in tokenize(text, lang, segmentation=segmentation)]
 
 
 def encode_pairs(
@@ -200,6 +200,7 @@ class Corpus:
         train_tokens: the same pairs as tokens (what a statistical aligner reads), or
             empty where only ids were kept.
         pair: the languages, source → target.
+        segmentation: how Chinese text was cut (``tokenization.SEGMENTATIONS``).
     """
 
     split: Split
@@ -209,6 +210,11 @@ class Corpus:
     filtered_out: int
     train_tokens: list[tuple[list[str], list[str]]] = field(default_factory=list)
     pair: LanguagePair = DEFAULT_PAIR
+    segmentation: str = "words"
+
+    def tokens(self, text: str, lang: str) -> list[str]:
+        """``model_tokens`` of ``text`` with this corpus's segmentation."""
+        return model_tokens(text, lang, self.segmentation)
 
 
 def split_pair(data: Path, pair: LanguagePair, seed: int, n_valid: int = 2000, n_test: int = 2000) -> Split:
@@ -219,24 +225,26 @@ def split_pair(data: Path, pair: LanguagePair, seed: int, n_valid: int = 2000, n
 
 def prepare_corpus(
     data: Path, split_seed: int, src_vocab_size: int, tgt_vocab_size: int, n_valid: int = 2000, n_test: int = 2000,
-    pair: LanguagePair = DEFAULT_PAIR, extra_pairs: tuple[tuple[str, str], ...] = (),
+    pair: LanguagePair = DEFAULT_PAIR, extra_pairs: tuple[tuple[str, str], ...] = (), segmentation: str = "words",
 ) -> Corpus:
     """Read, split, tokenize, filter (both sides ≤ MAX_TRAIN_TOKENS), build vocabularies and encode.
 
     Args:
         extra_pairs: (source, target) texts added to the training part only, after the split
             (e.g. dictionary entries, ``dictionary.proper_noun_pairs``).
+        segmentation: Chinese words (jieba) or characters, ``tokenization.SEGMENTATIONS``.
 
     Raises:
         FileNotFoundError: no corpus at ``data``.
     """
     split = split_pair(data, pair, split_seed, n_valid, n_test)
-    tokenized = [(model_tokens(s, pair.source), model_tokens(t, pair.target)) for s, t in [*split.train, *extra_pairs]]
+    tokenized = [(model_tokens(s, pair.source, segmentation), model_tokens(t, pair.target, segmentation))
+                 for s, t in [*split.train, *extra_pairs]]
     kept = [(s, t) for s, t in tokenized if 0 < len(s) <= MAX_TRAIN_TOKENS and 0 < len(t) <= MAX_TRAIN_TOKENS]
     src_vocab = Vocab.build((s for s, _ in kept), src_vocab_size)
     tgt_vocab = Vocab.build((t for _, t in kept), tgt_vocab_size)
     return Corpus(split, src_vocab, tgt_vocab, encode_pairs(kept, src_vocab, tgt_vocab), len(tokenized) - len(kept),
-                  kept, pair)
+                  kept, pair, segmentation)
 
 
 def repo_relative(path: Path) -> str:

@@ -28,7 +28,7 @@ from .alignment import (
     threshold_links,
     word_entropy,
 )
-from .data import MAX_TRAIN_TOKENS, REPO, collate, model_tokens
+from .data import MAX_TRAIN_TOKENS, REPO, collate
 from .tokenization import EOS, detokenize
 from .normalizers import Normalizer
 from .translator import Translator
@@ -55,7 +55,7 @@ def translate_batch(translator: Translator, sources: list[str], batch_size: int 
     Sentences are cut to 2 × MAX_TRAIN_TOKENS tokens (longer ones are out of the models' range).
     ``normalizer`` None decodes with the model's own (``decoding_normalizer``).
     """
-    encoded = [translator.src_vocab.encode(model_tokens(s, translator.info.source_language)[: 2 * MAX_TRAIN_TOKENS]) + [EOS] for s in sources]
+    encoded = [translator.src_vocab.encode(translator.source_model_tokens(s)[: 2 * MAX_TRAIN_TOKENS]) + [EOS] for s in sources]
     order = sorted(range(len(sources)), key=lambda i: len(encoded[i]))
     results: dict[int, str] = {}
     for start in range(0, len(order), batch_size):
@@ -122,7 +122,7 @@ def bleu_by_length(translator: Translator, groups: dict[str, list[str]]) -> dict
     """
     sources, streams = reference_streams(groups)
     hyps = translate_batch(translator, sources)
-    lengths = [len(model_tokens(s, translator.info.source_language)) for s in sources]
+    lengths = [len(translator.source_model_tokens(s)) for s in sources]
     result = {"all": {"sentences": len(sources), "bleu": sacrebleu.corpus_bleu(hyps, streams, lowercase=True).score}}
     for low, high in LENGTH_BUCKETS:
         chosen = [i for i, n in enumerate(lengths) if n >= low and (high is None or n <= high)]

@@ -7,6 +7,7 @@ to them for display, so a heatmap axis shows what was typed.
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
@@ -20,6 +21,8 @@ from .files import atomic_write_text
 SPECIALS = ("<pad>", "<unk>", "<s>", "</s>")  # ids PAD, UNK, BOS, EOS
 PAD, UNK, BOS, EOS = 0, 1, 2, 3  # fixed ids of the special tokens in every vocabulary
 MAX_TOKENS = 50  # longest input the models are asked to handle (they saw ≤ 30 in training)
+SEGMENTATIONS = ("words", "characters")  # how Chinese text is cut into tokens (other languages: Moses words)
+_CHARACTER_TOKEN = re.compile(r"[A-Za-z0-9]+|\S")  # a Latin word or number stays whole
 
 
 @lru_cache(maxsize=None)
@@ -55,14 +58,22 @@ def chinese_words(text: str) -> list[str]:
     return [w for w in _segmenter().lcut(_simplified().convert(text.strip())) if w.strip()]
 
 
-def tokenize(text: str, lang: str, pretokenized: bool = False) -> list[str]:
+def chinese_characters(text: str) -> list[str]:
+    """Chinese text as characters, after OpenCC t2s (欢迎来北京 → 欢 / 迎 / 来 / 北 / 京); a run of
+    Latin letters or digits stays one token, whitespace is dropped."""
+    return _CHARACTER_TOKEN.findall(_simplified().convert(text.strip()))
+
+
+def tokenize(text: str, lang: str, pretokenized: bool = False, segmentation: str = "words") -> list[str]:
     """Split text into tokens in their original case.
 
     Args:
         text: one sentence.
-        lang: "en" or "fr" (Moses language rules), or "zh" (``chinese_words``).
+        lang: "en" or "fr" (Moses language rules), or "zh" (``chinese_words`` or
+            ``chinese_characters``).
         pretokenized: split on single spaces only, so token positions match
             externally tokenized data (e.g. gold alignments); the count is kept.
+        segmentation: one of ``SEGMENTATIONS``; used for Chinese only.
 
     Returns:
         list of tokens (may be empty).
@@ -70,8 +81,16 @@ def tokenize(text: str, lang: str, pretokenized: bool = False) -> list[str]:
     if pretokenized:
         return text.strip().split()
     if lang == "zh":
-        return chinese_words(text)
+        return chinese_characters(text) if segmentation == "characters" else chinese_words(text)
     return _tokenizer(lang).tokenize(text.strip(), escape=False)
+
+
+def describe_tokens(lang: str, segmentation: str = "words") -> str:
+    """How ``tokenize`` cuts text of ``lang``, in words for model cards."""
+    if lang == "zh":
+        unit = "single characters" if segmentation == "characters" else "jieba words"
+        return f"{unit} after OpenCC's Traditional → Simplified conversion"
+    return "Moses tokens (sacremoses), lowercased"
 
 
 def normalize_token(token: str) -> str:

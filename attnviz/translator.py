@@ -251,17 +251,22 @@ class Translator:
             InputError: empty text, more than ``MAX_INPUT_CHARS`` characters, or more than
                 ``MAX_TOKENS`` tokens.
         """
-        return self._tokens(text, self.info.source_language, self.src_vocab, pretokenized, "sentence")
+        return self._tokens(text, self.info.source_language, self.src_vocab, pretokenized, "sentence",
+                            self.info.segmentation)
+
+    def source_model_tokens(self, text: str) -> list[str]:
+        """The normalized tokens the model reads for ``text``, without the input limits (corpus use)."""
+        return [normalize_token(t) for t in tokenize(text, self.info.source_language, False, self.info.segmentation)]
 
     def target(self, text: str, pretokenized: bool = False) -> Tokens:
         """Tokenize a translation given for forced decoding (same rules, same limit)."""
         return self._tokens(text, self.info.target_language, self.tgt_vocab, pretokenized, "translation")
 
     @staticmethod
-    def _tokens(text, lang, vocab, pretokenized, what) -> Tokens:
+    def _tokens(text, lang, vocab, pretokenized, what, segmentation="words") -> Tokens:
         if len(text or "") > MAX_INPUT_CHARS:  # refused before the tokenizer spends seconds on it
             raise InputError(f"the {what} has {len(text)} characters; the limit is {MAX_INPUT_CHARS}")
-        words = tokenize(text or "", lang, pretokenized)
+        words = tokenize(text or "", lang, pretokenized, segmentation)
         if not words:
             raise InputError(f"the {what} is empty")
         if len(words) > MAX_TOKENS:

@@ -45,3 +45,17 @@ def test_chinese_is_made_simplified_and_segmented_into_words():
     assert tokenize("歡迎來北京", "zh") == ["欢迎", "来", "北京"]  # Traditional script gives the same words
     assert tokenize(" 汤姆 挺受欢迎。 ", "zh") == ["汤姆", "挺", "受欢迎", "。"]
     assert tokenize("欢迎 来", "zh", pretokenized=True) == ["欢迎", "来"]
+
+
+def test_chinese_characters_keep_latin_words_whole_and_the_model_info_records_the_choice():
+    from attnviz.families import ModelInfo
+
+    assert tokenize("歡迎來 北京 iPhone 5。", "zh", segmentation="characters") == [
+        "欢", "迎", "来", "北", "京", "iPhone", "5", "。"]
+    assert tokenize("Hello there", "en", segmentation="characters") == ["Hello", "there"]  # Chinese only
+    config = {"task": "translation", "family": "rnn", "source_language": "zh", "target_language": "en"}
+    assert ModelInfo.from_config(config).segmentation == "words"  # configs written before the field
+    info = ModelInfo.from_config({**config, "segmentation": "characters"})
+    assert info.to_dict()["segmentation"] == "characters" and "segmentation" not in ModelInfo.from_config(config).to_dict()
+    with pytest.raises(ValueError, match="field 'segmentation' is 'syllables'"):
+        ModelInfo.from_config({**config, "segmentation": "syllables"})

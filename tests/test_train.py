@@ -217,3 +217,29 @@ def test_cc_cedict_proper_nouns_become_training_pairs(tmp_path):
     corpus = prepare_corpus(tmp_path / "cmn.txt", 1, 100, 100, 5, 5, PAIRS["zh-en"], (("北京", "Beijing"),))
     assert (["北京"], ["beijing"]) in corpus.train_tokens  # training only: valid and test come from the corpus
     assert all("北京" not in s for s in [*corpus.split.valid, *corpus.split.test])
+
+
+def test_a_character_model_records_its_segmentation_and_reads_characters(tmp_path):
+    from attnviz.data import PAIRS, prepare_corpus
+
+    lines = [f"I see {n}.\t我看见{z}。" for n, z in (("a cat", "一只猫"), ("a dog", "一只狗"), ("Beijing", "北京"))] * 8
+    lines += [f"Sentence {k}.\t句子{k}。" for k in range(40)]
+    (tmp_path / "cmn.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    corpus = prepare_corpus(tmp_path / "cmn.txt", 1, 100, 100, 5, 5, PAIRS["zh-en"], (), "characters")
+    assert (["我", "看", "见", "北", "京", "。"], ["i", "see", "beijing", "."]) in corpus.train_tokens
+    config = RNNConfig(len(corpus.src_vocab), len(corpus.tgt_vocab), embedding_size=16, encoder_size=8,
+                       decoder_size=16, attention_size=8)
+    recipe = TrainConfig(epochs=1, max_minutes=5, batch_tokens=200, threads=1, bf16=False, segmentation="characters")
+    card = train_model(corpus, config, recipe, tmp_path / "m", gold_dir=None)
+    assert card["training"]["command"].endswith("--segmentation characters --pair zh-en")
+    loaded = Translator.load(tmp_path / "m")
+    assert loaded.info.segmentation == "characters"  # written to config.json, so the app cuts text the same way
+    assert loaded.source("歡迎來北京").display == ["欢", "迎", "来", "北", "京", "</s>"]
+    assert "single characters" in (tmp_path / "m" / "README.md").read_text()
+
+
+def test_segmentation_is_refused_for_a_pair_without_chinese():
+    result = subprocess.run([sys.executable, "-m", "attnviz", "train", "--scorer", "dot", "--out", "/nonexistent/x",
+                             "--segmentation", "characters"], capture_output=True, text=True, cwd=ROOT)
+    assert result.returncode == 2 and result.stderr.strip().splitlines() == [
+        "train: --segmentation cuts Chinese text; en-fr has none (use it with --pair zh-en)"]

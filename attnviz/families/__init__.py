@@ -32,6 +32,7 @@ import torch
 from torch import nn
 
 from ..registry import Registry, RegistryError
+from ..tokenization import SEGMENTATIONS
 
 TASKS = ("translation", "classification")
 LANGUAGES = {"en": "English", "fr": "French", "zh": "Chinese"}  # ISO 639-1 → name
@@ -49,6 +50,8 @@ class ModelInfo:
         labels: class names for classification, () for translation.
         layers, heads: shape of the attention records the model exposes.
         maps: names of its attention maps ("cross", "encoder_self", "decoder_self", "pooling").
+        segmentation: how Chinese text is cut into tokens, one of ``tokenization.SEGMENTATIONS``
+            (``tokenize``); written to config.json only when it is not "words".
     """
 
     task: str
@@ -59,6 +62,7 @@ class ModelInfo:
     layers: int = 1
     heads: int = 1
     maps: tuple[str, ...] = ("cross",)
+    segmentation: str = "words"
 
     @classmethod
     def from_config(cls, config: dict) -> "ModelInfo":
@@ -99,14 +103,18 @@ class ModelInfo:
         for key, value in (("layers", layers), ("heads", heads)):
             if not (isinstance(value, int) and not isinstance(value, bool) and low <= value <= 64):
                 raise ValueError(f"field 'attention.{key}' must be an integer in {low}..64, got {value!r}")
-        return cls(task, family, source, target, tuple(labels), layers, heads, tuple(maps))
+        segmentation = config.get("segmentation", "words")
+        if segmentation not in SEGMENTATIONS:
+            raise ValueError(f"field 'segmentation' is {segmentation!r:.40}; expected one of {', '.join(SEGMENTATIONS)}")
+        return cls(task, family, source, target, tuple(labels), layers, heads, tuple(maps), segmentation)
 
     @classmethod
-    def of(cls, model: "TranslationModel", source_language: str, target_language: str) -> "ModelInfo":
+    def of(cls, model: "TranslationModel", source_language: str, target_language: str,
+           segmentation: str = "words") -> "ModelInfo":
         """The contract of a translation model: its family and attention layout read off the model."""
         layers, heads = model.attention_shape()
         return cls("translation", model.family, source_language, target_language, (), layers, heads,
-                   model.attention_maps())
+                   model.attention_maps(), segmentation)
 
     def to_dict(self) -> dict:
         """The JSON fields written at the top of config.json."""
@@ -116,6 +124,8 @@ class ModelInfo:
         if self.labels:
             values["labels"] = list(self.labels)
         values["attention"] = {"layers": self.layers, "heads": self.heads, "maps": list(self.maps)}
+        if self.segmentation != "words":
+            values["segmentation"] = self.segmentation
         return values
 
     @property

@@ -105,7 +105,7 @@ class BottleneckSeq2Seq(TranslationModel):
             f"(GRU {c.decoder_size}) sees only the fixed vector c = [last forward; first backward state]\n"
             f"({2 * c.encoder_size} numbers) at every step: **no attention, so no attention map**. Dropout {c.dropout},\n"
             f"vocabularies {c.src_vocab_size} ({source_language}) / {c.tgt_vocab_size} ({target_language}) lowercased\n"
-            "Moses tokens; output layer tied to the target embeddings."
+            "tokens; output layer tied to the target embeddings."
         )
 
     def encode(self, src: torch.Tensor, lengths: torch.Tensor) -> Encoded:

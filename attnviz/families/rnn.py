@@ -198,7 +198,7 @@ class RNNSeq2Seq(TranslationModel):
             f"Embeddings {c.embedding_size}, bidirectional GRU encoder {c.encoder_size} per\n"
             f"direction (keys {c.key_size}), decoder GRU {c.decoder_size}, scorer hidden\n"
             f"width {c.attention_size} (where the scorer has a hidden layer), dropout {c.dropout},\n"
-            f"vocabularies {c.src_vocab_size} ({source_language}) / {c.tgt_vocab_size} ({target_language}) lowercased Moses\n"
+            f"vocabularies {c.src_vocab_size} ({source_language}) / {c.tgt_vocab_size} ({target_language}) lowercased\n"
             "tokens; output layer tied to the target embeddings."
         )
 

@@ -323,7 +323,7 @@ class TransformerSeq2Seq(TranslationModel):
             f"Pre-norm Transformer, {c.encoder_layers} encoder and {c.decoder_layers} decoder layers, d_model {c.d_model},\n"
             f"{c.heads} heads (d_k {c.d_model // c.heads}), feed-forward {c.ffn_size}, dropout {c.dropout}, sinusoidal\n"
             f"positions, vocabularies {c.src_vocab_size} ({source_language}) / {c.tgt_vocab_size} ({target_language})\n"
-            "lowercased Moses tokens; output layer tied to the target embeddings."
+            "lowercased tokens; output layer tied to the target embeddings."
         )
 
     def embed(self, embedding: nn.Embedding, ids: torch.Tensor, start: int = 0) -> torch.Tensor:

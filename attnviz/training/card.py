@@ -11,6 +11,7 @@ import torch
 
 from ..normalizers import NORMALIZERS
 from ..families import LANGUAGES
+from ..tokenization import describe_tokens
 
 
 def machine_description(threads: int, device: str = "cpu", world_size: int = 1) -> str:
@@ -104,6 +105,8 @@ Trained on the {t['data_attribution']}. Split by English sentence (seed {t['spli
 {t['split']['train_pairs']} training pairs ({t['split']['train_pairs_after_filter']} after the filter:
 {t['filter']}), {t['split']['valid_sentences']} validation and {t['split']['test_sentences']} test
 {LANGUAGES[info.source_language]} sentences, every {LANGUAGES[info.target_language]} translation of a held-out sentence kept as a reference.
+Tokens: {LANGUAGES[info.source_language]} {describe_tokens(info.source_language, info.segmentation)};
+{LANGUAGES[info.target_language]} {describe_tokens(info.target_language)}.
 
 ## Architecture
 {model.architecture(info.source_language, info.target_language)} {weights_mb:.1f} MB of float16 weights.

@@ -38,7 +38,7 @@ from tqdm import tqdm
 
 from .. import checkpoint, guided
 from ..dictionary import DICTIONARY_ATTRIBUTION, proper_noun_pairs
-from ..data import MAX_TRAIN_TOKENS, Corpus, collate, encode_pairs, make_batches, model_tokens, repo_relative
+from ..data import MAX_TRAIN_TOKENS, Corpus, collate, encode_pairs, make_batches, repo_relative
 from ..evaluation import (
     DEFAULT_GOLD,
     best_head,
@@ -250,14 +250,14 @@ def train_model(
     out = Path(out)
     family = next(f for f in FAMILIES if f.config_class is type(model_config))
     model = family(model_config).to(processes.device)
-    info = info or ModelInfo.of(model, corpus.pair.source, corpus.pair.target)
+    info = info or ModelInfo.of(model, corpus.pair.source, corpus.pair.target, corpus.segmentation)
     optimizer = torch.optim.Adam(model.parameters(), lr=config.lr)
     trainer = model
     if processes.world_size > 1:
         trainer = torch.nn.parallel.DistributedDataParallel(model)
     valid_sources, valid_streams = reference_streams(corpus.split.valid)
     valid_pairs = encode_pairs(
-        [(model_tokens(s, corpus.pair.source), model_tokens(r, corpus.pair.target))
+        [(corpus.tokens(s, corpus.pair.source), corpus.tokens(r, corpus.pair.target))
          for s in valid_sources for r in corpus.split.valid[s]],
         corpus.src_vocab,
         corpus.tgt_vocab,
@@ -442,7 +442,7 @@ def finish(corpus, model_config, config, out, gold_dir, data_path, info, progres
             "data_attribution": corpus.pair.attribution,
             "licence": "CC BY 2.0 FR",
             "split": {**corpus.split.summary(), "train_pairs_after_filter": len(corpus.train)},
-            "filter": f"training pairs kept when both sides have 1..{MAX_TRAIN_TOKENS} Moses tokens "
+            "filter": f"training pairs kept when both sides have 1..{MAX_TRAIN_TOKENS} tokens "
             f"({corpus.filtered_out} dropped)",
             "recipe": asdict(config),
             "command": retrain_command(out.name, model_config, config, corpus.pair.name),

@@ -45,6 +45,8 @@ class TrainConfig:
             2016): 0 trains attention freely, as the rest of the zoo.
         dictionary: add CC-CEDICT's proper nouns to the training pairs (``dictionary``;
             Chinese → English only).
+        segmentation: Chinese words (jieba) or characters (``tokenization.SEGMENTATIONS``);
+            other languages are always Moses words.
     """
 
     epochs: int = 12
@@ -64,6 +66,7 @@ class TrainConfig:
     bf16: bool = True
     guided_lambda: float = 0.0
     dictionary: bool = False
+    segmentation: str = "words"
 
 
 # recipe fields that may change when a run is resumed (extending it, or moving it to other cores)
@@ -131,6 +134,8 @@ def recipe_flags(config: TrainConfig) -> list[str]:
         flags += ["--warmup-steps", str(config.warmup_steps)]
     if config.dictionary:
         flags += ["--dictionary"]
+    if config.segmentation != TrainConfig.segmentation:
+        flags += ["--segmentation", config.segmentation]
     if config.guided_lambda != TrainConfig.guided_lambda:
         flags += ["--guided-lambda", f"{config.guided_lambda:g}"]
     if (config.valid_sentences, config.test_sentences) != (TrainConfig.valid_sentences, TrainConfig.test_sentences):
