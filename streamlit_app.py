@@ -22,11 +22,10 @@ if not groups:
              "`python -m attnviz train --all` (see the README).")
     st.stop()
 
-models = [name for names in groups.values() for name in names]
-state.init_state(models)
+state.init_state(groups)
 for notice in state.url_notices():
     st.warning(notice)
-slide_view = player.follow(models)  # before the widgets are drawn: a slide sets their values
+slide_view = player.follow(groups)  # before the widgets are drawn: a slide sets their values
 state.sidebar(groups)
 with st.sidebar:
     player.picker()

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from . import checkpoint, decoding
-from .families import ModelInfo
+from .families import LANGUAGES, ModelInfo
 from .normalizers import Normalizer
 from .tokenization import EOS, MAX_TOKENS, UNK, detokenize, normalize_token, tokenize
 
@@ -383,27 +383,35 @@ FRENCH_MARKERS = frozenset("le la les un une des du est je tu il elle nous vous 
 ENGLISH_MARKERS = frozenset("the a an is are i you he she we they not and to of in with for it this that".split())
 
 
-def language_warning(text: str, tokens: Tokens) -> str | None:
-    """A gentle note when input does not look like English, else None.
+def language_warning(text: str, tokens: Tokens, source_language: str = "en", target_language: str = "fr") -> str | None:
+    """A gentle note when input does not look like the models' source language, else None.
 
-    Heuristics, in order: mostly non-Latin letters; more French than English
-    function words; more than half the words unknown to the model.
+    Heuristics, in order: for Chinese, no Chinese character at all; for English, mostly non-Latin
+    letters, or more French than English function words; for both, more than half the words unknown
+    to the model.
 
     Args:
         text: the raw input.
         tokens: its tokenization (``Translator.source``).
+        source_language, target_language: ISO 639-1 codes of the models (``ModelInfo``).
     """
+    source = LANGUAGES.get(source_language, source_language)
+    direction = f"the models translate {source} into {LANGUAGES.get(target_language, target_language)}"
     letters = [c for c in text if c.isalpha()]
-    if letters and sum(not ("a" <= c.lower() <= "z" or "\u00c0" <= c <= "\u024f") for c in letters) > len(letters) / 3:
-        return "This does not look like English (mostly non-Latin letters); the models only know English → French."
+    if source_language == "zh":
+        if letters and not any("\u4e00" <= c <= "\u9fff" or "\u3400" <= c <= "\u4dbf" for c in letters):
+            return f"This does not look like Chinese (no Chinese characters); {direction}."
+    elif letters and sum(not ("a" <= c.lower() <= "z" or "\u00c0" <= c <= "\u024f") for c in letters) > len(letters) / 3:
+        return f"This does not look like {source} (mostly non-Latin letters); {direction}."
     words = [w.lower() for w in tokens.display[:-1] if any(c.isalpha() for c in w)]
-    french = sum(w in FRENCH_MARKERS for w in words)
-    english = sum(w in ENGLISH_MARKERS for w in words)
-    if french >= 2 and french > english:
-        return "This looks like French; the models translate English into French."
+    if source_language == "en":
+        french = sum(w in FRENCH_MARKERS for w in words)
+        english = sum(w in ENGLISH_MARKERS for w in words)
+        if french >= 2 and french > english:
+            return f"This looks like French; {direction}."
     unknown = sum(u for u, w in zip(tokens.unknown, tokens.display) if any(c.isalpha() for c in w))
     if words and unknown > len(words) / 2:
-        return f"{unknown} of {len(words)} words are unknown to the models (shown in red); is this English?"
+        return f"{unknown} of {len(words)} words are unknown to the models (shown in red); is this {source}?"
     return None
 
 

@@ -74,7 +74,7 @@ def test_empty_input_prompts():
     at = start()
     at.text_input(key="sentence").input("").run()
     assert not at.exception and not at.error
-    assert any("Type an English sentence" in i.value for i in at.info)
+    assert any("Type a sentence in English" in i.value for i in at.info)
     assert len(charts(at)) == 0
 
 

@@ -68,6 +68,10 @@ def test_language_warning():
     assert "non-Latin" in language_warning("我喜欢猫", translator.source("我喜欢猫"))
     odd = "zorgle blimp fnord"
     assert "unknown" in language_warning(odd, translator.source(odd))
+    # a Chinese → English model expects Chinese characters
+    assert language_warning("I am cold.", translator.source("i am cold ."), "zh", "en") == (
+        "This does not look like Chinese (no Chinese characters); the models translate Chinese into English.")
+    assert "does not look like" not in (language_warning("我喜欢猫", translator.source("我喜欢猫"), "zh", "en") or "")
 
 
 def test_changed_tokens():

@@ -129,6 +129,11 @@ class ModelInfo:
         return values
 
     @property
+    def pair_name(self) -> str:
+        """'en-fr' for translation (as ``data.LanguagePair.name``), 'en' for classification."""
+        return f"{self.source_language}-{self.target_language}" if self.target_language else self.source_language
+
+    @property
     def pair(self) -> str:
         """'en → fr' for translation, 'en' for classification."""
         return f"{self.source_language} → {self.target_language}" if self.target_language else self.source_language

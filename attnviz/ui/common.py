@@ -23,6 +23,7 @@ from ..export import FORMATS, heatmap_file
 from ..normalizers import Normalizer
 from ..plots import FigureStyle, attention_heatmap
 from ..tokenization import MAX_TOKENS
+from ..families import LANGUAGES
 from ..translator import CARD_HEADS, EOS_TOKEN, InputError, Translation, language_warning
 from .state import Inputs, gold_set, reference_links, translator
 
@@ -124,13 +125,14 @@ def read_gold_pair(name: str, index: int) -> Translation:
 
 def checked_sentence(inputs: Inputs) -> bool:
     """Show the prompt / error / language note for the input; True when it can be decoded."""
-    if not inputs.sentence.strip():
-        st.info("Type an English sentence in the sidebar, or pick one of the class examples.")
-        return False
     if not inputs.models:
         st.info("Choose at least one model in the sidebar.")
         return False
     model = translator(inputs.models[0])
+    if not inputs.sentence.strip():
+        source = LANGUAGES.get(model.info.source_language, model.info.source_language)
+        st.info(f"Type a sentence in {source} in the sidebar, or pick one of the class examples.")
+        return False
     try:
         tokens = model.source(inputs.sentence)
         if inputs.forced.strip():
@@ -138,7 +140,7 @@ def checked_sentence(inputs: Inputs) -> bool:
     except InputError as err:
         st.error(f"{str(err)[0].upper()}{str(err)[1:]}. Please shorten it (the models handle up to {MAX_TOKENS} tokens).")
         return False
-    warning = language_warning(inputs.sentence, tokens)
+    warning = language_warning(inputs.sentence, tokens, model.info.source_language, model.info.target_language)
     if warning:
         st.warning(warning)
     if any(tokens.unknown):

@@ -13,7 +13,7 @@ import streamlit as st
 from .common import plain
 from .lecture import Lecture, available
 from .navigation import view_pages
-from .state import PARAMS, parse
+from .state import PARAMS, param_default, parse
 
 SKIP = ("lecture", "slide")  # the player's own parameters
 
@@ -29,9 +29,10 @@ def current() -> Lecture | None:
     return lectures()[0].get(st.session_state.get("lecture") or "")
 
 
-def _apply(lecture: Lecture, index: int, models: list[str], keep_url: bool) -> str:
+def _apply(lecture: Lecture, index: int, groups: dict[str, list[str]], keep_url: bool) -> str:
     """Set the controls to slide ``index``'s state; return its view's address.
 
+    groups: loadable model names by language pair (``state.available_models``).
     keep_url: values the address gives win over the slide's (a copied address reopens as it was).
     """
     slide = lecture.slides[index]
@@ -39,15 +40,20 @@ def _apply(lecture: Lecture, index: int, models: list[str], keep_url: bool) -> s
         if param.key in SKIP or (keep_url and param.query in st.query_params):
             continue
         raw = slide.params.get(param.query)
-        if param.kind is list:
+        if param.key == "pair":  # first of PARAMS: the models below are this pair's
+            st.session_state[param.key] = raw if raw in groups else next(iter(groups))
+        elif param.key == "models":
+            models = groups[st.session_state["pair"]]
             chosen = [m for m in (raw or "").split(",") if m in models]
             st.session_state[param.key] = chosen or list(models)
+        elif param.kind is list:
+            st.session_state[param.key] = raw.split(",") if raw else list(param.default)
         elif raw is not None:
             st.session_state[param.key] = parse(param, raw)
         elif param.default is None:
             st.session_state.pop(param.key, None)
         else:
-            st.session_state[param.key] = param.default
+            st.session_state[param.key] = param_default(param)
     st.session_state["slide"] = index + 1
     return slide.view
 
@@ -63,7 +69,7 @@ def start() -> None:
         go(0)
 
 
-def follow(models: list[str]) -> str | None:
+def follow(groups: dict[str, list[str]]) -> str | None:
     """The view to switch to when a slide was asked for (by a button, or by opening a lecture's address).
 
     Returns the slide's view address, or None to stay on the current page.
@@ -76,10 +82,10 @@ def follow(models: list[str]) -> str | None:
     st.session_state["_lecture_opened"] = True
     if "_goto" in st.session_state:
         index = st.session_state.pop("_goto")
-        return _apply(lecture, min(max(index, 0), len(lecture.slides) - 1), models, keep_url=False)
+        return _apply(lecture, min(max(index, 0), len(lecture.slides) - 1), groups, keep_url=False)
     if first_run:
         index = min(max(int(st.session_state.get("slide") or 1), 1), len(lecture.slides)) - 1
-        return _apply(lecture, index, models, keep_url=True)
+        return _apply(lecture, index, groups, keep_url=True)
     return None
 
 

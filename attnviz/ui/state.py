@@ -13,28 +13,44 @@ from ..catalog import ModelEntry, discover
 from ..classifier import Classifier
 from ..checkpoint import PRETRAINED, PRIORS, CheckpointError, read_history
 from ..evaluation import DEFAULT_GOLD, GoldSet, load_gold
+from ..families import LANGUAGES
 from ..reference import ReferenceAligner
 from ..reviews import IMDB_DIR, LABELS, Review, read_reviews
 from ..tokenization import MAX_TOKENS
 from ..translator import ALL_HEADS, CARD_HEADS, Translator, heads_label
 
+# class examples per language pair (source-target); the first one is the pair's default sentence
 EXAMPLES = {
-    "adjective–noun inversion": "The black cat is sleeping on the red chair.",
-    "pronoun clitic": "I see her.",
-    "pronoun clitic, two objects": "I gave it to him.",
-    "negation ne … pas": "I do not like apples.",
-    "negation ne … jamais": "He never eats meat.",
-    "one-to-many": "I miss you.",
-    "many-to-one": "He is going to the station.",
-    "possessive": "This is my brother's car.",
-    "question inversion": "Where are you going?",
-    "idiom": "I am hungry and cold.",
-    "partitive": "We need some bread and some milk.",
-    "long, Bahdanau style": "The agreement on the European economic area was signed in August 1992 by the ministers.",
+    "en-fr": {
+        "adjective–noun inversion": "The black cat is sleeping on the red chair.",
+        "pronoun clitic": "I see her.",
+        "pronoun clitic, two objects": "I gave it to him.",
+        "negation ne … pas": "I do not like apples.",
+        "negation ne … jamais": "He never eats meat.",
+        "one-to-many": "I miss you.",
+        "many-to-one": "He is going to the station.",
+        "possessive": "This is my brother's car.",
+        "question inversion": "Where are you going?",
+        "idiom": "I am hungry and cold.",
+        "partitive": "We need some bread and some milk.",
+        "long, Bahdanau style": "The agreement on the European economic area was signed in August 1992 by the ministers.",
+    },
+    "zh-en": {
+        "the seed notes' example": "欢迎来北京",
+        "the same in Traditional script": "歡迎來北京",
+        "time before the verb": "我明天去上海。",
+        "measure word": "我有三本书。",
+        "question particle 吗": "你喜欢猫吗？",
+        "negation 不": "我不喜欢咖啡。",
+        "a rare place name": "我住在东京。",
+        "a name": "汤姆是我的朋友。",
+        "long": "我昨天在图书馆看见了你的老师和他的两个孩子。",
+    },
 }
+DEFAULT_PAIR = "en-fr"
+DEFAULT_SENTENCE = next(iter(EXAMPLES[DEFAULT_PAIR].values()))
 BEAMS = (1, 3, 5)
 TEMPERATURES = (0.05, 0.1, 0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0, 5.0)
-DEFAULT_SENTENCE = EXAMPLES["adjective–noun inversion"]
 MAX_CHARS = 400  # the sentence boxes' limit
 SERVING_THREADS = 1
 SAMPLE_REVIEWS = 40  # test reviews offered in the review view
@@ -61,7 +77,8 @@ class Param:
 
 
 PARAMS = (
-    # shared, in the sidebar
+    # shared, in the sidebar ("pair" first: the models and sentence depend on it)
+    Param("pair", "pair", DEFAULT_PAIR),
     Param("sentence", "s", DEFAULT_SENTENCE),
     Param("forced", "f", ""),
     Param("models", "m", None, list),
@@ -146,6 +163,7 @@ class Inputs:
         paper: grayscale paper style; overlay: draw eflomal links.
         present: presentation mode (large labels, one heatmap per row).
         head: which attention of a multi-head model the views show (``Translation.showing``).
+        pair: the language pair of the models, "en-fr" or "zh-en" (a key of ``EXAMPLES``).
     """
 
     sentence: str
@@ -157,6 +175,7 @@ class Inputs:
     overlay: bool
     present: bool
     head: str = CARD_HEADS
+    pair: str = DEFAULT_PAIR
 
 
 @st.cache_resource(show_spinner="Loading model …")
@@ -197,8 +216,23 @@ def catalog() -> list[ModelEntry]:
     return discover(PRETRAINED)
 
 
+def default_sentence(pair: str | None) -> str:
+    """The sentence a language pair starts with: its first class example."""
+    return next(iter(EXAMPLES.get(pair or DEFAULT_PAIR, EXAMPLES[DEFAULT_PAIR]).values()))
+
+
+def pair_label(pair: str) -> str:
+    """'English → French' for "en-fr"."""
+    return " → ".join(LANGUAGES.get(code, code) for code in pair.split("-"))
+
+
+def param_default(param: Param):
+    """A parameter's default in the current state: the sentence's depends on the language pair."""
+    return default_sentence(st.session_state.get("pair")) if param.key == "sentence" else param.default
+
+
 def available_models() -> tuple[dict[str, list[str]], dict[str, str]]:
-    """({group: loadable translation model names}, {name: one-line problem}) from the catalog."""
+    """({language pair "en-fr": loadable translation model names}, {name: one-line problem}) from the catalog."""
     groups: dict[str, list[str]] = {}
     problems: dict[str, str] = {}
     for entry in catalog():
@@ -212,7 +246,7 @@ def available_models() -> tuple[dict[str, list[str]], dict[str, str]]:
         except CheckpointError as err:
             problems[entry.name] = str(err)
             continue
-        groups.setdefault(entry.group, []).append(entry.name)
+        groups.setdefault(entry.info.pair_name, []).append(entry.name)
     return groups, problems
 
 
@@ -230,9 +264,11 @@ def _loadable(wanted, load) -> list[str]:
     return names
 
 
-def baseline_models() -> list[str]:
-    """Loadable translation models without attention (the bottleneck baseline), for the Why attention view."""
-    return _loadable(lambda info: info.task == "translation" and not info.maps, load_translator)
+def baseline_models(pair: str) -> list[str]:
+    """Loadable translation models of ``pair`` without attention (the bottleneck baseline), for the Why
+    attention view."""
+    return _loadable(lambda info: info.task == "translation" and not info.maps and info.pair_name == pair,
+                     load_translator)
 
 
 def classifier_models() -> list[str]:
@@ -259,10 +295,11 @@ def sample_reviews() -> list[Review]:
     return [r for pair in zip(*by_label) for r in pair]
 
 
-def guided_models() -> list[str]:
-    """Models in pretrained/ whose attention was trained against alignments (a card with ``supervision``)."""
+def guided_models(pair: str) -> list[str]:
+    """Models of ``pair`` in pretrained/ whose attention was trained against alignments (a card with
+    ``supervision``)."""
     return [e.name for e in catalog()
-            if not e.problem and e.info.maps and isinstance(e.config.get("training"), dict)
+            if not e.problem and e.info.maps and e.info.pair_name == pair and isinstance(e.config.get("training"), dict)
             and "supervision" in e.config["training"]]
 
 
@@ -313,8 +350,11 @@ def parse(param: Param, raw: str):
     raise ValueError(f"URL parameter {param.query}={raw[:40]!r} is not {KIND_NAMES[param.kind]}; using the default")
 
 
-def init_state(models: list[str]) -> None:
+def init_state(groups: dict[str, list[str]]) -> None:
     """Fill the widgets' state from the URL on a session's first run; keep every view's state on later runs.
+
+    Args:
+        groups: loadable model names by language pair (``available_models``).
 
     Values the URL gets wrong are replaced by defaults and listed in
     ``st.session_state["_url_notices"]`` (one line each) for the page to show.
@@ -329,17 +369,25 @@ def init_state(models: list[str]) -> None:
     notices = []
     for param in PARAMS:
         raw = st.query_params.get(param.query)
-        if param.key == "models":
+        if param.key == "pair":
+            pair = raw if raw in groups else (DEFAULT_PAIR if DEFAULT_PAIR in groups else next(iter(groups)))
+            if raw is not None and raw != pair:
+                notices.append(f"URL parameter pair={raw[:40]!r} names no language pair with models; "
+                               f"using {pair}")
+            st.session_state[param.key] = pair
+        elif param.key == "models":
+            models = groups[st.session_state["pair"]]
             chosen = [m for m in raw.split(",") if m in models] if raw else []
             unknown = [m for m in raw.split(",") if m not in models] if raw else []
             if unknown:
-                notices.append(f"URL parameter m names unknown models ({', '.join(unknown)[:80]}); they are left out")
+                notices.append(f"URL parameter m names models not of {st.session_state['pair']} "
+                               f"({', '.join(unknown)[:80]}); they are left out")
             st.session_state[param.key] = chosen or list(models)
         elif param.kind is list:  # the view keeps the names it knows
             st.session_state[param.key] = raw[:MAX_CHARS].split(",") if raw else list(param.default)
         elif raw is None:
             if param.default is not None:
-                st.session_state[param.key] = param.default
+                st.session_state[param.key] = param_default(param)
         else:
             try:
                 st.session_state[param.key] = parse(param, raw)
@@ -381,7 +429,7 @@ def query_values() -> dict[str, str]:
     values = {}
     for param in PARAMS:
         value = st.session_state.get(param.key)
-        if value is None or value == param.default:
+        if value is None or value == param_default(param):
             continue
         if param.kind is list:
             value = ",".join(value)
@@ -411,32 +459,51 @@ def default(key: str, value, allowed=None) -> None:
 
 
 def _use_example():
+    examples = EXAMPLES.get(st.session_state["pair"], {})
     choice = st.session_state.get("example")
-    if choice in EXAMPLES:
-        st.session_state["sentence"] = EXAMPLES[choice]
+    if choice in examples:
+        st.session_state["sentence"] = examples[choice]
         st.session_state["forced"] = ""
 
 
+def _use_pair(groups: dict[str, list[str]]):
+    """Radio callback: a new language pair starts with its models and its first example."""
+    pair = st.session_state["pair"]
+    st.session_state["models"] = list(groups[pair])
+    st.session_state["sentence"] = default_sentence(pair)
+    st.session_state["forced"] = ""
+    st.session_state["example"] = None
+
+
 def sidebar(groups: dict[str, list[str]]) -> Inputs:
-    """Draw the shared inputs in the sidebar, keep them for the page (``inputs``) and return them."""
-    models = [name for names in groups.values() for name in names]
+    """Draw the shared inputs in the sidebar, keep them for the page (``inputs``) and return them.
+
+    Args:
+        groups: loadable model names by language pair (``available_models``).
+    """
     with st.sidebar:
+        if len(groups) > 1:
+            st.radio("Languages", list(groups), key="pair", horizontal=True, format_func=pair_label,
+                     on_change=_use_pair, args=(groups,))
+        pair = st.session_state["pair"]
+        models = groups[pair]
+        source, target = (LANGUAGES.get(code, code) for code in pair.split("-"))
         st.selectbox(
             "Class examples",
-            list(EXAMPLES),
+            list(EXAMPLES.get(pair, {})),
             index=None,
             placeholder="pick an example …",
             key="example",
             on_change=_use_example,
         )
         st.text_input(
-            "English sentence",
+            f"{source} sentence",
             key="sentence",
             max_chars=MAX_CHARS,
             help=f"Up to {MAX_TOKENS} tokens. The view updates when you press Enter or leave the field.",
         )
         st.text_input(
-            "French translation to align (optional)",
+            f"{target} translation to align (optional)",
             key="forced",
             max_chars=MAX_CHARS,
             help="Given a translation, each model reads it (forced decoding) and shows where it looks.",
@@ -473,6 +540,7 @@ def sidebar(groups: dict[str, list[str]]) -> Inputs:
         st.session_state["overlay"],
         st.session_state["present"],
         st.session_state["heads_shown"] if len(head_options) > 1 else CARD_HEADS,
+        pair,
     )
     return st.session_state["_inputs"]
 

@@ -25,7 +25,7 @@ st.markdown(
     "compare a model trained with it to its twin trained without."
 )
 
-guided = state.guided_models()
+guided = state.guided_models(inputs.pair)
 candidates = list(dict.fromkeys([n for n in inputs.models if state.translator(n).info.maps] + guided))
 if len(candidates) < 2:
     st.info("Choose at least two models with attention in the sidebar.")

@@ -21,9 +21,9 @@ def trained_variants(name: str) -> list[str]:
         config.pop("normalizer", None)
         return {"family": state.translator(n).info.family, **config}
 
-    groups, _ = state.available_models()
     reference = without_normalizer(name)
-    variants = [n for names in groups.values() for n in names if without_normalizer(n) == reference]
+    models = state.available_models()[0].get(state.translator(name).info.pair_name, [])
+    variants = [n for n in models if without_normalizer(n) == reference]
     return sorted(variants, key=lambda n: list(NORMALIZERS.names()).index(state.translator(n).model.trained_normalizer))
 
 

@@ -20,7 +20,7 @@ st.markdown(
     "(Bahdanau, Cho & Bengio 2015). Their Figure 2 shows the first model's BLEU falling with sentence length "
     "and attention keeping it up; here is the same measurement on this project's models."
 )
-baselines = state.baseline_models()
+baselines = state.baseline_models(inputs.pair)
 names = baselines + inputs.models
 scores = {n: m["test_bleu_by_length"] for n in names
           if "test_bleu_by_length" in (m := state.translator(n).card.get("metrics", {}))}
