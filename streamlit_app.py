@@ -5,21 +5,21 @@ import logging
 import streamlit as st
 
 from attnviz.ui import common, navigation, player, state
+from attnviz.ui.i18n import t
 
 presenting = state.presenting()
-st.set_page_config(page_title="attnviz — attention explorer", page_icon="🔍", layout="wide",
+st.set_page_config(page_title=t("app.page_title"), page_icon="🔍", layout="wide",
                    initial_sidebar_state="collapsed" if presenting else "auto")
 if presenting:  # on a projector the vertical space goes to the heatmap, and text grows for the back row
     st.html(common.PRESENTATION_CSS)
 else:
-    st.title("attnviz — where does the translation model look?")
+    st.title(t("app.title"))
 
 groups, problems = state.available_models()
 for name, problem in problems.items():
-    st.warning(f"Model **{common.plain(name)}** is unavailable: {common.plain(problem)}")
+    st.warning(t("app.model_unavailable", name=common.plain(name), problem=common.plain(problem)))
 if not groups:
-    st.error("No pretrained model could be loaded from `pretrained/`. Retrain the zoo with "
-             "`python -m attnviz train --all` (see the README).")
+    st.error(t("app.no_models"))
     st.stop()
 
 state.init_state(groups)
@@ -30,7 +30,7 @@ state.sidebar(groups)
 with st.sidebar:
     player.picker()
 pages = {
-    v.url_path: st.Page(v.path, title=v.title, icon=v.icon, url_path=v.url_path,
+    v.url_path: st.Page(v.path, title=t(f"views.{v.key}"), icon=v.icon, url_path=v.url_path,
                         default=v.url_path == navigation.DEFAULT_VIEW)
     for v in navigation.view_pages()
 }
@@ -43,5 +43,5 @@ try:
     page.run()
 except Exception as err:  # logged with its traceback; the page shows one line, never a traceback
     logging.getLogger("attnviz.ui").exception("view %s failed", page.title)
-    st.error(f"Sorry, this view failed ({type(err).__name__}); the details are in the server log.")
+    st.error(t("app.view_failed", error=type(err).__name__))
 state.sync_query_params()

@@ -81,10 +81,10 @@ class Classifier:
             InputError: empty text, or more than ``MAX_REVIEW_CHARS`` characters.
         """
         if len(text) > MAX_REVIEW_CHARS:
-            raise InputError(f"the text has {len(text):,} characters; limit {MAX_REVIEW_CHARS:,}")
+            raise InputError("too_many_characters", "text", count=len(text), limit=MAX_REVIEW_CHARS)
         tokens = review_tokens(text)
         if not tokens:
-            raise InputError("the text is empty")
+            raise InputError("empty", "text")
         limit = self.model.config.max_tokens
         return tokens[:limit], max(len(tokens) - limit, 0)
 
@@ -125,7 +125,7 @@ class Classifier:
             try:
                 token_lists.append(self.tokens(text)[0])
             except InputError as err:
-                raise InputError(f"text {k + 1}: {err}") from None
+                raise InputError(err.problem, err.subject, k + 1, **err.values) from None
         return self._forward(token_lists)[0] if token_lists else np.zeros((0, len(self.labels)))
 
     def leave_one_out(self, tokens: list[str], label: int = 1) -> np.ndarray:
@@ -157,5 +157,5 @@ class Classifier:
         """
         kept = [t for j, t in enumerate(tokens) if j not in positions]
         if not kept:
-            raise InputError("every word was deleted")
+            raise InputError("all_deleted", "text")
         return self.classify_tokens(kept)

@@ -21,7 +21,26 @@ EOS_TOKEN = "</s>"
 
 
 class InputError(ValueError):
-    """Input text the models cannot take (empty, too long); the message is meant for users."""
+    """Input text the models cannot take (empty, too long); the message is meant for users.
+
+    Args and attributes:
+        problem: a key of ``MESSAGES``; the interface shows its translation (``ui/messages``, ``errors``).
+        subject: what was wrong: "sentence", "translation" or "text".
+        line: the 1-based position of the text in a batch, or None.
+        values: the numbers in the message (``count``, ``limit``).
+    """
+
+    MESSAGES = {
+        "empty": "the {subject} is empty",
+        "too_many_characters": "the {subject} has {count:,} characters; the limit is {limit:,}",
+        "too_many_tokens": "the {subject} has {count} tokens; the limit is {limit}",
+        "all_deleted": "every word was deleted",
+    }
+
+    def __init__(self, problem: str, subject: str = "sentence", line: int | None = None, **values):
+        self.problem, self.subject, self.line, self.values = problem, subject, line, values
+        message = self.MESSAGES[problem].format(subject=subject, **values)
+        super().__init__(message if line is None else f"text {line}: {message}")
 
 
 @dataclass
@@ -154,16 +173,6 @@ def parse_heads(choice: str, layers: int, heads: int) -> tuple[int | None, int |
     return layer - 1, None if head is None else head - 1
 
 
-def heads_label(choice: str) -> str:
-    """'layer 2 · head 3', 'layer 2 · mean of its heads', 'mean of all layers and heads', 'as on its card'."""
-    if choice == CARD_HEADS:
-        return "the alignment attention its card names"
-    if choice == ALL_HEADS:
-        return "mean of all layers and heads"
-    layer, _, head = choice.partition(".")
-    return f"layer {layer} · " + (f"head {head}" if head else "mean of its heads")
-
-
 def select_heads(heads: np.ndarray, energies: np.ndarray | None, layer: int | None,
                  head: int | None) -> tuple[np.ndarray, np.ndarray]:
     """The (T, S) attention of one head, of a layer's head mean (layer, None) or of every head (None, None).
@@ -265,12 +274,12 @@ class Translator:
     @staticmethod
     def _tokens(text, lang, vocab, pretokenized, what, segmentation="words") -> Tokens:
         if len(text or "") > MAX_INPUT_CHARS:  # refused before the tokenizer spends seconds on it
-            raise InputError(f"the {what} has {len(text)} characters; the limit is {MAX_INPUT_CHARS}")
+            raise InputError("too_many_characters", what, count=len(text), limit=MAX_INPUT_CHARS)
         words = tokenize(text or "", lang, pretokenized, segmentation)
         if not words:
-            raise InputError(f"the {what} is empty")
+            raise InputError("empty", what)
         if len(words) > MAX_TOKENS:
-            raise InputError(f"the {what} has {len(words)} tokens; the limit is {MAX_TOKENS}")
+            raise InputError("too_many_tokens", what, count=len(words), limit=MAX_TOKENS)
         ids = vocab.encode(normalize_token(w) for w in words) + [EOS]
         return Tokens(words + [EOS_TOKEN], ids, [i == UNK for i in ids])
 
@@ -371,7 +380,7 @@ class Translator:
         src = self.source(text)
         words = [t for t in target_tokens if t != EOS_TOKEN]
         if not words:
-            raise InputError("the translation is empty")
+            raise InputError("empty", "translation")
         ids = self.tgt_vocab.encode(normalize_token(w) for w in words) + [EOS]
         tgt = Tokens(words + [EOS_TOKEN], ids, [i == UNK for i in ids])
         start = time.perf_counter()

@@ -154,7 +154,7 @@ def test_the_ui_does_not_import_training_code():
                 assert not any("training" in n or n.endswith(".train") for n in names), (path, names)
 
 
-def test_every_view_is_its_own_file_with_title_icon_and_order():
+def test_every_view_is_its_own_file_with_icon_order_and_a_title_in_the_catalogues():
     pages = view_pages()
     assert [p.path.name for p in pages] and len({p.path for p in pages}) == len(pages)
     assert len({p.title for p in pages}) == len(pages) and len({p.url_path for p in pages}) == len(pages)
@@ -163,8 +163,11 @@ def test_every_view_is_its_own_file_with_title_icon_and_order():
 
 def test_a_view_without_its_literals_is_refused(tmp_path):
     path = tmp_path / "nameless.py"
-    path.write_text('TITLE = "Nameless"\nimport streamlit\n')
-    with pytest.raises(RegistryError, match="nameless.py lacks ICON, ORDER"):
+    path.write_text('ICON = ":material/help:"\nimport streamlit\n')
+    with pytest.raises(RegistryError, match="nameless.py lacks ORDER"):
+        read_view(path)
+    path.write_text('ICON = ":material/help:"\nORDER = 99\n')
+    with pytest.raises(RegistryError, match="nameless.py has no title: add views.nameless to the message catalogues"):
         read_view(path)
 
 

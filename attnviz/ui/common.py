@@ -23,8 +23,8 @@ from ..export import FORMATS, heatmap_file
 from ..normalizers import Normalizer
 from ..plots import FigureStyle, attention_heatmap
 from ..tokenization import MAX_TOKENS
-from ..families import LANGUAGES
 from ..translator import CARD_HEADS, EOS_TOKEN, InputError, Translation, language_warning
+from .i18n import t
 from .state import Inputs, gold_set, reference_links, translator
 
 logger = logging.getLogger("attnviz.ui")
@@ -126,27 +126,32 @@ def read_gold_pair(name: str, index: int) -> Translation:
 def checked_sentence(inputs: Inputs) -> bool:
     """Show the prompt / error / language note for the input; True when it can be decoded."""
     if not inputs.models:
-        st.info("Choose at least one model in the sidebar.")
+        st.info(t("input.choose_model"))
         return False
     model = translator(inputs.models[0])
     if not inputs.sentence.strip():
-        source = LANGUAGES.get(model.info.source_language, model.info.source_language)
-        st.info(f"Type a sentence in {source} in the sidebar, or pick one of the class examples.")
+        st.info(t("input.type_sentence", language=t(f"languages.{model.info.source_language}")))
         return False
     try:
         tokens = model.source(inputs.sentence)
         if inputs.forced.strip():
             model.target(inputs.forced)
     except InputError as err:
-        st.error(f"{str(err)[0].upper()}{str(err)[1:]}. Please shorten it (the models handle up to {MAX_TOKENS} tokens).")
+        problem = input_problem(err)
+        st.error(t("input.too_long", problem=problem[:1].upper() + problem[1:], limit=MAX_TOKENS))
         return False
     warning = language_warning(inputs.sentence, tokens, model.info.source_language, model.info.target_language)
     if warning:
         st.warning(warning)
     if any(tokens.unknown):
         unknown = [w for w, u in zip(tokens.display, tokens.unknown) if u]
-        st.caption(f"Unknown to the models (read as `<unk>`, shown in red): {plain(', '.join(unknown))}")
+        st.caption(t("input.unknown", words=plain(", ".join(unknown))))
     return True
+
+
+def input_problem(err: InputError) -> str:
+    """An InputError's message in the interface language (its ``problem`` key, subject and numbers)."""
+    return t(f"errors.{err.problem}", subject=t(f"errors.{err.subject}"), **err.values)
 
 
 @contextlib.contextmanager
@@ -158,11 +163,13 @@ def model_panel(name: str):
     """
     try:
         yield
-    except (InputError, CheckpointError) as err:
+    except InputError as err:
+        st.warning(f"{name}: {input_problem(err)}")
+    except CheckpointError as err:
         st.warning(f"{name}: {err}")
     except Exception as err:  # logged with the traceback; the page shows one line
         logger.exception("model %s failed in a view", name)
-        st.error(f"{name} failed on this input ({type(err).__name__}); the details are in the server log.")
+        st.error(t("input.model_failed", name=name, error=type(err).__name__))
 
 
 def eflomal_links(results: list[Translation]) -> tuple[frozenset, ...]:
@@ -212,18 +219,18 @@ def show_heatmap(result: Translation, title: str, inputs: Inputs, key: str, link
     figure_style = style(inputs, len(result.source_tokens))
     drawn_links = set(links) if links and inputs.overlay else None
     stem = "attention-" + re.sub(r"[^A-Za-z0-9_.-]+", "-", title).strip("-")
-    with st.popover("Download", icon=":material/download:"):
+    with st.popover(t("download.menu"), icon=":material/download:"):
         for fmt, mime in FORMATS.items():
             st.download_button(
-                f"{fmt.upper()} figure",
+                t("download.figure", format=fmt.upper()),
                 data=functools.partial(heatmap_file, result.attention, result.source_tokens, result.target_tokens,
                                        fmt, figure_style, title, drawn_links, result.source_unknown,
                                        result.target_unknown),
                 file_name=f"{stem}.{fmt}", mime=mime, on_click="ignore", key=f"{key}-{fmt}",
             )
-        st.download_button("CSV weights", data=lambda: attention_records({title: result}).to_csv(index=False),
+        st.download_button(t("download.csv"), data=lambda: attention_records({title: result}).to_csv(index=False),
                            file_name=f"{stem}.csv", mime="text/csv", on_click="ignore", key=f"{key}-csv")
-        st.download_button("JSON weights and energies", data=lambda: results_json({title: result}),
+        st.download_button(t("download.json"), data=lambda: results_json({title: result}),
                            file_name=f"{stem}.json", mime="application/json", on_click="ignore", key=f"{key}-json")
 
 
@@ -248,12 +255,13 @@ def best_model(names: list[str]) -> str:
     return max(names, key=bleu)
 
 
-def model_picker(options: list[str], key: str, text: str = "Model", index: int | None = None) -> str:
-    """A selectbox over model names (defaults to the one with the best BLEU on its card, or to ``index``)."""
+def model_picker(options: list[str], key: str, text: str | None = None, index: int | None = None) -> str:
+    """A selectbox over model names (defaults to the one with the best BLEU on its card, or to ``index``);
+    ``text`` is its label (default: "Model" in the interface language)."""
     default = options[min(index, len(options) - 1)] if index is not None else best_model(options)
     if st.session_state.get(key) not in options:
         st.session_state[key] = default
-    return st.selectbox(text, options, key=key, format_func=lambda n: f"{n} — {label(n)}")
+    return st.selectbox(text or t("common.model"), options, key=key, format_func=lambda n: f"{n} — {label(n)}")
 
 
 def highlighted_words(tokens: list[str], weights: np.ndarray, unknown: list[bool], large: bool = False) -> str:

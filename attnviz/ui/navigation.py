@@ -1,8 +1,9 @@
 """The app's pages: one file per view in ``attnviz/ui/views/``, found by scanning that folder.
 
-Each view file starts with three literals — ``TITLE``, ``ICON`` (a Material
-icon) and ``ORDER`` — read here with ``ast`` without running the file; adding a
-view is adding one file (see the README's Architecture section).
+Each view file starts with two literals — ``ICON`` (a Material icon) and
+``ORDER`` — read here with ``ast`` without running the file; its title is
+``views.<file stem>`` in the message catalogues (``i18n``). Adding a view is
+adding one file and its words (see the README's Architecture section).
 """
 
 from __future__ import annotations
@@ -12,9 +13,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..registry import RegistryError
+from .i18n import DEFAULT_UI_LANGUAGE, catalogue
 
 VIEWS_DIR = Path(__file__).resolve().parent / "views"
-REQUIRED = ("TITLE", "ICON", "ORDER")
+REQUIRED = ("ICON", "ORDER")
 DEFAULT_VIEW = "compare"  # the page the bare address opens: the heatmaps (the Why attention lesson comes first in the menu)
 
 
@@ -23,8 +25,9 @@ class ViewPage:
     """One view file.
 
     Attributes:
-        path: the page script; title: navigation label; icon: Material icon name;
-        order: position in the navigation; url_path: the page's address (``soft-vs-hard``).
+        path: the page script; title: navigation label in English; icon: Material icon name;
+        order: position in the navigation; url_path: the page's address (``soft-vs-hard``);
+        key: the file stem (``soft_vs_hard``): ``views.<key>`` is its title in each catalogue.
     """
 
     path: Path
@@ -32,13 +35,14 @@ class ViewPage:
     icon: str
     order: int
     url_path: str
+    key: str
 
 
 def read_view(path: Path) -> ViewPage:
-    """The TITLE, ICON and ORDER literals of a view file.
+    """The ICON and ORDER literals of a view file, and its English title from the catalogue.
 
     Raises:
-        RegistryError: one of them is missing or not a literal (names the file).
+        RegistryError: a literal is missing, or the catalogue has no title for it (names the file).
     """
     values = {}
     for node in ast.parse(path.read_text(encoding="utf-8")).body:
@@ -48,7 +52,10 @@ def read_view(path: Path) -> ViewPage:
     missing = [name for name in REQUIRED if name not in values]
     if missing:
         raise RegistryError(f"view {path.name} lacks {', '.join(missing)}")
-    return ViewPage(path, values["TITLE"], values["ICON"], values["ORDER"], path.stem.replace("_", "-"))
+    title = catalogue(DEFAULT_UI_LANGUAGE).get(f"views.{path.stem}")
+    if title is None:
+        raise RegistryError(f"view {path.name} has no title: add views.{path.stem} to the message catalogues")
+    return ViewPage(path, title, values["ICON"], values["ORDER"], path.stem.replace("_", "-"), path.stem)
 
 
 def view_pages() -> list[ViewPage]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import streamlit as st
 
 from .common import plain
+from .i18n import t
 from .lecture import Lecture, available
 from .navigation import view_pages
 from .state import PARAMS, param_default, parse
@@ -96,10 +97,10 @@ def picker() -> None:
         return
     if st.session_state.get("lecture") not in found:
         st.session_state["lecture"] = ""
-    st.selectbox("Lecture", ["", *found], key="lecture", on_change=start,
-                 format_func=lambda name: found[name].title if name else "— none —")
+    st.selectbox(t("lecture.picker"), ["", *found], key="lecture", on_change=start,
+                 format_func=lambda name: found[name].title if name else t("lecture.none"))
     for name, problem in problems.items():
-        st.caption(f"Lecture {plain(name)} skipped: {plain(problem)}")
+        st.caption(t("lecture.skipped", name=plain(name), problem=plain(problem)))
 
 
 def bar() -> None:
@@ -110,11 +111,11 @@ def bar() -> None:
     index = min(max(int(st.session_state.get("slide") or 1), 1), len(lecture.slides)) - 1
     slide = lecture.slides[index]
     back, title, forward = st.columns([1, 6, 1], vertical_alignment="center")
-    back.button("◀ Previous", on_click=go, args=(index - 1,), disabled=index == 0, key="slide_back")
-    title.markdown(f"**{plain(lecture.title)}** · slide {index + 1} of {len(lecture.slides)}: "
-                   f"**{plain(slide.title)}**")
-    forward.button("Next ▶", on_click=go, args=(index + 1,), disabled=index == len(lecture.slides) - 1,
+    back.button(t("lecture.previous"), on_click=go, args=(index - 1,), disabled=index == 0, key="slide_back")
+    title.markdown(t("lecture.slide", title=plain(lecture.title), number=index + 1, count=len(lecture.slides),
+                     slide=plain(slide.title)))
+    forward.button(t("lecture.next"), on_click=go, args=(index + 1,), disabled=index == len(lecture.slides) - 1,
                    key="slide_next")
     if slide.note:
-        with st.expander("Speaker note"):
+        with st.expander(t("lecture.speaker_note")):
             st.text(slide.note)

@@ -13,37 +13,38 @@ from ..catalog import ModelEntry, discover
 from ..classifier import Classifier
 from ..checkpoint import PRETRAINED, PRIORS, CheckpointError, read_history
 from ..evaluation import DEFAULT_GOLD, GoldSet, load_gold
-from ..families import LANGUAGES
 from ..reference import ReferenceAligner
 from ..reviews import IMDB_DIR, LABELS, Review, read_reviews
 from ..tokenization import MAX_TOKENS
-from ..translator import ALL_HEADS, CARD_HEADS, Translator, heads_label
+from ..translator import ALL_HEADS, CARD_HEADS, Translator
+from .i18n import DEFAULT_UI_LANGUAGE, UI_LANGUAGES, t
 
-# class examples per language pair (source-target); the first one is the pair's default sentence
+# class examples per language pair (source-target), named by their ``examples.*`` message key;
+# the first one is the pair's default sentence
 EXAMPLES = {
     "en-fr": {
-        "adjective–noun inversion": "The black cat is sleeping on the red chair.",
-        "pronoun clitic": "I see her.",
-        "pronoun clitic, two objects": "I gave it to him.",
-        "negation ne … pas": "I do not like apples.",
-        "negation ne … jamais": "He never eats meat.",
-        "one-to-many": "I miss you.",
-        "many-to-one": "He is going to the station.",
+        "adjective_noun": "The black cat is sleeping on the red chair.",
+        "clitic": "I see her.",
+        "clitic_two": "I gave it to him.",
+        "ne_pas": "I do not like apples.",
+        "ne_jamais": "He never eats meat.",
+        "one_to_many": "I miss you.",
+        "many_to_one": "He is going to the station.",
         "possessive": "This is my brother's car.",
-        "question inversion": "Where are you going?",
+        "question": "Where are you going?",
         "idiom": "I am hungry and cold.",
         "partitive": "We need some bread and some milk.",
-        "long, Bahdanau style": "The agreement on the European economic area was signed in August 1992 by the ministers.",
+        "long_bahdanau": "The agreement on the European economic area was signed in August 1992 by the ministers.",
     },
     "zh-en": {
-        "the seed notes' example": "欢迎来北京",
-        "the same in Traditional script": "歡迎來北京",
-        "time before the verb": "我明天去上海。",
-        "measure word": "我有三本书。",
-        "question particle 吗": "你喜欢猫吗？",
-        "negation 不": "我不喜欢咖啡。",
-        "a rare place name": "我住在东京。",
-        "a name": "汤姆是我的朋友。",
+        "seed_example": "欢迎来北京",
+        "traditional": "歡迎來北京",
+        "time_first": "我明天去上海。",
+        "measure_word": "我有三本书。",
+        "question_ma": "你喜欢猫吗？",
+        "negation_bu": "我不喜欢咖啡。",
+        "rare_place": "我住在东京。",
+        "name": "汤姆是我的朋友。",
         "long": "我昨天在图书馆看见了你的老师和他的两个孩子。",
     },
 }
@@ -78,6 +79,7 @@ class Param:
 
 PARAMS = (
     # shared, in the sidebar ("pair" first: the models and sentence depend on it)
+    Param("ui_language", "lang", DEFAULT_UI_LANGUAGE),
     Param("pair", "pair", DEFAULT_PAIR),
     Param("sentence", "s", DEFAULT_SENTENCE),
     Param("forced", "f", ""),
@@ -222,8 +224,19 @@ def default_sentence(pair: str | None) -> str:
 
 
 def pair_label(pair: str) -> str:
-    """'English → French' for "en-fr"."""
-    return " → ".join(LANGUAGES.get(code, code) for code in pair.split("-"))
+    """'English → French' for "en-fr", in the interface language."""
+    return " → ".join(t(f"languages.{code}") for code in pair.split("-"))
+
+
+def heads_label(choice: str) -> str:
+    """A head choice (``Translation.showing``) in words: 'layer 2 · head 3', 'layer 2 · mean of its heads',
+    'mean of all layers and heads', or the card's alignment attention."""
+    if choice == CARD_HEADS:
+        return t("heads.card")
+    if choice == ALL_HEADS:
+        return t("heads.all")
+    layer, _, head = choice.partition(".")
+    return t("heads.one", layer=layer, head=head) if head else t("heads.layer_mean", layer=layer)
 
 
 def param_default(param: Param):
@@ -395,6 +408,10 @@ def init_state(groups: dict[str, list[str]]) -> None:
                 notices.append(str(err))
                 if param.default is not None:
                     st.session_state[param.key] = param.default
+    if st.session_state["ui_language"] not in UI_LANGUAGES:
+        notices.append(f"URL parameter lang={st.session_state['ui_language'][:20]!r} is not one of "
+                       f"{', '.join(UI_LANGUAGES)}; using {DEFAULT_UI_LANGUAGE}")
+        st.session_state["ui_language"] = DEFAULT_UI_LANGUAGE
     if st.session_state["beam"] not in BEAMS:
         notices.append(f"URL parameter beam={st.session_state['beam']} is not one of {BEAMS}; using greedy")
         st.session_state["beam"] = 1
@@ -482,53 +499,47 @@ def sidebar(groups: dict[str, list[str]]) -> Inputs:
         groups: loadable model names by language pair (``available_models``).
     """
     with st.sidebar:
+        st.segmented_control(t("sidebar.interface_language"), list(UI_LANGUAGES), key="ui_language",
+                             format_func=UI_LANGUAGES.get, required=True)
         if len(groups) > 1:
-            st.radio("Languages", list(groups), key="pair", horizontal=True, format_func=pair_label,
+            st.radio(t("sidebar.languages"), list(groups), key="pair", horizontal=True, format_func=pair_label,
                      on_change=_use_pair, args=(groups,))
         pair = st.session_state["pair"]
         models = groups[pair]
-        source, target = (LANGUAGES.get(code, code) for code in pair.split("-"))
+        source, target = (t(f"languages.{code}") for code in pair.split("-"))
         st.selectbox(
-            "Class examples",
+            t("sidebar.examples"),
             list(EXAMPLES.get(pair, {})),
             index=None,
-            placeholder="pick an example …",
+            placeholder=t("sidebar.pick_example"),
             key="example",
             on_change=_use_example,
+            format_func=lambda key: t(f"examples.{key}"),
         )
         st.text_input(
-            f"{source} sentence",
+            t("sidebar.sentence", language=source),
             key="sentence",
             max_chars=MAX_CHARS,
-            help=f"Up to {MAX_TOKENS} tokens. The view updates when you press Enter or leave the field.",
+            help=t("sidebar.sentence_help", limit=MAX_TOKENS),
         )
-        st.text_input(
-            f"{target} translation to align (optional)",
-            key="forced",
-            max_chars=MAX_CHARS,
-            help="Given a translation, each model reads it (forced decoding) and shows where it looks.",
-        )
-        st.multiselect(
-            "Models",
-            models,
-            key="models",
-            help="Grouped by task and language pair: " + "; ".join(f"{g}: {len(n)}" for g, n in groups.items()),
-        )
-        st.radio("Decoding", BEAMS, key="beam", horizontal=True, format_func=lambda b: "greedy" if b == 1 else f"beam {b}")
+        st.text_input(t("sidebar.forced", language=target), key="forced", max_chars=MAX_CHARS,
+                      help=t("sidebar.forced_help"))
+        st.multiselect(t("sidebar.models"), models, key="models",
+                       help=t("sidebar.models_help", pair=pair_label(pair), count=len(models)))
+        st.radio(t("sidebar.decoding"), BEAMS, key="beam", horizontal=True,
+                 format_func=lambda b: t("sidebar.greedy") if b == 1 else t("sidebar.beam", width=b))
         hypothesis = 0
         if st.session_state["beam"] > 1:
             default("hypothesis", 1, range(1, st.session_state["beam"] + 1))
-            hypothesis = st.number_input("Show beam hypothesis", 1, st.session_state["beam"], key="hypothesis") - 1
+            hypothesis = st.number_input(t("sidebar.hypothesis"), 1, st.session_state["beam"], key="hypothesis") - 1
         head_options = heads_options([m for m in models if m in st.session_state["models"]])
         if len(head_options) > 1:
             default("heads_shown", CARD_HEADS, head_options)
-            st.selectbox("Transformer attention shown", head_options, key="heads_shown", format_func=heads_label,
-                         help="A Transformer has a cross-attention per layer and head; the views show one of "
-                         "them, a layer's mean, or the mean of all. The Heads view shows every one.")
-        st.toggle("Presentation mode (large labels, one heatmap per row)", key="present",
-                  help="For a projector: 20 px labels, weights printed in small matrices.")
-        st.toggle("Paper style (grayscale, white = 1)", key="paper")
-        st.toggle("Mark eflomal's links", key="overlay", help="Statistical word aligner, as a reference.")
+            st.selectbox(t("sidebar.heads"), head_options, key="heads_shown", format_func=heads_label,
+                         help=t("sidebar.heads_help"))
+        st.toggle(t("sidebar.present"), key="present", help=t("sidebar.present_help"))
+        st.toggle(t("sidebar.paper"), key="paper")
+        st.toggle(t("sidebar.overlay"), key="overlay", help=t("sidebar.overlay_help"))
     chosen = [m for m in models if m in st.session_state["models"]]
     st.session_state["_inputs"] = Inputs(
         st.session_state["sentence"],

@@ -1,6 +1,5 @@
 """About: what the models are, how well they do, and where the data comes from."""
 
-TITLE = "About"
 ICON = ":material/info:"
 ORDER = 90
 

@@ -1,7 +1,6 @@
 """Attention vs alignment: two models' attention on one sentence beside eflomal's links, the words where
 they disagree, and the AER against the gold alignment of the Hansards dev pairs."""
 
-TITLE = "Attention vs alignment"
 ICON = ":material/join_inner:"
 ORDER = 22
 

@@ -1,6 +1,5 @@
 """Compare: every chosen model on one sentence, heatmaps side by side, then the numbers."""
 
-TITLE = "Compare"
 ICON = ":material/grid_view:"
 ORDER = 10
 

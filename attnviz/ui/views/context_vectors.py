@@ -1,7 +1,6 @@
 """Context vectors: for every word the decoder writes, c_i = Σ_j α_ij h_j with the model's real weights,
 written the seed notes' way ("C1 = 0.52·欢迎 + 0.31·来 + 0.17·北京"), beside the heatmap."""
 
-TITLE = "Context vectors"
 ICON = ":material/functions:"
 ORDER = 7
 

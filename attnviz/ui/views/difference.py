@@ -1,6 +1,5 @@
 """Difference: A − B heatmap of two models reading the same translation."""
 
-TITLE = "Difference"
 ICON = ":material/difference:"
 ORDER = 50
 

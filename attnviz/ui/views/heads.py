@@ -1,6 +1,5 @@
 """Heads: every layer's and head's attention of a Transformer — cross, encoder self and decoder self — one enlarged."""
 
-TITLE = "Heads"
 ICON = ":material/view_module:"
 ORDER = 35
 

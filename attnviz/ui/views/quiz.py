@@ -1,6 +1,5 @@
 """Quiz: the class predicts which source word the model attends to for a target word; then it is revealed."""
 
-TITLE = "Quiz"
 ICON = ":material/quiz:"
 ORDER = 45
 

@@ -1,7 +1,6 @@
 """Reviews: which words decide a movie review? Attention pooling of the IMDB classifiers over the running
 text, and whether attention is an explanation (leave-one-out, gradient × input, deleting words)."""
 
-TITLE = "Reviews"
 ICON = ":material/reviews:"
 ORDER = 65
 

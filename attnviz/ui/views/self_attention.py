@@ -1,6 +1,5 @@
 """Self-attention, step by step: the seed notes' parameter-free form beside a trained head, and multi-head arithmetic."""
 
-TITLE = "Self-attention"
 ICON = ":material/hub:"
 ORDER = 37
 

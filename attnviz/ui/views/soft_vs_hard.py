@@ -1,6 +1,5 @@
 """Soft vs hard: one model with soft attention next to a hard variant, each with the translation it produces."""
 
-TITLE = "Soft vs hard"
 ICON = ":material/compare:"
 ORDER = 20
 

@@ -1,6 +1,5 @@
 """Step by step: the arithmetic of one decoder step — energies, softmax, context vector, one energy term by term."""
 
-TITLE = "Step by step"
 ICON = ":material/calculate:"
 ORDER = 30
 

@@ -1,6 +1,5 @@
 """Training: how each model's attention on the demonstration sentence sharpened, epoch by epoch."""
 
-TITLE = "Training"
 ICON = ":material/timeline:"
 ORDER = 60
 

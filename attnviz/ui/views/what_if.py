@@ -1,6 +1,5 @@
 """What if: force the attention at one step onto a chosen source word and re-decode from there."""
 
-TITLE = "What if"
 ICON = ":material/alt_route:"
 ORDER = 40
 

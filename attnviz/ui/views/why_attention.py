@@ -1,6 +1,5 @@
 """Why attention: BLEU by source length with and without attention, and one fixed vector against a context vector per word."""
 
-TITLE = "Why attention"
 ICON = ":material/lightbulb:"
 ORDER = 5
 
