@@ -193,7 +193,7 @@ def test_heads_view_shows_every_map_of_a_transformer():
         weights = np.frombuffer(base64.b64decode(z["bdata"]), dtype=z["dtype"]).reshape(rows, columns)
         np.testing.assert_allclose(np.nansum(weights, -1), 1, atol=1e-3)  # rows sum to 1
     at.selectbox(key="heads_pick").set_value("0.1").run()
-    assert not at.exception and "layer 1, head 2" in json.loads(charts(at)[1].proto.spec)["layout"]["title"]["text"]
+    assert not at.exception and "layer 1 · head 2" in json.loads(charts(at)[1].proto.spec)["layout"]["title"]["text"]
 
 
 def chart_weights(chart) -> np.ndarray:
@@ -315,3 +315,28 @@ def test_trained_as_by_decoded_as_grid_lists_the_trained_variants_with_card_figu
     card = Translator.load(ROOT / "pretrained" / "en-fr-additive-sparsemax").card["metrics"]["decoding_grid"]
     sparse_row = next(row for row in rows if "sparsemax" in row.split("|")[1])
     assert f"BLEU {card['hard']['bleu']:.1f} · AER {card['hard']['aer']:.2f}" in sparse_row.split("|")[3]
+
+
+def test_the_interface_speaks_chinese_from_the_url_and_the_switch():
+    from attnviz.ui.i18n import catalogue
+
+    zh = catalogue("zh")
+    at = start(lang="zh")
+    assert not at.exception and not at.error
+    assert zh["app.title"] in [t.value for t in at.title]
+    assert at.text_input(key="sentence").label == zh["sidebar.sentence"].format(language=zh["languages.en"])
+    assert zh["compare.heading"] in [h.value for h in at.subheader]
+    at.segmented_control(key="ui_language").set_value("en").run()  # and back, keeping the sentence
+    assert "attnviz — where does the translation model look?" in [t.value for t in at.title]
+    assert "lang" not in at.query_params
+
+
+@pytest.mark.parametrize("view", sorted(VIEWS))
+def test_every_view_runs_in_chinese(view):
+    """No view is left with a key the Chinese catalogue lacks, or fails when its words are Chinese."""
+    from attnviz.ui.i18n import catalogue
+
+    at = start(view, lang="zh", s="I see her.")
+    assert not at.exception and not at.error, view
+    headings = [h.value for h in at.subheader]
+    assert headings and all(h in catalogue("zh").values() for h in headings), headings

@@ -14,6 +14,7 @@ import string
 import tomllib
 from functools import lru_cache
 from pathlib import Path
+from typing import Callable
 
 import streamlit as st
 
@@ -68,3 +69,11 @@ def t(key: str, **values) -> str:
         KeyError: no such key (a bug in a view: ``tests/test_i18n.py`` checks every key the code uses).
     """
     return catalogue(language())[key].format(**values)
+
+
+def bound() -> Callable[..., str]:
+    """``t`` fixed to this run's language, for a widget's ``format_func``: Streamlit may call that
+    function after the run, where the session's language cannot be read, and its labels must stay
+    those the widget was drawn with."""
+    messages = catalogue(language())
+    return lambda key, **values: messages[key].format(**values)

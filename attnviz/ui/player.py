@@ -98,7 +98,7 @@ def picker() -> None:
     if st.session_state.get("lecture") not in found:
         st.session_state["lecture"] = ""
     st.selectbox(t("lecture.picker"), ["", *found], key="lecture", on_change=start,
-                 format_func=lambda name: found[name].title if name else t("lecture.none"))
+                 format_func=lambda name, none=t("lecture.none"): found[name].title if name else none)
     for name, problem in problems.items():
         st.caption(t("lecture.skipped", name=plain(name), problem=plain(problem)))
 

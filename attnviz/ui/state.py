@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,7 +18,7 @@ from ..reference import ReferenceAligner
 from ..reviews import IMDB_DIR, LABELS, Review, read_reviews
 from ..tokenization import MAX_TOKENS
 from ..translator import ALL_HEADS, CARD_HEADS, Translator
-from .i18n import DEFAULT_UI_LANGUAGE, UI_LANGUAGES, t
+from .i18n import DEFAULT_UI_LANGUAGE, UI_LANGUAGES, bound, t
 
 # class examples per language pair (source-target), named by their ``examples.*`` message key;
 # the first one is the pair's default sentence
@@ -223,20 +224,20 @@ def default_sentence(pair: str | None) -> str:
     return next(iter(EXAMPLES.get(pair or DEFAULT_PAIR, EXAMPLES[DEFAULT_PAIR]).values()))
 
 
-def pair_label(pair: str) -> str:
-    """'English → French' for "en-fr", in the interface language."""
-    return " → ".join(t(f"languages.{code}") for code in pair.split("-"))
+def pair_label(pair: str, tr=t) -> str:
+    """'English → French' for "en-fr", in the interface language (``tr``: ``t`` or ``i18n.bound()``)."""
+    return " → ".join(tr(f"languages.{code}") for code in pair.split("-"))
 
 
-def heads_label(choice: str) -> str:
+def heads_label(choice: str, tr=t) -> str:
     """A head choice (``Translation.showing``) in words: 'layer 2 · head 3', 'layer 2 · mean of its heads',
-    'mean of all layers and heads', or the card's alignment attention."""
+    'mean of all layers and heads', or the card's alignment attention (``tr``: ``t`` or ``i18n.bound()``)."""
     if choice == CARD_HEADS:
-        return t("heads.card")
+        return tr("heads.card")
     if choice == ALL_HEADS:
-        return t("heads.all")
+        return tr("heads.all")
     layer, _, head = choice.partition(".")
-    return t("heads.one", layer=layer, head=head) if head else t("heads.layer_mean", layer=layer)
+    return tr("heads.one", layer=layer, head=head) if head else tr("heads.layer_mean", layer=layer)
 
 
 def param_default(param: Param):
@@ -498,11 +499,13 @@ def sidebar(groups: dict[str, list[str]]) -> Inputs:
     Args:
         groups: loadable model names by language pair (``available_models``).
     """
+    tr = bound()  # the widgets' format_func labels
     with st.sidebar:
         st.segmented_control(t("sidebar.interface_language"), list(UI_LANGUAGES), key="ui_language",
                              format_func=UI_LANGUAGES.get, required=True)
         if len(groups) > 1:
-            st.radio(t("sidebar.languages"), list(groups), key="pair", horizontal=True, format_func=pair_label,
+            st.radio(t("sidebar.languages"), list(groups), key="pair", horizontal=True,
+                     format_func=functools.partial(pair_label, tr=tr),
                      on_change=_use_pair, args=(groups,))
         pair = st.session_state["pair"]
         models = groups[pair]
@@ -514,7 +517,7 @@ def sidebar(groups: dict[str, list[str]]) -> Inputs:
             placeholder=t("sidebar.pick_example"),
             key="example",
             on_change=_use_example,
-            format_func=lambda key: t(f"examples.{key}"),
+            format_func=lambda key: tr(f"examples.{key}"),
         )
         st.text_input(
             t("sidebar.sentence", language=source),
@@ -527,7 +530,7 @@ def sidebar(groups: dict[str, list[str]]) -> Inputs:
         st.multiselect(t("sidebar.models"), models, key="models",
                        help=t("sidebar.models_help", pair=pair_label(pair), count=len(models)))
         st.radio(t("sidebar.decoding"), BEAMS, key="beam", horizontal=True,
-                 format_func=lambda b: t("sidebar.greedy") if b == 1 else t("sidebar.beam", width=b))
+                 format_func=lambda b: tr("sidebar.greedy") if b == 1 else tr("sidebar.beam", width=b))
         hypothesis = 0
         if st.session_state["beam"] > 1:
             default("hypothesis", 1, range(1, st.session_state["beam"] + 1))
@@ -535,7 +538,8 @@ def sidebar(groups: dict[str, list[str]]) -> Inputs:
         head_options = heads_options([m for m in models if m in st.session_state["models"]])
         if len(head_options) > 1:
             default("heads_shown", CARD_HEADS, head_options)
-            st.selectbox(t("sidebar.heads"), head_options, key="heads_shown", format_func=heads_label,
+            st.selectbox(t("sidebar.heads"), head_options, key="heads_shown",
+                         format_func=functools.partial(heads_label, tr=tr),
                          help=t("sidebar.heads_help"))
         st.toggle(t("sidebar.present"), key="present", help=t("sidebar.present_help"))
         st.toggle(t("sidebar.paper"), key="paper")

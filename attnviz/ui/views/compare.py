@@ -8,9 +8,10 @@ import streamlit as st
 
 from attnviz.analysis import attention_records, comparison_table, reference_agreement, results_json
 from attnviz.ui import common, state
+from attnviz.ui.i18n import t
 
 inputs = state.inputs()
-st.subheader("Where does each model look?")
+st.subheader(t("compare.heading"))
 if common.checked_sentence(inputs):
     results, shown = {}, {}
     for name in inputs.models:
@@ -28,18 +29,18 @@ if common.checked_sentence(inputs):
             if name not in shown:
                 continue
             result = shown[name]
-            st.markdown("→ " + (common.plain(result.text) or "∅ (no words)")
-                        + (" … *(cut at the length limit)*" if result.cut else ""))
+            st.markdown("→ " + (common.plain(result.text) or t("compare.no_words"))
+                        + (t("compare.cut") if result.cut else ""))
             common.show_heatmap(result, name, inputs, f"heat-{name}", links[name])
             if agreements[name] is not None:
-                st.caption(f"Agreement with eflomal (1 − AER): {agreements[name]:.2f}")
+                st.caption(t("compare.agreement", value=agreements[name]))
             if results[name].alternatives:
                 hypotheses = [results[name], *results[name].alternatives]
-                with st.expander("beam hypotheses"):
+                with st.expander(t("compare.beam_hypotheses")):
                     st.dataframe(pd.DataFrame({
-                        "rank": range(1, len(hypotheses) + 1),
-                        "translation": [h.text for h in hypotheses],
-                        "score (mean log p)": [h.score for h in hypotheses],
+                        t("compare.rank"): range(1, len(hypotheses) + 1),
+                        t("compare.translation"): [h.text for h in hypotheses],
+                        t("compare.score"): [h.score for h in hypotheses],
                     }), hide_index=True)
     if shown:
         first = next(iter(shown))
@@ -53,14 +54,11 @@ if common.checked_sentence(inputs):
                         common.read_tokens(name, inputs.sentence, tuple(target), inputs.head)
                         if name != first and not inputs.forced.strip() else shown[name]
                     )
-        st.markdown("**Numbers**")
-        st.caption(
-            f"Entropy: mean over target words of −Σ α log α (0 = one-hot). Agreement with {first}: fraction of "
-            f"target words whose most-attended source word is the same, both models reading {first}'s translation."
-        )
+        st.markdown(t("compare.numbers"))
+        st.caption(t("compare.numbers_caption", first=first))
         st.dataframe(comparison_table(shown, agreements, same_target, first), hide_index=True)
         left, right = st.columns(2)
-        left.download_button("Download all matrices (CSV)", lambda: attention_records(shown).to_csv(index=False),
+        left.download_button(t("compare.download_csv"), lambda: attention_records(shown).to_csv(index=False),
                              "attention.csv", "text/csv", on_click="ignore")
-        right.download_button("Download all matrices (JSON)", lambda: results_json(shown), "attention.json",
+        right.download_button(t("compare.download_json"), lambda: results_json(shown), "attention.json",
                               "application/json", on_click="ignore")

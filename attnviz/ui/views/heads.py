@@ -3,6 +3,8 @@
 ICON = ":material/view_module:"
 ORDER = 35
 
+import functools
+
 import numpy as np
 import streamlit as st
 
@@ -10,25 +12,19 @@ from attnviz.evaluation import bleu, test_split
 from attnviz.plots import aer_grid, head_grid, head_mean
 from attnviz.translator import EOS_TOKEN, Translator
 from attnviz.ui import common, state
+from attnviz.ui.i18n import bound, t
 
-MAPS = {
-    "cross": "cross-attention (target → source)",
-    "encoder_self": "encoder self-attention (source → source)",
-    "decoder_self": "decoder self-attention (causal)",
-}
-
-MAP_SHORT = {"cross": "cross", "encoder_self": "encoder", "decoder_self": "decoder"}
+MAPS = ("cross", "encoder_self", "decoder_self")  # their names: heads.map_<name>, heads.short_<name>
 BLEU_SENTENCES = 100  # the fixed set for BLEU with heads switched off: the first of the model's test split
 
 
-def head_label(code: str) -> str:
-    """'cross:2.3' → 'cross-attention · layer 2 · head 3'."""
+def head_label(code: str, tr=t) -> str:
+    """'cross:2.3' → 'cross · layer 2 · head 3' (in the interface language; ``tr``: ``t`` or ``i18n.bound()``)."""
     kind, _, position = code.partition(":")
-    layer, head = position.split(".")
-    return f"{MAP_SHORT[kind]} · layer {layer} · head {head}"
+    return f"{tr(f'heads.short_{kind}')} · {state.heads_label(position, tr)}"
 
 
-@st.cache_resource(max_entries=8, show_spinner="Switching heads off …")
+@st.cache_resource(max_entries=8, show_spinner=False)
 def masked_translator(name: str, off: tuple[str, ...]) -> Translator:
     """Model ``name`` with the heads ``off`` ('cross:2.3', 1-based) switched off (a copy; the original is kept)."""
     original = state.translator(name)
@@ -41,7 +37,7 @@ def masked_translator(name: str, off: tuple[str, ...]) -> Translator:
                       original.card, original.name, original.info)
 
 
-@st.cache_data(max_entries=32, show_spinner="BLEU on the fixed test sentences …")
+@st.cache_data(max_entries=32, show_spinner=False)
 def fixed_set_bleu(name: str, off: tuple[str, ...]) -> float | None:
     """Greedy BLEU on the first BLEU_SENTENCES sentences of the model's test split; None without the corpus."""
     try:
@@ -53,17 +49,18 @@ def fixed_set_bleu(name: str, off: tuple[str, ...]) -> float | None:
 
 
 inputs = state.inputs()
-st.subheader("Layers and heads")
+st.subheader(t("heads.heading"))
 if common.checked_sentence(inputs):
     multi = [n for n in inputs.models if "encoder_self" in state.translator(n).info.maps]
     if not multi:
-        st.info("None of the chosen models has self-attention layers and heads: choose a Transformer in the sidebar.")
+        st.info(t("heads.none"))
         st.stop()
     name = common.model_picker(multi, "heads_model")
     result = common.decode(name, inputs.sentence, inputs.forced)
     maps = common.self_attention(name, tuple(result.source_ids), tuple(result.target_ids))
     state.default("heads_map", "cross", MAPS)
-    kind = st.radio("Attention", list(MAPS), key="heads_map", format_func=MAPS.get, horizontal=True)
+    kind = st.radio(t("heads.attention"), MAPS, key="heads_map", format_func=lambda m, tr=bound(): tr(f"heads.map_{m}"),
+                    horizontal=True)
     source, target = result.source_tokens, result.target_tokens
     inputs_side = ["<s>", *target[:-1]]  # the decoder's input at each step: the word written before
     records, keys, queries = {
@@ -72,59 +69,53 @@ if common.checked_sentence(inputs):
         "decoder_self": (maps["decoder_self"], inputs_side, inputs_side),
     }[kind]
     layers, heads = records.shape[:2]
-    st.markdown("→ " + common.plain(result.text) + f"  ·  {layers} layers × {heads} heads; the last column is "
-                "the mean over the layer's heads.")
+    st.markdown("→ " + common.plain(result.text) + t("heads.shape", layers=layers, heads=heads))
     st.plotly_chart(head_grid(records, common.style(inputs)), key="grid")
     options = [f"{l}.{h}" for l in range(layers) for h in [*range(heads), "mean"]]
     state.default("heads_pick", f"{layers - 1}.mean", options)
-    pick = st.selectbox("Enlarge", options, key="heads_pick", format_func=lambda o: "layer {} · {}".format(
-        int(o.split(".")[0]) + 1, "mean over heads" if o.endswith("mean") else f"head {int(o.split('.')[1]) + 1}"))
-    layer, head = pick.split(".")
+
+    def pick_label(option: str, tr=bound()) -> str:
+        position, _, number = option.partition(".")
+        return state.heads_label(f"{int(position) + 1}" + ("" if number == "mean" else f".{int(number) + 1}"), tr)
+
+    layer, head = st.selectbox(t("heads.enlarge"), options, key="heads_pick", format_func=pick_label).split(".")
     weights = head_mean(records)[int(layer)] if head == "mean" else records[int(layer), int(head)]
     if kind == "decoder_self":
-        st.caption("Row i is decoding step i, whose input is the word written before it (<s> first); "
-                   "the blank cells are the causal mask: a step cannot attend to words not yet written.")
+        st.caption(t("heads.decoder_caption"))
     elif kind == "encoder_self":
-        st.caption("Each source word (row) attends to every source word (column) of the same sentence: "
-                   "queries, keys and values all come from it.")
-    common.show_heatmap(
-        common.with_weights(result, weights, keys, queries), f"{name} · {MAPS[kind]} · layer {int(layer) + 1}, "
-        + ("mean" if head == "mean" else f"head {int(head) + 1}"), inputs, "heads_big",
-    )
+        st.caption(t("heads.encoder_caption"))
+    common.show_heatmap(common.with_weights(result, weights, keys, queries),
+                        f"{name} · {t(f'heads.map_{kind}')} · {pick_label(f'{layer}.{head}')}", inputs, "heads_big")
     if kind == "cross" and EOS_TOKEN not in target:
-        st.caption("The translation was cut at the length limit.")
+        st.caption(t("heads.cut"))
 
     metrics = state.translator(name).card.get("metrics", {})
     if "dev_aer_by_head" in metrics:
-        st.markdown("**Which head aligns?** AER of each cross-attention head against the gold alignments "
-                    "(37 English–French sentence pairs of WPT03); lower is better.")
+        st.markdown(t("heads.which_aligns"))
         choice = state.translator(name).card.get("alignment_head", {})
         chosen = (choice["layer"], choice["head"]) if choice else None
         left, right = st.columns(2)
-        left.plotly_chart(aer_grid(np.array(metrics["dev_aer_by_head"]), "AER, attention at the word's step",
+        left.plotly_chart(aer_grid(np.array(metrics["dev_aer_by_head"]), t("heads.aer_plain"),
                                    chosen, common.style(inputs)), key="aer_plain")
         right.plotly_chart(aer_grid(np.array(metrics["dev_shift_aer_by_head"]),
-                                    "AER, shifted one step (Shift-Att)", None, common.style(inputs)),
+                                    t("heads.aer_shift"), None, common.style(inputs)),
                            key="aer_shift")
-        st.caption("Outlined: the model's alignment attention, chosen on these pairs and named on its card; the "
-                   "views and `align` use it. Shift-Att (Chen et al. 2020) reads the attention of the step whose "
-                   "input is the word, i.e. one step later.")
+        st.caption(t("heads.aer_caption"))
 
-    st.markdown("**Switch heads off** and decode again: each chosen head's output is removed before W_O "
-                "(Michel, Levy & Neubig 2019: many heads can go with little loss).")
+    st.markdown(t("heads.switch_off"))
     L_dec, L_enc = state.translator(name).model.config.decoder_layers, state.translator(name).model.config.encoder_layers
     options = [f"{k}:{l}.{h}" for k, count in (("encoder_self", L_enc), ("decoder_self", L_dec), ("cross", L_dec))
                for l in range(1, count + 1) for h in range(1, heads + 1)]
     st.session_state["heads_off"] = [o for o in st.session_state.get("heads_off") or [] if o in options]
-    off = tuple(st.multiselect("Heads switched off", options, key="heads_off", format_func=head_label))
+    off = tuple(st.multiselect(t("heads.off"), options, key="heads_off",
+                               format_func=functools.partial(head_label, tr=bound())))
     if off:
         changed = masked_translator(name, off).translate(inputs.sentence)
-        st.markdown("with all heads → " + common.plain(result.text) + "  \n"
-                    + f"with {len(off)} off → " + (common.plain(changed.text) or "∅"))
+        st.markdown(t("heads.with_all") + common.plain(result.text) + "  \n"
+                    + t("heads.with_off", count=len(off)) + (common.plain(changed.text) or "∅"))
     scores = fixed_set_bleu(name, ()), fixed_set_bleu(name, off) if off else None
     if scores[0] is None:
-        st.caption("BLEU on the fixed test sentences needs the English–French corpus "
-                   "(../shared/data/tatoeba-fra-eng/fra.txt); only the typed sentence is shown.")
+        st.caption(t("heads.no_corpus"))
     else:
-        st.caption(f"BLEU on the first {BLEU_SENTENCES} sentences of the model's test split: "
-                   f"{scores[0]:.1f} with every head" + (f", {scores[1]:.1f} with these off." if off else "."))
+        st.caption(t("heads.fixed_bleu", sentences=BLEU_SENTENCES, bleu=scores[0])
+                   + (t("heads.fixed_bleu_off", bleu=scores[1]) if off else t("quiz.end")))

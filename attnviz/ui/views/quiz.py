@@ -8,6 +8,7 @@ import streamlit as st
 from attnviz.plots import weights_bar
 from attnviz.translator import EOS_TOKEN
 from attnviz.ui import common, state
+from attnviz.ui.i18n import t
 
 
 def score() -> list[int]:
@@ -47,41 +48,42 @@ def reset_score() -> None:
 
 
 inputs = state.inputs()
-st.subheader("Predict, then reveal")
+st.subheader(t("quiz.heading"))
 if common.checked_sentence(inputs):
     name = common.model_picker(inputs.models, "quiz_model")
     result = common.decode(name, inputs.sentence, inputs.forced, head=inputs.head)
     source, target = result.source_tokens, result.target_tokens
     words = [i for i, token in enumerate(target) if token != EOS_TOKEN]
     if not words:
-        st.info(f"{name} wrote no words for this sentence; type another one.")
+        st.info(t("quiz.no_words", model=name))
         st.stop()
     state.default("quiz_step", words[0], words)
-    step = st.select_slider("Target word", options=words, key="quiz_step", on_change=new_question,
+    step = st.select_slider(t("quiz.target_word"), options=words, key="quiz_step", on_change=new_question,
                             format_func=lambda i: f"{i + 1}: {target[i]}")
-    st.markdown(f"The translation so far: {common.plain(' '.join(target[:step]))} **{common.plain(target[step])}** …")
-    st.markdown(f"While writing **{common.plain(target[step])}**, which English word does the model look at most?")
+    st.markdown(t("quiz.so_far", before=common.plain(" ".join(target[:step])), word=common.plain(target[step])))
+    source_language = t(f"languages.{state.translator(name).info.source_language}")
+    st.markdown(t("quiz.question", word=common.plain(target[step]), language=source_language))
     state.default("quiz_guess", None, range(len(source)))
-    guess = st.pills("The class's guess", list(range(len(source))), key="quiz_guess", on_change=new_question,
+    guess = st.pills(t("quiz.guess"), list(range(len(source))), key="quiz_guess", on_change=new_question,
                      format_func=lambda j: source[j])
     model_choice = int(result.attention[step].argmax())
     links = common.eflomal_links([result])[0] if inputs.overlay else frozenset()
     eflomal_choices = sorted(j for j, i in links if i == step)
     left, middle, right = st.columns(3)
-    left.button("Reveal", on_click=reveal, args=(model_choice, eflomal_choices), disabled=guess is None,
+    left.button(t("quiz.reveal"), on_click=reveal, args=(model_choice, eflomal_choices), disabled=guess is None,
                 type="primary", key="quiz_reveal")
-    middle.button("Next word", on_click=next_word, args=(words,), key="quiz_next")
-    right.button("Reset the score", on_click=reset_score, key="quiz_reset")
+    middle.button(t("quiz.next"), on_click=next_word, args=(words,), key="quiz_next")
+    right.button(t("quiz.reset"), on_click=reset_score, key="quiz_reset")
     if st.session_state.get("quiz_revealed") and guess is not None:
         weight = result.attention[step][model_choice]
-        verdict = "Right!" if guess == model_choice else f"Not this time: you said **{common.plain(source[guess])}**."
-        st.markdown(f"{verdict} The model looked most at **{common.plain(source[model_choice])}** "
-                    f"(α = {weight:.2f}; your word got α = {result.attention[step][guess]:.2f}).")
+        verdict = t("quiz.right") if guess == model_choice else t("quiz.wrong", word=common.plain(source[guess]))
+        st.markdown(verdict + t("quiz.answer", word=common.plain(source[model_choice]), weight=weight,
+                                guessed=result.attention[step][guess]))
         if inputs.overlay:
-            aligned = ", ".join(common.plain(source[j]) for j in eflomal_choices) or "no word (unaligned)"
-            st.markdown(f"The statistical aligner eflomal links **{common.plain(target[step])}** to: {aligned}.")
+            aligned = ", ".join(common.plain(source[j]) for j in eflomal_choices) or t("quiz.unaligned")
+            st.markdown(t("quiz.eflomal", word=common.plain(target[step]), aligned=aligned))
         st.plotly_chart(weights_bar(source, result.energies[step], result.attention[step], guess,
                                     common.style(inputs)), key="quiz_bars")
     asked, model, eflomal = score()
-    st.markdown(f"Score: **{model} of {asked}** guesses matched the model's choice"
-                + (f", {eflomal} of {asked} an eflomal link." if inputs.overlay else "."))
+    st.markdown(t("quiz.score", model=model, asked=asked)
+                + (t("quiz.score_eflomal", eflomal=eflomal, asked=asked) if inputs.overlay else t("quiz.end")))

@@ -3,6 +3,8 @@
 ICON = ":material/calculate:"
 ORDER = 30
 
+import functools
+
 import pandas as pd
 import streamlit as st
 
@@ -11,6 +13,7 @@ from attnviz.normalizers import NORMALIZERS, Normalizer
 from attnviz.plots import weights_bar
 from attnviz.scorers import SCORERS
 from attnviz.ui import common, state
+from attnviz.ui.i18n import bound, t
 
 def best_single_head(card: dict, options: list[str]) -> str:
     """'l.h' (1-based) of the single head with the lowest dev AER on the card, else the first option."""
@@ -23,11 +26,11 @@ def best_single_head(card: dict, options: list[str]) -> str:
 
 
 inputs = state.inputs()
-st.subheader("One decoder step, by the numbers")
+st.subheader(t("step_by_step.heading"))
 if common.checked_sentence(inputs):
     traceable = [n for n in inputs.models if state.translator(n).model.traceable]
     if not traceable:
-        st.info("None of the chosen models can replay a decoder step; choose a GRU or a Transformer.")
+        st.info(t("step_by_step.none"))
         st.stop()
     name = common.model_picker(traceable, "sbs_model")
     model = state.translator(name).model
@@ -36,25 +39,25 @@ if common.checked_sentence(inputs):
     if heads > 1:
         options = [f"{l}.{h}" for l in range(1, layers + 1) for h in range(1, heads + 1)]
         state.default("sbs_head", best_single_head(state.translator(name).card, options), options)
-        choice = st.selectbox("Cross-attention head", options, key="sbs_head",
-                              format_func=lambda o: "layer {} · head {}".format(*o.split(".")),
-                              help="A Transformer step has one attention per layer and head; this one is worked "
-                              "through. It starts on the head with the lowest AER on the card.")
+        choice = st.selectbox(t("step_by_step.head"), options, key="sbs_head",
+                              format_func=functools.partial(state.heads_label, tr=bound()),
+                              help=t("step_by_step.head_help"))
         head = tuple(int(n) - 1 for n in choice.split("."))
     result = common.decode(name, inputs.sentence, inputs.forced)
     T = len(result.target_tokens)
     state.default("sbs_step", 0, range(T))
-    step = st.slider("Decoder step i", 0, T - 1, format="%d", key="sbs_step") if T > 1 else 0
+    step = st.slider(t("step_by_step.step"), 0, T - 1, format="%d", key="sbs_step") if T > 1 else 0
     emitted = common.plain(result.target_tokens[step])
-    previous = f", having just emitted *{common.plain(result.target_tokens[step - 1])}*." if step else " (the first word)."
-    st.markdown(f"Step **i = {step}**: the model emits **{emitted}**" + previous)
+    previous = (t("step_by_step.previous", word=common.plain(result.target_tokens[step - 1])) if step
+                else t("step_by_step.first"))
+    st.markdown(t("step_by_step.emits", step=step, word=emitted) + previous)
     normalizer = Normalizer(model.decoding_normalizer)
     trace = model.trace(result.source_ids, result.target_ids, step, normalizer, head)
     scorer = SCORERS.get(model.scorer_name)
     left, right = st.columns([3, 2])
     with left:
         st.latex(scorer.formula)
-        st.caption(f"{scorer.display_name} scorer — {scorer.source}")
+        st.caption(t("step_by_step.scorer", name=scorer.display_name, source=scorer.source))
         st.latex(NORMALIZERS.get(normalizer.mode).formula)
         st.latex(model.context_formula)
         st.plotly_chart(
@@ -65,10 +68,10 @@ if common.checked_sentence(inputs):
     with right:
         table, total = softmax_steps(result.source_tokens, trace.energies, trace.weights)
         st.dataframe(table.style.format(precision=3), hide_index=True)
-        st.caption(f"Σ exp = {total:.3f}; each weight is its exp divided by that sum (τ = 1).")
+        st.caption(t("step_by_step.sum", total=total))
     state.default("sbs_source", int(trace.weights.argmax()), range(len(result.source_tokens)))
     source = st.selectbox(
-        "Plug in the numbers for source word j",
+        t("step_by_step.plug_in"),
         list(range(len(result.source_tokens))),
         format_func=lambda j: f"{j}: {result.source_tokens[j]}",
         key="sbs_source",
@@ -79,10 +82,7 @@ if common.checked_sentence(inputs):
     terms = pd.DataFrame({k: v[:8] for k, v in breakdown.columns.items()})
     terms.index.name = "k"
     st.dataframe(terms.style.format(precision=3))
-    st.caption(f"The first 8 of {dims} dimensions; the last column summed over all {dims} gives the energy "
-               f"(recomputed: {breakdown.energy:.3f}, decoder's: {trace.energies[source]:.3f}).")
+    st.caption(t("step_by_step.terms", dims=dims, energy=breakdown.energy, decoder=trace.energies[source]))
     st.latex(rf"c_{{{step}}} \approx {context_terms(trace.weights, symbol='v' if heads > 1 else 'h')} \quad(\text{{top 3 of }} {len(trace.weights)}\text{{ terms}})")
-    st.caption("Context vector, first 8 of " + f"{len(trace.context)} dimensions: "
-               + ", ".join(f"{v:.3f}" for v in trace.context[:8])
-               + (f". In a Transformer this is head {head[1] + 1}'s share; W_O mixes it with the other "
-                  f"{heads - 1} heads' before the decoder reads it." if heads > 1 else ""))
+    st.caption(t("step_by_step.context", dims=len(trace.context), values=", ".join(f"{v:.3f}" for v in trace.context[:8]))
+               + (t("step_by_step.context_head", head=head[1] + 1, others=heads - 1) if heads > 1 else ""))
