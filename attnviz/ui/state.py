@@ -386,16 +386,14 @@ def init_state(groups: dict[str, list[str]]) -> None:
         if param.key == "pair":
             pair = raw if raw in groups else (DEFAULT_PAIR if DEFAULT_PAIR in groups else next(iter(groups)))
             if raw is not None and raw != pair:
-                notices.append(f"URL parameter pair={raw[:40]!r} names no language pair with models; "
-                               f"using {pair}")
+                notices.append(t("url.pair", raw=repr(raw[:40]), pair=pair))
             st.session_state[param.key] = pair
         elif param.key == "models":
             models = groups[st.session_state["pair"]]
             chosen = [m for m in raw.split(",") if m in models] if raw else []
             unknown = [m for m in raw.split(",") if m not in models] if raw else []
             if unknown:
-                notices.append(f"URL parameter m names models not of {st.session_state['pair']} "
-                               f"({', '.join(unknown)[:80]}); they are left out")
+                notices.append(t("url.models", pair=st.session_state["pair"], names=", ".join(unknown)[:80]))
             st.session_state[param.key] = chosen or list(models)
         elif param.kind is list:  # the view keeps the names it knows
             st.session_state[param.key] = raw[:MAX_CHARS].split(",") if raw else list(param.default)
@@ -405,21 +403,21 @@ def init_state(groups: dict[str, list[str]]) -> None:
         else:
             try:
                 st.session_state[param.key] = parse(param, raw)
-            except ValueError as err:
-                notices.append(str(err))
+            except ValueError:
+                notices.append(t("url.kind", query=param.query, raw=repr(raw[:40]), kind=t(f"url.kind_{param.kind.__name__}")))
                 if param.default is not None:
                     st.session_state[param.key] = param.default
     if st.session_state["ui_language"] not in UI_LANGUAGES:
-        notices.append(f"URL parameter lang={st.session_state['ui_language'][:20]!r} is not one of "
-                       f"{', '.join(UI_LANGUAGES)}; using {DEFAULT_UI_LANGUAGE}")
+        notices.append(t("url.choice", query="lang", raw=repr(st.session_state["ui_language"][:20]),
+                         choices=", ".join(UI_LANGUAGES), using=DEFAULT_UI_LANGUAGE))
         st.session_state["ui_language"] = DEFAULT_UI_LANGUAGE
     if st.session_state["beam"] not in BEAMS:
-        notices.append(f"URL parameter beam={st.session_state['beam']} is not one of {BEAMS}; using greedy")
+        notices.append(t("url.choice", query="beam", raw=st.session_state["beam"], choices=", ".join(map(str, BEAMS)),
+                         using=t("sidebar.greedy")))
         st.session_state["beam"] = 1
     for key, low, high in RANGES:
         if not low <= st.session_state[key] <= high:
-            notices.append(f"URL parameter {PARAM[key].query}={st.session_state[key]} is outside {low}–{high}; "
-                           "using the default")
+            notices.append(t("url.range", query=PARAM[key].query, raw=st.session_state[key], low=low, high=high))
             st.session_state[key] = PARAM[key].default
     tau = st.session_state["temperature"]
     st.session_state["temperature"] = min(TEMPERATURES, key=lambda t: abs(t - tau))
