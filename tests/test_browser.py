@@ -290,3 +290,31 @@ def test_attention_vs_alignment_on_a_gold_pair(server):
         page.wait_for_timeout(800)
         page.screenshot(path=str(ARTIFACTS / "attention-vs-alignment.png"), full_page=True)
         browser.close()
+
+
+def test_the_interface_in_chinese_and_back(server):
+    """lang=zh shows the Chinese catalogue (CJK glyphs rendered, not boxes: the text has width); the
+    sidebar's switch turns it back to English without losing the sentence. Screenshot: docs/interface-zh.png."""
+    from playwright.sync_api import sync_playwright
+
+    from attnviz.ui.i18n import catalogue
+
+    zh = catalogue("zh")
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page.goto(f"{server}/?lang=zh&s=I%20miss%20you.&m=en-fr-additive,en-fr-transformer", timeout=60_000)
+        body = settled(page, zh["compare.heading"])
+        page.wait_for_function("document.querySelectorAll('.js-plotly-plot').length >= 2", timeout=120_000)
+        body = page.inner_text("body")
+        assert zh["app.title"] in body and zh["sidebar.overlay"] in body and zh["views.why_attention"] in body
+        assert "failed" not in body and "Traceback" not in body
+        heading = page.get_by_role("heading", name=zh["compare.heading"], exact=True).first.bounding_box()
+        assert heading["width"] > 150  # eight CJK glyphs drawn at full width, so a CJK font is installed
+        page.wait_for_timeout(800)
+        page.screenshot(path=str(ARTIFACTS / "interface-zh.png"))
+        page.get_by_text("English", exact=True).first.click()
+        settled(page, "Where does each model look?")
+        assert page.get_by_role("textbox", name="English sentence").input_value() == "I miss you."
+        browser.close()

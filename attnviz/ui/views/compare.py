@@ -56,7 +56,10 @@ if common.checked_sentence(inputs):
                     )
         st.markdown(t("compare.numbers"))
         st.caption(t("compare.numbers_caption", first=first))
-        st.dataframe(comparison_table(shown, agreements, same_target, first), hide_index=True)
+        table = comparison_table(shown, agreements, same_target, first)
+        table.columns = [t("about.model"), t("compare.translation"), t("compare.entropy"), t("compare.eflomal"),
+                         t("compare.argmax", first=first), t("compare.ms")]  # comparison_table's columns, in order
+        st.dataframe(table, hide_index=True)
         left, right = st.columns(2)
         left.download_button(t("compare.download_csv"), lambda: attention_records(shown).to_csv(index=False),
                              "attention.csv", "text/csv", on_click="ignore")
