@@ -31,7 +31,12 @@ WEIGHTS_FILE = "model.safetensors"
 HISTORY_FILE = "history.json"
 CARD_FILE = "README.md"
 PRETRAINED = Path(__file__).resolve().parent.parent / "pretrained"
-PRIORS = PRETRAINED / "eflomal-en-fr.priors.gz"
+def priors_path(pair: str = "en-fr", segmentation: str = "words") -> Path:
+    """The eflomal reference priors for a language pair ("en-fr") and its Chinese segmentation, in pretrained/."""
+    return PRETRAINED / f"eflomal-{pair}{'' if segmentation == 'words' else '-' + segmentation}.priors.gz"
+
+
+PRIORS = priors_path()  # English–French, the pair of the gold alignments
 MAX_CONFIG_BYTES = 1_000_000  # a config.json is a few kB; refuse to parse anything huge
 MAX_JSON_DEPTH = 32
 STORED_DTYPES = {"F16", "F32", "BF16"}

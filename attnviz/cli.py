@@ -225,26 +225,28 @@ def _write_card(directory: Path, translator, card: dict) -> None:
 
 
 def cmd_reference(args) -> int:
-    """Train eflomal priors on the training split and report eflomal's AER on the gold set."""
+    """Train eflomal priors on a language pair's training split (the models' split) and, for English–French,
+    report eflomal's AER on the gold set."""
     import time
 
-    from .data import MAX_TRAIN_TOKENS, model_tokens, read_pairs, split_by_source
+    from .checkpoint import priors_path
+    from .data import PAIRS, prepare_corpus
     from .evaluation import eflomal_dev_alignment, load_gold
     from .reference import ReferenceAligner, train_priors
 
-    split = split_by_source(read_pairs(args.data), seed=args.split_seed)
-    src, tgt = [], []
-    for en, fr in split.train:
-        s, t = model_tokens(en, "en"), model_tokens(fr, "fr")
-        if 0 < len(s) <= MAX_TRAIN_TOKENS and 0 < len(t) <= MAX_TRAIN_TOKENS:
-            src.append(s)
-            tgt.append(t)
+    pair = PAIRS[args.pair]
+    if args.segmentation != "words" and "zh" not in (pair.source, pair.target):
+        print(f"reference: --segmentation cuts Chinese text; {pair.name} has none", file=sys.stderr)
+        return 2
+    out = args.out or priors_path(pair.name, args.segmentation)
+    corpus = prepare_corpus(args.data or pair.data, args.split_seed, 1, 1, args.valid_sentences, args.test_sentences,
+                            pair, segmentation=args.segmentation)  # vocabularies unused: specials only
     start = time.perf_counter()
-    stats = train_priors(src, tgt, args.out)
+    stats = train_priors([s for s, _ in corpus.train_tokens], [t for _, t in corpus.train_tokens], out)
     print(f"eflomal priors from {stats['pairs']} training pairs: {stats['lexical_priors']} lexical priors, "
-          f"{stats['bytes'] / 1e6:.1f} MB, {time.perf_counter() - start:.0f} s -> {args.out}", file=sys.stderr)
-    if Path(args.gold_dir).is_dir():
-        scores = eflomal_dev_alignment(ReferenceAligner(args.out), load_gold(args.gold_dir))
+          f"{stats['bytes'] / 1e6:.1f} MB, {time.perf_counter() - start:.0f} s -> {out}", file=sys.stderr)
+    if pair.name == "en-fr" and Path(args.gold_dir).is_dir():
+        scores = eflomal_dev_alignment(ReferenceAligner(out), load_gold(args.gold_dir))
         print(f"eflomal on the gold set: AER {scores['aer']:.3f}, precision {scores['precision']:.3f}, "
               f"recall {scores['recall']:.3f}", file=sys.stderr)
     return 0
@@ -385,10 +387,11 @@ def _train_in_parallel(args, jobs: list[tuple]) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     """The argparse parser of ``python -m attnviz``."""
-    from .data import DEFAULT_DATA, DEFAULT_PAIR, PAIRS
+    from .data import DEFAULT_PAIR, PAIRS
     from .evaluation import DEFAULT_GOLD
     from .reviews import IMDB_DIR
 
+    defaults = TrainConfig()
     parser = argparse.ArgumentParser(prog="python -m attnviz", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
 
@@ -437,9 +440,14 @@ def build_parser() -> argparse.ArgumentParser:
     ev.set_defaults(func=cmd_evaluate)
 
     rf = sub.add_parser("reference", help="train the eflomal reference aligner's priors on the training split")
-    rf.add_argument("--data", type=Path, default=DEFAULT_DATA)
-    rf.add_argument("--split-seed", type=int, default=1)
-    rf.add_argument("--out", type=Path, default=PRIORS)
+    rf.add_argument("--pair", choices=tuple(PAIRS), default=DEFAULT_PAIR.name, help="source-target languages")
+    rf.add_argument("--segmentation", choices=SEGMENTATIONS, default="words", help="zh-en: Chinese words or characters")
+    rf.add_argument("--data", type=Path, help="the Tatoeba file (default: the pair's, under ../shared/data)")
+    rf.add_argument("--split-seed", type=int, default=defaults.split_seed)
+    rf.add_argument("--valid-sentences", type=int, default=defaults.valid_sentences,
+                    help="as the models of the pair were trained with")
+    rf.add_argument("--test-sentences", type=int, default=defaults.test_sentences)
+    rf.add_argument("--out", type=Path, help="priors file (default: pretrained/eflomal-PAIR[-SEGMENTATION].priors.gz)")
     rf.add_argument("--gold-dir", type=Path, default=DEFAULT_GOLD)
     rf.set_defaults(func=cmd_reference)
 
@@ -452,7 +460,6 @@ def build_parser() -> argparse.ArgumentParser:
     md.add_argument("--root", type=Path, default=PRETRAINED)
     md.set_defaults(func=cmd_models)
 
-    defaults = TrainConfig()
     tn = sub.add_parser(
         "train",
         help="train a model (or the whole zoo with --all)",

@@ -25,7 +25,7 @@ from ..plots import FigureStyle, attention_heatmap
 from ..tokenization import MAX_TOKENS
 from ..translator import CARD_HEADS, EOS_TOKEN, InputError, Translation, language_warning
 from .i18n import t
-from .state import Inputs, gold_set, reference_links, translator
+from .state import Inputs, gold_set, model_priors, reference_links, translator
 
 logger = logging.getLogger("attnviz.ui")
 # presentation mode: less empty space above the view, 20 px body text (Streamlit's default is 16 px)
@@ -172,11 +172,22 @@ def model_panel(name: str):
         st.error(t("input.model_failed", name=name, error=type(err).__name__))
 
 
-def eflomal_links(results: list[Translation]) -> tuple[frozenset, ...]:
-    """eflomal's links for each translation's word pair (no ``</s>``), aligned together."""
-    return reference_links(
-        tuple((tuple(reference_words(r.source_tokens)), tuple(reference_words(r.target_tokens))) for r in results)
-    )
+def eflomal_links(results: dict[str, Translation]) -> dict[str, frozenset]:
+    """eflomal's links for each model's translation (no ``</s>``), those of one language pair aligned together
+    with that pair's priors; no links where the pair has no priors.
+
+    Args:
+        results: model name → its translation.
+    """
+    by_priors: dict = {}
+    for name in results:
+        by_priors.setdefault(model_priors(name), []).append(name)
+    links = {}
+    for priors, names in by_priors.items():
+        pairs = tuple((tuple(reference_words(results[n].source_tokens)), tuple(reference_words(results[n].target_tokens)))
+                      for n in names)
+        links.update(zip(names, reference_links(pairs, priors)))
+    return {name: links[name] for name in results}
 
 
 def style(inputs: Inputs, source_length: int = 0) -> FigureStyle:

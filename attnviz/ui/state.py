@@ -12,7 +12,7 @@ import torch
 
 from ..catalog import ModelEntry, discover
 from ..classifier import Classifier
-from ..checkpoint import PRETRAINED, PRIORS, CheckpointError, read_history
+from ..checkpoint import PRETRAINED, PRIORS, CheckpointError, priors_path, read_history
 from ..evaluation import DEFAULT_GOLD, GoldSet, load_gold
 from ..reference import ReferenceAligner
 from ..reviews import IMDB_DIR, LABELS, Review, read_reviews
@@ -194,19 +194,21 @@ def load_translator(path: str) -> Translator:
     return Translator.load(Path(path))
 
 
-@st.cache_resource(show_spinner="Loading eflomal priors …")
-def load_reference() -> ReferenceAligner | None:
-    """The eflomal reference aligner, or None when its priors are absent."""
-    return ReferenceAligner(PRIORS) if PRIORS.is_file() else None
+@st.cache_resource(show_spinner=False)
+def load_reference(priors: Path) -> ReferenceAligner | None:
+    """The eflomal reference aligner with ``priors`` (``checkpoint.priors_path``), or None when they are absent."""
+    return ReferenceAligner(priors) if priors.is_file() else None
 
 
 @st.cache_data(max_entries=256, show_spinner=False)
-def reference_links(pairs: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...]) -> tuple[frozenset, ...]:
-    """eflomal links for (source, target) pairs of lowercased token tuples, in one eflomal run.
+def reference_links(pairs: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...], priors: Path = PRIORS,
+                    ) -> tuple[frozenset, ...]:
+    """eflomal links for (source, target) pairs of lowercased token tuples, in one eflomal run with the
+    priors of their language pair (none without priors: the links of another pair would be noise).
 
     Cached, so a sentence keeps the same links across reruns (eflomal samples).
     """
-    aligner = load_reference()
+    aligner = load_reference(priors)
     if aligner is None:
         return tuple(frozenset() for _ in pairs)
     links = aligner.align_many([list(s) for s, _ in pairs], [list(t) for _, t in pairs])
@@ -334,6 +336,12 @@ def model_path(name: str) -> Path:
 def translator(name: str) -> Translator:
     """A loaded model by directory name."""
     return load_translator(str(model_path(name)))
+
+
+def model_priors(name: str) -> Path:
+    """The eflomal priors that align model ``name``'s tokens (its language pair and segmentation)."""
+    info = translator(name).info
+    return priors_path(info.pair_name, info.segmentation)
 
 
 @st.cache_data(show_spinner=False)

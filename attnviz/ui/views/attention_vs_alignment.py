@@ -60,7 +60,7 @@ if not results:
     st.stop()
 
 shown = list(dict.fromkeys(results))  # A and B may be the same model
-links = dict(zip(shown, common.eflomal_links([results[n] for n in shown])))
+links = common.eflomal_links({n: results[n] for n in shown})
 columns = common.columns(inputs, len(shown), len(results[name_a].source_tokens))
 for column, name in zip(columns, shown):
     with column:

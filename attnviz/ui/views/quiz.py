@@ -67,7 +67,7 @@ if common.checked_sentence(inputs):
     guess = st.pills(t("quiz.guess"), list(range(len(source))), key="quiz_guess", on_change=new_question,
                      format_func=lambda j: source[j])
     model_choice = int(result.attention[step].argmax())
-    links = common.eflomal_links([result])[0] if inputs.overlay else frozenset()
+    links = common.eflomal_links({name: result})[name] if inputs.overlay else frozenset()
     eflomal_choices = sorted(j for j, i in links if i == step)
     left, middle, right = st.columns(3)
     left.button(t("quiz.reveal"), on_click=reveal, args=(model_choice, eflomal_choices), disabled=guess is None,
