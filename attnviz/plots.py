@@ -15,6 +15,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from .alignment import Link
+from .i18n import DEFAULT_UI_LANGUAGE, text
 
 UNKNOWN_COLOUR = "#c0392b"
 LINK_COLOUR = "#ff4136"
@@ -40,11 +41,17 @@ class FigureStyle:
         present: presentation mode: 20 px labels, cells up to 144 × 72 px, weights
             printed in cells large enough to hold them.
         wide: the figure has a row to itself (see ``side_by_side``).
+        language: the language of axis titles, legends and hover texts (a key of ``i18n.UI_LANGUAGES``).
     """
 
     paper: bool = False
     present: bool = False
     wide: bool = False
+    language: str = DEFAULT_UI_LANGUAGE
+
+    def text(self, key: str, /, **values) -> str:
+        """The figure text ``figures.<key>`` in this style's language (``i18n``)."""
+        return text(self.language, f"figures.{key}", **values)
 
     @property
     def font(self) -> int:
@@ -193,8 +200,7 @@ def attention_heatmap(
             zmax=1.0,
             colorscale=PAPER if style.paper else VIRIDIS,
             customdata=custom,
-            hovertemplate="source: %{customdata[0]}<br>target: %{customdata[1]}"
-            "<br>weight: %{z:.3f}<br>energy: %{customdata[2]}<extra></extra>",
+            hovertemplate=style.text("heatmap_hover"),
             colorbar={"title": {"text": "α"}},
             xgap=1 if style.paper else 0,
             ygap=1 if style.paper else 0,
@@ -254,12 +260,12 @@ def weights_bar(
     x = list(range(len(source)))
     colours = ["#ff851b" if j == highlight else "#0074d9" for j in x]
     fig = make_subplots(rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.08)
-    fig.add_trace(go.Bar(x=x, y=energies, marker_color="#888888", name="energy e_ij",
+    fig.add_trace(go.Bar(x=x, y=energies, marker_color="#888888", name=style.text("energy"),
                          hovertemplate="e = %{y:.3f}<extra></extra>"), row=1, col=1)
-    fig.add_trace(go.Bar(x=x, y=weights, marker_color=colours, name="weight α_ij",
+    fig.add_trace(go.Bar(x=x, y=weights, marker_color=colours, name=style.text("weight"),
                          hovertemplate="α = %{y:.3f}<extra></extra>"), row=2, col=1)
-    fig.update_yaxes(title_text="energy e", row=1, col=1)
-    fig.update_yaxes(title_text="weight α", range=[0, 1], row=2, col=1)
+    fig.update_yaxes(title_text=style.text("energy"), row=1, col=1)
+    fig.update_yaxes(title_text=style.text("weight"), range=[0, 1], row=2, col=1)
     fig.update_xaxes(tickmode="array", tickvals=x, ticktext=[escape(t) for t in source], tickangle=-45, row=2, col=1)
     fig.update_layout(height=380 + 4 * style.font, margin={"l": 10, "r": 10, "t": 10, "b": 10}, showlegend=False,
                       font={"size": style.font, "color": "black"})
@@ -270,15 +276,16 @@ def training_curves(history: list[dict], title: str = "", style: FigureStyle = F
     """Validation BLEU and train/validation loss per epoch, from a model's history.json (style: font sizes)."""
     epochs = [h["epoch"] for h in history]
     fig = go.Figure()
-    fig.add_trace(go.Scatter(x=epochs, y=[h["train_loss"] for h in history], name="train loss", yaxis="y"))
-    fig.add_trace(go.Scatter(x=epochs, y=[h["valid_loss"] for h in history], name="valid loss", yaxis="y"))
-    fig.add_trace(go.Scatter(x=epochs, y=[h["valid_bleu"] for h in history], name="valid BLEU", yaxis="y2"))
+    fig.add_trace(go.Scatter(x=epochs, y=[h["train_loss"] for h in history], name=style.text("train_loss"), yaxis="y"))
+    fig.add_trace(go.Scatter(x=epochs, y=[h["valid_loss"] for h in history], name=style.text("valid_loss"), yaxis="y"))
+    fig.add_trace(go.Scatter(x=epochs, y=[h["valid_bleu"] for h in history], name=style.text("valid_bleu"),
+                             yaxis="y2"))
     fig.update_layout(
         title=title,
         height=300,
         margin={"l": 10, "r": 10, "t": 40, "b": 10},
-        xaxis={"title": "epoch", "dtick": 1},
-        yaxis={"title": "loss (nats)"},
+        xaxis={"title": style.text("epoch"), "dtick": 1},
+        yaxis={"title": style.text("loss")},
         yaxis2={"title": "BLEU", "overlaying": "y", "side": "right"},
         legend={"orientation": "h", "y": -0.3},
         font={"size": style.font, "color": "black"},
@@ -292,15 +299,16 @@ def classifier_curves(histories: dict[str, list[dict]], metric: str, style: Figu
     fig = go.Figure()
     for name, history in histories.items():
         epochs = [h["epoch"] for h in history]
-        fig.add_trace(go.Scatter(x=epochs, y=[h[f"valid_{metric}"] for h in history], name=f"{name} valid"))
-        fig.add_trace(go.Scatter(x=epochs, y=[h[f"train_{metric}"] for h in history], name=f"{name} train",
+        fig.add_trace(go.Scatter(x=epochs, y=[h[f"valid_{metric}"] for h in history],
+                                 name=style.text("valid_of", model=name)))
+        fig.add_trace(go.Scatter(x=epochs, y=[h[f"train_{metric}"] for h in history], name=style.text("train_of", model=name),
                                  line={"dash": "dash"}))
     fig.update_layout(
         height=320,
         margin={"l": 10, "r": 10, "t": 40, "b": 10},
-        title=f"{metric} per epoch",
-        xaxis={"title": "epoch", "dtick": 1},
-        yaxis={"title": "accuracy" if metric == "accuracy" else "cross-entropy (nats)"},
+        title=style.text(f"{metric}_per_epoch"),
+        xaxis={"title": style.text("epoch"), "dtick": 1},
+        yaxis={"title": style.text("accuracy" if metric == "accuracy" else "cross_entropy")},
         legend={"orientation": "h", "y": -0.3},
         font={"size": style.font, "color": "black"},
     )
@@ -328,15 +336,15 @@ def head_grid(maps: np.ndarray, style: FigureStyle = FigureStyle()) -> go.Figure
     from plotly.subplots import make_subplots
 
     L, H, Q, K = maps.shape
-    titles = [f"layer {l + 1} · head {h + 1}" if h < H else f"layer {l + 1} · mean" for l in range(L)
-              for h in range(H + 1)]
+    titles = [style.text("layer_head", layer=l + 1, head=h + 1) if h < H else style.text("layer_mean", layer=l + 1)
+              for l in range(L) for h in range(H + 1)]
     fig = make_subplots(rows=L, cols=H + 1, subplot_titles=titles, horizontal_spacing=0.02, vertical_spacing=0.06)
     means = head_mean(maps)
     for l in range(L):
         for h in range(H + 1):
             z = maps[l, h] if h < H else means[l]
             fig.add_trace(go.Heatmap(z=z, zmin=0.0, zmax=1.0, colorscale=PAPER if style.paper else VIRIDIS,
-                                     showscale=False, hovertemplate="query %{y}, key %{x}: %{z:.3f}<extra></extra>"),
+                                     showscale=False, hovertemplate=style.text("query_key_hover")),
                           row=l + 1, col=h + 1)
     cell = max(3, min(16, int(170 / max(Q, K))))
     fig.update_xaxes(showticklabels=False, showgrid=False)
@@ -357,8 +365,8 @@ def aer_grid(grid: np.ndarray, title: str, chosen: tuple[int, int | None] | None
         style: font size.
     """
     L, columns = grid.shape
-    x = [f"head {h + 1}" for h in range(columns - 1)] + ["mean"]
-    y = [f"layer {l + 1}" for l in range(L)]
+    x = [style.text("head", head=h + 1) for h in range(columns - 1)] + [style.text("mean")]
+    y = [style.text("layer", layer=l + 1) for l in range(L)]
     fig = go.Figure(go.Heatmap(
         z=grid, x=x, y=y, zmin=0.0, zmax=1.0, colorscale=PAPER if style.paper else VIRIDIS, reversescale=True,
         text=np.round(grid, 2), texttemplate="%{text:.2f}", textfont={"size": style.font},
@@ -386,15 +394,15 @@ def policy_curve(history: list[dict], style: FigureStyle = FigureStyle()) -> go.
     points = [p for record in history for p in record.get("policy_curve", [])]
     x = list(range(1, len(points) + 1))
     fig = go.Figure()
-    fig.add_trace(go.Scatter(x=x, y=[p["reward"] for p in points], name="reward: mean log p(y_i)", yaxis="y"))
-    fig.add_trace(go.Scatter(x=x, y=[p["attention_entropy"] for p in points], name="attention entropy (nats)",
+    fig.add_trace(go.Scatter(x=x, y=[p["reward"] for p in points], name=style.text("reward"), yaxis="y"))
+    fig.add_trace(go.Scatter(x=x, y=[p["attention_entropy"] for p in points], name=style.text("attention_entropy"),
                              yaxis="y"))
-    fig.add_trace(go.Scatter(x=x, y=[p["advantage_variance"] for p in points], name="advantage variance",
+    fig.add_trace(go.Scatter(x=x, y=[p["advantage_variance"] for p in points], name=style.text("advantage_variance"),
                              yaxis="y2"))
     fig.update_layout(
         height=300, margin={"l": 10, "r": 10, "t": 40, "b": 10},
-        xaxis={"title": "training time (× 50 batches)"}, yaxis={"title": "nats"},
-        yaxis2={"title": "variance", "overlaying": "y", "side": "right", "type": "log"},
+        xaxis={"title": style.text("training_time")}, yaxis={"title": style.text("nats")},
+        yaxis2={"title": style.text("variance"), "overlaying": "y", "side": "right", "type": "log"},
         legend={"orientation": "h", "y": -0.3}, font={"size": style.font, "color": "black"},
     )
     return fig
@@ -412,11 +420,11 @@ def bleu_by_length_figure(scores: dict[str, dict[str, dict]], style: FigureStyle
         fig.add_trace(go.Scatter(
             x=labels, y=[buckets[k]["bleu"] for k in labels], name=name, mode="lines+markers",
             customdata=[buckets[k]["sentences"] for k in labels],
-            hovertemplate="%{x} tokens: BLEU %{y:.1f} (%{customdata} sentences)<extra>" + name + "</extra>",
+            hovertemplate=style.text("length_hover") + "<extra>" + escape(name) + "</extra>",
         ))
     fig.update_layout(
         height=380, margin={"l": 10, "r": 10, "t": 30, "b": 10},
-        xaxis={"title": "source sentence length (tokens)", "type": "category"}, yaxis={"title": "test BLEU"},
+        xaxis={"title": style.text("source_length"), "type": "category"}, yaxis={"title": style.text("test_bleu")},
         legend={"orientation": "h", "y": -0.35}, font={"size": style.font, "color": "black"},
     )
     return fig
@@ -434,11 +442,11 @@ def context_strips(vectors: np.ndarray, rows: list[str], title: str, style: Figu
     bound = limit or float(np.abs(vectors).max()) or 1.0
     fig = go.Figure(go.Heatmap(
         z=vectors, y=list(range(len(rows))), zmin=-bound, zmax=bound, colorscale="RdBu", reversescale=True,
-        colorbar={"title": {"text": "value"}}, hovertemplate="word %{y}, dimension %{x}: %{z:.3f}<extra></extra>",
+        colorbar={"title": {"text": style.text("value")}}, hovertemplate=style.text("strip_hover"),
     ))
     fig.update_yaxes(autorange="reversed", tickmode="array", tickvals=list(range(len(rows))), ticktext=rows,
                      tickfont={"size": style.font})
-    fig.update_xaxes(title={"text": "dimension"}, tickfont={"size": style.font})
+    fig.update_xaxes(title={"text": style.text("dimension")}, tickfont={"size": style.font})
     fig.update_layout(title={"text": title, "font": {"size": style.font}}, height=90 + 26 * len(rows),
                       margin={"l": 10, "r": 10, "t": 50, "b": 10})
     return fig

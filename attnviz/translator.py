@@ -24,7 +24,7 @@ class InputError(ValueError):
     """Input text the models cannot take (empty, too long); the message is meant for users.
 
     Args and attributes:
-        problem: a key of ``MESSAGES``; the interface shows its translation (``ui/messages``, ``errors``).
+        problem: a key of ``MESSAGES``; the interface shows its translation (``attnviz/messages``, ``errors``).
         subject: what was wrong: "sentence", "translation" or "text".
         line: the 1-based position of the text in a batch, or None.
         values: the numbers in the message (``count``, ``limit``).

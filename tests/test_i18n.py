@@ -3,24 +3,32 @@
 import ast
 import re
 
-from attnviz.ui.i18n import UI_LANGUAGES, catalogue, placeholders
+from attnviz.i18n import UI_LANGUAGES, catalogue, placeholders
 
 from .conftest import ROOT
 
-CODE = [*(ROOT / "attnviz" / "ui").rglob("*.py"), ROOT / "streamlit_app.py"]
+CODE = [*(ROOT / "attnviz").rglob("*.py"), ROOT / "streamlit_app.py"]
 
 
 def used_keys() -> set[str]:
-    """Literal keys passed to ``t(...)`` (f-string keys are checked by their prefix)."""
+    """Literal keys passed to ``t(...)``, a bound ``tr(...)`` or a figure's ``style.text(...)`` (f-string keys are
+    checked by their prefix)."""
     keys = set()
     for path in CODE:
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "t" and node.args:
-                first = node.args[0]
-                if isinstance(first, ast.Constant):
-                    keys.add(first.value)
-                elif isinstance(first, ast.JoinedStr) and isinstance(first.values[0], ast.Constant):
-                    keys.add(first.values[0].value + "*")
+            if not (isinstance(node, ast.Call) and node.args):
+                continue
+            if getattr(node.func, "id", None) in ("t", "tr"):
+                prefix = ""
+            elif getattr(node.func, "attr", None) == "text" and getattr(node.func.value, "id", None) == "style":
+                prefix = "figures."  # FigureStyle.text
+            else:
+                continue
+            first = node.args[0]
+            if isinstance(first, ast.Constant):
+                keys.add(prefix + first.value)
+            elif isinstance(first, ast.JoinedStr) and isinstance(first.values[0], ast.Constant):
+                keys.add(prefix + first.values[0].value + "*")
     return keys
 
 

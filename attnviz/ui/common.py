@@ -24,7 +24,7 @@ from ..normalizers import Normalizer
 from ..plots import FigureStyle, attention_heatmap
 from ..tokenization import MAX_TOKENS
 from ..translator import CARD_HEADS, EOS_TOKEN, InputError, Translation, language_warning
-from .i18n import t
+from .i18n import language, t
 from .state import Inputs, gold_set, model_priors, reference_links, translator
 
 logger = logging.getLogger("attnviz.ui")
@@ -193,7 +193,7 @@ def eflomal_links(results: dict[str, Translation]) -> dict[str, frozenset]:
 def style(inputs: Inputs, source_length: int = 0) -> FigureStyle:
     """The figure style the sidebar asks for (paper style, presentation mode), for a sentence
     of ``source_length`` tokens (a long one gets a row to itself)."""
-    figure = FigureStyle(paper=inputs.paper, present=inputs.present)
+    figure = FigureStyle(paper=inputs.paper, present=inputs.present, language=language())
     return replace(figure, wide=not figure.side_by_side(source_length))
 
 

@@ -1,59 +1,17 @@
-"""The interface's words in English and Simplified Chinese: one message catalogue per language.
+"""The interface language of a session, and its words (``attnviz.i18n``'s catalogues).
 
-Every label, help text, lesson paragraph and message a view shows is a key in
-``messages/<language>.toml`` (sections become dotted keys: ``[compare] heading``
-is ``compare.heading``), written with ``str.format`` placeholders such as
-``{model}`` (a literal brace is doubled, ``{{``). Views call ``t("compare.heading")``; the language is the sidebar's
-choice (URL parameter ``lang``). Both catalogues have the same keys and the same
-placeholders per key (``tests/test_i18n.py``), so a view never shows a missing text.
+Views call ``t("compare.heading")``; the language is the sidebar's choice (URL parameter ``lang``).
 """
 
 from __future__ import annotations
 
-import string
-import tomllib
-from functools import lru_cache
-from pathlib import Path
 from typing import Callable
 
 import streamlit as st
 
-MESSAGES_DIR = Path(__file__).resolve().parent / "messages"
-UI_LANGUAGES = {"en": "English", "zh": "中文"}  # catalogue file stem → name shown in the switch
-DEFAULT_UI_LANGUAGE = "en"
+from ..i18n import DEFAULT_UI_LANGUAGE, UI_LANGUAGES, catalogue, placeholders, text
 
-
-def _flatten(table: dict, prefix: str = "") -> dict[str, str]:
-    flat = {}
-    for key, value in table.items():
-        if isinstance(value, dict):
-            flat.update(_flatten(value, f"{prefix}{key}."))
-        else:
-            flat[f"{prefix}{key}"] = value
-    return flat
-
-
-@lru_cache(maxsize=None)
-def catalogue(language: str) -> dict[str, str]:
-    """The messages of ``language`` (a key of ``UI_LANGUAGES``) as {dotted key: text}.
-
-    Raises:
-        KeyError: ``language`` has no catalogue.
-        ValueError: a message is not a string (names the key).
-    """
-    if language not in UI_LANGUAGES:
-        raise KeyError(f"no message catalogue for {language!r}; expected one of {', '.join(UI_LANGUAGES)}")
-    with open(MESSAGES_DIR / f"{language}.toml", "rb") as file:
-        messages = _flatten(tomllib.load(file))
-    for key, text in messages.items():
-        if not isinstance(text, str):
-            raise ValueError(f"{language}.toml: {key} is not a string")
-    return messages
-
-
-def placeholders(text: str) -> set[str]:
-    """The ``{name}`` fields of a message (``str.format`` syntax)."""
-    return {field for _, field, _, _ in string.Formatter().parse(text) if field}
+__all__ = ["DEFAULT_UI_LANGUAGE", "UI_LANGUAGES", "bound", "catalogue", "language", "placeholders", "t"]
 
 
 def language() -> str:
@@ -62,13 +20,13 @@ def language() -> str:
     return chosen if chosen in UI_LANGUAGES else DEFAULT_UI_LANGUAGE
 
 
-def t(key: str, **values) -> str:
+def t(key: str, /, **values) -> str:
     """The message ``key`` in the session's language, with ``values`` filled in.
 
     Raises:
         KeyError: no such key (a bug in a view: ``tests/test_i18n.py`` checks every key the code uses).
     """
-    return catalogue(language())[key].format(**values)
+    return text(language(), key, **values)
 
 
 def bound() -> Callable[..., str]:
