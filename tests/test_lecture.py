@@ -61,3 +61,10 @@ def test_a_lecture_address_reopens_at_its_slide():
     at = start(lecture="seed-notes", slide=str(number))
     assert f"slide {number} of" in text_of(at) and at.session_state["sbs_model"] == slide.params["sbsm"]
     assert at.slider(key="sbs_step").value == int(slide.params["step"])  # on the slide's view, at its step
+
+
+def test_a_lecture_keeps_the_viewers_interface_language():
+    at = start(lecture="seed-notes", lang="zh")
+    assert not at.exception and at.session_state["ui_language"] == "zh"
+    at.button(key="slide_next").click().run()
+    assert at.session_state["ui_language"] == "zh" and at.query_params["slide"] == "2"

@@ -41,6 +41,8 @@ def _apply(lecture: Lecture, index: int, groups: dict[str, list[str]], keep_url:
         if param.key in SKIP or (keep_url and param.query in st.query_params):
             continue
         raw = slide.params.get(param.query)
+        if param.key == "ui_language" and raw is None:  # the viewer's language, unless the slide names one
+            continue
         if param.key == "pair":  # first of PARAMS: the models below are this pair's
             st.session_state[param.key] = raw if raw in groups else next(iter(groups))
         elif param.key == "models":
