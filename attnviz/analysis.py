@@ -44,11 +44,16 @@ def comparison_table(
         same_target: model name → its attention while reading ``first``'s translation
             (forced decoding on the same target tokens); may be empty.
         first: the model the others are compared with.
+
+    Returns:
+        the table; argmax agreement is None (empty) for a model whose source tokens differ from ``first``'s.
     """
     rows = []
     for name, result in results.items():
         agreement_with_first = None
-        if name in same_target and first in same_target:
+        # models that cut the source differently (Chinese words or characters) have no common positions
+        if (name in same_target and first in same_target
+                and same_target[name].source_tokens == same_target[first].source_tokens):
             agreement_with_first = argmax_agreement(same_target[name].attention, same_target[first].attention)
         rows.append({
             "model": name,

@@ -27,7 +27,7 @@ def _normalizer(args, model) -> Normalizer:
 
 
 def cmd_translate(args) -> int:
-    """stdin English lines → stdout French lines (or JSON objects), one output line per input line."""
+    """stdin source-language lines → stdout translations (or JSON objects), one output line per input line."""
     from .translator import InputError, Translator
 
     translator = Translator.load(args.model)
@@ -307,8 +307,9 @@ def cmd_train(args) -> int:
         lr=args.lr, warmup_steps=args.warmup_steps, guided_lambda=args.guided_lambda, dictionary=args.dictionary,
         segmentation=args.segmentation,
     )
-    if args.all:  # each zoo recipe, with its own changes to the shared training recipe
-        jobs = [(Path(args.out or PRETRAINED) / r.name, r, replace(config, **r.train)) for r in recipes.ZOO]
+    if args.all:  # each zoo recipe of the pair, with its own changes to the shared training recipe
+        jobs = [(Path(args.out or PRETRAINED) / r.name, r, replace(config, **r.train)) for r in recipes.ZOO
+                if r.info.pair_name == args.pair]
     elif not args.out:
         print("train: give --out DIR (with --scorer NAME, or --family transformer), or --all", file=sys.stderr)
         return 2
@@ -332,12 +333,18 @@ def cmd_train(args) -> int:
     if config.segmentation != "words" and "zh" not in (pair.source, pair.target):
         print(f"train: --segmentation cuts Chinese text; {pair.name} has none (use it with --pair zh-en)", file=sys.stderr)
         return 2
-    extra = proper_noun_pairs() if config.dictionary else ()
     data = args.data or pair.data
-    print(f"reading and splitting {data} …", file=sys.stderr)
-    corpus = prepare_corpus(data, config.split_seed, config.src_vocab_size, config.tgt_vocab_size,
-                            config.valid_sentences, config.test_sentences, pair, extra, config.segmentation)
+    corpora = {}  # the recipes of a pair may differ in the corpus they read (dictionary, segmentation, split sizes)
     for out, recipe, job_config in jobs:
+        key = (job_config.dictionary, job_config.segmentation, job_config.split_seed, job_config.valid_sentences,
+               job_config.test_sentences, job_config.src_vocab_size, job_config.tgt_vocab_size)
+        if key not in corpora:
+            print(f"reading and splitting {data} …", file=sys.stderr)
+            corpora[key] = prepare_corpus(
+                data, job_config.split_seed, job_config.src_vocab_size, job_config.tgt_vocab_size,
+                job_config.valid_sentences, job_config.test_sentences, pair,
+                proper_noun_pairs() if job_config.dictionary else (), job_config.segmentation)
+        corpus = corpora[key]
         if recipe.family == "transformer":
             model_config = recipes.transformer_config(corpus, **recipe.fields)
         elif recipe.family == "bottleneck":
@@ -397,9 +404,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     tr = sub.add_parser(
         "translate",
-        help="translate English lines from stdin to French",
-        description=f"Reads English sentences (one per line, at most {MAX_TOKENS} tokens) from stdin and "
-        "writes one French translation per line; a bad line gives a message on stderr and an empty line.",
+        help="translate lines from stdin (English → French, or Chinese → English: the model's languages)",
+        description=f"Reads sentences in the model's source language (one per line, at most {MAX_TOKENS} tokens) "
+        "from stdin and writes one translation per line; a bad line gives a message on stderr and an empty line.",
     )
     tr.add_argument("--model", type=Path, required=True, help="model directory, e.g. pretrained/en-fr-additive")
     tr.add_argument("--mode", choices=NORMALIZERS.names(),
@@ -417,11 +424,11 @@ def build_parser() -> argparse.ArgumentParser:
         "align",
         help="word alignments from attention (Pharaoh format)",
         description="Force-decodes each sentence pair and writes its attention links as Pharaoh "
-        "'j-i' pairs (0-based, English index first), one line per input pair (empty when it cannot be aligned).",
+        "'j-i' pairs (0-based, source index first), one line per input pair (empty when it cannot be aligned).",
     )
     al.add_argument("--model", type=Path, required=True)
-    al.add_argument("--src", type=Path, required=True, help="English sentences, one per line")
-    al.add_argument("--tgt", type=Path, required=True, help="French sentences, one per line")
+    al.add_argument("--src", type=Path, required=True, help="source sentences (the model's source language), one per line")
+    al.add_argument("--tgt", type=Path, required=True, help="their translations, one per line")
     al.add_argument("--pretokenized", action="store_true", help="split on spaces only; positions refer to those tokens")
     al.add_argument("--threshold", type=_bounded(float, 0.0, 1.0, "--threshold", low_open=True), help="all links with weight ≥ τ instead of the argmax per word")
     al.set_defaults(func=cmd_align)

@@ -84,7 +84,7 @@ class Split:
         """Sizes and seed, for the model card."""
         return {
             "seed": self.seed,
-            "by": "English sentence (all French translations kept together as references)",
+            "by": "English sentence (all its translations kept together, as references or sources)",
             "train_pairs": len(self.train),
             "valid_sentences": len(self.valid),
             "test_sentences": len(self.test),

@@ -15,7 +15,8 @@ from attnviz.ui.navigation import view_pages
 from .conftest import ROOT
 
 APP = str(ROOT / "streamlit_app.py")  # AppTest resolves relative paths against this file: pass it absolute
-ZOO_NAMES = [e.name for e in discover() if e.info and e.info.task == "translation" and e.info.maps]  # the sidebar's models
+# the sidebar's models on opening: those of the default pair, English → French
+ZOO_NAMES = [e.name for e in discover() if e.info and e.info.pair_name == "en-fr" and e.info.maps]
 VIEWS = {v.title: str(v.path.relative_to(ROOT)) for v in view_pages()}
 
 
@@ -112,7 +113,7 @@ def test_forced_translation_and_other_views():
     # heatmap and curves per model, and the REINFORCE curve of a model trained with sampled attention
     policies = sum(any("policy_curve" in r for r in read_history(PRETRAINED / n)) for n in ZOO_NAMES)
     for view, expected in [("Step by step", 1), ("What if", 2), ("Difference", 1),
-                           ("Training", 2 * len(ZOO_NAMES) + policies)]:
+                           ("Training", 2 * len(ZOO_NAMES) + policies + 2)]:  # + the classifiers' two curves
         at.switch_page(VIEWS[view]).run()
         assert not at.exception, view
         assert not at.error, (view, [e.value for e in at.error])
@@ -340,3 +341,37 @@ def test_every_view_runs_in_chinese(view):
     assert not at.exception and not at.error, view
     headings = [h.value for h in at.subheader]
     assert headings and all(h in catalogue("zh").values() for h in headings), headings
+
+
+def test_reviews_view_draws_a_test_review_and_asks_whether_attention_explains_it():
+    at = start("Reviews", rpick="1", rk="5")
+    assert not at.exception and not at.error
+    spans = [h for h in at.get("html") if "<span" in h.proto.body]
+    assert len(spans) == 2 and all(h.proto.body.count("<span") > 50 for h in spans)  # both classifiers, the whole text
+    labels = [m.label for m in at.metric]
+    assert labels.count("P(positive)") == 2
+    assert "Spearman ρ, attention vs leave-one-out" in labels and "Spearman ρ, attention vs gradient × input" in labels
+    assert any(re.fullmatch(r"P\((negative|positive)\) without 5 word\(s\)", label) for label in labels)
+    at.radio(key="review_head").set_value("2").run()  # one head of the multi-head pooling
+    assert not at.exception and not at.error
+
+
+ZH_MODELS = [e.name for e in discover() if e.info and e.info.pair_name == "zh-en" and e.info.maps]
+
+
+def test_the_chinese_models_have_their_own_pair_sentence_and_examples():
+    at = start(pair="zh-en")
+    assert not at.exception and not at.error
+    assert at.text_input(key="sentence").value == "欢迎来北京"  # the pair's first example, the seed notes'
+    assert at.multiselect(key="models").value == ZH_MODELS and len(charts(at)) == len(ZH_MODELS)
+    assert "welcome to beijing" in text_of(at)
+    at.radio(key="pair").set_value("en-fr").run()  # back: that pair's models and sentence
+    assert at.text_input(key="sentence").value == "The black cat is sleeping on the red chair."
+    assert at.multiselect(key="models").value == ZOO_NAMES
+
+
+@pytest.mark.parametrize("view", sorted(VIEWS))
+def test_every_view_runs_on_the_chinese_models(view):
+    """Every view on 欢迎来北京 with all Chinese → English models, whose tokens differ (words or characters)."""
+    at = start(view, pair="zh-en", lang="zh")
+    assert not at.exception and not at.error, view

@@ -105,7 +105,7 @@ EXPECTED = {
     "Quiz": (0, "The class's guess"),
     "Heads": (0, "Layers and heads"),
     "Self-attention": (3, "Multi-head"),
-    "Reviews": (0, "Which words decide a movie review?"),
+    "Reviews": (0, "Is attention an explanation?"),  # with the shipped classifiers, on the first test review
     "About": (0, "Measured quality"),
 }
 
@@ -317,4 +317,58 @@ def test_the_interface_in_chinese_and_back(server):
         page.get_by_text("English", exact=True).first.click()
         settled(page, "Where does each model look?")
         assert page.get_by_role("textbox", name="English sentence").input_value() == "I miss you."
+        browser.close()
+
+
+def test_a_review_highlighted_by_attention_with_its_explanations(server):
+    """The Reviews view on a test review: every word drawn with its weight, both classifiers' verdicts, the
+    rank correlations and the deletion of the five most-attended words. Screenshot: docs/reviews.png."""
+    from playwright.sync_api import sync_playwright
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page.goto(f"{server}/reviews?rpick=2&rk=5", timeout=60_000)
+        settled(page, HEADINGS["Reviews"])
+        page.get_by_text("Spearman ρ, attention vs leave-one-out").first.wait_for(timeout=120_000)
+        page.get_by_text("without 5 word(s)").first.wait_for(timeout=120_000)
+        body = page.inner_text("body")
+        assert "failed" not in body and "Traceback" not in body
+        assert body.splitlines().count("P(positive)") == 2  # each classifier's verdict
+        words = page.eval_on_selector_all("span[title]", "nodes => nodes.length")
+        assert words > 100  # both classifiers' copies of the review, word by word
+        page.wait_for_timeout(500)
+        page.screenshot(path=str(ARTIFACTS / "reviews.png"))
+        browser.close()
+
+
+def test_the_seed_notes_example_live_in_chinese(server):
+    """欢迎来北京 through the Chinese → English model, in the Chinese interface: the translation names Beijing and
+    the context vectors are written the seed notes' way. Screenshot: docs/context-vectors-zh.png."""
+    import re
+
+    from playwright.sync_api import sync_playwright
+
+    from attnviz.ui.i18n import catalogue
+
+    zh = catalogue("zh")
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page.goto(f"{server}/context-vectors?lang=zh&pair=zh-en&cvm=zh-en-additive-characters", timeout=60_000)
+        settled(page, zh["context_vectors.heading"])
+        page.wait_for_function("document.querySelectorAll('.js-plotly-plot').length >= 1", timeout=120_000)
+        body = page.inner_text("body")
+        assert "failed" not in body and "Traceback" not in body
+        assert page.get_by_role("textbox", name=zh["sidebar.sentence"].format(language=zh["languages.zh"])
+                                ).input_value() == "欢迎来北京"
+        assert "→ welcome to beijing" in body.lower()
+        beijing = next(line for line in body.splitlines() if line.lower().startswith("beijing:"))
+        terms = re.findall(r"(\d\.\d\d)·(\S+)", beijing)  # "beijing:  C3 = 0.02·欢迎 + … + 0.95·北京 + …"
+        # Beijing is written looking at 北京 (this model reads characters: 北 or 京)
+        assert max(terms, key=lambda term: float(term[0]))[1] in ("北", "京")
+        page.wait_for_timeout(800)
+        page.screenshot(path=str(ARTIFACTS / "context-vectors-zh.png"))
         browser.close()

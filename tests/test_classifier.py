@@ -17,7 +17,7 @@ from attnviz.checkpoint import CheckpointError
 from attnviz.classifier import Classifier
 from attnviz.families.classifier import AttentionClassifier, ClassifierConfig
 from attnviz.reviews import Review, carve_validation, clean, read_reviews
-from attnviz.training.classify import ClassifierRecipe, train_classifier
+from attnviz.training.classify import CLASSIFIER_ZOO, ClassifierRecipe, train_classifier
 from attnviz.translator import InputError
 
 from .conftest import ROOT
@@ -197,3 +197,23 @@ def test_review_words_are_drawn_as_escaped_text():
     markup = highlighted_words(["<script>", "&", "fine"], np.array([0.5, 0.25, 0.25]), [False, False, True])
     assert "<script>" not in markup and "&lt;script&gt;" in markup and "&amp;" in markup
     assert "rgba(230, 120, 0, 1.00)" in markup and "rgba(230, 120, 0, 0.50)" in markup and "color: #b00" in markup
+
+
+@pytest.mark.parametrize("entry", CLASSIFIER_ZOO, ids=[e.name for e in CLASSIFIER_ZOO])
+def test_the_shipped_classifiers_have_cards_with_full_test_accuracy(entry):
+    """Both IMDB classifiers are in pretrained/, measured on all 25,000 test reviews, and tell a positive
+    review from a negative one."""
+    from attnviz.checkpoint import PRETRAINED, read_config, read_history
+
+    directory = PRETRAINED / entry.name
+    classifier = Classifier.load(directory)
+    config = read_config(directory)
+    metrics, training = config["metrics"], config["training"]
+    assert training["split"]["test_reviews"] == 25_000 and 0.5 < metrics["test_accuracy"] <= 1
+    assert "Maas" in training["data_attribution"] and training["data"].startswith("../shared/data/imdb-acl")
+    assert len(read_history(directory)) == training["epochs_run"] >= 1
+    card = (directory / "README.md").read_text(encoding="utf-8")
+    assert f"{metrics['test_accuracy']:.2%}" in card and "first 400 tokens" in card
+    verdicts = classifier.classify_many(["A wonderful, moving film with brilliant acting.",
+                                         "The worst movie I have ever seen: boring and stupid."])
+    assert verdicts[0, 1] > 0.5 > verdicts[1, 1]

@@ -68,3 +68,18 @@ def test_a_lecture_keeps_the_viewers_interface_language():
     assert not at.exception and at.session_state["ui_language"] == "zh"
     at.button(key="slide_next").click().run()
     assert at.session_state["ui_language"] == "zh" and at.query_params["slide"] == "2"
+
+
+def test_the_chinese_lecture_plays_on_the_chinese_models():
+    from attnviz.ui.i18n import catalogue
+
+    zh = catalogue("zh")
+    heading = {v.url_path: zh[f"{v.key}.heading"] for v in view_pages()}
+    lecture = load(LECTURES_DIR / "welcome-to-beijing.toml", VIEWS)
+    at = start(lecture="welcome-to-beijing")
+    for number, slide in enumerate(lecture.slides, 1):
+        assert not at.exception and not at.error, number
+        assert at.session_state["ui_language"] == "zh" and at.session_state["pair"] == "zh-en", number
+        assert [h.value for h in at.subheader] == [heading[slide.view]], number
+        if number < len(lecture.slides):
+            at.button(key="slide_next").click().run()

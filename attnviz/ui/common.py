@@ -154,6 +154,15 @@ def input_problem(err: InputError) -> str:
     return t(f"errors.{err.problem}", subject=t(f"errors.{err.subject}"), **err.values)
 
 
+def same_source_tokens(results: dict[str, Translation]) -> bool:
+    """Whether the models cut the source into the same tokens, so their attention can be compared cell by
+    cell; if not (Chinese words against characters), say so and return False."""
+    cuts = {tuple(r.source_tokens) for r in results.values()}
+    if len(cuts) > 1:
+        st.info(t("input.different_tokens", models=", ".join(results)))
+    return len(cuts) <= 1
+
+
 @contextlib.contextmanager
 def model_panel(name: str):
     """Run one model's part of a view; if it fails, say so in one line there and let the others draw.

@@ -44,7 +44,8 @@ def _apply(lecture: Lecture, index: int, groups: dict[str, list[str]], keep_url:
         if param.key == "ui_language" and raw is None:  # the viewer's language, unless the slide names one
             continue
         if param.key == "pair":  # first of PARAMS: the models below are this pair's
-            st.session_state[param.key] = raw if raw in groups else next(iter(groups))
+            fallback = param.default if param.default in groups else next(iter(groups))
+            st.session_state[param.key] = raw if raw in groups else fallback
         elif param.key == "models":
             models = groups[st.session_state["pair"]]
             chosen = [m for m in (raw or "").split(",") if m in models]

@@ -101,7 +101,7 @@ PARAMS = (
     Param("al_gold", "gold", 0, int),
     # Reviews
     Param("review", "review", ""),
-    Param("review_pick", "rpick", 0, int),
+    Param("review_pick", "rpick", 1, int),  # the first test review: the view opens on a real one
     Param("review_head", "rhead", "mean"),
     Param("review_k", "rk", 0, int),
     Param("review_deleted", "rdel", [], list),

@@ -59,6 +59,8 @@ except InputError as err:
 if not results:
     st.stop()
 
+if not common.same_source_tokens(results):
+    st.stop()
 shown = list(dict.fromkeys(results))  # A and B may be the same model
 links = common.eflomal_links({n: results[n] for n in shown})
 columns = common.columns(inputs, len(shown), len(results[name_a].source_tokens))

@@ -33,6 +33,8 @@ if common.checked_sentence(inputs):
         ra, rb = (common.read_tokens(m, inputs.sentence, tokens, inputs.head) for m in (a, b))
         target, whose = ra.text, t("difference.whose", model=a)
     st.markdown(t("difference.both_read", target=common.plain(target)) + whose)
+    if not common.same_source_tokens({a: ra, b: rb}):
+        st.stop()
     st.plotly_chart(
         difference_heatmap(ra.attention - rb.attention, ra.source_tokens, ra.target_tokens, f"{a} − {b}",
                            common.style(inputs, len(ra.source_tokens))),

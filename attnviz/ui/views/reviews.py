@@ -23,7 +23,7 @@ if not names:
 
 samples = state.sample_reviews()
 options = list(range(len(samples) + 1))
-state.default("review_pick", 0, options)
+state.default("review_pick", min(1, len(samples)), options)
 pick = st.selectbox(t("reviews.review"), options, key="review_pick",
                     format_func=lambda k, tr=bound(): tr("reviews.type_or_paste") if k == 0 else tr(
                         "reviews.test_review", number=k, label=tr(f"reviews.label_{samples[k - 1].label}"),
