@@ -133,14 +133,16 @@ def guided_alignment_loss(attention: torch.Tensor, targets: torch.Tensor) -> tor
     return -(targets.to(attention.dtype) * attention.clamp(min=LOG_FLOOR).log()).sum() / supervised
 
 
-def unguided_twin(model_config, language_pair: str, root: Path | None = None) -> dict | None:
-    """The shipped model with the same architecture and language pair trained without guidance, as
-    {"name", "test_bleu_greedy", "dev_aer"} from its card, for a guided model's card; None if there is none.
+def unguided_twin(model_config, language_pair: str, root: Path | None = None,
+                  segmentation: str = "words") -> dict | None:
+    """The shipped model with the same architecture, language pair and segmentation trained without guidance,
+    as {"name", "test_bleu_greedy", "dev_aer"} from its card, for a guided model's card; None if there is none.
 
     Args:
         model_config: the guided model's family config (compared field by field).
         language_pair: e.g. "en-fr".
         root: where to look (default pretrained/).
+        segmentation: how the guided model cuts Chinese text (``tokenization.SEGMENTATIONS``).
     """
     from . import checkpoint
     from .catalog import discover
@@ -150,7 +152,7 @@ def unguided_twin(model_config, language_pair: str, root: Path | None = None) ->
         training = entry.config.get("training")
         if entry.problem or not isinstance(training, dict) or "supervision" in training:
             continue
-        if entry.config.get("language_pair") != language_pair:
+        if entry.config.get("language_pair") != language_pair or entry.info.segmentation != segmentation:
             continue
         try:
             _, config, _ = family_config(entry.config)

@@ -32,7 +32,7 @@ class InputError(ValueError):
 
     MESSAGES = {
         "empty": "the {subject} is empty",
-        "too_many_characters": "the {subject} has {count:,} characters; the limit is {limit:,}",
+        "too_many_characters": "the {subject} has {count} characters; the limit is {limit}",
         "too_many_tokens": "the {subject} has {count} tokens; the limit is {limit}",
         "all_deleted": "every word was deleted",
     }

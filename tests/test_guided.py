@@ -108,4 +108,8 @@ def test_the_unguided_twin_is_the_shipped_model_with_the_same_architecture():
     twin = guided.unguided_twin(additive.model.config, "en-fr")
     assert twin == {"name": "en-fr-additive", "test_bleu_greedy": additive.card["metrics"]["test_bleu_greedy"],
                     "dev_aer": additive.card["metrics"]["dev_aer"]}
-    assert guided.unguided_twin(additive.model.config, "zh-en") is None
+    # the same architecture in another language pair is that pair's model, with the same segmentation
+    assert guided.unguided_twin(additive.model.config, "zh-en")["name"] == "zh-en-additive"
+    # … and not the word model when the guided one reads characters (the character models' vocabularies differ)
+    assert guided.unguided_twin(additive.model.config, "zh-en", segmentation="characters") is None
+    assert guided.unguided_twin(additive.model.config, "fr-en") is None

@@ -471,7 +471,7 @@ def finish(corpus, model_config, config, out, gold_dir, data_path, info, progres
             "links": "eflomal (Östling & Tiedemann 2016), both directions, grow-diag-final-and, "
                      "on the training pairs",
             "supervised_map": list(guided.supervised_map(info.layers)),
-            "unguided_twin": guided.unguided_twin(model_config, card["language_pair"]),
+            "unguided_twin": guided.unguided_twin(model_config, card["language_pair"], segmentation=info.segmentation),
         }
     checkpoint.save(out, translator.model, info, corpus.src_vocab, corpus.tgt_vocab, card)
     weights_mb = sum(p.numel() for p in translator.model.parameters()) * 2 / 1e6
