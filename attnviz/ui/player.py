@@ -14,7 +14,7 @@ from .common import plain
 from .i18n import t
 from .lecture import Lecture, available
 from .navigation import view_pages
-from .state import PARAMS, param_default, parse
+from .state import PARAMS, chosen_models, chosen_pair, param_default, parse
 
 SKIP = ("lecture", "slide")  # the player's own parameters
 
@@ -44,12 +44,9 @@ def _apply(lecture: Lecture, index: int, groups: dict[str, list[str]], keep_url:
         if param.key == "ui_language" and raw is None:  # the viewer's language, unless the slide names one
             continue
         if param.key == "pair":  # first of PARAMS: the models below are this pair's
-            fallback = param.default if param.default in groups else next(iter(groups))
-            st.session_state[param.key] = raw if raw in groups else fallback
+            st.session_state[param.key] = chosen_pair(raw, groups)
         elif param.key == "models":
-            models = groups[st.session_state["pair"]]
-            chosen = [m for m in (raw or "").split(",") if m in models]
-            st.session_state[param.key] = chosen or list(models)
+            st.session_state[param.key] = chosen_models(raw, groups[st.session_state["pair"]])
         elif param.kind is list:
             st.session_state[param.key] = raw.split(",") if raw else list(param.default)
         elif raw is not None:

@@ -247,6 +247,19 @@ def param_default(param: Param):
     return default_sentence(st.session_state.get("pair")) if param.key == "sentence" else param.default
 
 
+def chosen_pair(raw: str | None, groups: dict[str, list[str]]) -> str:
+    """The language pair named by ``raw`` (a URL or slide parameter) when it has models, else the default
+    pair, else the first one with models."""
+    if raw in groups:
+        return raw
+    return DEFAULT_PAIR if DEFAULT_PAIR in groups else next(iter(groups))
+
+
+def chosen_models(raw: str | None, models: list[str]) -> list[str]:
+    """The models of a comma-separated ``raw`` that are among ``models`` (the pair's), or all of them."""
+    return [m for m in (raw or "").split(",") if m in models] or list(models)
+
+
 def available_models() -> tuple[dict[str, list[str]], dict[str, str]]:
     """({language pair "en-fr": loadable translation model names}, {name: one-line problem}) from the catalog."""
     groups: dict[str, list[str]] = {}
@@ -392,17 +405,16 @@ def init_state(groups: dict[str, list[str]]) -> None:
     for param in PARAMS:
         raw = st.query_params.get(param.query)
         if param.key == "pair":
-            pair = raw if raw in groups else (DEFAULT_PAIR if DEFAULT_PAIR in groups else next(iter(groups)))
+            pair = chosen_pair(raw, groups)
             if raw is not None and raw != pair:
                 notices.append(t("url.pair", raw=repr(raw[:40]), pair=pair))
             st.session_state[param.key] = pair
         elif param.key == "models":
             models = groups[st.session_state["pair"]]
-            chosen = [m for m in raw.split(",") if m in models] if raw else []
             unknown = [m for m in raw.split(",") if m not in models] if raw else []
             if unknown:
                 notices.append(t("url.models", pair=st.session_state["pair"], names=", ".join(unknown)[:80]))
-            st.session_state[param.key] = chosen or list(models)
+            st.session_state[param.key] = chosen_models(raw, models)
         elif param.kind is list:  # the view keeps the names it knows
             st.session_state[param.key] = raw[:MAX_CHARS].split(",") if raw else list(param.default)
         elif raw is None:
