@@ -224,6 +224,16 @@ def _write_card(directory: Path, translator, card: dict) -> None:
                       model_card(card, translator.model, translator.info, history, weights_mb))
 
 
+def _segmentation_refused(command: str, pair, segmentation: str) -> bool:
+    """Say so and return True when ``segmentation`` asks to cut Chinese in ``pair`` (a ``data.LanguagePair``),
+    which has none."""
+    if segmentation != "words" and "zh" not in (pair.source, pair.target):
+        print(f"{command}: --segmentation cuts Chinese text; {pair.name} has none (use it with --pair zh-en)",
+              file=sys.stderr)
+        return True
+    return False
+
+
 def cmd_reference(args) -> int:
     """Train eflomal priors on a language pair's training split (the models' split) and, for English–French,
     report eflomal's AER on the gold set."""
@@ -235,8 +245,7 @@ def cmd_reference(args) -> int:
     from .reference import ReferenceAligner, train_priors
 
     pair = PAIRS[args.pair]
-    if args.segmentation != "words" and "zh" not in (pair.source, pair.target):
-        print(f"reference: --segmentation cuts Chinese text; {pair.name} has none", file=sys.stderr)
+    if _segmentation_refused("reference", pair, args.segmentation):
         return 2
     out = args.out or priors_path(pair.name, args.segmentation)
     corpus = prepare_corpus(args.data or pair.data, args.split_seed, 1, 1, args.valid_sentences, args.test_sentences,
@@ -330,8 +339,7 @@ def cmd_train(args) -> int:
     if config.dictionary and pair.name != "zh-en":
         print("train: --dictionary adds Chinese → English pairs; use it with --pair zh-en", file=sys.stderr)
         return 2
-    if config.segmentation != "words" and "zh" not in (pair.source, pair.target):
-        print(f"train: --segmentation cuts Chinese text; {pair.name} has none (use it with --pair zh-en)", file=sys.stderr)
+    if _segmentation_refused("train", pair, config.segmentation):
         return 2
     data = args.data or pair.data
     corpora = {}  # the recipes of a pair may differ in the corpus they read (dictionary, segmentation, split sizes)

@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from . import checkpoint, decoding
+from .data import model_tokens
 from .families import LANGUAGES, ModelInfo
 from .normalizers import Normalizer
 from .tokenization import EOS, MAX_TOKENS, UNK, detokenize, normalize_token, tokenize
@@ -265,7 +266,7 @@ class Translator:
 
     def source_model_tokens(self, text: str) -> list[str]:
         """The normalized tokens the model reads for ``text``, without the input limits (corpus use)."""
-        return [normalize_token(t) for t in tokenize(text, self.info.source_language, False, self.info.segmentation)]
+        return model_tokens(text, self.info.source_language, self.info.segmentation)
 
     def target(self, text: str, pretokenized: bool = False) -> Tokens:
         """Tokenize a translation given for forced decoding (same rules, same limit)."""
