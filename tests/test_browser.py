@@ -1,5 +1,6 @@
 """Real page loads: `streamlit run` on localhost, driven by Playwright in Debian's Chromium."""
 
+import contextlib
 import os
 import shutil
 import socket
@@ -21,6 +22,19 @@ FLAGS = [
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
 ]
 ARTIFACTS = ROOT / "test-artifacts"
+
+
+@contextlib.contextmanager
+def browser_page(width: int, height: int):
+    """A page of Debian's headless Chromium with a ``width`` × ``height`` viewport, closed afterwards."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        try:
+            yield browser.new_page(viewport={"width": width, "height": height})
+        finally:
+            browser.close()
 
 
 def free_port() -> int:
@@ -58,12 +72,9 @@ def server():
 
 
 def test_real_page_draws_heatmaps(server):
-    from playwright.sync_api import sync_playwright
 
     ARTIFACTS.mkdir(exist_ok=True)
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-        page = browser.new_page(viewport={"width": 1700, "height": 1300})
+    with browser_page(1700, 1300) as page:
         page.goto(server, timeout=60_000)
         heatmaps = page.locator(".js-plotly-plot .heatmaplayer image")
         page.wait_for_function(
@@ -87,7 +98,6 @@ def test_real_page_draws_heatmaps(server):
         page.screenshot(path=str(ARTIFACTS / "app.png"), full_page=True)
         assert heatmaps.count() == len(ZOO_NAMES)
         assert "ne" in page.inner_text("body") or "pas" in page.inner_text("body")
-        browser.close()
     assert (ARTIFACTS / "app.png").stat().st_size > 10_000
 
 
@@ -111,14 +121,11 @@ EXPECTED = {
 
 
 def test_every_view_opens_from_its_url(server):
-    from playwright.sync_api import sync_playwright
 
     views = view_pages()
     assert {v.title for v in views} == set(EXPECTED)  # a new view needs its line above
     ARTIFACTS.mkdir(exist_ok=True)
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-        page = browser.new_page(viewport={"width": 1500, "height": 1100})
+    with browser_page(1500, 1100) as page:
         for view in views:
             figures, text = EXPECTED[view.title]
             path = "" if view.url_path == DEFAULT_VIEW else view.url_path  # the default view is the root page
@@ -131,7 +138,6 @@ def test_every_view_opens_from_its_url(server):
             body = page.inner_text("body")
             assert "failed" not in body and "Traceback" not in body, view.title
             page.screenshot(path=str(ARTIFACTS / f"view-{view.url_path}.png"), full_page=True)
-        browser.close()
 
 
 def fifty_tokens() -> str:
@@ -190,13 +196,9 @@ def test_no_view_fails_on_hard_sentences(server):
     """Every view, 1–50 tokens, unknown words, punctuation runs, Chinese: zero "failed" messages."""
     from urllib.parse import quote
 
-    from playwright.sync_api import sync_playwright
-
     views = view_pages()
     assert {v.title for v in views} == set(HEADINGS)
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-        page = browser.new_page(viewport={"width": 1280, "height": 720})
+    with browser_page(1280, 720) as page:
         for view in views:
             path = "" if view.url_path == DEFAULT_VIEW else view.url_path
             for case, sentence in HARD_SENTENCES.items():
@@ -207,7 +209,6 @@ def test_no_view_fails_on_hard_sentences(server):
                     # user text is shown as text, never as markup: the tags and asterisks stay visible
                     assert "<, b, >" in body and "*" in body
                     assert page.locator("[data-testid='stMain'] b").filter(has_text="x").count() == 0
-        browser.close()
 
 
 def test_presentation_mode_is_readable_from_the_back_row(server):
@@ -247,11 +248,9 @@ def test_the_lecture_plays_in_a_real_browser(server):
     """Open a lecture's address, press Next twice and Previous once: each slide's view and state."""
     import re
 
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-        page = browser.new_page(viewport={"width": 1280, "height": 720})
+    with browser_page(1280, 720) as page:
         page.goto(f"{server}/?lecture=seed-notes", timeout=60_000)
         settled(page, HEADINGS["Compare"])
         page.get_by_text("slide 1 of").wait_for(timeout=60_000)
@@ -268,18 +267,14 @@ def test_the_lecture_plays_in_a_real_browser(server):
         page.get_by_text("slide 2 of").wait_for(timeout=60_000)
         assert "failed" not in body
         page.screenshot(path=str(ARTIFACTS / "lecture.png"))
-        browser.close()
 
 
 def test_attention_vs_alignment_on_a_gold_pair(server):
     """The lesson view with a Hansards dev pair: both heatmaps, each model's AER against the gold next to
     eflomal's, and the disagreements; its screenshot is docs/attention-vs-alignment.png."""
-    from playwright.sync_api import sync_playwright
 
     ARTIFACTS.mkdir(exist_ok=True)
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    with browser_page(1400, 1000) as page:
         page.goto(f"{server}/attention-vs-alignment?gold=5", timeout=60_000)
         body = settled(page, HEADINGS["Attention vs alignment"])
         page.wait_for_function("document.querySelectorAll('.js-plotly-plot').length >= 2", timeout=120_000)
@@ -289,21 +284,17 @@ def test_attention_vs_alignment_on_a_gold_pair(server):
         assert "eflomal (reference)" in body and "Where attention and alignment disagree" in body
         page.wait_for_timeout(800)
         page.screenshot(path=str(ARTIFACTS / "attention-vs-alignment.png"), full_page=True)
-        browser.close()
 
 
 def test_the_interface_in_chinese_and_back(server):
     """lang=zh shows the Chinese catalogue (CJK glyphs rendered, not boxes: the text has width); the
     sidebar's switch turns it back to English without losing the sentence. Screenshot: docs/interface-zh.png."""
-    from playwright.sync_api import sync_playwright
 
     from attnviz.ui.i18n import catalogue
 
     zh = catalogue("zh")
     ARTIFACTS.mkdir(exist_ok=True)
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    with browser_page(1400, 1000) as page:
         page.goto(f"{server}/?lang=zh&s=I%20miss%20you.&m=en-fr-additive,en-fr-transformer", timeout=60_000)
         body = settled(page, zh["compare.heading"])
         page.wait_for_function("document.querySelectorAll('.js-plotly-plot').length >= 2", timeout=120_000)
@@ -317,18 +308,15 @@ def test_the_interface_in_chinese_and_back(server):
         page.get_by_text("English", exact=True).first.click()
         settled(page, "Where does each model look?")
         assert page.get_by_role("textbox", name="English sentence").input_value() == "I miss you."
-        browser.close()
 
 
 def test_a_review_highlighted_by_attention_with_its_explanations(server):
     """The Reviews view on a test review: every word drawn with its weight, both classifiers' verdicts, the
     rank correlations and the deletion of the five most-attended words. Screenshot: docs/reviews.png."""
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
     ARTIFACTS.mkdir(exist_ok=True)
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    with browser_page(1400, 1000) as page:
         page.goto(f"{server}/reviews?rpick=2&rk=5", timeout=60_000)
         settled(page, HEADINGS["Reviews"])
         page.get_by_text("Spearman ρ, attention vs leave-one-out").first.wait_for(timeout=120_000)
@@ -340,7 +328,6 @@ def test_a_review_highlighted_by_attention_with_its_explanations(server):
         assert words > 100  # both classifiers' copies of the review, word by word
         page.wait_for_timeout(500)
         page.screenshot(path=str(ARTIFACTS / "reviews.png"))
-        browser.close()
 
 
 def test_the_seed_notes_example_live_in_chinese(server):
@@ -348,15 +335,12 @@ def test_the_seed_notes_example_live_in_chinese(server):
     the context vectors are written the seed notes' way. Screenshot: docs/context-vectors-zh.png."""
     import re
 
-    from playwright.sync_api import sync_playwright
 
     from attnviz.ui.i18n import catalogue
 
     zh = catalogue("zh")
     ARTIFACTS.mkdir(exist_ok=True)
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    with browser_page(1400, 1000) as page:
         page.goto(f"{server}/context-vectors?lang=zh&pair=zh-en&cvm=zh-en-additive-characters", timeout=60_000)
         settled(page, zh["context_vectors.heading"])
         page.wait_for_function("document.querySelectorAll('.js-plotly-plot').length >= 1", timeout=120_000)
@@ -371,4 +355,3 @@ def test_the_seed_notes_example_live_in_chinese(server):
         assert max(terms, key=lambda term: float(term[0]))[1] in ("北", "京")
         page.wait_for_timeout(800)
         page.screenshot(path=str(ARTIFACTS / "context-vectors-zh.png"))
-        browser.close()
