@@ -39,7 +39,8 @@ def priors_path(pair: str = "en-fr", segmentation: str = "words") -> Path:
 PRIORS = priors_path()  # English–French, the pair of the gold alignments
 MAX_CONFIG_BYTES = 1_000_000  # a config.json is a few kB; refuse to parse anything huge
 MAX_JSON_DEPTH = 32
-STORED_DTYPES = {"F16", "F32", "BF16"}
+STORED_DTYPES = {"F16", "F32", "BF16"}  # a float parameter or buffer
+STORED_INTEGER_DTYPES = {"I64"}  # an integer buffer (a lexicon's target ids)
 
 
 class CheckpointError(Exception):
@@ -119,7 +120,9 @@ def save(
     directory.mkdir(parents=True, exist_ok=True)
     config = {**(card or {}), **info.to_dict(), **model.config.to_dict()}
     atomic_write_text(directory / CONFIG_FILE, json.dumps(config, indent=2, ensure_ascii=False) + "\n")
-    weights = {name: t.detach().to("cpu", torch.float16).contiguous() for name, t in model.state_dict().items()}
+    # floats stored as float16 (half the size, decoding unchanged); integer buffers (a lexicon's ids) as they are
+    weights = {name: t.detach().to("cpu", torch.float16 if t.is_floating_point() else t.dtype).contiguous()
+               for name, t in model.state_dict().items()}
     with atomic_path(directory / WEIGHTS_FILE) as tmp:
         save_file(weights, str(tmp))
     src_vocab.save(directory / vocab_file(info.source_language))
@@ -170,15 +173,17 @@ def _vocab(path: Path, size: int) -> Vocab:
     return vocab
 
 
-def _expected_shapes(family, family_cfg) -> dict[str, tuple[int, ...]]:
-    """Parameter and buffer shapes the config implies, from a module built on the meta device (no memory)."""
+def _expected_shapes(family, family_cfg) -> dict[str, tuple[tuple[int, ...], bool]]:
+    """(shape, is float) of every parameter and buffer the config implies, from a module built on the meta
+    device (no memory)."""
     with torch.device("meta"):
         skeleton = family(family_cfg)
-    return {name: tuple(t.shape) for name, t in skeleton.state_dict().items()}
+    return {name: (tuple(t.shape), t.is_floating_point()) for name, t in skeleton.state_dict().items()}
 
 
-def _read_weights(path: Path, expected: dict[str, tuple[int, ...]], what: str) -> dict[str, torch.Tensor]:
-    """Check the safetensors header against ``expected``, then read the tensors and check they are finite."""
+def _read_weights(path: Path, expected: dict[str, tuple[tuple[int, ...], bool]], what: str) -> dict[str, torch.Tensor]:
+    """Check the safetensors header against ``expected`` (names, shapes, float or integer), then read the
+    tensors and check the floats are finite."""
     try:
         with safe_open(str(path), "pt") as f:
             names = set(f.keys())
@@ -189,17 +194,19 @@ def _read_weights(path: Path, expected: dict[str, tuple[int, ...]], what: str) -
                 )
             for name in sorted(names):
                 info = f.get_slice(name)
-                if info.get_dtype() not in STORED_DTYPES:
-                    raise CheckpointError(f"{path}: {name} is stored as {info.get_dtype()}; expected float16/32")
-                if tuple(info.get_shape()) != expected[name]:
+                shape, is_float = expected[name]
+                if info.get_dtype() not in (STORED_DTYPES if is_float else STORED_INTEGER_DTYPES):
+                    wanted = "float16/32" if is_float else "int64"
+                    raise CheckpointError(f"{path}: {name} is stored as {info.get_dtype()}; expected {wanted}")
+                if tuple(info.get_shape()) != shape:
                     raise CheckpointError(
-                        f"{path}: {name} has shape {tuple(info.get_shape())}, but {CONFIG_FILE} implies {expected[name]}"
+                        f"{path}: {name} has shape {tuple(info.get_shape())}, but {CONFIG_FILE} implies {shape}"
                     )
             weights = {name: f.get_tensor(name) for name in sorted(names)}
     except (SafetensorError, OSError, ValueError, RuntimeError) as err:
         raise CheckpointError(f"corrupt {path}: {str(err).splitlines()[0] if str(err) else type(err).__name__}") from None
     for name, tensor in weights.items():
-        if not torch.isfinite(tensor).all():
+        if tensor.is_floating_point() and not torch.isfinite(tensor).all():
             raise CheckpointError(f"{path}: {name} holds NaN or infinite values")
     return weights
 
@@ -227,8 +234,12 @@ def load(directory: Path) -> LoadedModel:
         tgt_vocab = _vocab(directory / vocab_file(info.target_language), family_cfg.tgt_vocab_size)
     expected = _expected_shapes(family, family_cfg)
     weights = _read_weights(directory / WEIGHTS_FILE, expected, f"family {info.family!r}")
+    try:
+        family_cfg.check_weights(weights)
+    except ValueError as err:
+        raise CheckpointError(f"{directory / WEIGHTS_FILE}: {err}") from None
     model = family(family_cfg)
-    model.load_state_dict({k: v.float() for k, v in weights.items()})
+    model.load_state_dict({k: v.float() if v.is_floating_point() else v for k, v in weights.items()})
     model.eval()
     return LoadedModel(model, info, src_vocab, tgt_vocab, config)
 

@@ -306,7 +306,7 @@ def cmd_models(args) -> int:
 def cmd_train(args) -> int:
     """Train one model, or the whole zoo with --all (one process, or several under torchrun)."""
     from .data import PAIRS, prepare_corpus
-    from .dictionary import proper_noun_pairs
+    from .dictionary import lexicon_entries, proper_noun_pairs
     from .training import loop, recipes
 
     config = TrainConfig(
@@ -329,6 +329,8 @@ def cmd_train(args) -> int:
         jobs = [(Path(args.out), recipes.Recipe(Path(args.out).name, "bottleneck"), config)]
     elif args.scorer:
         fields = {"scorer": args.scorer, "placement": args.placement, "normalizer": args.normalizer}
+        if args.lexicon_pointer:
+            fields["lexicon_pointer"] = True
         jobs = [(Path(args.out), recipes.Recipe(Path(args.out).name, "rnn", fields), config)]
     else:
         print("train: the rnn family needs --scorer NAME", file=sys.stderr)
@@ -341,17 +343,23 @@ def cmd_train(args) -> int:
         return 2
     if _segmentation_refused("train", pair, config.segmentation):
         return 2
+    for _, recipe, job_config in jobs:
+        if recipe.fields.get("lexicon_pointer") and (pair.name != "zh-en" or job_config.segmentation != "words"):
+            print("train: --lexicon-pointer copies CC-CEDICT's Chinese names whole; use it with --pair zh-en and "
+                  "--segmentation words", file=sys.stderr)
+            return 2
     data = args.data or pair.data
     corpora = {}  # the recipes of a pair may differ in the corpus they read (dictionary, segmentation, split sizes)
     for out, recipe, job_config in jobs:
+        lexicon = lexicon_entries(job_config.segmentation) if recipe.fields.get("lexicon_pointer") else ()
         key = (job_config.dictionary, job_config.segmentation, job_config.split_seed, job_config.valid_sentences,
-               job_config.test_sentences, job_config.src_vocab_size, job_config.tgt_vocab_size)
+               job_config.test_sentences, job_config.src_vocab_size, job_config.tgt_vocab_size, lexicon)
         if key not in corpora:
             print(f"reading and splitting {data} …", file=sys.stderr)
             corpora[key] = prepare_corpus(
                 data, job_config.split_seed, job_config.src_vocab_size, job_config.tgt_vocab_size,
                 job_config.valid_sentences, job_config.test_sentences, pair,
-                proper_noun_pairs() if job_config.dictionary else (), job_config.segmentation)
+                proper_noun_pairs() if job_config.dictionary else (), job_config.segmentation, lexicon)
         corpus = corpora[key]
         if recipe.family == "transformer":
             model_config = recipes.transformer_config(corpus, **recipe.fields)
@@ -490,6 +498,9 @@ def build_parser() -> argparse.ArgumentParser:
                     default=RNNConfig.normalizer,
                     help="rnn: the normalizer attention is trained with (default soft; sample = hard attention "
                     "trained with REINFORCE)")
+    tn.add_argument("--lexicon-pointer", action="store_true",
+                    help="rnn, zh-en: attention may copy the English name of a CC-CEDICT proper noun it looks at "
+                    "(pointer-generator over a lexicon)")
     tn.add_argument("--layers", type=int, default=TransformerConfig.encoder_layers,
                     help="transformer: encoder and decoder layers each")
     tn.add_argument("--heads", type=int, default=TransformerConfig.heads, help="transformer: attention heads per layer")

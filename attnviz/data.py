@@ -201,6 +201,8 @@ class Corpus:
             empty where only ids were kept.
         pair: the languages, source → target.
         segmentation: how Chinese text was cut (``tokenization.SEGMENTATIONS``).
+        lexicon: (source token, target token) entries whose tokens the vocabularies always
+            hold, for a lexicon pointer (``dictionary.lexicon_entries``); empty otherwise.
     """
 
     split: Split
@@ -211,6 +213,7 @@ class Corpus:
     train_tokens: list[tuple[list[str], list[str]]] = field(default_factory=list)
     pair: LanguagePair = DEFAULT_PAIR
     segmentation: str = "words"
+    lexicon: tuple[tuple[str, str], ...] = ()
 
     def tokens(self, text: str, lang: str) -> list[str]:
         """``model_tokens`` of ``text`` with this corpus's segmentation."""
@@ -226,6 +229,7 @@ def split_pair(data: Path, pair: LanguagePair, seed: int, n_valid: int = 2000, n
 def prepare_corpus(
     data: Path, split_seed: int, src_vocab_size: int, tgt_vocab_size: int, n_valid: int = 2000, n_test: int = 2000,
     pair: LanguagePair = DEFAULT_PAIR, extra_pairs: tuple[tuple[str, str], ...] = (), segmentation: str = "words",
+    lexicon: tuple[tuple[str, str], ...] = (),
 ) -> Corpus:
     """Read, split, tokenize, filter (both sides ≤ MAX_TRAIN_TOKENS), build vocabularies and encode.
 
@@ -233,6 +237,8 @@ def prepare_corpus(
         extra_pairs: (source, target) texts added to the training part only, after the split
             (e.g. dictionary entries, ``dictionary.proper_noun_pairs``).
         segmentation: Chinese words (jieba) or characters, ``tokenization.SEGMENTATIONS``.
+        lexicon: (source token, target token) entries added to the vocabularies beyond their
+            sizes, so a lexicon pointer can copy every entry.
 
     Raises:
         FileNotFoundError: no corpus at ``data``.
@@ -241,10 +247,10 @@ def prepare_corpus(
     tokenized = [(model_tokens(s, pair.source, segmentation), model_tokens(t, pair.target, segmentation))
                  for s, t in [*split.train, *extra_pairs]]
     kept = [(s, t) for s, t in tokenized if 0 < len(s) <= MAX_TRAIN_TOKENS and 0 < len(t) <= MAX_TRAIN_TOKENS]
-    src_vocab = Vocab.build((s for s, _ in kept), src_vocab_size)
-    tgt_vocab = Vocab.build((t for _, t in kept), tgt_vocab_size)
+    src_vocab = Vocab.build((s for s, _ in kept), src_vocab_size, always=(s for s, _ in lexicon))
+    tgt_vocab = Vocab.build((t for _, t in kept), tgt_vocab_size, always=(t for _, t in lexicon))
     return Corpus(split, src_vocab, tgt_vocab, encode_pairs(kept, src_vocab, tgt_vocab), len(tokenized) - len(kept),
-                  kept, pair, segmentation)
+                  kept, pair, segmentation, tuple(lexicon))
 
 
 def repo_relative(path: Path) -> str:

