@@ -305,7 +305,7 @@ def cmd_models(args) -> int:
 
 def cmd_train(args) -> int:
     """Train one model, or the whole zoo with --all (one process, or several under torchrun)."""
-    from .data import PAIRS, prepare_corpus
+    from .data import PAIRS, prepare_corpus, repo_relative
     from .dictionary import lexicon_entries, proper_noun_pairs
     from .training import loop, recipes
 
@@ -314,7 +314,7 @@ def cmd_train(args) -> int:
         src_vocab_size=args.src_vocab, tgt_vocab_size=args.tgt_vocab,
         valid_sentences=args.valid_sentences, test_sentences=args.test_sentences,
         lr=args.lr, warmup_steps=args.warmup_steps, guided_lambda=args.guided_lambda, dictionary=args.dictionary,
-        segmentation=args.segmentation,
+        segmentation=args.segmentation, init_from=repo_relative(args.init_from) if args.init_from else "",
     )
     if args.all:  # each zoo recipe of the pair, with its own changes to the shared training recipe
         jobs = [(Path(args.out or PRETRAINED) / r.name, r, replace(config, **r.train)) for r in recipes.ZOO
@@ -331,6 +331,13 @@ def cmd_train(args) -> int:
         fields = {"scorer": args.scorer, "placement": args.placement, "normalizer": args.normalizer}
         if args.lexicon_pointer:
             fields["lexicon_pointer"] = True
+        if args.alignment_attention:
+            fields["alignment_attention"] = True
+        try:  # the architecture's own checks, before any data is read
+            RNNConfig(5, 5, **fields)
+        except ValueError as err:
+            print(f"train: {err}", file=sys.stderr)
+            return 2
         jobs = [(Path(args.out), recipes.Recipe(Path(args.out).name, "rnn", fields), config)]
     else:
         print("train: the rnn family needs --scorer NAME", file=sys.stderr)
@@ -501,6 +508,11 @@ def build_parser() -> argparse.ArgumentParser:
     tn.add_argument("--lexicon-pointer", action="store_true",
                     help="rnn, zh-en: attention may copy the English name of a CC-CEDICT proper noun it looks at "
                     "(pointer-generator over a lexicon)")
+    tn.add_argument("--alignment-attention", action="store_true",
+                    help="rnn, conditional placement: a second attention head that aligns each written word "
+                    "(its query has read it); --guided-lambda supervises it")
+    tn.add_argument("--init-from", type=Path,
+                    help="start from this model's weights where they match (same pair, split and vocabularies)")
     tn.add_argument("--layers", type=int, default=TransformerConfig.encoder_layers,
                     help="transformer: encoder and decoder layers each")
     tn.add_argument("--heads", type=int, default=TransformerConfig.heads, help="transformer: attention heads per layer")

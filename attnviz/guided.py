@@ -88,9 +88,13 @@ def write_links(path: Path, links: list[set[Link]]) -> None:
     atomic_write_bytes(Path(path), gzip.compress(text.encode("utf-8")))
 
 
-def supervised_map(layers: int) -> tuple[int, int]:
-    """The (layer, head) whose attention is supervised: head 1 of the penultimate layer, as Garg et al.
-    (2019) choose for a Transformer, or of the only layer; a GRU's single map is (0, 0)."""
+def supervised_map(model) -> tuple[int, int]:
+    """The (layer, head) whose attention is supervised: a GRU's alignment head (0, 1) where it has one
+    (``alignment_attention``), else its single map (0, 0); for a Transformer, head 1 of the penultimate
+    layer, as Garg et al. (2019) choose."""
+    if getattr(model.config, "alignment_attention", False):
+        return 0, 1
+    layers, _ = model.attention_shape()
     return max(layers - 2, 0), 0
 
 
@@ -158,7 +162,10 @@ def unguided_twin(model_config, language_pair: str, root: Path | None = None,
             _, config, _ = family_config(entry.config)
         except ValueError:
             continue
-        if type(config) is type(model_config) and config.to_dict() == model_config.to_dict():
+        # the twin has the same architecture without the alignment head that guidance may add
+        wanted = {**model_config.to_dict(), **({"alignment_attention": False}
+                                              if getattr(model_config, "alignment_attention", False) else {})}
+        if type(config) is type(model_config) and config.to_dict() == wanted:
             metrics = entry.config.get("metrics", {})
             return {"name": entry.name, "test_bleu_greedy": metrics.get("test_bleu_greedy"),
                     "dev_aer": metrics.get("dev_aer")}

@@ -17,6 +17,14 @@ output projection tied to the target embeddings (Press & Wolf, 2017); the
 initial state is s_0 = tanh(W_init · mean_j h_j) (Sennrich et al., 2017).
 Attention records are (1 layer, 1 head, T, S).
 
+With ``alignment_attention`` the decoder has a second head that only aligns:
+once y_i is written, q̃_i = GRU₁(y_i, s_i) (the query the next step would form,
+which has read y_i) scores the annotations with its own scorer. It feeds no
+context vector; guided training supervises it (the alignment is conditioned
+on the written word, as Garg et al., 2019 condition theirs on the full target).
+Records are then (1, 2, T, S): head 1 the attention the translation used,
+head 2 the alignment attention.
+
 With ``lexicon_pointer`` the attention also writes words: a source word x_j
 with an entry lex(x_j) in a bilingual lexicon (CC-CEDICT's proper nouns,
 北京 → beijing) can be copied through its attention weight, and a gate
@@ -66,6 +74,8 @@ class RNNConfig(FamilyConfig):
             hard attention, one sampled position per step, trained with REINFORCE
             (Xu et al., 2015; see ``HardAttentionPolicy``). Decoding uses it unless
             told otherwise (argmax for ``sample``).
+        alignment_attention: add the alignment head (see the module docstring); needs the
+            ``conditional`` placement, whose GRU₁ reads the written word.
         lexicon_pointer: mix each step's output distribution with copies of the
             lexicon entries of the attended source words (``copy_mixture``); the
             lexicon, source id → target id, is the buffer ``lexicon`` (filled by
@@ -87,9 +97,12 @@ class RNNConfig(FamilyConfig):
     dropout: float = 0.2
     normalizer: str = DEFAULT_NORMALIZER
     lexicon_pointer: bool = False
+    alignment_attention: bool = False
 
     def __post_init__(self):
         super().__post_init__()
+        if self.alignment_attention and self.placement != "conditional":
+            raise ValueError("alignment_attention needs the conditional placement (its GRU₁ reads the written word)")
         if NORMALIZERS.get(self.normalizer).hard and self.normalizer != "sample":  # raises naming the known ones
             raise ValueError(f"normalizer {self.normalizer!r} is hard and deterministic: it cannot be trained "
                              "(train 'sample', stochastic hard attention, instead)")
@@ -125,6 +138,8 @@ class Encoded(NamedTuple):
     state: (B, D) initial decoder state s_0.
     copies: (B, S) long, the target id of each source word's lexicon entry (PAD where it
         has none), or None for a model without ``lexicon_pointer``.
+    align_prepared: (B, S, d') keys for the alignment head's scorer, or None without
+        ``alignment_attention``.
     """
 
     annotations: torch.Tensor
@@ -132,6 +147,7 @@ class Encoded(NamedTuple):
     mask: torch.Tensor
     state: torch.Tensor
     copies: torch.Tensor | None = None
+    align_prepared: torch.Tensor | None = None
 
 
 def copy_mixture(p_vocab: torch.Tensor, generate: torch.Tensor, weights: torch.Tensor,
@@ -210,6 +226,8 @@ class RNNSeq2Seq(TranslationModel):
         else:
             self.gru1 = nn.GRUCell(c.embedding_size, c.decoder_size)
             self.gru2 = nn.GRUCell(c.key_size, c.decoder_size)
+        if c.alignment_attention:
+            self.align_scorer = make_scorer(c.scorer, c.decoder_size, c.key_size, c.attention_size)
         self.readout = nn.Linear(c.decoder_size + c.key_size + c.embedding_size, c.embedding_size)
         self.output_bias = nn.Parameter(torch.zeros(c.tgt_vocab_size))
         if c.lexicon_pointer:
@@ -248,7 +266,13 @@ class RNNSeq2Seq(TranslationModel):
             label += f" · trained {NORMALIZERS.get(self.config.normalizer).display_name}"
         if self.config.lexicon_pointer:
             label += " · copies lexicon names"
+        if self.config.alignment_attention:
+            label += " · alignment head"
         return label
+
+    def attention_shape(self) -> tuple[int, int]:
+        """(1, 1), or (1, 2) with the alignment head."""
+        return 1, 2 if self.config.alignment_attention else 1
 
 
     def architecture(self, source_language: str, target_language: str) -> str:
@@ -283,7 +307,8 @@ class RNNSeq2Seq(TranslationModel):
         mean = annotations.sum(1) / lengths.unsqueeze(1).to(annotations.dtype)  # (B, 2E)
         state = torch.tanh(self.init_state(mean))  # s_0: (B, D)
         copies = self.lexicon[src].masked_fill(~mask, PAD) if self.config.lexicon_pointer else None
-        return Encoded(annotations, self.scorer.prepare_keys(annotations), mask, state, copies)
+        align_prepared = self.align_scorer.prepare_keys(annotations) if self.config.alignment_attention else None
+        return Encoded(annotations, self.scorer.prepare_keys(annotations), mask, state, copies, align_prepared)
 
     def initial_state(self, encoded: Encoded) -> torch.Tensor:
         """s_0: (B, D)."""
@@ -352,12 +377,8 @@ class RNNSeq2Seq(TranslationModel):
         """
         if not self.config.lexicon_pointer:
             return np.zeros(len(target_ids), dtype=np.float32)
-        encoded = self.encode(torch.tensor([source_ids]), torch.tensor([len(source_ids)]))
-        alpha = torch.as_tensor(np.asarray(weights, dtype=np.float32))
-        state, shares = encoded.state, []
-        for i, (y_prev, y) in enumerate(zip([BOS, *target_ids[:-1]], target_ids)):
-            fixed = alpha[i : i + 1]
-            state, _, _, readout = self.attend(torch.tensor([y_prev]), state, encoded, lambda e, m, w=fixed: w)
+        shares = []
+        for y, state, readout, fixed, encoded in self._replay(source_ids, target_ids, weights):
             generate = torch.sigmoid(self.copy_gate(readout))  # (1, 1)
             p = copy_mixture(torch.softmax(self.logits(readout), -1), generate, fixed, encoded.copies)[0, y]
             copied = (1 - generate[0, 0]) * fixed[0][encoded.copies[0] == y].sum()
@@ -388,16 +409,70 @@ class RNNSeq2Seq(TranslationModel):
             logits: (B, T, V_tgt) float; attention: (B, 1, 1, T, S) float.
         """
         encoded = self.encode(src, lengths)
-        state, readouts, weights = encoded.state, [], []
+        state, readouts, weights, aligned = encoded.state, [], [], []
         sampled = self.training and self.config.normalizer == "sample"
         policy = self._policy = HardAttentionPolicy() if sampled else None
+        # the word written at step i is the decoder input of step i + 1; after the last column, and at
+        # each sentence's </s> step, PAD stands in: those rows have no links, so no supervision
+        written = torch.cat([tgt_in[:, 1:], torch.full_like(tgt_in[:, :1], PAD)], dim=1)
         for i in range(tgt_in.size(1)):
             state, alpha, _, readout = self.attend(tgt_in[:, i], state, encoded, policy)
             readouts.append(readout)
             weights.append(alpha)
+            if self.config.alignment_attention:
+                aligned.append(self.align(written[:, i], state, encoded)[0])
         # one output projection for the whole batch rather than one per step
         weights = torch.stack(weights, 1)  # (B, T, S)
-        return self.output(torch.stack(readouts, 1), weights, encoded), weights[:, None, None]
+        heads = torch.stack([weights, torch.stack(aligned, 1)], 1) if aligned else weights[:, None]  # (B, H, T, S)
+        return self.output(torch.stack(readouts, 1), weights, encoded), heads[:, None]
+
+    def align(self, word: torch.Tensor, state: torch.Tensor, encoded: Encoded) -> tuple[torch.Tensor, torch.Tensor]:
+        """The alignment head for a written word: q̃_i = GRU₁(y_i, s_i), ẽ_ij = score(q̃_i, h_j), softmax over j.
+
+        Args:
+            word: (B,) long y_i; state: (B, D) s_i, the state after writing it; encoded: the encoder's output.
+
+        Returns:
+            (weights (B, S), rows sum to 1 over real positions; energies (B, S), -inf at padding).
+        """
+        query = self.gru1(self.dropout(self.tgt_embed(word)), state)
+        energies = self.align_scorer.score(query, encoded.align_prepared).masked_fill(~encoded.mask, float("-inf"))
+        return torch.softmax(energies, dim=-1), energies
+
+    def _replay(self, source_ids: list[int], target_ids: list[int], weights: np.ndarray):
+        """Teacher-forced replay of a translation with its attention fixed to ``weights`` (T, S).
+
+        Yields, per step i: (y_i (1,) long, s_i (1, D), t_i (1, emb), α_i (1, S), the encoder's output).
+        """
+        encoded = self.encode(torch.tensor([source_ids]), torch.tensor([len(source_ids)]))
+        alpha = torch.as_tensor(np.asarray(weights, dtype=np.float32))
+        state = encoded.state
+        for i, (y_prev, y) in enumerate(zip([BOS, *target_ids[:-1]], target_ids)):
+            fixed = alpha[i : i + 1]
+            state, _, _, readout = self.attend(torch.tensor([y_prev]), state, encoded, lambda e, m, w=fixed: w)
+            yield torch.tensor([y]), state, readout, fixed, encoded
+
+    @torch.inference_mode()
+    def alignment_rows(self, source_ids: list[int], target_ids: list[int],
+                       weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The alignment head's rows for a decoded translation (decoding cannot form them: y_i is chosen
+        after step i), by replaying it with the attention it was decoded with.
+
+        Args:
+            source_ids: S ids ending with EOS; target_ids: T ids; weights: (T, S) its attention.
+
+        Returns:
+            (weights (T, S) float, rows sum to 1; energies (T, S) float).
+
+        Raises:
+            ValueError: the model has no alignment head.
+        """
+        if not self.config.alignment_attention:
+            raise ValueError("this model has no alignment head")
+        rows = [self.align(y, state, encoded) for y, state, _, _, encoded in self._replay(source_ids, target_ids, weights)]
+        if not rows:
+            return np.zeros((0, len(source_ids)), np.float32), np.zeros((0, len(source_ids)), np.float32)
+        return (torch.cat([w for w, _ in rows]).numpy(), torch.cat([e for _, e in rows]).numpy())
 
     @torch.inference_mode()
     def context_vectors(self, source_ids: list[int], weights: np.ndarray) -> np.ndarray:
@@ -449,22 +524,32 @@ class RNNSeq2Seq(TranslationModel):
             step: 0 ≤ step < T.
             normalizer: the one the translation was decoded with; a sampling
                 normalizer is reseeded so the replay draws the same positions.
-            head: (layer, head); an RNN has only (0, 0).
+            head: (layer, head): (0, 0) the attention the translation used; (0, 1) the alignment
+                head (with ``alignment_attention``), whose query q̃_i = GRU₁(y_i, s_i) has read y_i
+                and whose weighted sum of annotations feeds nothing.
 
         Raises:
-            IndexError: step out of range.
+            IndexError: step out of range, or a head the model does not have.
         """
         if not 0 <= step < len(target_ids):
             raise IndexError(f"step {step} outside 0..{len(target_ids) - 1}")
+        if head not in ((0, 0), (0, 1) if self.config.alignment_attention else (0, 0)):
+            raise IndexError(f"head {head} outside this model's {self.attention_shape()} heads")
         normalizer.reseed()
         encoded = self.encode(torch.tensor([source_ids]), torch.tensor([len(source_ids)]))
         inputs = [BOS] + list(target_ids)
         state = encoded.state
-        for i in range(step):
+        aligning = head == (0, 1)
+        for i in range(step + aligning):  # the alignment head reads s_step, the state after step `step`
             state = self.attend(torch.tensor([inputs[i]]), state, encoded, normalizer)[0]
-        query = self.query(self.tgt_embed(torch.tensor([inputs[step]])), state)  # (1, D)
-        energies = self.scorer.score(query, encoded.prepared)  # (1, S)
-        weights = normalizer(energies, encoded.mask)  # (1, S)
+        if aligning:
+            query = self.gru1(self.tgt_embed(torch.tensor([target_ids[step]])), state)  # q̃: (1, D)
+            energies = self.align_scorer.score(query, encoded.align_prepared)  # (1, S)
+            weights = torch.softmax(energies, dim=-1)  # the alignment head is always soft
+        else:
+            query = self.query(self.tgt_embed(torch.tensor([inputs[step]])), state)  # (1, D)
+            energies = self.scorer.score(query, encoded.prepared)  # (1, S)
+            weights = normalizer(energies, encoded.mask)  # (1, S)
         context = torch.bmm(weights.unsqueeze(1), encoded.annotations).squeeze(1)  # (1, 2E)
         return StepTrace(
             step, query[0].numpy(), encoded.annotations[0].numpy(), energies[0].numpy(), weights[0].numpy(),

@@ -38,7 +38,7 @@ from tqdm import tqdm
 
 from .. import checkpoint, guided
 from ..dictionary import DICTIONARY_ATTRIBUTION, lexicon_table, proper_noun_pairs
-from ..data import MAX_TRAIN_TOKENS, Corpus, collate, encode_pairs, make_batches, repo_relative
+from ..data import MAX_TRAIN_TOKENS, REPO, Corpus, collate, encode_pairs, make_batches, repo_relative
 from ..evaluation import (
     DEFAULT_GOLD,
     best_head,
@@ -213,6 +213,29 @@ def load_resume_state(path: Path, model, optimizer, rng: random.Random) -> dict:
     return meta
 
 
+def warm_start(model: torch.nn.Module, directory: Path, corpus: Corpus) -> list[str]:
+    """Copy a trained model's weights into ``model`` where names match; the rest keep their initialisation.
+
+    Args:
+        model: the new model; directory: a model directory (``checkpoint.load`` validates it);
+        corpus: the run's corpus, whose vocabularies the old model must share.
+
+    Returns:
+        the names of the parameters and buffers the old model lacked (sorted).
+
+    Raises:
+        CheckpointError: a broken model directory. ValueError: other vocabularies, a tensor of
+            another shape, or a tensor the new model lacks.
+    """
+    old = checkpoint.load(directory)
+    if old.src_vocab.tokens != corpus.src_vocab.tokens or old.tgt_vocab.tokens != corpus.tgt_vocab.tokens:
+        raise ValueError(f"{directory} was trained with other vocabularies; a warm start needs the same split and sizes")
+    result = model.load_state_dict(old.model.state_dict(), strict=False)
+    if result.unexpected_keys:
+        raise ValueError(f"{directory} has weights the new model lacks: {', '.join(result.unexpected_keys[:5])}")
+    return sorted({name.split(".")[0] for name in result.missing_keys})
+
+
 def train_model(
     corpus: Corpus,
     model_config,
@@ -282,6 +305,10 @@ def train_model(
                          if k in saved})
         if processes.main:
             tqdm.write(f"{out.name}: resuming after epoch {progress['epoch']} ({progress['seconds'] / 60:.1f} min done)")
+    elif config.init_from:
+        started_from = warm_start(model, REPO / config.init_from, corpus)
+        if processes.main:
+            tqdm.write(f"{out.name}: starting from {config.init_from} (new: {', '.join(started_from) or 'nothing'})")
     start = time.perf_counter() - progress["seconds"]
     cpu_start = time.process_time() - progress["cpu_seconds"]
     budget = config.max_minutes * 60
@@ -297,7 +324,7 @@ def train_model(
             raise ValueError(f"guided training supervises the rnn family's attention; the {info.family} family's "
                              "training pass returns no attention weights")
         links = guided.training_links(corpus.train_tokens)
-        supervised = guided.supervised_map(info.layers)
+        supervised = guided.supervised_map(model)
     for epoch in range(progress["epoch"] + 1, config.epochs + 1):
         if history and time.perf_counter() - start > budget:  # a resumed run whose budget is spent
             break
@@ -480,7 +507,7 @@ def finish(corpus, model_config, config, out, gold_dir, data_path, info, progres
             "lambda": config.guided_lambda,
             "links": "eflomal (Östling & Tiedemann 2016), both directions, grow-diag-final-and, "
                      "on the training pairs",
-            "supervised_map": list(guided.supervised_map(info.layers)),
+            "supervised_map": list(guided.supervised_map(translator.model)),
             "unguided_twin": guided.unguided_twin(model_config, card["language_pair"], segmentation=info.segmentation),
         }
     checkpoint.save(out, translator.model, info, corpus.src_vocab, corpus.tgt_vocab, card)

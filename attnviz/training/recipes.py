@@ -47,6 +47,9 @@ class TrainConfig:
             Chinese → English only).
         segmentation: Chinese words (jieba) or characters (``tokenization.SEGMENTATIONS``);
             other languages are always Moses words.
+        init_from: a model directory (relative to the repository) whose weights start the
+            run where names and shapes match (a warm start; e.g. adding an alignment head
+            to a trained model); "" starts from random weights.
     """
 
     epochs: int = 12
@@ -67,6 +70,7 @@ class TrainConfig:
     guided_lambda: float = 0.0
     dictionary: bool = False
     segmentation: str = "words"
+    init_from: str = ""
 
 
 # recipe fields that may change when a run is resumed (extending it, or moving it to other cores)
@@ -148,6 +152,8 @@ def recipe_flags(config: TrainConfig) -> list[str]:
         flags += ["--segmentation", config.segmentation]
     if config.guided_lambda != TrainConfig.guided_lambda:
         flags += ["--guided-lambda", f"{config.guided_lambda:g}"]
+    if config.init_from:
+        flags += ["--init-from", config.init_from]
     if (config.valid_sentences, config.test_sentences) != (TrainConfig.valid_sentences, TrainConfig.test_sentences):
         flags += ["--valid-sentences", str(config.valid_sentences), "--test-sentences", str(config.test_sentences)]
     return flags
@@ -174,6 +180,8 @@ def family_flags(model_config) -> list[str]:
             flags += ["--normalizer", model_config.normalizer]
         if model_config.lexicon_pointer:
             flags += ["--lexicon-pointer"]
+        if model_config.alignment_attention:
+            flags += ["--alignment-attention"]
         return flags
     if isinstance(model_config, TransformerConfig):
         c = model_config
