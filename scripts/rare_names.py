@@ -7,7 +7,8 @@ pair; one trained without never saw it at all.
 
     python scripts/rare_names.py --model pretrained/zh-en-additive [--names 200] [--seed 0]
 
-Prints the share of names written correctly per template, and a few examples.
+Prints the share of names written correctly per template, and a few examples; and how many of the
+names a lexicon pointer could copy (one jieba word, one English token: ``dictionary.lexicon_entries``).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from attnviz.data import PAIRS, read_pairs  # noqa: E402
-from attnviz.dictionary import proper_noun_pairs  # noqa: E402
+from attnviz.dictionary import lexicon_entries, proper_noun_pairs  # noqa: E402
 from attnviz.translator import Translator  # noqa: E402
 
 TEMPLATES = ("我想去{name}。", "{name}很漂亮。", "他住在{name}。")  # I want to go to …; … is beautiful; he lives in …
@@ -43,6 +44,9 @@ def main() -> int:
     translator = Translator.load(args.model)
     names = unseen_names(args.data, args.names, args.seed)
     print(f"{args.model.name}: {len(names)} CC-CEDICT names absent from {args.data.name}")
+    lexicon = dict(lexicon_entries())
+    print(f"  {sum(zh in lexicon for zh, _ in names)} of them are one jieba word and one English token "
+          "(what a lexicon pointer can copy)")
     for template in TEMPLATES:
         hits, examples = 0, []
         for zh, en in names:

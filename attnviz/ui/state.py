@@ -326,10 +326,17 @@ def sample_reviews() -> list[Review]:
 
 def guided_models(pair: str) -> list[str]:
     """Models of ``pair`` in pretrained/ whose attention was trained against alignments (a card with
-    ``supervision``)."""
-    return [e.name for e in catalog()
-            if not e.problem and e.info.maps and e.info.pair_name == pair and isinstance(e.config.get("training"), dict)
-            and "supervision" in e.config["training"]]
+    ``supervision``), the lowest dev AER first (models without one last)."""
+    guided = [e for e in catalog()
+              if not e.problem and e.info.maps and e.info.pair_name == pair and isinstance(e.config.get("training"), dict)
+              and "supervision" in e.config["training"]]
+    return [e.name for e in sorted(guided, key=lambda e: e.config.get("metrics", {}).get("dev_aer", float("inf")))]
+
+
+def unguided_twin(name: str) -> str | None:
+    """The model a guided model's card names as its unguided twin (same architecture, no guidance), or None."""
+    supervision = translator(name).card.get("training", {}).get("supervision", {})
+    return (supervision.get("unguided_twin") or {}).get("name")
 
 
 @st.cache_resource(show_spinner=False)

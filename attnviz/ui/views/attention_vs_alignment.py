@@ -25,7 +25,7 @@ if len(candidates) < 2:
 second = guided[0] if guided else candidates[1]
 unguided = [n for n in candidates if n != second and n not in guided] or [candidates[0]]
 # the guided model's twin: the same architecture trained without guidance, when it is among the candidates
-twins = [n for n in unguided if state.translator(n).model.config == state.translator(second).model.config]
+twins = [n for n in unguided if n == state.unguided_twin(second)]
 first = (twins or unguided)[0]
 left, right = st.columns(2)
 with left:
