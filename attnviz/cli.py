@@ -351,9 +351,9 @@ def cmd_train(args) -> int:
     if _segmentation_refused("train", pair, config.segmentation):
         return 2
     for _, recipe, job_config in jobs:
-        if recipe.fields.get("lexicon_pointer") and (pair.name != "zh-en" or job_config.segmentation != "words"):
+        if recipe.fields.get("lexicon_pointer") and (pair.name != "zh-en" or job_config.segmentation == "characters"):
             print("train: --lexicon-pointer copies CC-CEDICT's Chinese names whole; use it with --pair zh-en and "
-                  "--segmentation words", file=sys.stderr)
+                  "--segmentation words or characters+names", file=sys.stderr)
             return 2
     data = args.data or pair.data
     corpora = {}  # the recipes of a pair may differ in the corpus they read (dictionary, segmentation, split sizes)
@@ -471,7 +471,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     rf = sub.add_parser("reference", help="train the eflomal reference aligner's priors on the training split")
     rf.add_argument("--pair", choices=tuple(PAIRS), default=DEFAULT_PAIR.name, help="source-target languages")
-    rf.add_argument("--segmentation", choices=SEGMENTATIONS, default="words", help="zh-en: Chinese words or characters")
+    rf.add_argument("--segmentation", choices=SEGMENTATIONS, default="words", help="zh-en: Chinese words, characters, or characters with CC-CEDICT's names whole")
     rf.add_argument("--data", type=Path, help="the Tatoeba file (default: the pair's, under ../shared/data)")
     rf.add_argument("--split-seed", type=int, default=defaults.split_seed)
     rf.add_argument("--valid-sentences", type=int, default=defaults.valid_sentences,
@@ -524,7 +524,7 @@ def build_parser() -> argparse.ArgumentParser:
     tn.add_argument("--dictionary", action="store_true",
                     help="zh-en: add CC-CEDICT's proper nouns (北京 → Beijing …) to the training pairs")
     tn.add_argument("--segmentation", choices=SEGMENTATIONS, default=defaults.segmentation,
-                    help="zh-en: Chinese tokens are jieba words or single characters")
+                    help="zh-en: Chinese tokens are jieba words, single characters, or single characters with CC-CEDICT's names whole")
     tn.add_argument("--gold-dir", type=Path, default=DEFAULT_GOLD, help="WPT03 dev alignments for AER")
     tn.add_argument("--out", type=Path, help="model directory (with --all: the parent directory)")
     tn.add_argument("--epochs", type=int, default=defaults.epochs)

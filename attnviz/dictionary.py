@@ -11,8 +11,10 @@ a general method for rare names, not a rule for one sentence.
 
 from __future__ import annotations
 
+import random
 import re
 from functools import lru_cache
+from pathlib import Path
 
 import torch
 
@@ -47,14 +49,23 @@ def proper_noun_pairs() -> tuple[tuple[str, str], ...]:
     return tuple(sorted(pairs.items()))
 
 
+@lru_cache(maxsize=1)
+def name_words() -> frozenset[str]:
+    """The Chinese proper nouns whose English name is one Moses token (北京 → Beijing, not 纽约 → New York),
+    which the ``characters+names`` segmentation keeps whole."""
+    from .data import model_tokens
+
+    return frozenset(chinese for chinese, english in proper_noun_pairs() if len(model_tokens(english, "en")) == 1)
+
+
 @lru_cache(maxsize=None)
 def lexicon_entries(segmentation: str = "words") -> tuple[tuple[str, str], ...]:
     """The proper nouns a lexicon pointer can copy: (Chinese token, English token) pairs, as the models see
-    them (``data.model_tokens``: jieba word, lowercased Moses token), kept where each side is one token.
+    them (``data.model_tokens``: a jieba word or a kept-whole name, a lowercased Moses token), kept where
+    each side is one token; the first entry of a Chinese word wins.
 
     With ``segmentation="characters"`` only one-character names would remain, so a lexicon pointer reads
-    jieba words. Of CC-CEDICT's 4,121 proper nouns, those with a one-word English name that jieba also
-    keeps whole (北京 → beijing) remain; the first entry of a Chinese word wins.
+    jieba words (those names jieba keeps whole) or ``characters+names`` (every one-token name).
     """
     from .data import model_tokens
 
@@ -84,3 +95,17 @@ def lexicon_table(entries, src_vocab, tgt_vocab) -> torch.Tensor:
         if source in src_vocab.index and target in tgt_vocab.index:
             table[src_vocab.index[source]] = tgt_vocab.index[target]
     return table
+
+
+def unseen_names(corpus: Path, count: int, seed: int = 0) -> list[tuple[str, str]]:
+    """``count`` CC-CEDICT (Chinese, English) names of one English word that occur in no Chinese sentence of
+    ``corpus`` (a Tatoeba file), drawn with ``seed``: names a model can only know from the dictionary.
+
+    Raises:
+        FileNotFoundError: no file at ``corpus``.
+    """
+    from .data import read_pairs
+
+    chinese = "\n".join(other for _, other in read_pairs(corpus))
+    names = [(zh, en) for zh, en in proper_noun_pairs() if " " not in en and zh not in chinese]
+    return random.Random(seed).sample(names, min(count, len(names)))

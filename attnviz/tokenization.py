@@ -21,7 +21,9 @@ from .files import atomic_write_text
 SPECIALS = ("<pad>", "<unk>", "<s>", "</s>")  # ids PAD, UNK, BOS, EOS
 PAD, UNK, BOS, EOS = 0, 1, 2, 3  # fixed ids of the special tokens in every vocabulary
 MAX_TOKENS = 50  # longest input the models are asked to handle (they saw ≤ 30 in training)
-SEGMENTATIONS = ("words", "characters")  # how Chinese text is cut into tokens (other languages: Moses words)
+# how Chinese text is cut into tokens (other languages: Moses words): jieba words, single characters, or
+# single characters with CC-CEDICT's names kept whole (so a lexicon pointer can copy them)
+SEGMENTATIONS = ("words", "characters", "characters+names")
 _CHARACTER_TOKEN = re.compile(r"[A-Za-z0-9]+|\S")  # a Latin word or number stays whole
 
 
@@ -64,13 +66,36 @@ def chinese_characters(text: str) -> list[str]:
     return _CHARACTER_TOKEN.findall(_simplified().convert(text.strip()))
 
 
+def chinese_characters_and_names(text: str, names: frozenset[str], longest: int = 4) -> list[str]:
+    """``chinese_characters``, except that a name of ``names`` stays one token (the longest that starts at a
+    character wins: 欢迎来北京 → 欢 / 迎 / 来 / 北京).
+
+    Args:
+        text: Chinese text (any script; OpenCC t2s first).
+        names: Simplified-script words kept whole; longest: the longest name, in characters.
+    """
+    tokens = chinese_characters(text)
+    out, i = [], 0
+    while i < len(tokens):
+        for size in range(min(longest, len(tokens) - i), 1, -1):
+            candidate = "".join(tokens[i : i + size])
+            if len(candidate) == size and candidate in names:  # single characters only, not Latin runs
+                out.append(candidate)
+                i += size
+                break
+        else:
+            out.append(tokens[i])
+            i += 1
+    return out
+
+
 def tokenize(text: str, lang: str, pretokenized: bool = False, segmentation: str = "words") -> list[str]:
     """Split text into tokens in their original case.
 
     Args:
         text: one sentence.
-        lang: "en" or "fr" (Moses language rules), or "zh" (``chinese_words`` or
-            ``chinese_characters``).
+        lang: "en" or "fr" (Moses language rules), or "zh" (``chinese_words``,
+            ``chinese_characters`` or ``chinese_characters_and_names``).
         pretokenized: split on single spaces only, so token positions match
             externally tokenized data (e.g. gold alignments); the count is kept.
         segmentation: one of ``SEGMENTATIONS``; used for Chinese only.
@@ -81,6 +106,10 @@ def tokenize(text: str, lang: str, pretokenized: bool = False, segmentation: str
     if pretokenized:
         return text.strip().split()
     if lang == "zh":
+        if segmentation == "characters+names":
+            from .dictionary import name_words  # CC-CEDICT, read on first use
+
+            return chinese_characters_and_names(text, name_words())
         return chinese_characters(text) if segmentation == "characters" else chinese_words(text)
     return _tokenizer(lang).tokenize(text.strip(), escape=False)
 
@@ -88,7 +117,8 @@ def tokenize(text: str, lang: str, pretokenized: bool = False, segmentation: str
 def describe_tokens(lang: str, segmentation: str = "words") -> str:
     """How ``tokenize`` cuts text of ``lang``, in words for model cards."""
     if lang == "zh":
-        unit = "single characters" if segmentation == "characters" else "jieba words"
+        unit = {"characters": "single characters", "characters+names": "single characters, CC-CEDICT's names kept "
+                "whole"}.get(segmentation, "jieba words")
         return f"{unit} after OpenCC's Traditional → Simplified conversion"
     return "Moses tokens (sacremoses), lowercased"
 

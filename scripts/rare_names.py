@@ -8,30 +8,22 @@ pair; one trained without never saw it at all.
     python scripts/rare_names.py --model pretrained/zh-en-additive [--names 200] [--seed 0]
 
 Prints the share of names written correctly per template, and a few examples; and how many of the
-names a lexicon pointer could copy (one jieba word, one English token: ``dictionary.lexicon_entries``).
+names a lexicon pointer could copy (one Chinese and one English token: ``dictionary.lexicon_entries``).
 """
 
 from __future__ import annotations
 
 import argparse
-import random
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from attnviz.data import PAIRS, read_pairs  # noqa: E402
-from attnviz.dictionary import lexicon_entries, proper_noun_pairs  # noqa: E402
+from attnviz.data import PAIRS  # noqa: E402
+from attnviz.dictionary import lexicon_entries, unseen_names  # noqa: E402
 from attnviz.translator import Translator  # noqa: E402
 
 TEMPLATES = ("我想去{name}。", "{name}很漂亮。", "他住在{name}。")  # I want to go to …; … is beautiful; he lives in …
-
-
-def unseen_names(corpus: Path, count: int, seed: int) -> list[tuple[str, str]]:
-    """``count`` (Chinese, English) one-word names absent from every Chinese sentence of ``corpus``."""
-    chinese = "\n".join(other for _, other in read_pairs(corpus))
-    names = [(zh, en) for zh, en in proper_noun_pairs() if " " not in en and zh not in chinese]
-    return random.Random(seed).sample(names, min(count, len(names)))
 
 
 def main() -> int:
@@ -44,9 +36,9 @@ def main() -> int:
     translator = Translator.load(args.model)
     names = unseen_names(args.data, args.names, args.seed)
     print(f"{args.model.name}: {len(names)} CC-CEDICT names absent from {args.data.name}")
-    lexicon = dict(lexicon_entries())
-    print(f"  {sum(zh in lexicon for zh, _ in names)} of them are one jieba word and one English token "
-          "(what a lexicon pointer can copy)")
+    lexicon = dict(lexicon_entries(translator.info.segmentation))
+    print(f"  {sum(zh in lexicon for zh, _ in names)} of them are one token in this model's segmentation "
+          f"({translator.info.segmentation}) and one English token: what a lexicon pointer can copy")
     for template in TEMPLATES:
         hits, examples = 0, []
         for zh, en in names:

@@ -14,7 +14,7 @@ from attnviz.checkpoint import CheckpointError
 from attnviz.dictionary import lexicon_entries, lexicon_table
 from attnviz.families import ModelInfo
 from attnviz.families.rnn import RNNConfig, RNNSeq2Seq, copy_mixture
-from attnviz.tokenization import EOS, PAD, SPECIALS, Vocab
+from attnviz.tokenization import EOS, PAD, SPECIALS, Vocab, chinese_characters_and_names
 
 from .conftest import ROOT
 
@@ -114,11 +114,20 @@ def test_lexicon_pointer_must_be_a_boolean_in_config_json(tmp_path):
         checkpoint.load(tmp_path / "m")
 
 
-def test_lexicon_entries_are_one_token_each_side():
-    entries = dict(lexicon_entries())
+@pytest.mark.parametrize("segmentation", ["words", "characters+names"])
+def test_lexicon_entries_are_one_token_each_side(segmentation):
+    entries = dict(lexicon_entries(segmentation))
     assert entries["北京"] == "beijing" and entries["温州"] == "wenzhou"
     assert len(entries) > 2000
     assert all(" " not in english and english == english.lower() for english in entries.values())
+
+
+def test_characters_with_names_keep_the_longest_name_whole():
+    names = frozenset({"北京", "温州", "拉姆安拉", "安拉"})
+    assert chinese_characters_and_names("欢迎来北京", names) == ["欢", "迎", "来", "北京"]
+    assert chinese_characters_and_names("我想去拉姆安拉。", names) == ["我", "想", "去", "拉姆安拉", "。"]
+    assert chinese_characters_and_names("Tom在北京", names) == ["Tom", "在", "北京"]  # a Latin run stays whole
+    assert chinese_characters_and_names("我愛你", names) == ["我", "爱", "你"]  # Traditional → Simplified first
 
 
 def test_vocabulary_always_holds_the_lexicon_words():
@@ -133,7 +142,7 @@ def test_train_refuses_a_lexicon_pointer_outside_chinese_words(tmp_path):
              "--out", str(tmp_path / "m"), *flags], capture_output=True, text=True, cwd=ROOT)
         assert result.returncode == 2
         assert result.stderr.strip() == ("train: --lexicon-pointer copies CC-CEDICT's Chinese names whole; use it "
-                                         "with --pair zh-en and --segmentation words")
+                                         "with --pair zh-en and --segmentation words or characters+names")
 
 
 @pytest.mark.parametrize("gate_bias, share", [(-30.0, 1.0), (30.0, 0.0)])
