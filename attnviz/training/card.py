@@ -95,6 +95,9 @@ def model_card(card: dict, model, info, history: list[dict], weights_mb: float) 
     if twin and twin.get("test_bleu_greedy") is not None and twin.get("dev_aer") is not None:
         supervision += (f" Its twin trained without guidance, `{twin['name']}`: test BLEU {twin['test_bleu_greedy']:.2f}"
                         f" greedy, dev AER {twin['dev_aer']:.3f}.")
+    lexicon = t.get("lexicon")
+    if lexicon:
+        supervision += f"\nLexicon pointer: {lexicon['entries']} entries from {lexicon['source']}; {lexicon['what']}."
     return f"""# {card['name']}
 
 {LANGUAGES[info.source_language]}→{LANGUAGES[info.target_language]} {model.display_name}: **{model.describe()}**,

@@ -53,7 +53,7 @@ from ..evaluation import (
 )
 from ..families import FAMILIES, ModelInfo
 from ..files import atomic_path, atomic_write_text
-from ..tokenization import PAD
+from ..tokenization import PAD, describe_tokens
 from ..translator import Translator
 from .card import machine_description, model_card
 from .recipes import DEMO_SENTENCES, TrainConfig, recipe_differences, retrain_command
@@ -498,8 +498,9 @@ def finish(corpus, model_config, config, out, gold_dir, data_path, info, progres
     if corpus.lexicon and getattr(model_config, "lexicon_pointer", False):
         card["training"]["lexicon"] = {
             "source": DICTIONARY_ATTRIBUTION, "entries": len(corpus.lexicon),
-            "what": "proper nouns that are one jieba word and one English token (北京 → beijing), copied through "
-                    "attention (pointer-generator, See et al. 2017); their words added to both vocabularies",
+            "what": f"proper nouns that are one token ({describe_tokens('zh', corpus.segmentation)}) and one English "
+                    "token (北京 → beijing), copied through attention (pointer-generator, See et al. 2017); their "
+                    "words added to both vocabularies",
         }
     if config.guided_lambda:
         card["training"]["supervision"] = {
