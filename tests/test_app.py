@@ -370,6 +370,15 @@ def test_the_chinese_models_have_their_own_pair_sentence_and_examples():
     assert at.multiselect(key="models").value == ZOO_NAMES
 
 
+def test_context_vectors_say_which_words_a_lexicon_pointer_copied():
+    at = start("Context vectors", pair="zh-en", s="我想去温州。")
+    at.selectbox(key="cv_model").set_value("zh-en-additive-characters-lexicon").run()
+    assert not at.exception and not at.error
+    assert "i want to go to wenzhou" in text_of(at)  # 温州 never occurs in the Tatoeba corpus
+    copied = [m.value for m in at.text if "came through copying a dictionary entry" in m.value]
+    assert len(copied) == 1 and copied[0].startswith("wenzhou: ") and "(attention looked most at 温州)" in copied[0]
+
+
 @pytest.mark.parametrize("view", sorted(VIEWS))
 def test_every_view_runs_on_the_chinese_models(view):
     """Every view on 欢迎来北京 with all Chinese → English models, whose tokens differ (words or characters)."""

@@ -10,7 +10,7 @@ from attnviz.catalog import discover
 from attnviz.data import PAIRS, repo_relative
 from attnviz.evaluation import DECODINGS
 from attnviz.families import LANGUAGES
-from attnviz.training.recipes import ZOO, family_flags
+from attnviz.training.recipes import ZOO, family_flags, lesson_model
 from attnviz.translator import Translator
 
 
@@ -111,13 +111,31 @@ def test_eflomal_priors_of_every_language_pair_are_shipped_and_small():
 
 
 def test_the_seed_notes_example_is_welcome_to_beijing_looking_at_beijing():
-    """The lesson's model — the Chinese → English model with the best test BLEU, which the Context vectors
-    view opens with — translates 欢迎来北京 as "welcome to beijing", writing Beijing while attending to 北京
-    (or one of its characters). The others are comparisons and fail here (README, Chinese → English)."""
-    chinese = [r.name for r in ZOO if r.info.pair_name == "zh-en" and r.info.maps]
-    lesson = max(chinese, key=lambda n: checkpoint.read_config(PRETRAINED / n)["metrics"]["test_bleu_greedy"])
+    """The lesson's model — ``Recipe.lesson``, which the Context vectors view opens with — translates
+    欢迎来北京 as "welcome to beijing", writing Beijing while attending to 北京 (or one of its characters).
+    The others are comparisons, and several fail here (README, Chinese → English)."""
+    lesson = lesson_model("zh-en")
+    assert lesson and not checkpoint.missing_files(PRETRAINED / lesson)
     result = Translator.load(PRETRAINED / lesson).translate("欢迎来北京")
     assert result.text.lower().startswith("welcome to beijing"), result.text
     row = result.target_tokens.index("beijing")
     attended = result.source_tokens[int(result.attention[row].argmax())]
     assert attended in ("北京", "北", "京"), attended
+
+
+def test_a_lexicon_pointer_writes_names_it_saw_only_in_the_dictionary():
+    """Names absent from every Tatoeba sentence, in one template: the lexicon-pointer model writes most of
+    them (README: 76–80 % of 200 for the jieba-word model, three templates), copying through attention."""
+    from attnviz.data import PAIRS
+    from attnviz.dictionary import unseen_names
+
+    translator = Translator.load(PRETRAINED / "zh-en-additive-characters-lexicon")
+    names = unseen_names(PAIRS["zh-en"].data, 40, seed=1)
+    written = copied = 0
+    for chinese, english in names:
+        result = translator.translate(f"他住在{chinese}。")
+        if english.lower() in result.target_tokens:
+            written += 1
+            copied += float(result.copied[result.target_tokens.index(english.lower())]) > 0.5
+    assert written >= 24, f"{written} of {len(names)} names written"  # 60 %
+    assert copied >= 0.9 * written  # and nearly all through the copy path
