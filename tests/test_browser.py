@@ -282,6 +282,8 @@ def test_attention_vs_alignment_on_a_gold_pair(server):
         body = page.inner_text("body")
         assert "failed" not in body and "Traceback" not in body
         assert "eflomal (reference)" in body and "Where attention and alignment disagree" in body
+        # the best-aligned guided model beside its unguided twin
+        assert "en-fr-additive-alignment-head" in body and "en-fr-additive ·" in body
         page.wait_for_timeout(800)
         page.screenshot(path=str(ARTIFACTS / "attention-vs-alignment.png"), full_page=True)
 
