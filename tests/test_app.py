@@ -172,7 +172,8 @@ def test_quiz_counts_a_guess_and_reveals_the_attention():
     assert "Not this time" in text_of(at) and "**1 of 2**" in text_of(at)
 
 
-TRANSFORMERS = [e.name for e in discover() if e.info and e.info.family == "transformer"]
+# English → French Transformers (these tests type English sentences)
+TRANSFORMERS = [e.name for e in discover() if e.info and e.info.family == "transformer" and e.info.pair_name == "en-fr"]
 
 
 def test_heads_view_without_a_transformer_says_what_to_choose():
