@@ -32,12 +32,16 @@ class LanguagePair:
         source, target: ISO 639-1 codes; one of them is "en".
         data: the default corpus file.
         attribution: the source and licence, for model cards.
+        lesson_model: the pair's model for the seed notes' worked example (the Context vectors
+            view opens with it): a teaching choice, the one that gets 欢迎来北京 right, which need
+            not be the one with the best BLEU.
     """
 
     source: str
     target: str
     data: Path
     attribution: str = ATTRIBUTION
+    lesson_model: str | None = None
 
     @property
     def name(self) -> str:
@@ -47,7 +51,7 @@ class LanguagePair:
 
 PAIRS = {pair.name: pair for pair in (
     LanguagePair("en", "fr", DEFAULT_DATA),
-    LanguagePair("zh", "en", SHARED_DATA / "tatoeba-cmn-eng" / "cmn.txt"),
+    LanguagePair("zh", "en", SHARED_DATA / "tatoeba-cmn-eng" / "cmn.txt", lesson_model="zh-en-additive-characters"),
 )}
 DEFAULT_PAIR = PAIRS["en-fr"]
 

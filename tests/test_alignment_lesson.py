@@ -87,11 +87,13 @@ def test_the_context_vectors_view_writes_each_step_with_the_models_weights():
     assert lines[0].split(":  ")[1].startswith("C1 = ")
 
 
-def test_the_lesson_opens_on_the_guided_model_beside_its_unguided_twin():
+def test_the_lesson_opens_on_the_best_aligned_guided_model_beside_its_unguided_twin():
     at = start("Attention vs alignment", s="The black cat is sleeping on the red chair.",
                m="en-fr-dot,en-fr-additive")
+    # not chosen in the sidebar: found anyway, the guided model with the lowest dev AER (the alignment head's
+    # 0.265 against 0.396 for en-fr-additive-guided)
+    assert at.selectbox(key="al_b").value == "en-fr-additive-alignment-head"
     assert not at.exception and not at.error
-    assert at.selectbox(key="al_b").value == "en-fr-additive-guided"  # not chosen in the sidebar: found anyway
-    assert at.selectbox(key="al_a").value == "en-fr-additive"  # its twin, trained without guidance
-    assert list(at.table[0].value.index) == ["en-fr-additive", "en-fr-additive-guided"]
+    assert at.selectbox(key="al_a").value == "en-fr-additive"  # its twin, trained without guidance (its card says)
+    assert list(at.table[0].value.index) == ["en-fr-additive", "en-fr-additive-alignment-head"]
 

@@ -10,7 +10,7 @@ from attnviz.catalog import discover
 from attnviz.data import PAIRS, repo_relative
 from attnviz.evaluation import DECODINGS
 from attnviz.families import LANGUAGES
-from attnviz.training.recipes import ZOO, family_flags, lesson_model
+from attnviz.training.recipes import ZOO, family_flags
 from attnviz.translator import Translator
 
 
@@ -111,10 +111,10 @@ def test_eflomal_priors_of_every_language_pair_are_shipped_and_small():
 
 
 def test_the_seed_notes_example_is_welcome_to_beijing_looking_at_beijing():
-    """The lesson's model — ``Recipe.lesson``, which the Context vectors view opens with — translates
+    """The lesson's model — ``LanguagePair.lesson_model``, which the Context vectors view opens with — translates
     欢迎来北京 as "welcome to beijing", writing Beijing while attending to 北京 (or one of its characters).
     The others are comparisons, and several fail here (README, Chinese → English)."""
-    lesson = lesson_model("zh-en")
+    lesson = PAIRS["zh-en"].lesson_model
     assert lesson and not checkpoint.missing_files(PRETRAINED / lesson)
     result = Translator.load(PRETRAINED / lesson).translate("欢迎来北京")
     assert result.text.lower().startswith("welcome to beijing"), result.text

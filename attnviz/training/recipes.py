@@ -89,9 +89,6 @@ class Recipe:
         info: the contract written to its config.json.
         train: ``TrainConfig`` fields that differ from the zoo's recipe (a Transformer's
             learning rate and warm-up).
-        lesson: the language pair's model for the seed notes' worked example (the Context
-            vectors view opens with it): a teaching choice, the model that gets 欢迎来北京 right,
-            which need not be the one with the best BLEU.
     """
 
     name: str
@@ -99,7 +96,6 @@ class Recipe:
     fields: dict = field(default_factory=dict)
     info: ModelInfo = ModelInfo("translation", "rnn", "en", "fr")
     train: dict = field(default_factory=dict)
-    lesson: bool = False
 
 
 ZH_EN = {"dictionary": True, "valid_sentences": 1000, "test_sentences": 1000}  # the zh-en recipes' changes
@@ -133,8 +129,7 @@ ZOO = (
     Recipe("zh-en-additive", "rnn", {"scorer": "additive", "placement": "conditional"},
            ModelInfo("translation", "rnn", "zh", "en"), ZH_EN),
     Recipe("zh-en-additive-characters", "rnn", {"scorer": "additive", "placement": "conditional"},
-           ModelInfo("translation", "rnn", "zh", "en", segmentation="characters"), {**ZH_EN, "segmentation": "characters"},
-           lesson=True),
+           ModelInfo("translation", "rnn", "zh", "en", segmentation="characters"), {**ZH_EN, "segmentation": "characters"}),
     # characters measured better than jieba words (test BLEU 28.5 against 26.3 at equal time), so the rest read characters
     Recipe("zh-en-additive-bahdanau", "rnn", {"scorer": "additive", "placement": "previous"},
            ModelInfo("translation", "rnn", "zh", "en", segmentation="characters"), {**ZH_EN, "segmentation": "characters"}),
@@ -149,11 +144,6 @@ ZOO = (
                      maps=("cross", "encoder_self", "decoder_self"), segmentation="characters"),
            {**ZH_EN, "segmentation": "characters", "lr": 1e-3, "warmup_steps": 500}),
 )
-
-
-def lesson_model(pair: str) -> str | None:
-    """The name of the zoo's lesson model of language pair ``pair`` (``Recipe.lesson``), or None."""
-    return next((r.name for r in ZOO if r.lesson and r.info.pair_name == pair), None)
 
 
 def rnn_config(corpus: Corpus, **family_fields) -> RNNConfig:

@@ -8,7 +8,7 @@ import numpy as np
 import streamlit as st
 
 from attnviz.analysis import context_equation
-from attnviz.training.recipes import lesson_model
+from attnviz.data import PAIRS
 from attnviz.ui import common, state
 from attnviz.ui.i18n import t
 
@@ -22,7 +22,7 @@ if common.checked_sentence(inputs):
     if not readers:
         st.info(t("context_vectors.choose_gru"))
         st.stop()
-    lesson = lesson_model(inputs.pair)  # the pair's model for the seed example, when it is among them
+    lesson = PAIRS[inputs.pair].lesson_model  # the pair's model for the seed example, when it is among them
     name = common.model_picker(readers, "cv_model", readers.index(lesson) if lesson in readers else None)
     with common.model_panel(name):
         result = common.decode(name, inputs.sentence, inputs.forced)
