@@ -304,8 +304,8 @@ class Translator:
             energies = np.concatenate([energies, row_energies[None, None]], axis=1)
         attention, head_energies = alignment_head(heads, energies, self.card)
         copied = None
-        if getattr(self.model.config, "lexicon_pointer", False):
-            copied = self.model.copied_share(src.ids, ids, attention)
+        if getattr(self.model.config, "lexicon_pointer", False):  # the attention the translation used: head 1
+            copied = self.model.copied_share(src.ids, ids, heads[0, 0])
         return Translation(
             src.display,
             src.unknown,
