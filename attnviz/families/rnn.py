@@ -274,7 +274,6 @@ class RNNSeq2Seq(TranslationModel):
         """(1, 1), or (1, 2) with the alignment head."""
         return 1, 2 if self.config.alignment_attention else 1
 
-
     def architecture(self, source_language: str, target_language: str) -> str:
         """The model card's architecture paragraph."""
         c = self.config
@@ -426,18 +425,20 @@ class RNNSeq2Seq(TranslationModel):
         heads = torch.stack([weights, torch.stack(aligned, 1)], 1) if aligned else weights[:, None]  # (B, H, T, S)
         return self.output(torch.stack(readouts, 1), weights, encoded), heads[:, None]
 
-    def align(self, word: torch.Tensor, state: torch.Tensor, encoded: Encoded) -> tuple[torch.Tensor, torch.Tensor]:
+    def align(self, word: torch.Tensor, state: torch.Tensor,
+              encoded: Encoded) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """The alignment head for a written word: q̃_i = GRU₁(y_i, s_i), ẽ_ij = score(q̃_i, h_j), softmax over j.
 
         Args:
             word: (B,) long y_i; state: (B, D) s_i, the state after writing it; encoded: the encoder's output.
 
         Returns:
-            (weights (B, S), rows sum to 1 over real positions; energies (B, S), -inf at padding).
+            (weights (B, S), rows sum to 1 over real positions; energies (B, S), -inf at padding;
+            the query q̃_i (B, D)).
         """
         query = self.gru1(self.dropout(self.tgt_embed(word)), state)
         energies = self.align_scorer.score(query, encoded.align_prepared).masked_fill(~encoded.mask, float("-inf"))
-        return torch.softmax(energies, dim=-1), energies
+        return torch.softmax(energies, dim=-1), energies, query
 
     def _replay(self, source_ids: list[int], target_ids: list[int], weights: np.ndarray):
         """Teacher-forced replay of a translation with its attention fixed to ``weights`` (T, S).
@@ -469,7 +470,8 @@ class RNNSeq2Seq(TranslationModel):
         """
         if not self.config.alignment_attention:
             raise ValueError("this model has no alignment head")
-        rows = [self.align(y, state, encoded) for y, state, _, _, encoded in self._replay(source_ids, target_ids, weights)]
+        rows = [self.align(y, state, encoded)[:2]
+                for y, state, _, _, encoded in self._replay(source_ids, target_ids, weights)]
         if not rows:
             return np.zeros((0, len(source_ids)), np.float32), np.zeros((0, len(source_ids)), np.float32)
         return (torch.cat([w for w, _ in rows]).numpy(), torch.cat([e for _, e in rows]).numpy())
@@ -542,10 +544,8 @@ class RNNSeq2Seq(TranslationModel):
         aligning = head == (0, 1)
         for i in range(step + aligning):  # the alignment head reads s_step, the state after step `step`
             state = self.attend(torch.tensor([inputs[i]]), state, encoded, normalizer)[0]
-        if aligning:
-            query = self.gru1(self.tgt_embed(torch.tensor([target_ids[step]])), state)  # q̃: (1, D)
-            energies = self.align_scorer.score(query, encoded.align_prepared)  # (1, S)
-            weights = torch.softmax(energies, dim=-1)  # the alignment head is always soft
+        if aligning:  # the alignment head is always soft
+            weights, energies, query = self.align(torch.tensor([target_ids[step]]), state, encoded)  # q̃: (1, D)
         else:
             query = self.query(self.tgt_embed(torch.tensor([inputs[step]])), state)  # (1, D)
             energies = self.scorer.score(query, encoded.prepared)  # (1, S)
