@@ -184,13 +184,7 @@ class Vocab:
         """
         counts = Counter(t for s in sentences for t in s)
         ranked = sorted((t for t, n in counts.items() if n >= min_count), key=lambda t: (-counts[t], t))
-        tokens = list(SPECIALS) + ranked[: max_size - len(SPECIALS)]
-        known = set(tokens)
-        for token in always:
-            if token not in known:
-                tokens.append(token)
-                known.add(token)
-        return cls(tokens)
+        return cls(list(dict.fromkeys([*SPECIALS, *ranked[: max_size - len(SPECIALS)], *always])))
 
     def save(self, path: Path) -> None:
         """Write as a JSON list of tokens (atomically)."""
