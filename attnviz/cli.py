@@ -313,9 +313,13 @@ def cmd_train(args) -> int:
         epochs=args.epochs, max_minutes=args.max_minutes, seed=args.seed, threads=args.threads,
         src_vocab_size=args.src_vocab, tgt_vocab_size=args.tgt_vocab,
         valid_sentences=args.valid_sentences, test_sentences=args.test_sentences,
-        lr=args.lr, warmup_steps=args.warmup_steps, guided_lambda=args.guided_lambda, dictionary=args.dictionary,
+        lr=args.lr, warmup_steps=args.warmup_steps, guided_lambda=args.guided_lambda,
+        guided_columns=args.guided_columns, dictionary=args.dictionary,
         segmentation=args.segmentation, init_from=repo_relative(args.init_from) if args.init_from else "",
     )
+    if config.guided_columns and not config.guided_lambda:
+        print("train: --guided-columns needs --guided-lambda above 0 (it weighs the columns too)", file=sys.stderr)
+        return 2
     if args.all:  # each zoo recipe of the pair, with its own changes to the shared training recipe
         jobs = [(Path(args.out or PRETRAINED) / r.name, r, replace(config, **r.train)) for r in recipes.ZOO
                 if r.info.pair_name == args.pair]
@@ -333,6 +337,8 @@ def cmd_train(args) -> int:
             fields["lexicon_pointer"] = True
         if args.alignment_attention:
             fields["alignment_attention"] = True
+        if args.alignment_full_context:
+            fields["alignment_full_context"] = True
         try:  # the architecture's own checks, before any data is read
             RNNConfig(5, 5, **fields)
         except ValueError as err:
@@ -511,6 +517,9 @@ def build_parser() -> argparse.ArgumentParser:
     tn.add_argument("--alignment-attention", action="store_true",
                     help="rnn, conditional placement: a second attention head that aligns each written word "
                     "(its query has read it); --guided-lambda supervises it")
+    tn.add_argument("--alignment-full-context", action="store_true",
+                    help="with --alignment-attention: the alignment head's query also reads the words written after "
+                    "the one it aligns")
     tn.add_argument("--init-from", type=Path,
                     help="start from this model's weights where they match (same pair, split and vocabularies)")
     tn.add_argument("--layers", type=int, default=TransformerConfig.encoder_layers,
@@ -535,6 +544,9 @@ def build_parser() -> argparse.ArgumentParser:
                     help="optimizer steps of linear learning-rate warm-up (0: none)")
     tn.add_argument("--guided-lambda", type=_bounded(float, 0.0, 1e3, "--guided-lambda"), default=defaults.guided_lambda,
                     help="weight of the guided-alignment loss against eflomal links of the training pairs (0: none)")
+    tn.add_argument("--guided-columns", action="store_true",
+                    help="with --guided-lambda: also supervise each source word's column of the attention "
+                    "(the English → French reading of the same links)")
     tn.add_argument("--threads", type=int, default=defaults.threads, help="torch threads per training process")
     tn.add_argument("--src-vocab", type=int, default=defaults.src_vocab_size, help="source vocabulary size, specials included")
     tn.add_argument("--tgt-vocab", type=int, default=defaults.tgt_vocab_size, help="target vocabulary size, specials included")

@@ -137,6 +137,32 @@ def guided_alignment_loss(attention: torch.Tensor, targets: torch.Tensor) -> tor
     return -(targets.to(attention.dtype) * attention.clamp(min=LOG_FLOOR).log()).sum() / supervised
 
 
+def column_alignment_loss(attention: torch.Tensor, targets: torch.Tensor, words: torch.Tensor) -> torch.Tensor:
+    """The other direction of the same links: each source word's column of the attention, normalized over
+    the target words, against that source word's links (an English → French reading of the French → English
+    rows; symmetrizing two directions is what makes statistical alignments precise, Och & Ney 2003).
+
+        P_ij = α_ij / Σ_{i' word} α_i'j,   L_col = −(1/M) Σ_b Σ_j Σ_i B_bij · log P_bij
+
+    where B_b·j is source word j's links spread uniformly over its linked target words and M the number of
+    source words with at least one link.
+
+    Args:
+        attention: (B, T, S) float, rows sum to 1.
+        targets: (B, T, S) from ``alignment_targets`` (only where it is non-zero matters).
+        words: (B, T) bool, the rows that are target words (not padding, not the </s> step).
+
+    Returns:
+        scalar (0 when no source word has a link).
+    """
+    attention = attention.to(torch.promote_types(attention.dtype, torch.float32)) * words.unsqueeze(-1)
+    columns = attention / attention.sum(1, keepdim=True).clamp(min=LOG_FLOOR)  # (B, T, S), columns sum to 1
+    linked = (targets > 0).to(columns.dtype) * words.unsqueeze(-1)
+    spread = linked / linked.sum(1, keepdim=True).clamp(min=1.0)
+    supervised = (linked.sum(1) > 0).sum().clamp(min=1)
+    return -(spread * columns.clamp(min=LOG_FLOOR).log()).sum() / supervised
+
+
 def unguided_twin(model_config, language_pair: str, root: Path | None = None,
                   segmentation: str = "words") -> dict | None:
     """The shipped model with the same architecture, language pair and segmentation trained without guidance,

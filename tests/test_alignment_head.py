@@ -13,12 +13,15 @@ from attnviz.translator import Translator
 from .conftest import EN_FR, EN_WORDS, FR_WORDS
 
 
-def aligning_model(seed: int = 0) -> tuple[RNNSeq2Seq, Vocab, Vocab]:
+def aligning_model(seed: int = 0, full_context: bool = False) -> tuple[RNNSeq2Seq, Vocab, Vocab]:
     torch.manual_seed(seed)
     src_vocab, tgt_vocab = Vocab(list(SPECIALS) + EN_WORDS), Vocab(list(SPECIALS) + FR_WORDS)
     config = RNNConfig(len(src_vocab), len(tgt_vocab), embedding_size=16, encoder_size=8, decoder_size=16,
-                       attention_size=12, dropout=0.0, alignment_attention=True)
-    return RNNSeq2Seq(config).eval(), src_vocab, tgt_vocab
+                       attention_size=12, dropout=0.0, alignment_attention=True, alignment_full_context=full_context)
+    model = RNNSeq2Seq(config).eval()
+    if full_context:  # W_f starts at zero (a warm start begins with the head it extends); make it matter
+        torch.nn.init.normal_(model.future_query.weight, std=0.5)
+    return model, src_vocab, tgt_vocab
 
 
 def test_it_needs_the_conditional_placement():
@@ -88,3 +91,66 @@ def test_warm_start_copies_matching_weights_and_names_the_new_ones(tmp_path):
     corpus.tgt_vocab = Vocab(list(SPECIALS) + FR_WORDS[::-1])
     with pytest.raises(ValueError, match="other vocabularies"):
         warm_start(new, tmp_path / "plain", corpus)
+
+
+def test_full_context_needs_the_alignment_head():
+    with pytest.raises(ValueError, match="alignment_full_context extends the alignment head"):
+        RNNConfig(10, 10, alignment_full_context=True)
+
+
+def test_full_context_query_reads_the_words_after_the_aligned_one():
+    model, src_vocab, tgt_vocab = aligning_model(full_context=True)
+    src = torch.tensor([src_vocab.encode("i am cold .".split()) + [EOS]])
+    written = tgt_vocab.encode("j' ai froid .".split())
+    with torch.no_grad():
+        _, attention = model(src, torch.tensor([src.size(1)]), torch.tensor([[BOS] + written]))
+        encoded = model.encode(src, torch.tensor([src.size(1)]))
+        state = encoded.state
+        for i, y_prev in enumerate([BOS] + written[:-1]):
+            state = model.attend(torch.tensor([y_prev]), state, encoded)[0]
+            # f_{i+1}: a backward GRU over y_n … y_{i+1}, by hand; zero after the last word
+            after = written[i + 1:][::-1]
+            future = model.future_gru(model.tgt_embed(torch.tensor([after])))[0][0, -1] if after else torch.zeros(16)
+            query = model.gru1(model.tgt_embed(torch.tensor([written[i]])), state) + model.future_query(future)
+            expected = torch.softmax(model.align_scorer.score(query, encoded.align_prepared), -1)
+            torch.testing.assert_close(attention[0, 0, 1, i], expected[0])
+        # a padded batch row gives the same rows as the sentence alone
+        short = tgt_vocab.encode("j' ai .".split())
+        batch = torch.tensor([[BOS] + written, [BOS] + short + [0]])
+        _, batched = model(src.repeat(2, 1), torch.tensor([src.size(1)] * 2), batch)
+        _, alone = model(src, torch.tensor([src.size(1)]), torch.tensor([[BOS] + short]))
+        torch.testing.assert_close(batched[1, 0, 1, :3], alone[0, 0, 1, :3])
+
+
+def test_full_context_decoding_replays_the_training_pass_and_the_trace():
+    model, src_vocab, tgt_vocab = aligning_model(full_context=True)
+    translator = Translator(model, src_vocab, tgt_vocab, info=EN_FR)
+    result = translator.force("i am cold .", "j' ai froid .", pretokenized=True)
+    with torch.no_grad():
+        src = torch.tensor([result.source_ids])
+        _, attention = model(src, torch.tensor([src.size(1)]), torch.tensor([[BOS] + result.target_ids[:-1]]))
+    np.testing.assert_allclose(result.heads[0, :, :-1], attention[0, 0, :, :-1].numpy(), atol=1e-5)
+    for step in range(len(result.target_ids)):
+        trace = model.trace(result.source_ids, result.target_ids, step, Normalizer("soft"), head=(0, 1))
+        np.testing.assert_allclose(trace.weights, result.heads[0, 1, step], atol=1e-5)
+    assert "reads the whole translation" in translator.describe()
+
+
+def test_warm_start_from_an_alignment_head_adds_only_the_future_reader(tmp_path):
+    from attnviz.training.loop import warm_start
+
+    old, src_vocab, tgt_vocab = aligning_model(seed=3)
+    checkpoint.save(tmp_path / "head", old, EN_FR, src_vocab, tgt_vocab)
+
+    class Vocabularies:
+        pass
+
+    corpus = Vocabularies()
+    corpus.src_vocab, corpus.tgt_vocab = src_vocab, tgt_vocab
+    torch.manual_seed(5)
+    new = RNNSeq2Seq(RNNConfig(**{**old.config.to_dict(), "alignment_full_context": True})).eval()
+    assert warm_start(new, tmp_path / "head", corpus) == ["future_gru", "future_query"]
+    # W_f = 0: the extended head starts as the head it extends (up to the float16 of the saved weights)
+    saved = Translator.load(tmp_path / "head").force("i am cold .", "j' ai froid .", pretokenized=True)
+    extended = Translator(new, src_vocab, tgt_vocab, info=EN_FR).force("i am cold .", "j' ai froid .", pretokenized=True)
+    np.testing.assert_allclose(extended.heads, saved.heads, atol=1e-6)

@@ -113,3 +113,25 @@ def test_the_unguided_twin_is_the_shipped_model_with_the_same_architecture():
     # … and not the word model when the guided one reads characters (the character models' vocabularies differ)
     assert guided.unguided_twin(additive.model.config, "zh-en", segmentation="characters") is None
     assert guided.unguided_twin(additive.model.config, "fr-en") is None
+
+
+def test_column_loss_normalizes_each_source_word_over_target_words_by_hand():
+    # two target words (a third row is the </s> step), three source positions
+    attention = torch.tensor([[[0.6, 0.3, 0.1], [0.2, 0.2, 0.6], [0.5, 0.25, 0.25]]], dtype=torch.float64)
+    words = torch.tensor([[True, True, False]])
+    # links: source 0 ↔ target 0; source 1 ↔ targets 0 and 1; source 2 has none
+    targets = guided.alignment_targets([{(0, 0), (1, 0), (1, 1)}], T=3, S=3).double()
+    column0 = 0.6 / (0.6 + 0.2)  # P_00: the </s> row is not a target word
+    column1 = [0.3 / 0.5, 0.2 / 0.5]  # P_01, P_11
+    expected = -(math.log(column0) + 0.5 * math.log(column1[0]) + 0.5 * math.log(column1[1])) / 2
+    assert guided.column_alignment_loss(attention, targets, words).item() == pytest.approx(expected, rel=1e-12)
+    assert guided.column_alignment_loss(attention, torch.zeros_like(targets), words).item() == 0.0
+
+
+def test_guided_columns_is_a_recipe_flag_and_needs_a_lambda(capsys):
+    from attnviz.cli import main
+
+    assert "--guided-columns" in recipe_flags(TrainConfig(guided_lambda=1.0, guided_columns=True))
+    assert "--guided-columns" not in recipe_flags(TrainConfig(guided_lambda=1.0))
+    assert main(["train", "--scorer", "additive", "--guided-columns", "--out", "unused"]) == 2
+    assert "--guided-columns needs --guided-lambda" in capsys.readouterr().err

@@ -23,7 +23,11 @@ which has read y_i) scores the annotations with its own scorer. It feeds no
 context vector; guided training supervises it (the alignment is conditioned
 on the written word, as Garg et al., 2019 condition theirs on the full target).
 Records are then (1, 2, T, S): head 1 the attention the translation used,
-head 2 the alignment attention.
+head 2 the alignment attention. With ``alignment_full_context`` its query also
+reads the words written after y_i: q̃_i = GRU₁(y_i, s_i) + W_f f_{i+1}, where
+f_{i+1} is a backward GRU's summary of y_{i+1}..y_n (the alignment layer of
+Garg et al. and Zenkel et al., 2020, sees the whole target too); W_f starts at
+zero, so a warm start begins with the head it extends.
 
 With ``lexicon_pointer`` the attention also writes words: a source word x_j
 with an entry lex(x_j) in a bilingual lexicon (CC-CEDICT's proper nouns,
@@ -46,7 +50,7 @@ from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
 from ..normalizers import DEFAULT_NORMALIZER, NORMALIZERS, Normalizer
 from ..scorers import DEFAULT_SCORER, SCORERS, check_sizes, make_scorer, mask_energies
-from ..tokenization import BOS, PAD
+from ..tokenization import BOS, EOS, PAD
 from . import FAMILIES, FamilyConfig, Step, StepTrace, TranslationModel
 
 # query placement → its label in the app
@@ -76,6 +80,8 @@ class RNNConfig(FamilyConfig):
             told otherwise (argmax for ``sample``).
         alignment_attention: add the alignment head (see the module docstring); needs the
             ``conditional`` placement, whose GRU₁ reads the written word.
+        alignment_full_context: the alignment head's query also reads the words written
+            after y_i (a backward GRU over the target); needs ``alignment_attention``.
         lexicon_pointer: mix each step's output distribution with copies of the
             lexicon entries of the attended source words (``copy_mixture``); the
             lexicon, source id → target id, is the buffer ``lexicon`` (filled by
@@ -98,11 +104,14 @@ class RNNConfig(FamilyConfig):
     normalizer: str = DEFAULT_NORMALIZER
     lexicon_pointer: bool = False
     alignment_attention: bool = False
+    alignment_full_context: bool = False
 
     def __post_init__(self):
         super().__post_init__()
         if self.alignment_attention and self.placement != "conditional":
             raise ValueError("alignment_attention needs the conditional placement (its GRU₁ reads the written word)")
+        if self.alignment_full_context and not self.alignment_attention:
+            raise ValueError("alignment_full_context extends the alignment head: it needs alignment_attention")
         if NORMALIZERS.get(self.normalizer).hard and self.normalizer != "sample":  # raises naming the known ones
             raise ValueError(f"normalizer {self.normalizer!r} is hard and deterministic: it cannot be trained "
                              "(train 'sample', stochastic hard attention, instead)")
@@ -228,6 +237,10 @@ class RNNSeq2Seq(TranslationModel):
             self.gru2 = nn.GRUCell(c.key_size, c.decoder_size)
         if c.alignment_attention:
             self.align_scorer = make_scorer(c.scorer, c.decoder_size, c.key_size, c.attention_size)
+        if c.alignment_full_context:
+            self.future_gru = nn.GRU(c.embedding_size, c.decoder_size, batch_first=True)  # reads y_n … y_1
+            self.future_query = nn.Linear(c.decoder_size, c.decoder_size, bias=False)  # W_f
+            nn.init.zeros_(self.future_query.weight)
         self.readout = nn.Linear(c.decoder_size + c.key_size + c.embedding_size, c.embedding_size)
         self.output_bias = nn.Parameter(torch.zeros(c.tgt_vocab_size))
         if c.lexicon_pointer:
@@ -267,7 +280,7 @@ class RNNSeq2Seq(TranslationModel):
         if self.config.lexicon_pointer:
             label += " · copies lexicon names"
         if self.config.alignment_attention:
-            label += " · alignment head"
+            label += " · alignment head" + (" (reads the whole translation)" if self.config.alignment_full_context else "")
         return label
 
     def attention_shape(self) -> tuple[int, int]:
@@ -414,31 +427,70 @@ class RNNSeq2Seq(TranslationModel):
         # the word written at step i is the decoder input of step i + 1; after the last column, and at
         # each sentence's </s> step, PAD stands in: those rows have no links, so no supervision
         written = torch.cat([tgt_in[:, 1:], torch.full_like(tgt_in[:, :1], PAD)], dim=1)
+        future = self.future_context(written) if self.config.alignment_full_context else None  # (B, T, D)
         for i in range(tgt_in.size(1)):
             state, alpha, _, readout = self.attend(tgt_in[:, i], state, encoded, policy)
             readouts.append(readout)
             weights.append(alpha)
             if self.config.alignment_attention:
-                aligned.append(self.align(written[:, i], state, encoded)[0])
+                aligned.append(self.align(written[:, i], state, encoded, None if future is None else future[:, i])[0])
         # one output projection for the whole batch rather than one per step
         weights = torch.stack(weights, 1)  # (B, T, S)
         heads = torch.stack([weights, torch.stack(aligned, 1)], 1) if aligned else weights[:, None]  # (B, H, T, S)
         return self.output(torch.stack(readouts, 1), weights, encoded), heads[:, None]
 
-    def align(self, word: torch.Tensor, state: torch.Tensor,
-              encoded: Encoded) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-        """The alignment head for a written word: q̃_i = GRU₁(y_i, s_i), ẽ_ij = score(q̃_i, h_j), softmax over j.
+    def align(self, word: torch.Tensor, state: torch.Tensor, encoded: Encoded,
+              future: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """The alignment head for a written word: q̃_i = GRU₁(y_i, s_i) [+ W_f f_{i+1}], ẽ_ij = score(q̃_i, h_j),
+        softmax over j.
 
         Args:
-            word: (B,) long y_i; state: (B, D) s_i, the state after writing it; encoded: the encoder's output.
+            word: (B,) long y_i; state: (B, D) s_i, the state after writing it; encoded: the encoder's output;
+            future: (B, D) f_{i+1} from ``future_context`` (``alignment_full_context`` only).
 
         Returns:
             (weights (B, S), rows sum to 1 over real positions; energies (B, S), -inf at padding;
             the query q̃_i (B, D)).
         """
         query = self.gru1(self.dropout(self.tgt_embed(word)), state)
+        if future is not None:
+            query = query + self.future_query(future)
         energies = self.align_scorer.score(query, encoded.align_prepared).masked_fill(~encoded.mask, float("-inf"))
         return torch.softmax(energies, dim=-1), energies, query
+
+    def future_context(self, words: torch.Tensor) -> torch.Tensor:
+        """What the alignment head's query knows of the words after y_i: f_{i+1}, a backward GRU's state
+        after reading y_n, …, y_{i+1} (zero for the last word and after it).
+
+        Args:
+            words: (B, T) long, the written words y_1..y_n of each row, then PAD.
+
+        Returns:
+            (B, T, D) float: row i is f_{i+1}.
+        """
+        B, T = words.shape
+        lengths = (words != PAD).sum(1)  # n per row
+        steps = torch.arange(T, device=words.device).unsqueeze(0)
+        # position t of the reversed row is word n − 1 − t (an involution: it also puts states back)
+        reverse = torch.where(steps < lengths.unsqueeze(1), lengths.unsqueeze(1) - 1 - steps, steps)
+        embedded = self.dropout(self.tgt_embed(words.gather(1, reverse)))
+        packed = pack_padded_sequence(embedded, lengths.clamp(min=1).cpu(), batch_first=True, enforce_sorted=False)
+        states, _ = self.future_gru(packed)
+        states, _ = pad_packed_sequence(states, batch_first=True, total_length=T)  # state after y_n..y_{n-t}
+        summaries = states.gather(1, reverse.unsqueeze(-1).expand(-1, -1, states.size(-1)))  # row i: y_i..y_n
+        summaries = summaries * (steps < lengths.unsqueeze(1)).unsqueeze(-1)
+        return torch.cat([summaries[:, 1:], summaries.new_zeros(B, 1, summaries.size(-1))], dim=1)
+
+    def _future_of(self, target_ids: list[int]) -> torch.Tensor | None:
+        """``future_context`` of a translation's T ids, whose final </s> is not a word: (T, D), or None
+        without ``alignment_full_context``."""
+        if not self.config.alignment_full_context:
+            return None
+        words = target_ids[:-1] if target_ids and target_ids[-1] == EOS else target_ids
+        future = torch.zeros(len(target_ids), self.config.decoder_size)
+        if words:
+            future[: len(words)] = self.future_context(torch.tensor([words]))[0]
+        return future
 
     def _replay(self, source_ids: list[int], target_ids: list[int], weights: np.ndarray):
         """Teacher-forced replay of a translation with its attention fixed to ``weights`` (T, S).
@@ -470,8 +522,9 @@ class RNNSeq2Seq(TranslationModel):
         """
         if not self.config.alignment_attention:
             raise ValueError("this model has no alignment head")
-        rows = [self.align(y, state, encoded)[:2]
-                for y, state, _, _, encoded in self._replay(source_ids, target_ids, weights)]
+        future = self._future_of(target_ids)
+        rows = [self.align(y, state, encoded, None if future is None else future[i : i + 1])[:2]
+                for i, (y, state, _, _, encoded) in enumerate(self._replay(source_ids, target_ids, weights))]
         if not rows:
             return np.zeros((0, len(source_ids)), np.float32), np.zeros((0, len(source_ids)), np.float32)
         return (torch.cat([w for w, _ in rows]).numpy(), torch.cat([e for _, e in rows]).numpy())
@@ -545,7 +598,9 @@ class RNNSeq2Seq(TranslationModel):
         for i in range(step + aligning):  # the alignment head reads s_step, the state after step `step`
             state = self.attend(torch.tensor([inputs[i]]), state, encoded, normalizer)[0]
         if aligning:  # the alignment head is always soft
-            weights, energies, query = self.align(torch.tensor([target_ids[step]]), state, encoded)  # q̃: (1, D)
+            future = self._future_of(target_ids)
+            weights, energies, query = self.align(torch.tensor([target_ids[step]]), state, encoded,
+                                                  None if future is None else future[step : step + 1])  # q̃: (1, D)
         else:
             query = self.query(self.tgt_embed(torch.tensor([inputs[step]])), state)  # (1, D)
             energies = self.scorer.score(query, encoded.prepared)  # (1, S)

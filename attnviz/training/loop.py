@@ -53,7 +53,7 @@ from ..evaluation import (
 )
 from ..families import FAMILIES, ModelInfo
 from ..files import atomic_path, atomic_write_text
-from ..tokenization import PAD, describe_tokens
+from ..tokenization import EOS, PAD, describe_tokens
 from ..translator import Translator
 from .card import machine_description, model_card
 from .recipes import DEMO_SENTENCES, TrainConfig, recipe_differences, retrain_command
@@ -333,7 +333,7 @@ def train_model(
         # every process takes every world_size-th batch, the same number each (DDP steps in lockstep)
         per_process = len(batches) // processes.world_size if processes.world_size > 1 else len(batches)
         mine = batches[processes.rank :: processes.world_size][:per_process]
-        losses, alignment_losses, out_of_time, policy_stats = [], [], False, {}
+        losses, alignment_losses, column_losses, out_of_time, policy_stats = [], [], [], False, {}
         bar = tqdm(mine, desc=f"{out.name} epoch {epoch}", unit="batch", mininterval=10, disable=not processes.main)
         for batch in bar:
             src, lengths, tgt_in, tgt_out = (t.to(processes.device) for t in collate([corpus.train[i] for i in batch]))
@@ -352,6 +352,12 @@ def train_model(
                                                               targets.to(processes.device))
                 loss = loss + config.guided_lambda * alignment_loss
                 alignment_losses.append(alignment_loss.item())
+                if config.guided_columns:
+                    words = (tgt_out != PAD) & (tgt_out != EOS)
+                    column_loss = guided.column_alignment_loss(attention[:, supervised[0], supervised[1]],
+                                                               targets.to(processes.device), words)
+                    loss = loss + config.guided_lambda * column_loss
+                    column_losses.append(column_loss.item())
             extra, stats = model.auxiliary_loss(logits, tgt_out)  # e.g. REINFORCE for sampled attention
             if extra is not None:
                 loss = loss + extra
@@ -388,6 +394,8 @@ def train_model(
             }
             if alignment_losses:  # guided training: how far attention still is from the eflomal links
                 record["guided_loss"] = float(np.mean(alignment_losses))
+            if column_losses:
+                record["guided_column_loss"] = float(np.mean(column_losses))
             if policy_stats:  # the REINFORCE curve of sampled hard attention: the epoch, then every 50 batches
                 record["policy"] = {key: float(np.mean(values)) for key, values in policy_stats.items()}
                 record["policy_curve"] = [
@@ -504,7 +512,9 @@ def finish(corpus, model_config, config, out, gold_dir, data_path, info, progres
         }
     if config.guided_lambda:
         card["training"]["supervision"] = {
-            "method": "guided alignment (Chen et al. 2016): cross-entropy between attention rows and links",
+            "method": "guided alignment (Chen et al. 2016): cross-entropy between attention rows and links"
+                      + ("; and between each source word's column, normalized over the target words, and its links"
+                         if config.guided_columns else ""),
             "lambda": config.guided_lambda,
             "links": "eflomal (Östling & Tiedemann 2016), both directions, grow-diag-final-and, "
                      "on the training pairs",

@@ -43,6 +43,8 @@ class TrainConfig:
         bf16: bfloat16 autocast for the training forward pass (evaluation stays fp32).
         guided_lambda: weight λ of the guided-alignment loss (``guided``; Chen et al.
             2016): 0 trains attention freely, as the rest of the zoo.
+        guided_columns: also supervise each source word's column, normalized over the target
+            words (``guided.column_alignment_loss``), with the same λ and links.
         dictionary: add CC-CEDICT's proper nouns to the training pairs (``dictionary``;
             Chinese → English only).
         segmentation: Chinese words (jieba) or characters (``tokenization.SEGMENTATIONS``);
@@ -68,6 +70,7 @@ class TrainConfig:
     threads: int = 2
     bf16: bool = True
     guided_lambda: float = 0.0
+    guided_columns: bool = False
     dictionary: bool = False
     segmentation: str = "words"
     init_from: str = ""
@@ -167,6 +170,8 @@ def recipe_flags(config: TrainConfig) -> list[str]:
         flags += ["--segmentation", config.segmentation]
     if config.guided_lambda != TrainConfig.guided_lambda:
         flags += ["--guided-lambda", f"{config.guided_lambda:g}"]
+    if config.guided_columns:
+        flags += ["--guided-columns"]
     if config.init_from:
         flags += ["--init-from", config.init_from]
     if (config.valid_sentences, config.test_sentences) != (TrainConfig.valid_sentences, TrainConfig.test_sentences):
@@ -197,6 +202,8 @@ def family_flags(model_config) -> list[str]:
             flags += ["--lexicon-pointer"]
         if model_config.alignment_attention:
             flags += ["--alignment-attention"]
+        if model_config.alignment_full_context:
+            flags += ["--alignment-full-context"]
         return flags
     if isinstance(model_config, TransformerConfig):
         c = model_config
