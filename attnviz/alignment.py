@@ -15,6 +15,44 @@ import numpy as np
 
 Link = tuple[int, int]  # (source position j, target position i), 0-based
 
+NEIGHBOURS = ((-1, 0), (0, -1), (1, 0), (0, 1), (-1, -1), (-1, 1), (1, -1), (1, 1))
+
+
+def grow_diag_final_and(forward: set[Link], reverse: set[Link]) -> set[Link]:
+    """Symmetrize two directional alignments (Koehn et al., 2005; Moses' grow-diag-final-and).
+
+    Start from the intersection, grow into neighbouring (incl. diagonal) union
+    links that align a so far unaligned word, then add union links whose both
+    words are still unaligned.
+
+    Args:
+        forward, reverse: sets of (source j, target i) links.
+
+    Returns:
+        set of (j, i) links, between the intersection and the union.
+    """
+    union = forward | reverse
+    links = forward & reverse
+    src_aligned = {j for j, _ in links}
+    tgt_aligned = {i for _, i in links}
+    grown = True
+    while grown:
+        grown = False
+        for j, i in sorted(links):
+            for dj, di in NEIGHBOURS:
+                cand = (j + dj, i + di)
+                if cand in union and cand not in links and (cand[0] not in src_aligned or cand[1] not in tgt_aligned):
+                    links.add(cand)
+                    src_aligned.add(cand[0])
+                    tgt_aligned.add(cand[1])
+                    grown = True
+    for j, i in sorted(union):
+        if (j, i) not in links and j not in src_aligned and i not in tgt_aligned:
+            links.add((j, i))
+            src_aligned.add(j)
+            tgt_aligned.add(i)
+    return links
+
 
 def argmax_links(weights: np.ndarray, drop_eos: bool = True) -> set[Link]:
     """Link each target word to the source word it attends to most.
@@ -45,6 +83,55 @@ def threshold_links(weights: np.ndarray, threshold: float, drop_eos: bool = True
     w = weights[:-1, :-1] if drop_eos else weights
     rows, cols = np.nonzero(np.asarray(w) >= threshold)
     return {(int(j), int(i)) for i, j in zip(rows, cols)}
+
+
+def column_argmax_links(weights: np.ndarray) -> set[Link]:
+    """Link each source word to the target word whose row gives it the most weight (the other direction's
+    argmax of the same matrix; ``</s>``'s row and column left out).
+
+    Args:
+        weights: (T, S) float attention (rows = target words), at least one word each way.
+
+    Returns:
+        set of (j, i) links, one per source word.
+    """
+    words = np.asarray(weights)[:-1, :-1]
+    if words.size == 0:
+        return set()
+    return {(j, int(i)) for j, i in enumerate(words.argmax(axis=0))}
+
+
+def intersection_links(weights: np.ndarray) -> set[Link]:
+    """Links that are both a row argmax and a column argmax: where the two directions of one attention
+    matrix agree (precise; a word may stay unaligned)."""
+    return argmax_links(weights) & column_argmax_links(weights)
+
+
+def symmetrized_links(weights: np.ndarray) -> set[Link]:
+    """Row and column argmax links symmetrized with grow-diag-final-and (Koehn et al., 2005), as statistical
+    aligners symmetrize their two directions."""
+    return grow_diag_final_and(argmax_links(weights), column_argmax_links(weights))
+
+
+# How an attention matrix is read as word links: name → function of a (T, S) matrix. A model's card may name
+# its reading ("alignment_links"); without one, each target word takes its most-attended source word.
+LINK_READINGS = {
+    "argmax": argmax_links,
+    "intersection": intersection_links,
+    "grow-diag-final-and": symmetrized_links,
+}
+DEFAULT_LINK_READING = "argmax"
+
+
+def read_links(weights: np.ndarray, reading: str = DEFAULT_LINK_READING) -> set[Link]:
+    """The links of a (T, S) attention matrix under one of ``LINK_READINGS``.
+
+    Raises:
+        ValueError: an unknown reading (the message lists the known ones).
+    """
+    if reading not in LINK_READINGS:
+        raise ValueError(f"unknown link reading {reading!r}; choose one of {', '.join(LINK_READINGS)}")
+    return LINK_READINGS[reading](weights)
 
 
 def to_pharaoh(links: set[Link]) -> str:

@@ -13,7 +13,7 @@ import unicodedata
 import numpy as np
 import pandas as pd
 
-from .alignment import Gold, Link, alignment_error_rate, argmax_agreement, argmax_links, word_entropy
+from .alignment import DEFAULT_LINK_READING, Gold, Link, alignment_error_rate, argmax_agreement, read_links, word_entropy
 from .translator import EOS_TOKEN, Translation
 
 
@@ -22,11 +22,13 @@ def reference_words(tokens: list[str]) -> list[str]:
     return [t.lower() for t in tokens if t != EOS_TOKEN]
 
 
-def reference_agreement(attention: np.ndarray, links: set[Link] | frozenset) -> float | None:
-    """1 − AER of a (T, S) attention's argmax links against reference links taken as sure; None without links."""
+def reference_agreement(attention: np.ndarray, links: set[Link] | frozenset,
+                        reading: str = DEFAULT_LINK_READING) -> float | None:
+    """1 − AER of a (T, S) attention's links (``reading``, one of ``alignment.LINK_READINGS``) against reference
+    links taken as sure; None without links."""
     if not links:
         return None
-    scores = alignment_error_rate([argmax_links(attention)], [Gold(set(links), set(links))])
+    scores = alignment_error_rate([read_links(attention, reading)], [Gold(set(links), set(links))])
     return 1.0 - scores.aer
 
 

@@ -156,7 +156,7 @@ def cmd_align(args) -> int:
             print("", flush=True)
             failures += 1
             continue
-        print(to_pharaoh(attention_links(result.attention, args.threshold)), flush=True)
+        print(to_pharaoh(attention_links(translator, result.attention, args.threshold)), flush=True)
     return 1 if failures else 0
 
 
@@ -278,7 +278,8 @@ def cmd_heads(args) -> int:
         return 2
     card = dict(translator.card)
     metrics = dict(card.get("metrics", {}))
-    card.update(alignment_metrics(translator, load_gold(args.gold_dir), metrics))
+    both_directions = bool(card["training"].get("recipe", {}).get("guided_columns"))
+    card.update(alignment_metrics(translator, load_gold(args.gold_dir), metrics, both_directions))
     card["metrics"] = {k: round(v, 4) if isinstance(v, float) else v for k, v in metrics.items()}
     for name in ("dev_aer_by_head", "dev_shift_aer_by_head"):
         grid = np.array(metrics[name])
@@ -288,6 +289,7 @@ def cmd_heads(args) -> int:
     choice = card["alignment_head"]
     print(f"alignment head: layer {choice['layer'] + 1}, "
           + ("mean over heads" if choice["head"] is None else f"head {choice['head'] + 1}")
+          + (f", links read by {card['alignment_links']}" if both_directions else "")
           + f"; dev AER {metrics['dev_aer']:.3f}")
     _write_card(Path(args.model), translator, card)
     return 0
@@ -459,7 +461,7 @@ def build_parser() -> argparse.ArgumentParser:
     al.add_argument("--src", type=Path, required=True, help="source sentences (the model's source language), one per line")
     al.add_argument("--tgt", type=Path, required=True, help="their translations, one per line")
     al.add_argument("--pretokenized", action="store_true", help="split on spaces only; positions refer to those tokens")
-    al.add_argument("--threshold", type=_bounded(float, 0.0, 1.0, "--threshold", low_open=True), help="all links with weight ≥ τ instead of the argmax per word")
+    al.add_argument("--threshold", type=_bounded(float, 0.0, 1.0, "--threshold", low_open=True), help="all links with weight ≥ τ instead of the model's reading (the argmax per word unless its card names another)")
     al.set_defaults(func=cmd_align)
 
     ev = sub.add_parser("evaluate", help="one table: BLEU, AER, entropy, monotonicity, speed per model")

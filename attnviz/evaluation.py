@@ -22,7 +22,6 @@ from .alignment import (
     Gold,
     Link,
     alignment_error_rate,
-    argmax_links,
     monotonicity,
     read_wpt,
     threshold_links,
@@ -196,16 +195,18 @@ def load_gold(gold_dir: Path) -> GoldSet:
     return GoldSet(src, tgt, read_wpt(gold_dir / "dev.wa.nonullalign", len(src)))
 
 
-def attention_links(attention: np.ndarray, threshold: float | None = None) -> set[Link]:
-    """Argmax links, or all links with weight ≥ threshold, of a (T, S) matrix without ``</s>``."""
-    return argmax_links(attention) if threshold is None else threshold_links(attention, threshold)
+def attention_links(translator: Translator, attention: np.ndarray, threshold: float | None = None) -> set[Link]:
+    """A model's links of a (T, S) matrix (its ``link_reading``), or all links with weight ≥ threshold;
+    ``</s>`` left out."""
+    return translator.links(attention) if threshold is None else threshold_links(attention, threshold)
 
 
 def dev_alignment(translator: Translator, gold: GoldSet, normalizer: Normalizer | None = None) -> dict:
     """Forced-align the gold pairs (pretokenized) and measure the attention.
 
     Returns:
-        {"aer", "precision", "recall"} of argmax links against the gold;
+        {"aer", "precision", "recall"} of the model's links (``Translator.links``: argmax unless its
+        card names another reading) against the gold;
         "entropy": mean row entropy (nats) over target words; "monotonicity":
         fraction of word rows whose argmax is ≥ the previous row's;
         "zeros": share of the attention weights (all rows, real positions) that are exactly 0
@@ -215,7 +216,7 @@ def dev_alignment(translator: Translator, gold: GoldSet, normalizer: Normalizer 
     predicted, entropies, monotone, times, zeros, cells = [], [], [], [], 0, 0
     for e, f in zip(gold.src, gold.tgt):
         result = translator.force(e, f, normalizer, pretokenized=True)
-        predicted.append(argmax_links(result.attention))
+        predicted.append(translator.links(result.attention))
         words = result.attention[:-1, :-1]  # target words × source words
         entropies.append(word_entropy(result.attention))
         monotone.append(monotonicity(words))
@@ -240,7 +241,7 @@ def shifted(heads: np.ndarray) -> np.ndarray:
 
 
 def head_alignment(translator: Translator, gold: GoldSet) -> dict[str, np.ndarray]:
-    """AER of every layer's heads, and of their mean, on the gold pairs (forced decoding, argmax links).
+    """AER of every layer's heads, and of their mean, on the gold pairs (forced decoding, the model's links).
 
     Returns:
         {"aer": (L, H + 1), "shift_aer": (L, H + 1)} float arrays; column h < H is head h,
@@ -257,7 +258,7 @@ def head_alignment(translator: Translator, gold: GoldSet) -> dict[str, np.ndarra
             for layer in range(L):
                 for head in range(H + 1):
                     weights = maps[layer, head] if head < H else maps[layer].mean(0)
-                    predicted.setdefault((name, layer, head), []).append(argmax_links(weights))
+                    predicted.setdefault((name, layer, head), []).append(translator.links(weights))
     return {
         name: np.array([[alignment_error_rate(predicted[name, layer, head], gold.gold).aer for head in range(H + 1)]
                         for layer in range(L)])
@@ -374,7 +375,7 @@ def evaluation_table(
 
     Columns: model, family, attention (the family's description: scorer and
     placement for an RNN), BLEU (greedy, the model's own test split,
-    sacrebleu -lc, multi-reference), AER / precision / recall (argmax links of
+    sacrebleu -lc, multi-reference), AER / precision / recall (the model's links, argmax unless its card says otherwise, of
     forced attention on the gold set), entropy (mean over target words, nats),
     monotone (fraction of word rows whose argmax does not move left), zeros
     (share of exactly-zero weights), ms/sentence (median greedy decoding of a

@@ -4,7 +4,7 @@ Chen et al. (2016), "Guided Alignment Training for Topic-Aware Neural Machine
 Translation", add to the translation loss a cross-entropy between the attention
 weights and an alignment from a statistical aligner; Garg et al. (2019) do the
 same for one Transformer head. Here the alignment is eflomal's symmetrized links
-(``reference.grow_diag_final_and``) on the training pairs, computed once and
+(``alignment.grow_diag_final_and``) on the training pairs, computed once and
 cached, and the loss is
 
     L_align = −(1/N) Σ_b Σ_i Σ_j A_bij · log α_bij
@@ -24,9 +24,9 @@ from pathlib import Path
 
 import torch
 
-from .alignment import Link, parse_pharaoh
+from .alignment import Link, grow_diag_final_and, parse_pharaoh
 from .files import atomic_write_bytes
-from .reference import run_eflomal, grow_diag_final_and
+from .reference import run_eflomal
 
 # attention weights are clamped here before the log: sparse normalizers give exact zeros
 LOG_FLOOR = 1e-9

@@ -17,46 +17,7 @@ from pathlib import Path
 
 from eflomal import Aligner, calculate_priors, read_priors, write_priors
 
-from .alignment import Link, parse_pharaoh
-
-NEIGHBOURS = ((-1, 0), (0, -1), (1, 0), (0, 1), (-1, -1), (-1, 1), (1, -1), (1, 1))
-
-
-def grow_diag_final_and(forward: set[Link], reverse: set[Link]) -> set[Link]:
-    """Symmetrize two directional alignments (Koehn et al., 2005; Moses' grow-diag-final-and).
-
-    Start from the intersection, grow into neighbouring (incl. diagonal) union
-    links that align a so far unaligned word, then add union links whose both
-    words are still unaligned.
-
-    Args:
-        forward, reverse: sets of (source j, target i) links.
-
-    Returns:
-        set of (j, i) links, between the intersection and the union.
-    """
-    union = forward | reverse
-    links = forward & reverse
-    src_aligned = {j for j, _ in links}
-    tgt_aligned = {i for _, i in links}
-    grown = True
-    while grown:
-        grown = False
-        for j, i in sorted(links):
-            for dj, di in NEIGHBOURS:
-                cand = (j + dj, i + di)
-                if cand in union and cand not in links and (cand[0] not in src_aligned or cand[1] not in tgt_aligned):
-                    links.add(cand)
-                    src_aligned.add(cand[0])
-                    tgt_aligned.add(cand[1])
-                    grown = True
-    for j, i in sorted(union):
-        if (j, i) not in links and j not in src_aligned and i not in tgt_aligned:
-            links.add((j, i))
-            src_aligned.add(j)
-            tgt_aligned.add(i)
-    return links
-
+from .alignment import Link, grow_diag_final_and, parse_pharaoh
 
 def run_eflomal(
     src: list[list[str]], tgt: list[list[str]], priors_lines: list[str] | None, iterations: float

@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from . import checkpoint, decoding
+from .alignment import DEFAULT_LINK_READING, LINK_READINGS, Link, read_links
 from .data import model_tokens
 from .families import LANGUAGES, ModelInfo
 from .normalizers import Normalizer
@@ -246,7 +247,21 @@ class Translator:
         loaded = checkpoint.load(directory)
         if loaded.info.task != "translation":
             raise checkpoint.CheckpointError(f"{directory} holds a {loaded.info.task} model, not a translation model")
+        reading = loaded.config.get("alignment_links", DEFAULT_LINK_READING)
+        if reading not in LINK_READINGS:
+            raise checkpoint.CheckpointError(f"{directory}: unknown alignment_links {reading!r}; "
+                                             f"choose one of {', '.join(LINK_READINGS)}")
         return cls(loaded.model, loaded.src_vocab, loaded.tgt_vocab, loaded.config, Path(directory).name, loaded.info)
+
+    @property
+    def link_reading(self) -> str:
+        """How its attention is read as word links, one of ``alignment.LINK_READINGS``: the card's
+        "alignment_links" (chosen on the dev gold for a model trained on both directions), else argmax."""
+        return self.card.get("alignment_links", DEFAULT_LINK_READING)
+
+    def links(self, attention: np.ndarray) -> set[Link]:
+        """Word links (source j, target i) of a (T, S) attention matrix of this model, under ``link_reading``."""
+        return read_links(attention, self.link_reading)
 
     def describe(self) -> str:
         """The family's one-line label, e.g. 'additive (concat) · conditional GRU (Nematus)', with

@@ -8,16 +8,20 @@ from attnviz.alignment import (
     alignment_error_rate,
     argmax_agreement,
     argmax_links,
+    column_argmax_links,
     entropy,
+    grow_diag_final_and,
     monotonicity,
+    intersection_links,
     parse_pharaoh,
+    read_links,
     read_wpt,
+    symmetrized_links,
     threshold_links,
     to_pharaoh,
     word_entropy,
     write_wpt,
 )
-from attnviz.reference import grow_diag_final_and
 
 S2 = {(0, 0), (1, 1)}
 
@@ -137,3 +141,22 @@ def test_grow_diag_final_and():
     assert grow_diag_final_and({(0, 0), (0, 1)}, {(0, 0)}) == {(0, 0), (0, 1)}
     # one whose words are both aligned already is not
     assert grow_diag_final_and({(0, 0), (1, 1), (0, 1)}, {(0, 0), (1, 1)}) == {(0, 0), (1, 1)}
+
+
+def test_link_readings_of_one_matrix_by_hand():
+    # 3 target words × 3 source words (+ </s> row and column); rows sum to 1
+    weights = np.array([
+        [0.7, 0.2, 0.0, 0.1],
+        [0.6, 0.3, 0.0, 0.1],   # word 1 looks at source 0 too, but source 0 is word 0's most
+        [0.1, 0.1, 0.7, 0.1],
+        [0.0, 0.0, 0.0, 1.0],   # </s>
+    ])
+    assert argmax_links(weights) == {(0, 0), (0, 1), (2, 2)}
+    assert column_argmax_links(weights) == {(0, 0), (1, 1), (2, 2)}  # source 1's strongest row is word 1
+    assert intersection_links(weights) == {(0, 0), (2, 2)}
+    assert symmetrized_links(weights) == {(0, 0), (0, 1), (1, 1), (2, 2)}
+    assert read_links(weights, "intersection") == intersection_links(weights)
+    assert read_links(weights) == argmax_links(weights)
+    with pytest.raises(ValueError, match="unknown link reading 'max'; choose one of argmax"):
+        read_links(weights, "max")
+    assert column_argmax_links(np.ones((1, 1))) == set()  # only </s>

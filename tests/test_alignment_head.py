@@ -154,3 +154,40 @@ def test_warm_start_from_an_alignment_head_adds_only_the_future_reader(tmp_path)
     saved = Translator.load(tmp_path / "head").force("i am cold .", "j' ai froid .", pretokenized=True)
     extended = Translator(new, src_vocab, tgt_vocab, info=EN_FR).force("i am cold .", "j' ai froid .", pretokenized=True)
     np.testing.assert_allclose(extended.heads, saved.heads, atol=1e-6)
+
+
+def test_a_model_guided_both_ways_reads_its_links_by_the_lowest_dev_aer(tmp_path):
+    from attnviz.alignment import Gold, LINK_READINGS, read_links
+    from attnviz.evaluation import GoldSet, dev_alignment
+    from attnviz.training.loop import alignment_metrics
+
+    model, src_vocab, tgt_vocab = aligning_model(full_context=True)
+    translator = Translator(model, src_vocab, tgt_vocab, info=EN_FR)
+    diagonal = Gold({(0, 0), (1, 1), (2, 2), (3, 3)}, {(0, 0), (1, 1), (2, 2), (3, 3)})
+    gold = GoldSet(["i am cold .", "i am cold ."], ["j' ai froid .", "j' ai froid ."], [diagonal, diagonal])
+    metrics = {}
+    choice = alignment_metrics(translator, gold, metrics, choose_reading=True)
+    by_reading = metrics["dev_aer_by_links"]
+    assert set(by_reading) == set(LINK_READINGS)
+    assert choice["alignment_links"] == translator.link_reading == min(by_reading, key=by_reading.get)
+    assert metrics["dev_aer"] == pytest.approx(by_reading[translator.link_reading], abs=1e-4)
+    result = translator.force("i am cold .", "j' ai froid .", pretokenized=True)
+    assert translator.links(result.attention) == read_links(result.attention, choice["alignment_links"])
+    # without the choice the model keeps the argmax reading
+    plain = Translator(model, src_vocab, tgt_vocab, info=EN_FR)
+    assert "alignment_links" not in alignment_metrics(plain, gold, {})
+    assert plain.link_reading == "argmax"
+    assert dev_alignment(plain, gold)["aer"] == pytest.approx(by_reading["argmax"], abs=1e-4)
+
+
+def test_a_card_naming_an_unknown_link_reading_is_refused(tmp_path):
+    import json
+
+    model, src_vocab, tgt_vocab = aligning_model()
+    checkpoint.save(tmp_path / "m", model, EN_FR, src_vocab, tgt_vocab)
+    config = json.loads((tmp_path / "m" / "config.json").read_text())
+    (tmp_path / "m" / "config.json").write_text(json.dumps({**config, "alignment_links": "rows"}))
+    with pytest.raises(checkpoint.CheckpointError, match="unknown alignment_links 'rows'; choose one of argmax"):
+        Translator.load(tmp_path / "m")
+    (tmp_path / "m" / "config.json").write_text(json.dumps({**config, "alignment_links": "intersection"}))
+    assert Translator.load(tmp_path / "m").link_reading == "intersection"

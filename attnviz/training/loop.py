@@ -37,6 +37,7 @@ from safetensors.torch import save_file
 from tqdm import tqdm
 
 from .. import checkpoint, guided
+from ..alignment import LINK_READINGS
 from ..dictionary import DICTIONARY_ATTRIBUTION, lexicon_table, proper_noun_pairs
 from ..data import MAX_TRAIN_TOKENS, REPO, Corpus, collate, encode_pairs, make_batches, repo_relative
 from ..evaluation import (
@@ -430,17 +431,21 @@ def train_model(
     return card
 
 
-def alignment_metrics(translator: Translator, gold, metrics: dict) -> dict:
-    """Add the dev-gold alignment figures to ``metrics``; for a multi-head model first choose its alignment head.
+def alignment_metrics(translator: Translator, gold, metrics: dict, choose_reading: bool = False) -> dict:
+    """Add the dev-gold alignment figures to ``metrics``; for a multi-head model first choose its alignment head,
+    and for a model trained on both directions (``choose_reading``) how its attention is read as links.
 
     A model with several layers or heads gets the AER of every head and head mean, plain and
     shifted (``evaluation.head_alignment``), in ``metrics["dev_aer_by_head"]`` and
     ``["dev_shift_aer_by_head"]`` (nested lists, layers × heads + mean); the lowest plain AER
     becomes its alignment attention (chosen on this same gold set) and the dev figures are
-    measured with it.
+    measured with it. With ``choose_reading`` (a model whose columns were guided too,
+    ``TrainConfig.guided_columns``) every ``alignment.LINK_READINGS`` is measured on that head,
+    in ``metrics["dev_aer_by_links"]``, and the lowest becomes its reading (chosen on the same set).
 
     Returns:
-        {"alignment_head": {"layer", "head"}} for a multi-head model (a card entry), else {}.
+        the card entries chosen: {"alignment_head": {"layer", "head"}} for a multi-head model,
+        {"alignment_links": reading} with ``choose_reading``; else {}.
     """
     layers, heads = translator.info.layers, translator.info.heads
     choice = {}
@@ -451,6 +456,13 @@ def alignment_metrics(translator: Translator, gold, metrics: dict) -> dict:
         metrics["dev_aer_by_head"] = np.round(grids["aer"], 4).tolist()
         metrics["dev_shift_aer_by_head"] = np.round(grids["shift_aer"], 4).tolist()
         metrics["dev_shift_aer_best"] = round(float(grids["shift_aer"].min()), 4)
+    if choose_reading:
+        by_reading = {}
+        for reading in LINK_READINGS:
+            translator.card["alignment_links"] = reading
+            by_reading[reading] = round(dev_alignment(translator, gold)["aer"], 4)
+        choice["alignment_links"] = translator.card["alignment_links"] = min(by_reading, key=by_reading.get)
+        metrics["dev_aer_by_links"] = by_reading
     metrics.update({f"dev_{k}": v for k, v in dev_alignment(translator, gold).items()})
     return choice
 
@@ -467,11 +479,11 @@ def finish(corpus, model_config, config, out, gold_dir, data_path, info, progres
         "test_bleu_beam5": bleu(translator, corpus.split.test, beam=5),
         "valid_bleu": progress["best_bleu"],
     }
-    head_choice = {}
+    alignment_choice = {}
     # the gold alignments are English–French (Hansards): other language pairs have none
     english_french = (info.source_language, info.target_language) == ("en", "fr")
     if gold_dir is not None and Path(gold_dir, "dev.wa.nonullalign").is_file() and info.maps and english_french:
-        head_choice = alignment_metrics(translator, load_gold(gold_dir), metrics)
+        alignment_choice = alignment_metrics(translator, load_gold(gold_dir), metrics, config.guided_columns)
         metrics["decoding_grid"] = decoding_grid(translator, corpus.split.test, load_gold(gold_dir))
     card = {
         "name": out.name,
@@ -496,7 +508,7 @@ def finish(corpus, model_config, config, out, gold_dir, data_path, info, progres
             "load_average_at_end": round(os.getloadavg()[0], 1),
         },
         "metrics": {k: round(v, 4) if isinstance(v, float) else v for k, v in metrics.items()},
-        **head_choice,
+        **alignment_choice,
     }
     if config.dictionary:  # credited beside the corpus on the card
         card["training"]["dictionary"] = {"source": DICTIONARY_ATTRIBUTION, "pairs": len(proper_noun_pairs()),

@@ -7,7 +7,7 @@ ORDER = 22
 import pandas as pd
 import streamlit as st
 
-from attnviz.alignment import alignment_error_rate, argmax_links
+from attnviz.alignment import alignment_error_rate
 from attnviz.analysis import alignment_disagreements, attention_mass, reference_agreement
 from attnviz.translator import InputError
 from attnviz.ui import common, state
@@ -76,13 +76,13 @@ st.caption(t("attention_vs_alignment.circles")
 reference = links[name_a]
 rows = []
 for name in shown:
-    result = results[name]
+    result, translator = results[name], state.translator(name)
     mass = attention_mass(result)
     row = {t("why_attention.model"): name,
-           t("attention_vs_alignment.agreement"): reference_agreement(result.attention, reference),
+           t("attention_vs_alignment.agreement"): reference_agreement(result.attention, reference, translator.link_reading),
            t("attention_vs_alignment.on_eos"): mass["eos"], t("attention_vs_alignment.on_punctuation"): mass["punctuation"]}
     if chosen_pair:
-        scores = alignment_error_rate([argmax_links(result.attention)], [gold.gold[chosen_pair - 1]])
+        scores = alignment_error_rate([translator.links(result.attention)], [gold.gold[chosen_pair - 1]])
         row.update({t("attention_vs_alignment.aer"): scores.aer, t("attention_vs_alignment.precision"): scores.precision,
                     t("attention_vs_alignment.recall"): scores.recall})
     rows.append(row)

@@ -19,7 +19,8 @@ if common.checked_sentence(inputs):
             results[name] = common.decode(name, inputs.sentence, inputs.forced, inputs.beam, head=inputs.head)
             shown[name] = common.chosen(results[name], inputs)
     links = common.eflomal_links(shown) if inputs.overlay else {name: frozenset() for name in shown}
-    agreements = {name: reference_agreement(r.attention, links[name]) for name, r in shown.items()}
+    agreements = {name: reference_agreement(r.attention, links[name], state.translator(name).link_reading)
+                  for name, r in shown.items()}
     length = max((len(r.source_tokens) for r in shown.values()), default=0)
     columns = common.columns(inputs, len(inputs.models), length)
     for index, name in enumerate(inputs.models):
