@@ -13,6 +13,9 @@ where A_bi· is target word i's links spread uniformly over its linked source
 words, α_bi· the attention row of the step that predicts word i, and N the number
 of target words with at least one link (words without a link, and the end-of-
 sentence step, are left out). The training loss is cross-entropy + λ · L_align.
+With ``TrainConfig.guided_columns`` the same links also supervise the columns
+(``column_alignment_loss``: each source word's weights normalized over the target
+words), so that the matrix can be read in both directions (``alignment.LINK_READINGS``).
 """
 
 from __future__ import annotations

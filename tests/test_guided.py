@@ -135,3 +135,27 @@ def test_guided_columns_is_a_recipe_flag_and_needs_a_lambda(capsys):
     assert "--guided-columns" not in recipe_flags(TrainConfig(guided_lambda=1.0))
     assert main(["train", "--scorer", "additive", "--guided-columns", "--out", "unused"]) == 2
     assert "--guided-columns needs --guided-lambda" in capsys.readouterr().err
+
+
+def test_guiding_the_columns_too_trains_both_readings_of_the_links(tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    corpus = tiny_corpus()
+    crossing = {(0, 0), (1, 2), (2, 1), (3, 3), (4, 4), (5, 5)}
+    guided.write_links(guided.links_path(corpus.train_tokens), [crossing] * len(corpus.train_tokens))
+    config = RNNConfig(len(corpus.src_vocab), len(corpus.tgt_vocab), scorer="dot", embedding_size=32,
+                       encoder_size=16, decoder_size=32, attention_size=16, dropout=0.0)
+    recipe = TrainConfig(epochs=6, max_minutes=5, batch_tokens=60, lr=1e-2, threads=1, bf16=False,
+                         guided_lambda=1.0, guided_columns=True)
+    card = train_model(corpus, config, recipe, tmp_path / "m", gold_dir=None)
+    history = json.loads((tmp_path / "m" / "history.json").read_text())
+    assert history[-1]["guided_column_loss"] < 0.5 * history[0]["guided_column_loss"]
+    assert "each source word's column" in card["training"]["supervision"]["method"]
+    assert "--guided-columns" in card["training"]["command"]
+    # both readings of the trained attention find the crossing links
+    translator = Translator.load(tmp_path / "m")
+    src, tgt = corpus.train_tokens[0]
+    weights = translator.force(" ".join(src), " ".join(tgt), pretokenized=True).attention
+    from attnviz.alignment import column_argmax_links, intersection_links
+
+    assert column_argmax_links(weights) == crossing
+    assert intersection_links(weights) == crossing
