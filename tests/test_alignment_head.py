@@ -191,3 +191,29 @@ def test_a_card_naming_an_unknown_link_reading_is_refused(tmp_path):
         Translator.load(tmp_path / "m")
     (tmp_path / "m" / "config.json").write_text(json.dumps({**config, "alignment_links": "intersection"}))
     assert Translator.load(tmp_path / "m").link_reading == "intersection"
+
+
+def test_warm_start_grows_the_vocabularies_keeping_the_old_rows(tmp_path):
+    from attnviz.training.loop import warm_start
+
+    old, src_vocab, tgt_vocab = aligning_model(seed=3)
+    checkpoint.save(tmp_path / "small", old, EN_FR, src_vocab, tgt_vocab)
+
+    class Vocabularies:
+        pass
+
+    corpus = Vocabularies()  # a larger vocabulary of the same ranking: the old one is its prefix
+    corpus.src_vocab, corpus.tgt_vocab = src_vocab, Vocab([*tgt_vocab.tokens, "parlement", "députés"])
+    torch.manual_seed(6)
+    new = RNNSeq2Seq(RNNConfig(**{**old.config.to_dict(), "tgt_vocab_size": len(corpus.tgt_vocab)})).eval()
+    fresh = new.tgt_embed.weight[-2:].clone()
+    assert warm_start(new, tmp_path / "small", corpus) == [
+        f"output_bias: {len(tgt_vocab)} → {len(tgt_vocab) + 2} rows",
+        f"tgt_embed.weight: {len(tgt_vocab)} → {len(tgt_vocab) + 2} rows"]
+    saved = checkpoint.load(tmp_path / "small").model
+    torch.testing.assert_close(new.tgt_embed.weight[: len(tgt_vocab)], saved.tgt_embed.weight)
+    torch.testing.assert_close(new.tgt_embed.weight[-2:], fresh)  # the new words keep their initialisation
+    torch.testing.assert_close(new.src_embed.weight, saved.src_embed.weight)
+    corpus.tgt_vocab = Vocab([*SPECIALS, "parlement", *tgt_vocab.tokens[len(SPECIALS):]])  # not an extension
+    with pytest.raises(ValueError, match="same or larger vocabulary sizes"):
+        warm_start(new, tmp_path / "small", corpus)

@@ -217,24 +217,45 @@ def load_resume_state(path: Path, model, optimizer, rng: random.Random) -> dict:
 def warm_start(model: torch.nn.Module, directory: Path, corpus: Corpus) -> list[str]:
     """Copy a trained model's weights into ``model`` where names match; the rest keep their initialisation.
 
+    The run's vocabularies must be the old model's or extend them (a larger ``--src-vocab`` /
+    ``--tgt-vocab`` on the same split: ``Vocab.build`` ranks tokens the same way, so the old
+    vocabulary is a prefix of the new one). Then the rows of the old tokens are copied into
+    every tensor indexed by the vocabulary (embeddings, output bias, a lexicon) and the new
+    tokens' rows keep their initialisation.
+
     Args:
         model: the new model; directory: a model directory (``checkpoint.load`` validates it);
-        corpus: the run's corpus, whose vocabularies the old model must share.
+        corpus: the run's corpus.
 
     Returns:
-        the names of the parameters and buffers the old model lacked (sorted).
+        the names (first part) of the parameters and buffers the old model lacked, then
+        "NAME: A → B rows" for each tensor grown with a vocabulary (sorted).
 
     Raises:
-        CheckpointError: a broken model directory. ValueError: other vocabularies, a tensor of
-            another shape, or a tensor the new model lacks.
+        CheckpointError: a broken model directory. ValueError: vocabularies that neither equal nor
+            extend the old ones, a tensor of another shape, or a tensor the new model lacks.
     """
     old = checkpoint.load(directory)
-    if old.src_vocab.tokens != corpus.src_vocab.tokens or old.tgt_vocab.tokens != corpus.tgt_vocab.tokens:
-        raise ValueError(f"{directory} was trained with other vocabularies; a warm start needs the same split and sizes")
-    result = model.load_state_dict(old.model.state_dict(), strict=False)
-    if result.unexpected_keys:
-        raise ValueError(f"{directory} has weights the new model lacks: {', '.join(result.unexpected_keys[:5])}")
-    return sorted({name.split(".")[0] for name in result.missing_keys})
+    sizes = set()  # (old rows, new rows) of each vocabulary
+    for old_vocab, new_vocab in ((old.src_vocab, corpus.src_vocab), (old.tgt_vocab, corpus.tgt_vocab)):
+        if new_vocab.tokens[: len(old_vocab)] != old_vocab.tokens:
+            raise ValueError(f"{directory} was trained with other vocabularies; a warm start needs the same split "
+                             "and the same or larger vocabulary sizes")
+        sizes.add((len(old_vocab), len(new_vocab)))
+    current, weights, grown = model.state_dict(), {}, []
+    for name, tensor in old.model.state_dict().items():
+        if name not in current:
+            raise ValueError(f"{directory} has weights the new model lacks: {name}")
+        target = current[name]
+        if target.shape == tensor.shape:
+            weights[name] = tensor
+        elif target.shape[1:] == tensor.shape[1:] and (tensor.shape[0], target.shape[0]) in sizes:
+            weights[name] = torch.cat([tensor.to(target.dtype), target[tensor.shape[0]:]])
+            grown.append(f"{name}: {tensor.shape[0]} → {target.shape[0]} rows")
+        else:
+            raise ValueError(f"{directory}: {name} is {tuple(tensor.shape)}, the new model's {tuple(target.shape)}")
+    result = model.load_state_dict(weights, strict=False)
+    return sorted({name.split(".")[0] for name in result.missing_keys}) + sorted(grown)
 
 
 def train_model(
