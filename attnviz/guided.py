@@ -166,6 +166,14 @@ def column_alignment_loss(attention: torch.Tensor, targets: torch.Tensor, words:
     return -(spread * columns.clamp(min=LOG_FLOOR).log()).sum() / supervised
 
 
+ALIGNMENT_HEAD_FIELDS = ("alignment_attention", "alignment_full_context")  # RNNConfig's alignment head
+
+
+def without_alignment_head(model_config) -> dict:
+    """A family config as a dict without the fields of the GRU's alignment head (``ALIGNMENT_HEAD_FIELDS``)."""
+    return {k: v for k, v in model_config.to_dict().items() if k not in ALIGNMENT_HEAD_FIELDS}
+
+
 def unguided_twin(model_config, language_pair: str, root: Path | None = None,
                   segmentation: str = "words") -> dict | None:
     """The shipped model with the same architecture, language pair and segmentation trained without guidance,
@@ -192,9 +200,7 @@ def unguided_twin(model_config, language_pair: str, root: Path | None = None,
         except ValueError:
             continue
         # the twin has the same architecture without the alignment head that guidance may add
-        wanted = {**model_config.to_dict(), **({"alignment_attention": False}
-                                              if getattr(model_config, "alignment_attention", False) else {})}
-        if type(config) is type(model_config) and config.to_dict() == wanted:
+        if type(config) is type(model_config) and without_alignment_head(config) == without_alignment_head(model_config):
             metrics = entry.config.get("metrics", {})
             return {"name": entry.name, "test_bleu_greedy": metrics.get("test_bleu_greedy"),
                     "dev_aer": metrics.get("dev_aer")}

@@ -113,6 +113,11 @@ def test_the_unguided_twin_is_the_shipped_model_with_the_same_architecture():
     # … and not the word model when the guided one reads characters (the character models' vocabularies differ)
     assert guided.unguided_twin(additive.model.config, "zh-en", segmentation="characters") is None
     assert guided.unguided_twin(additive.model.config, "fr-en") is None
+    # an alignment head, one that reads the whole translation too, is not part of the compared architecture
+    from dataclasses import replace
+
+    with_head = replace(additive.model.config, alignment_attention=True, alignment_full_context=True)
+    assert guided.unguided_twin(with_head, "en-fr")["name"] == "en-fr-additive"
 
 
 def test_column_loss_normalizes_each_source_word_over_target_words_by_hand():
