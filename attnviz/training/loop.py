@@ -460,7 +460,7 @@ def alignment_metrics(translator: Translator, gold, metrics: dict, choose_readin
     shifted (``evaluation.head_alignment``), in ``metrics["dev_aer_by_head"]`` and
     ``["dev_shift_aer_by_head"]`` (nested lists, layers × heads + mean); the lowest plain AER
     becomes its alignment attention (chosen on this same gold set) and the dev figures are
-    measured with it. With ``choose_reading`` (a model whose columns were guided too,
+    measured with it (heads compared by argmax links). With ``choose_reading`` (a model whose columns were guided too,
     ``TrainConfig.guided_columns``) every ``alignment.LINK_READINGS`` is measured on that head,
     in ``metrics["dev_aer_by_links"]``, and the lowest becomes its reading (chosen on the same set).
 
@@ -470,6 +470,8 @@ def alignment_metrics(translator: Translator, gold, metrics: dict, choose_readin
     """
     layers, heads = translator.info.layers, translator.info.heads
     choice = {}
+    if choose_reading:  # heads are compared by their argmax links, also when the card already names a reading
+        translator.card.pop("alignment_links", None)
     if layers * heads > 1:
         grids = head_alignment(translator, gold)
         choice = {"alignment_head": best_head(grids["aer"])}
