@@ -324,6 +324,7 @@ class ModelEvaluation:
             "attention": t.describe(),
             "BLEU": self.by_length["all"]["bleu"],
             "AER": dev.get("aer"),
+            "links": t.link_reading if dev else None,
             "precision": dev.get("precision"),
             "recall": dev.get("recall"),
             "entropy": dev.get("entropy"),
@@ -375,8 +376,8 @@ def evaluation_table(
 
     Columns: model, family, attention (the family's description: scorer and
     placement for an RNN), BLEU (greedy, the model's own test split,
-    sacrebleu -lc, multi-reference), AER / precision / recall (the model's links, argmax unless its card says otherwise, of
-    forced attention on the gold set), entropy (mean over target words, nats),
+    sacrebleu -lc, multi-reference), AER (the model's links, argmax unless its card says otherwise, of
+    forced attention on the gold set), links (that reading), precision, recall, entropy (mean over target words, nats),
     monotone (fraction of word rows whose argmax does not move left), zeros
     (share of exactly-zero weights), ms/sentence (median greedy decoding of a
     gold-set sentence), then "BLEU 1–5" … one column per ``LENGTH_BUCKETS``
@@ -396,6 +397,7 @@ def evaluation_table(
                 "family": "-",
                 "attention": "statistical aligner",
                 "AER": ref["aer"],
+                "links": "grow-diag-final-and",  # of its two directions (reference.ReferenceAligner)
                 "precision": ref["precision"],
                 "recall": ref["recall"],
                 "ms/sentence": ref["ms"],

@@ -63,6 +63,7 @@ def test_evaluate_table(tiny_dir, tmp_path):
     (row,) = list(csv.DictReader(out.open()))
     assert row["family"] == "rnn" and row["attention"].startswith("additive") and 0 <= float(row["AER"]) <= 1 and float(row["ms/sentence"]) > 0
     assert float(row["zeros"]) == 0  # a softmax never gives an exact zero
+    assert row["links"] == "argmax"  # its card names no other reading
     # every test sentence has 5 tokens: the 1–5 bucket is the whole set, the others are empty
     assert "BLEU by source length" in result.stdout and "1–5 30)" in result.stdout
     assert float(row["BLEU 1–5"]) == pytest.approx(float(row["BLEU"])) and "BLEU 6–7" not in row
