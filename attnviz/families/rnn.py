@@ -25,9 +25,9 @@ on the written word, as Garg et al., 2019 condition theirs on the full target).
 Records are then (1, 2, T, S): head 1 the attention the translation used,
 head 2 the alignment attention. With ``alignment_full_context`` its query also
 reads the words written after y_i: q̃_i = GRU₁(y_i, s_i) + W_f f_{i+1}, where
-f_{i+1} is a backward GRU's summary of y_{i+1}..y_n (the alignment layer of
-Garg et al. and Zenkel et al., 2020, sees the whole target too); W_f starts at
-zero, so a warm start begins with the head it extends.
+f_{i+1} is a backward GRU's summary of y_{i+1}..y_n (the alignment layers of
+Garg et al., 2019 and Zenkel et al., 2020 see the whole target too); W_f starts
+at zero, so a warm start begins with the head it extends.
 
 With ``lexicon_pointer`` the attention also writes words: a source word x_j
 with an entry lex(x_j) in a bilingual lexicon (CC-CEDICT's proper nouns,
