@@ -166,17 +166,20 @@ def column_alignment_loss(attention: torch.Tensor, targets: torch.Tensor, words:
     return -(spread * columns.clamp(min=LOG_FLOOR).log()).sum() / supervised
 
 
-ALIGNMENT_HEAD_FIELDS = ("alignment_attention", "alignment_full_context")  # RNNConfig's alignment head
+# fields a guided model may change without changing what is compared: the GRU's alignment head, and the
+# vocabulary sizes (a warm start may grow them, ``training.loop.warm_start``)
+NOT_COMPARED = ("alignment_attention", "alignment_full_context", "src_vocab_size", "tgt_vocab_size")
 
 
 def without_alignment_head(model_config) -> dict:
-    """A family config as a dict without the fields of the GRU's alignment head (``ALIGNMENT_HEAD_FIELDS``)."""
-    return {k: v for k, v in model_config.to_dict().items() if k not in ALIGNMENT_HEAD_FIELDS}
+    """A family config as a dict without the fields a guided model may add or grow (``NOT_COMPARED``)."""
+    return {k: v for k, v in model_config.to_dict().items() if k not in NOT_COMPARED}
 
 
 def unguided_twin(model_config, language_pair: str, root: Path | None = None,
                   segmentation: str = "words") -> dict | None:
-    """The shipped model with the same architecture, language pair and segmentation trained without guidance,
+    """The shipped model with the same architecture (vocabulary sizes aside), language pair and segmentation
+    trained without guidance,
     as {"name", "test_bleu_greedy", "dev_aer"} from its card, for a guided model's card; None if there is none.
 
     Args:
