@@ -90,10 +90,10 @@ def test_the_context_vectors_view_writes_each_step_with_the_models_weights():
 def test_the_lesson_opens_on_the_best_aligned_guided_model_beside_its_unguided_twin():
     at = start("Attention vs alignment", s="The black cat is sleeping on the red chair.",
                m="en-fr-dot,en-fr-additive")
-    # not chosen in the sidebar: found anyway, the guided model with the lowest dev AER (the alignment head's
-    # 0.265 against 0.396 for en-fr-additive-guided)
-    assert at.selectbox(key="al_b").value == "en-fr-additive-alignment-head"
+    # not chosen in the sidebar: found anyway, the guided model with the lowest dev AER (the alignment head read
+    # both ways, against 0.265 for the first alignment head and 0.396 for en-fr-additive-guided)
+    assert at.selectbox(key="al_b").value == "en-fr-additive-alignment-both-ways"
     assert not at.exception and not at.error
     assert at.selectbox(key="al_a").value == "en-fr-additive"  # its twin, trained without guidance (its card says)
-    assert list(at.table[0].value.index) == ["en-fr-additive", "en-fr-additive-alignment-head"]
+    assert list(at.table[0].value.index) == ["en-fr-additive", "en-fr-additive-alignment-both-ways"]
 

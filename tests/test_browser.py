@@ -283,7 +283,7 @@ def test_attention_vs_alignment_on_a_gold_pair(server):
         assert "failed" not in body and "Traceback" not in body
         assert "eflomal (reference)" in body and "Where attention and alignment disagree" in body
         # the best-aligned guided model beside its unguided twin
-        assert "en-fr-additive-alignment-head" in body and "en-fr-additive ·" in body
+        assert "en-fr-additive-alignment-both-ways" in body and "en-fr-additive ·" in body
         page.wait_for_timeout(800)
         page.screenshot(path=str(ARTIFACTS / "attention-vs-alignment.png"), full_page=True)
 

@@ -119,6 +119,14 @@ ZOO = (
            {"scorer": "additive", "placement": "conditional", "alignment_attention": True},
            ModelInfo("translation", "rnn", "en", "fr", heads=2),
            train={"guided_lambda": 1.0, "init_from": "pretrained/en-fr-additive", "lr": 5e-4, "max_minutes": 40.0}),
+    # that head reading the whole translation, guided in both directions (rows and columns), with every
+    # training word in its vocabularies (train en-fr-additive-alignment-head first)
+    Recipe("en-fr-additive-alignment-both-ways", "rnn",
+           {"scorer": "additive", "placement": "conditional", "alignment_attention": True,
+            "alignment_full_context": True},
+           ModelInfo("translation", "rnn", "en", "fr", heads=2),
+           train={"guided_lambda": 1.0, "guided_columns": True, "init_from": "pretrained/en-fr-additive-alignment-head",
+                  "lr": 5e-4, "max_minutes": 40.0, "src_vocab_size": 14100, "tgt_vocab_size": 25700}),
     Recipe("en-fr-additive-hard", "rnn", {"scorer": "additive", "placement": "conditional",
                                           "normalizer": "sample"}),
     Recipe("en-fr-bottleneck", "bottleneck", {},
