@@ -523,7 +523,8 @@ def build_parser() -> argparse.ArgumentParser:
                     help="with --alignment-attention: the alignment head's query also reads the words written after "
                     "the one it aligns")
     tn.add_argument("--init-from", type=Path,
-                    help="start from this model's weights where they match (same pair, split and vocabularies)")
+                    help="start from this model's weights where they match (same pair and split; the same or larger "
+                    "vocabularies, whose new words start untrained)")
     tn.add_argument("--layers", type=int, default=TransformerConfig.encoder_layers,
                     help="transformer: encoder and decoder layers each")
     tn.add_argument("--heads", type=int, default=TransformerConfig.heads, help="transformer: attention heads per layer")
