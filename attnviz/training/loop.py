@@ -480,13 +480,18 @@ def alignment_metrics(translator: Translator, gold, metrics: dict, choose_readin
         metrics["dev_shift_aer_by_head"] = np.round(grids["shift_aer"], 4).tolist()
         metrics["dev_shift_aer_best"] = round(float(grids["shift_aer"].min()), 4)
     if choose_reading:
-        by_reading = {}
+        measured = {}
         for reading in LINK_READINGS:
             translator.card["alignment_links"] = reading
-            by_reading[reading] = round(dev_alignment(translator, gold)["aer"], 4)
-        choice["alignment_links"] = translator.card["alignment_links"] = min(by_reading, key=by_reading.get)
+            measured[reading] = dev_alignment(translator, gold)
+        by_reading = {reading: round(dev["aer"], 4) for reading, dev in measured.items()}
+        chosen = min(by_reading, key=by_reading.get)
+        choice["alignment_links"] = translator.card["alignment_links"] = chosen
         metrics["dev_aer_by_links"] = by_reading
-    metrics.update({f"dev_{k}": v for k, v in dev_alignment(translator, gold).items()})
+        dev = measured[chosen]
+    else:
+        dev = dev_alignment(translator, gold)
+    metrics.update({f"dev_{k}": v for k, v in dev.items()})
     return choice
 
 
