@@ -171,7 +171,7 @@ def column_alignment_loss(attention: torch.Tensor, targets: torch.Tensor, words:
 NOT_COMPARED = ("alignment_attention", "alignment_full_context", "src_vocab_size", "tgt_vocab_size")
 
 
-def without_alignment_head(model_config) -> dict:
+def compared_architecture(model_config) -> dict:
     """A family config as a dict without the fields a guided model may add or grow (``NOT_COMPARED``)."""
     return {k: v for k, v in model_config.to_dict().items() if k not in NOT_COMPARED}
 
@@ -202,8 +202,8 @@ def unguided_twin(model_config, language_pair: str, root: Path | None = None,
             _, config, _ = family_config(entry.config)
         except ValueError:
             continue
-        # the twin has the same architecture without the alignment head that guidance may add
-        if type(config) is type(model_config) and without_alignment_head(config) == without_alignment_head(model_config):
+        # the twin has the same architecture, apart from an alignment head and vocabulary sizes
+        if type(config) is type(model_config) and compared_architecture(config) == compared_architecture(model_config):
             metrics = entry.config.get("metrics", {})
             return {"name": entry.name, "test_bleu_greedy": metrics.get("test_bleu_greedy"),
                     "dev_aer": metrics.get("dev_aer")}
