@@ -9,6 +9,7 @@ from pathlib import Path
 
 import torch
 
+from ..alignment import DEFAULT_LINK_READING
 from ..normalizers import NORMALIZERS
 from ..families import LANGUAGES
 from ..tokenization import describe_tokens
@@ -50,7 +51,7 @@ def model_card(card: dict, model, info, history: list[dict], weights_mb: float) 
         for h in history
     )
     dev = (
-        f"- AER on the WPT03 Hansards dev set (37 pairs, forced decoding, {card.get('alignment_links', 'argmax')} links): "
+        f"- AER on the WPT03 Hansards dev set (37 pairs, forced decoding, {card.get('alignment_links', DEFAULT_LINK_READING)} links): "
         f"**{m['dev_aer']:.3f}** (precision {m['dev_precision']:.3f}, recall {m['dev_recall']:.3f})\n"
         f"- Mean attention entropy on that set: {m['dev_entropy']:.3f} nats\n"
         if "dev_aer" in m
