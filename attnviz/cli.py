@@ -76,11 +76,14 @@ def cmd_classify(args) -> int:
 
 def cmd_train_classifier(args) -> int:
     """Train the IMDB review classifiers (one, or the zoo's two with --all)."""
+    from .data import repo_relative
     from .families.classifier import ClassifierConfig
     from .reviews import read_reviews
     from .training.classify import CLASSIFIER_ZOO, ClassifierRecipe, classifier_flags, train_classifier
 
-    recipe = ClassifierRecipe(epochs=args.epochs, max_minutes=args.max_minutes, seed=args.seed, threads=args.threads)
+    recipe = ClassifierRecipe(epochs=args.epochs, max_minutes=args.max_minutes, seed=args.seed, threads=args.threads,
+                              lr=args.lr, weight_decay=args.weight_decay,
+                              init_from=repo_relative(args.init_from) if args.init_from else "")
     if args.all:
         jobs = [(Path(args.out or PRETRAINED) / e.name, e.fields) for e in CLASSIFIER_ZOO]
     elif args.out:
@@ -91,7 +94,7 @@ def cmd_train_classifier(args) -> int:
     print(f"reading {args.data_dir} …", file=sys.stderr)
     train, test = read_reviews(Path(args.data_dir) / "train.tsv.gz"), read_reviews(Path(args.data_dir) / "test.tsv.gz")
     for out, fields in jobs:
-        config = ClassifierConfig(5, 2, **fields)
+        config = ClassifierConfig(5, 2, dropout=args.dropout, **fields)
         command = " ".join(["python -m attnviz train-classifier", *classifier_flags(config, recipe),
                             "--out", f"pretrained/{out.name}"])
         card = train_classifier(train, test, config, recipe, out, Path(args.data_dir), command)
@@ -329,7 +332,13 @@ def cmd_train(args) -> int:
         print("train: give --out DIR (with --scorer NAME, or --family transformer), or --all", file=sys.stderr)
         return 2
     elif args.family == "transformer":
-        fields = {"layers": args.layers, "heads": args.heads, "d_model": args.d_model}
+        fields = {"layers": args.layers, "heads": args.heads, "d_model": args.d_model,
+                  "alignment_attention": args.alignment_attention, "alignment_full_context": args.alignment_full_context}
+        try:  # the architecture's own checks, before any data is read
+            recipes.transformer_config(None, **fields)
+        except ValueError as err:
+            print(f"train: {err}", file=sys.stderr)
+            return 2
         jobs = [(Path(args.out), recipes.Recipe(Path(args.out).name, "transformer", fields), config)]
     elif args.family == "bottleneck":
         jobs = [(Path(args.out), recipes.Recipe(Path(args.out).name, "bottleneck"), config)]
@@ -518,10 +527,11 @@ def build_parser() -> argparse.ArgumentParser:
                     "(pointer-generator over a lexicon)")
     tn.add_argument("--alignment-attention", action="store_true",
                     help="rnn, conditional placement: a second attention head that aligns each written word "
-                    "(its query has read it); --guided-lambda supervises it")
+                    "(its query has read it); transformer: head 1 of the penultimate decoder layer (Garg et al. "
+                    "2019); --guided-lambda supervises it")
     tn.add_argument("--alignment-full-context", action="store_true",
                     help="with --alignment-attention: the alignment head's query also reads the words written after "
-                    "the one it aligns")
+                    "the one it aligns (transformer: its layers run once more without the causal mask)")
     tn.add_argument("--init-from", type=Path,
                     help="start from this model's weights where they match (same pair and split; the same or larger "
                     "vocabularies, whose new words start untrained)")
@@ -571,7 +581,7 @@ def build_parser() -> argparse.ArgumentParser:
     cl.add_argument("--json", action="store_true", help="one JSON object per line with tokens and attention")
     cl.set_defaults(func=cmd_classify)
 
-    from .families.classifier import POOLINGS
+    from .families.classifier import POOLINGS, ClassifierConfig
     from .training.classify import ClassifierRecipe
 
     recipe = ClassifierRecipe()
@@ -585,6 +595,13 @@ def build_parser() -> argparse.ArgumentParser:
     tc.add_argument("--max-minutes", type=float, default=recipe.max_minutes, help="training time budget per model")
     tc.add_argument("--seed", type=int, default=recipe.seed)
     tc.add_argument("--threads", type=int, default=recipe.threads, help="torch threads")
+    tc.add_argument("--lr", type=_bounded(float, 0.0, 1.0, "--lr", low_open=True), default=recipe.lr,
+                    help="Adam learning rate")
+    tc.add_argument("--weight-decay", type=_bounded(float, 0.0, 1.0, "--weight-decay"), default=recipe.weight_decay,
+                    help="AdamW's decoupled weight decay (default 0: plain Adam)")
+    tc.add_argument("--dropout", type=_bounded(float, 0.0, 0.99, "--dropout"),
+                    default=ClassifierConfig.dropout, help="dropout on the embeddings and the pooled vector")
+    tc.add_argument("--init-from", type=Path, help="start from a trained classifier's weights (same vocabulary)")
     tc.set_defaults(func=cmd_train_classifier)
     return parser
 

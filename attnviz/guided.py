@@ -93,10 +93,12 @@ def write_links(path: Path, links: list[set[Link]]) -> None:
 
 def supervised_map(model) -> tuple[int, int]:
     """The (layer, head) whose attention is supervised: a GRU's alignment head (0, 1) where it has one
-    (``alignment_attention``), else its single map (0, 0); for a Transformer, head 1 of the penultimate
-    layer, as Garg et al. (2019) choose."""
+    (``alignment_attention``), else its single map (0, 0); for a Transformer, head 1 of its alignment
+    layer (``alignment_layer``), by default the penultimate layer, as Garg et al. (2019) choose."""
     if getattr(model.config, "alignment_attention", False):
         return 0, 1
+    if getattr(model.config, "alignment_layer", None) is not None:
+        return model.config.alignment_layer, 0
     layers, _ = model.attention_shape()
     return max(layers - 2, 0), 0
 
@@ -166,9 +168,9 @@ def column_alignment_loss(attention: torch.Tensor, targets: torch.Tensor, words:
     return -(spread * columns.clamp(min=LOG_FLOOR).log()).sum() / supervised
 
 
-# fields a guided model may change without changing what is compared: the GRU's alignment head, and the
-# vocabulary sizes (a warm start may grow them, ``training.loop.warm_start``)
-NOT_COMPARED = ("alignment_attention", "alignment_full_context", "src_vocab_size", "tgt_vocab_size")
+# fields a guided model may change without changing what is compared: the GRU's alignment head, the
+# Transformer's alignment layer, and the vocabulary sizes (a warm start may grow them, ``training.loop.warm_start``)
+NOT_COMPARED = ("alignment_attention", "alignment_full_context", "alignment_layer", "src_vocab_size", "tgt_vocab_size")
 
 
 def compared_architecture(model_config) -> dict:

@@ -313,10 +313,7 @@ class Translator:
             tokens, unknown = target.display, target.unknown
         heads = hyp.attention.float().cpu().numpy()
         energies = hyp.energies.float().cpu().numpy()
-        if getattr(self.model.config, "alignment_attention", False):  # its alignment head, formed after decoding
-            rows, row_energies = self.model.alignment_rows(src.ids, ids, heads[0, 0])
-            heads = np.concatenate([heads, rows[None, None]], axis=1)
-            energies = np.concatenate([energies, row_energies[None, None]], axis=1)
+        heads, energies = self.model.completed_attention(src.ids, ids, heads, energies)
         attention, head_energies = alignment_head(heads, energies, self.card)
         copied = None
         if getattr(self.model.config, "lexicon_pointer", False):  # the attention the translation used: head 1

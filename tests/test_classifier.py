@@ -38,7 +38,8 @@ def synthetic_reviews(count: int, seed: int) -> list[Review]:
 
 
 def small_config(**fields) -> ClassifierConfig:
-    return ClassifierConfig(60, 2, embedding_size=16, encoder_size=8, attention_size=8, dropout=0.0, **fields)
+    return ClassifierConfig(60, 2, **{"embedding_size": 16, "encoder_size": 8, "attention_size": 8, "dropout": 0.0,
+                                      **fields})
 
 
 def test_self_attention_pooling_matches_float64_by_hand():
@@ -93,6 +94,20 @@ def trained(tmp_path_factory):
     card = train_classifier(synthetic_reviews(400, 1), synthetic_reviews(100, 2), small_config(), recipe, out,
                             command="python -m attnviz train-classifier --out pretrained/tiny-imdb")
     return out, card
+
+
+def test_a_warm_start_continues_from_the_weights_and_refuses_another_vocabulary(trained, tmp_path):
+    out, _ = trained
+    recipe = ClassifierRecipe(epochs=1, max_minutes=0.001, valid_reviews=40, batch_tokens=400, lr=1e-9, vocab_size=60,
+                              weight_decay=0.01, init_from=str(out))
+    card = train_classifier(synthetic_reviews(400, 1), synthetic_reviews(100, 2), small_config(dropout=0.5), recipe,
+                            tmp_path / "warm")
+    assert card["metrics"]["test_accuracy"] > 0.95  # a near-zero learning rate keeps the trained weights
+    assert card["training"]["recipe"]["init_from"] == str(out) and card["training"]["recipe"]["weight_decay"] == 0.01
+    with pytest.raises(ValueError, match="another vocabulary"):
+        train_classifier(synthetic_reviews(400, 1), synthetic_reviews(100, 2), small_config(),
+                         ClassifierRecipe(epochs=1, max_minutes=0.001, valid_reviews=40, vocab_size=20,
+                                          init_from=str(out)), tmp_path / "other")
 
 
 def test_training_learns_the_sentiment_words_and_writes_a_card(trained):

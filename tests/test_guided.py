@@ -97,7 +97,7 @@ def test_guided_training_of_a_family_without_training_attention_is_refused(tmp_p
     corpus = tiny_corpus()
     config = TransformerConfig(len(corpus.src_vocab), len(corpus.tgt_vocab), d_model=16, heads=2,
                                encoder_layers=1, decoder_layers=1, ffn_size=32)
-    with pytest.raises(ValueError, match="rnn family"):
+    with pytest.raises(ValueError, match="only with an alignment layer"):
         train_model(corpus, config, TrainConfig(epochs=1, guided_lambda=1.0, threads=1), tmp_path / "m", gold_dir=None)
 
 

@@ -337,6 +337,22 @@ class TranslationModel(nn.Module):
         """Named self-attention maps of the encoder, each (B, L, H, S, S); none by default."""
         return {}
 
+    def completed_attention(self, source_ids: list[int], target_ids: list[int], heads: np.ndarray,
+                            energies: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The records of a decoded translation as the model shows them, once the whole translation exists.
+
+        An alignment head that reads the word it aligns (or the whole translation) cannot be formed
+        while decoding, which chooses y_i after step i; a family with one replays the translation here.
+
+        Args:
+            source_ids: S ids ending with EOS; target_ids: the T ids written.
+            heads, energies: (L, H, T, S) float, as decoding recorded them.
+
+        Returns:
+            (weights (L, H', T, S), energies (L, H', T, S)); unchanged by default (H' = H).
+        """
+        return heads, energies
+
 
 class FamilyRegistry(Registry):
     """The registry of model families; ``register`` also checks the family's task interface."""

@@ -529,6 +529,22 @@ class RNNSeq2Seq(TranslationModel):
             return np.zeros((0, len(source_ids)), np.float32), np.zeros((0, len(source_ids)), np.float32)
         return (torch.cat([w for w, _ in rows]).numpy(), torch.cat([e for _, e in rows]).numpy())
 
+    def completed_attention(self, source_ids: list[int], target_ids: list[int], heads: np.ndarray,
+                            energies: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The records with the alignment head (``alignment_rows``) added as head 2, when the model has one.
+
+        Args:
+            heads, energies: (1, 1, T, S) as decoding recorded them.
+
+        Returns:
+            (1, 2, T, S) weights and energies with an alignment head, else the inputs unchanged.
+        """
+        if not self.config.alignment_attention:
+            return heads, energies
+        rows, row_energies = self.alignment_rows(source_ids, target_ids, heads[0, 0])
+        return (np.concatenate([heads, rows[None, None]], axis=1),
+                np.concatenate([energies, row_energies[None, None]], axis=1))
+
     @torch.inference_mode()
     def context_vectors(self, source_ids: list[int], weights: np.ndarray) -> np.ndarray:
         """c_i = Σ_j α_ij h_j for every step: (T, S) weights → (T, 2E) float."""

@@ -46,9 +46,16 @@ class TransformerConfig(FamilyConfig):
         encoder_layers, decoder_layers: layer counts.
         ffn_size: hidden width of the position-wise feed-forward network.
         dropout: on embeddings, attention weights (training) and residual branches, in [0, 1).
+        alignment_layer: the decoder layer (0-based) whose head 1 is trained to align (guided
+            alignment, Garg et al. 2019); None for a model without one. Its training pass then
+            computes the cross-attention explicitly, so that the weights exist for the loss.
+        alignment_full_context: the alignment head reads the whole translation (Garg et al. 2019,
+            §4.2): its layer and those below run once more over the target without the causal mask,
+            and that pass's head-1 weights are the alignment head's row, in training and after decoding.
 
     Raises:
-        ValueError: a size out of range, or d_model not divisible by heads.
+        ValueError: a size out of range, d_model not divisible by heads, an alignment layer outside
+            the decoder, or full context without an alignment layer.
     """
 
     d_model: int = 256
@@ -57,6 +64,8 @@ class TransformerConfig(FamilyConfig):
     decoder_layers: int = 3
     ffn_size: int = 1024
     dropout: float = 0.1
+    alignment_layer: int | None = None
+    alignment_full_context: bool = False
 
     def __post_init__(self):
         super().__post_init__()
@@ -66,6 +75,12 @@ class TransformerConfig(FamilyConfig):
             self.check_range(name, 1, top)
         if self.d_model % self.heads:
             raise ValueError(f"field 'd_model' ({self.d_model}) must be divisible by 'heads' ({self.heads})")
+        if self.alignment_layer is not None:
+            if not isinstance(self.alignment_layer, int) or isinstance(self.alignment_layer, bool):
+                raise ValueError(f"field 'alignment_layer' must be an integer or null, got {self.alignment_layer!r:.40}")
+            self.check_range("alignment_layer", 0, self.decoder_layers - 1)
+        elif self.alignment_full_context:
+            raise ValueError("field 'alignment_full_context' needs an 'alignment_layer'")
 
 
 def attend(query, keys, values, mask=None, normalize=None):
@@ -251,7 +266,8 @@ class TransformerSeq2Seq(TranslationModel):
 
         Returns:
             StepTrace whose query, keys (S, d_k) and context (d_k) are that head's
-            q_i = W_Qʰ LN(x_i), k_j = W_Kʰ m_j and Σ_j α_ij v_j (before W_O).
+            q_i = W_Qʰ LN(x_i), k_j = W_Kʰ m_j and Σ_j α_ij v_j (before W_O); for the alignment
+            head of a full-context model, those of ``alignment_pass`` (as the records show it).
 
         Raises:
             IndexError: step, layer or head out of range.
@@ -263,6 +279,12 @@ class TransformerSeq2Seq(TranslationModel):
             raise IndexError(f"head {head} outside {self.config.decoder_layers} layers × {self.config.heads} heads")
         normalizer.reseed()
         encoded = self.encode(torch.tensor([source_ids]), torch.tensor([len(source_ids)]))
+        if self.config.alignment_full_context and head == (self.config.alignment_layer, 0):
+            weights, energies, queries = self.alignment_pass(encoded, torch.tensor([[BOS] + list(target_ids[:-1])]))
+            keys, values = encoded.keys[0, layer, h], encoded.values[0, layer, h]
+            row = weights[0, h, step]
+            return StepTrace(step, queries[0, h, step].numpy(), keys.numpy(), energies[0, h, step].numpy(),
+                             row.numpy(), (row @ values).numpy())
         state, inputs = self.initial_state(encoded), [BOS] + list(target_ids)
         for i in range(step + 1):
             queries: list[torch.Tensor] = []
@@ -435,23 +457,105 @@ class TransformerSeq2Seq(TranslationModel):
         """Output layer tied to the target embeddings: (..., d) → (..., V_tgt)."""
         return F.linear(x, self.tgt_embed.weight, self.output_bias)
 
+    def cross_attention(self, layer: DecoderLayer, l: int, x: torch.Tensor, encoded: Encoded):
+        """Layer ``l``'s cross-attention computed explicitly (the weights exist for a loss).
+
+        Args:
+            layer: ``self.decoder[l]``; x: (B, T, d) the residual stream after its self-attention.
+
+        Returns:
+            (output (B, T, d) after W_O, weights (B, H, T, S), energies (B, H, T, S), queries (B, H, T, d_k));
+            in training the weights are dropped out before they mix the values, as the fused kernel does.
+        """
+        cross = layer.cross_attn
+        queries = cross.split(cross.W_Q(layer.norm2(x)))
+        _, weights, energies = attend(queries, encoded.keys[:, l], encoded.values[:, l], encoded.mask)
+        mixed = F.dropout(weights, cross.dropout, self.training) @ encoded.values[:, l]
+        return cross.W_O(cross.merge(mixed)), weights, energies, queries
+
+    def alignment_pass(self, encoded: Encoded, tgt_in: torch.Tensor):
+        """The alignment layer's cross-attention with full target context (Garg et al. 2019, §4.2).
+
+        Decoder layers 0…l run over the whole target without the causal mask (padding is
+        still masked), so the query of step i has read every target word, the one it aligns
+        included; nothing above layer l runs. Decoding cannot form this (it writes y_i after
+        step i), so a translation is replayed once when it is finished.
+
+        Args:
+            encoded: from ``encode``; tgt_in: (B, T) long, BOS + the target words (PAD after the end).
+
+        Returns:
+            (weights (B, H, T, S), rows sum to 1; energies (B, H, T, S); queries (B, H, T, d_k)) of layer l.
+
+        Raises:
+            ValueError: the model has no alignment layer.
+        """
+        if self.config.alignment_layer is None:
+            raise ValueError("this model has no alignment layer")
+        x = self.embed(self.tgt_embed, tgt_in)
+        target_mask = tgt_in != PAD
+        for l, layer in enumerate(self.decoder[: self.config.alignment_layer + 1]):
+            h = layer.norm1(x)
+            x = x + layer.dropout(layer.self_attn.fast(h, *layer.self_attn.keys_values(h), target_mask))
+            out, weights, energies, queries = self.cross_attention(layer, l, x, encoded)
+            x = x + layer.dropout(out)
+            x = x + layer.dropout(layer.ffn(layer.norm3(x)))
+        return weights, energies, queries
+
+    @torch.inference_mode()
+    def completed_attention(self, source_ids: list[int], target_ids: list[int], heads: np.ndarray,
+                            energies: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """A decoded translation's records with the alignment head's row read with full context.
+
+        Args:
+            source_ids: S ids ending with EOS; target_ids: the T ids written.
+            heads, energies: (L, H, T, S) as decoding recorded them.
+
+        Returns:
+            (heads, energies), (L, H, T, S): unchanged unless ``alignment_full_context``; then head 1
+            of the alignment layer is ``alignment_pass``'s (the other heads are those decoding used).
+        """
+        if not self.config.alignment_full_context or not target_ids:
+            return heads, energies
+        encoded = self.encode(torch.tensor([source_ids]), torch.tensor([len(source_ids)]))
+        weights, row_energies, _ = self.alignment_pass(encoded, torch.tensor([[BOS] + list(target_ids[:-1])]))
+        heads, energies, l = heads.copy(), energies.copy(), self.config.alignment_layer
+        heads[l, 0], energies[l, 0] = weights[0, 0].numpy(), row_energies[0, 0].numpy()
+        return heads, energies
+
     def forward(self, src: torch.Tensor, lengths: torch.Tensor, tgt_in: torch.Tensor):
-        """Teacher-forced pass (training, fused attention kernels).
+        """Teacher-forced pass (training).
+
+        Without an alignment layer every attention runs in the fused kernels and no weights are
+        returned (``decoding.forced`` gives them exactly); with one, the cross-attention is
+        computed explicitly (``cross_attention``) and returned for the guided-alignment loss.
 
         Args:
             src: (B, S) long; lengths: (B,) long; tgt_in: (B, T) long, BOS + target.
 
         Returns:
-            logits: (B, T, V_tgt) float; attention: None (the fused kernels return no weights;
-            ``decoding.forced`` gives them exactly).
+            logits: (B, T, V_tgt) float; attention: None, or (B, L, H, T, S) the cross-attention
+            weights, head 1 of the alignment layer from ``alignment_pass`` when it has full context.
         """
         encoded = self.encode(src, lengths)
         x = self.embed(self.tgt_embed, tgt_in)
+        explicit = self.config.alignment_layer is not None
+        layers = []
         for l, layer in enumerate(self.decoder):
             h = layer.norm1(x)
             x = x + layer.dropout(layer.self_attn.fast(h, *layer.self_attn.keys_values(h), None, causal=True))
-            # the cross-attention keys and values encode() prepared for decoding, not a second projection
-            cross = layer.cross_attn.fast(layer.norm2(x), encoded.keys[:, l], encoded.values[:, l], encoded.mask)
+            if explicit:
+                cross, weights, _, _ = self.cross_attention(layer, l, x, encoded)
+                layers.append(weights)
+            else:  # the cross-attention keys and values encode() prepared for decoding, not a second projection
+                cross = layer.cross_attn.fast(layer.norm2(x), encoded.keys[:, l], encoded.values[:, l], encoded.mask)
             x = x + layer.dropout(cross)
             x = x + layer.dropout(layer.ffn(layer.norm3(x)))
-        return self.logits(self.decoder_norm(x)), None
+        logits = self.logits(self.decoder_norm(x))
+        if not explicit:
+            return logits, None
+        if self.config.alignment_full_context:
+            l = self.config.alignment_layer
+            aligned, _, _ = self.alignment_pass(encoded, tgt_in)
+            layers[l] = torch.cat([aligned[:, :1], layers[l][:, 1:]], 1)
+        return logits, torch.stack(layers, 1)

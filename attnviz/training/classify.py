@@ -18,7 +18,7 @@ import torch
 from tqdm import tqdm
 
 from .. import checkpoint
-from ..data import make_batches, repo_relative
+from ..data import REPO, make_batches, repo_relative
 from ..families import ModelInfo
 from ..families.classifier import AttentionClassifier, ClassifierConfig
 from ..files import atomic_write_text
@@ -42,6 +42,9 @@ class ClassifierRecipe:
         clip: maximum gradient norm.
         vocab_size: vocabulary size, specials included (the most frequent training tokens).
         threads: torch intra-op threads.
+        weight_decay: decoupled weight decay of AdamW (Loshchilov & Hutter, 2019); 0 = plain Adam.
+        init_from: a trained classifier's directory, relative to the repository, whose weights start
+            this run (a longer budget in several runs); its vocabulary must be the one this split builds.
     """
 
     epochs: int = 8
@@ -53,6 +56,8 @@ class ClassifierRecipe:
     clip: float = 1.0
     vocab_size: int = 20000
     threads: int = 1
+    weight_decay: float = 0.0
+    init_from: str = ""
 
 
 @dataclass(frozen=True)
@@ -71,8 +76,17 @@ CLASSIFIER_ZOO = (
 
 def classifier_flags(config: ClassifierConfig, recipe: ClassifierRecipe) -> list[str]:
     """The ``train-classifier`` flags that reproduce a model and its recipe."""
-    return ["--pooling", config.pooling, "--heads", str(config.heads), "--epochs", str(recipe.epochs),
-            "--max-minutes", f"{recipe.max_minutes:g}", "--seed", str(recipe.seed), "--threads", str(recipe.threads)]
+    flags = ["--pooling", config.pooling, "--heads", str(config.heads), "--epochs", str(recipe.epochs),
+             "--max-minutes", f"{recipe.max_minutes:g}", "--seed", str(recipe.seed), "--threads", str(recipe.threads)]
+    if config.dropout != ClassifierConfig.dropout:
+        flags += ["--dropout", f"{config.dropout:g}"]
+    if recipe.lr != ClassifierRecipe.lr:
+        flags += ["--lr", f"{recipe.lr:g}"]
+    if recipe.weight_decay:
+        flags += ["--weight-decay", f"{recipe.weight_decay:g}"]
+    if recipe.init_from:
+        flags += ["--init-from", recipe.init_from]
+    return flags
 
 
 def encode_token_lists(token_lists: list[list[str]], vocab: Vocab, max_tokens: int) -> list[list[int]]:
@@ -84,6 +98,21 @@ def encode_reviews(reviews: list[Review], vocab: Vocab, max_tokens: int) -> tupl
     """(token ids cut to ``max_tokens``, label ids) of reviews."""
     ids = encode_token_lists([review_tokens(r.text) for r in reviews], vocab, max_tokens)
     return ids, [LABELS.index(r.label) for r in reviews]
+
+
+def warm_start_classifier(model: AttentionClassifier, directory: Path, vocab: Vocab) -> None:
+    """Copy a trained classifier's weights into ``model`` (same architecture, same vocabulary).
+
+    Raises:
+        CheckpointError: a broken model directory. ValueError: another vocabulary or architecture.
+    """
+    old = checkpoint.load(directory)
+    if old.src_vocab.tokens != vocab.tokens:
+        raise ValueError(f"{directory} was trained with another vocabulary; a warm start needs the same split and size")
+    try:
+        model.load_state_dict(old.model.state_dict())
+    except RuntimeError as err:  # torch names every mismatched tensor
+        raise ValueError(f"{directory} has another architecture: {str(err).splitlines()[1].strip()}") from None
 
 
 @torch.inference_mode()
@@ -131,7 +160,7 @@ def train_classifier(
     fit_ids = encode_token_lists(token_lists, vocab, model_config.max_tokens)
     fit_labels = [LABELS.index(r.label) for r in fit]
     valid_ids, valid_labels = encode_reviews(valid, vocab, model_config.max_tokens)
-    optimizer = torch.optim.Adam(model.parameters(), lr=recipe.lr)
+    optimizer = torch.optim.AdamW(model.parameters(), lr=recipe.lr, weight_decay=recipe.weight_decay)
     progress = {"epoch": 0, "history": [], "best_accuracy": -1.0, "best_epoch": 0, "seconds": 0.0, "cpu_seconds": 0.0,
                 "recipe": asdict(recipe), "model": model_config.to_dict()}
     resume_path = out / RESUME_FILE
@@ -144,6 +173,9 @@ def train_classifier(
                              "delete it to start over")
         progress.update({k: saved[k] for k in ("epoch", "history", "best_accuracy", "best_epoch", "seconds", "cpu_seconds")})
         tqdm.write(f"{out.name}: resuming after epoch {progress['epoch']} ({progress['seconds'] / 60:.1f} min done)")
+    elif recipe.init_from:
+        warm_start_classifier(model, REPO / recipe.init_from, vocab)
+        tqdm.write(f"{out.name}: starting from {recipe.init_from}")
     start, cpu_start = time.perf_counter() - progress["seconds"], time.process_time() - progress["cpu_seconds"]
     budget, history = recipe.max_minutes * 60, progress["history"]
     for epoch in range(progress["epoch"] + 1, recipe.epochs + 1):

@@ -342,9 +342,9 @@ def train_model(
         tqdm.write(f"{out.name}: this CPU has no bfloat16 instructions; training in float32 (bf16 would be emulated, slower)")
     links = supervised = None
     if config.guided_lambda:
-        if info.family != "rnn":  # the others return no attention from their training pass
-            raise ValueError(f"guided training supervises the rnn family's attention; the {info.family} family's "
-                             "training pass returns no attention weights")
+        if info.family != "rnn" and getattr(model_config, "alignment_layer", None) is None:
+            raise ValueError(f"guided training needs attention weights from the training pass; the {info.family} "
+                             "family returns them only with an alignment layer (--alignment-attention)")
         links = guided.training_links(corpus.train_tokens)
         supervised = guided.supervised_map(model)
     for epoch in range(progress["epoch"] + 1, config.epochs + 1):

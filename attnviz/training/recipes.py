@@ -198,9 +198,7 @@ def family_flags(model_config) -> list[str]:
         return ["--family", "bottleneck"]
     if isinstance(model_config, Recipe):
         if model_config.family == "transformer":
-            f = model_config.fields
-            return ["--family", "transformer", "--layers", str(f["layers"]), "--heads", str(f["heads"]),
-                    "--d-model", str(f["d_model"])]
+            model_config = transformer_config(None, **model_config.fields)
         model_config = RNNConfig(5, 5, **model_config.fields)
     if isinstance(model_config, RNNConfig):
         flags = ["--scorer", model_config.scorer, "--placement", model_config.placement]
@@ -215,8 +213,13 @@ def family_flags(model_config) -> list[str]:
         return flags
     if isinstance(model_config, TransformerConfig):
         c = model_config
-        return ["--family", "transformer", "--layers", str(c.encoder_layers), "--heads", str(c.heads),
-                "--d-model", str(c.d_model)]
+        flags = ["--family", "transformer", "--layers", str(c.encoder_layers), "--heads", str(c.heads),
+                 "--d-model", str(c.d_model)]
+        if c.alignment_layer is not None:
+            flags += ["--alignment-attention"]
+        if c.alignment_full_context:
+            flags += ["--alignment-full-context"]
+        return flags
     raise TypeError(f"no train flags for {type(model_config).__name__}")
 
 
@@ -225,10 +228,19 @@ def bottleneck_config(corpus: Corpus) -> BottleneckConfig:
     return BottleneckConfig(len(corpus.src_vocab), len(corpus.tgt_vocab))
 
 
-def transformer_config(corpus: Corpus, layers: int, heads: int, d_model: int) -> TransformerConfig:
-    """A Transformer for a corpus: ``layers`` encoder and decoder layers, feed-forward 4 × d_model."""
-    return TransformerConfig(len(corpus.src_vocab), len(corpus.tgt_vocab), d_model=d_model, heads=heads,
-                             encoder_layers=layers, decoder_layers=layers, ffn_size=4 * d_model)
+def transformer_config(corpus: Corpus | None, layers: int, heads: int, d_model: int, alignment_attention: bool = False,
+                       alignment_full_context: bool = False) -> TransformerConfig:
+    """A Transformer for a corpus: ``layers`` encoder and decoder layers, feed-forward 4 × d_model; with
+    ``alignment_attention``, head 1 of the penultimate decoder layer is the alignment head (Garg et al. 2019).
+    Without a corpus, the vocabulary sizes are placeholders (for the flags of a recipe).
+
+    Raises:
+        ValueError: as ``TransformerConfig``.
+    """
+    src, tgt = (len(corpus.src_vocab), len(corpus.tgt_vocab)) if corpus is not None else (5, 5)
+    return TransformerConfig(src, tgt, d_model=d_model, heads=heads, encoder_layers=layers, decoder_layers=layers,
+                             ffn_size=4 * d_model, alignment_layer=max(layers - 2, 0) if alignment_attention else None,
+                             alignment_full_context=alignment_full_context)
 
 
 def retrain_command(name: str, model_config, config: TrainConfig, pair: str = "en-fr") -> str:
