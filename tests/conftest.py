@@ -1,9 +1,11 @@
 """Shared fixtures: a tiny randomly initialised model saved as a real model directory."""
 
+import tomllib
 from pathlib import Path
 
 import pytest
 import torch
+from streamlit.testing.v1 import AppTest
 
 from attnviz import checkpoint
 from attnviz.families import ModelInfo
@@ -13,6 +15,31 @@ from attnviz.families.transformer import TransformerConfig, TransformerSeq2Seq
 from attnviz.tokenization import SPECIALS, Vocab
 
 ROOT = Path(__file__).resolve().parent.parent
+APP = str(ROOT / "streamlit_app.py")  # AppTest resolves relative paths against this file: pass it absolute
+# the start of the app's one-line "this view failed" message, in every interface language
+VIEW_FAILED = tuple(tomllib.loads(path.read_text(encoding="utf-8"))["app"]["view_failed"].split("{")[0]
+                    for path in sorted((ROOT / "attnviz" / "messages").glob("*.toml")))
+
+
+class CheckedAppTest(AppTest):
+    """An AppTest whose every run (the first, a widget's, a page switch's) fails the test when the app raised
+    or a view failed: ``streamlit_app.py`` turns a view's exception into one ``st.error`` line for users,
+    which ``at.exception`` alone would not see."""
+
+    def _run(self, widget_state=None, timeout=None):
+        result = super()._run(widget_state, timeout)
+        assert not result.exception, [e.value for e in result.exception]
+        failed = [e.value for e in result.error if e.value.startswith(VIEW_FAILED)]
+        assert not failed, failed
+        return result
+
+
+def open_app(**query_params) -> CheckedAppTest:
+    """The explorer with these URL parameters, not yet run (``.run()`` it); every run is checked."""
+    at = CheckedAppTest(Path(APP), default_timeout=180)
+    for key, value in query_params.items():
+        at.query_params[key] = value
+    return at
 EN_FR = ModelInfo("translation", "rnn", "en", "fr")
 EN_WORDS = "i am cold . the cat is black she sees her you are not here".split()
 FR_WORDS = "j' ai froid . le chat est noir elle la voit vous n' êtes pas ici".split()

@@ -12,19 +12,16 @@ from attnviz.catalog import discover
 from attnviz.tokenization import MAX_TOKENS
 from attnviz.ui.navigation import view_pages
 
-from .conftest import ROOT
+from .conftest import ROOT, open_app
 
-APP = str(ROOT / "streamlit_app.py")  # AppTest resolves relative paths against this file: pass it absolute
 # the sidebar's models on opening: those of the default pair, English → French
 ZOO_NAMES = [e.name for e in discover() if e.info and e.info.pair_name == "en-fr" and e.info.maps]
 VIEWS = {v.title: str(v.path.relative_to(ROOT)) for v in view_pages()}
 
 
 def start(view: str | None = None, **params) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=180)
-    for key, value in params.items():
-        at.query_params[key] = value
-    at.run()
+    """The app opened at ``view`` with URL ``params``; this and every later run fail on a crash or a failed view."""
+    at = open_app(**params).run()
     return at.switch_page(VIEWS[view]).run() if view else at
 
 
@@ -385,3 +382,15 @@ def test_every_view_runs_on_the_chinese_models(view):
     """Every view on 欢迎来北京 with all Chinese → English models, whose tokens differ (words or characters)."""
     at = start(view, pair="zh-en", lang="zh")
     assert not at.exception and not at.error, view
+
+
+def test_every_apptest_run_fails_when_a_view_fails(monkeypatch):
+    # streamlit_app.py shows a crashing view as one line; the tests' AppTest must still fail on it
+    from attnviz import analysis
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("a broken analysis")
+
+    monkeypatch.setattr(analysis, "reference_agreement", broken)
+    with pytest.raises(AssertionError, match="this view failed"):
+        start()

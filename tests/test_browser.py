@@ -16,6 +16,8 @@ from attnviz.ui.navigation import DEFAULT_VIEW, view_pages
 from .conftest import ROOT
 from .test_app import ZOO_NAMES
 
+pytestmark = pytest.mark.slow  # `pytest -m "not slow"` leaves it out of the quick loop
+
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 FLAGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",

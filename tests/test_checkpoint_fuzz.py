@@ -17,6 +17,7 @@ import sys
 import tempfile
 from pathlib import Path
 
+import pytest
 import torch
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -26,6 +27,8 @@ from attnviz import checkpoint
 from attnviz.checkpoint import CheckpointError
 
 from .conftest import EN_FR, ROOT, tiny_model
+
+pytestmark = pytest.mark.slow  # `pytest -m "not slow"` leaves it out of the quick loop
 
 PROFILES = {"ci": 1_000, "fuzz": 10_000}
 EXAMPLES = PROFILES[os.environ.get("HYPOTHESIS_PROFILE", "ci")]

@@ -10,6 +10,7 @@ CI runs the default profile (a few minutes in all). The long run, 10,000 strings
 import os
 
 import numpy as np
+import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
@@ -17,6 +18,8 @@ from attnviz.checkpoint import PRETRAINED
 from attnviz.translator import InputError, Translator, language_warning
 
 from .test_app import start
+
+pytestmark = pytest.mark.slow  # `pytest -m "not slow"` leaves it out of the quick loop
 
 settings.register_profile("ci", max_examples=300, deadline=5000, suppress_health_check=[HealthCheck.too_slow])
 settings.register_profile("fuzz", max_examples=10_000, deadline=10_000, suppress_health_check=list(HealthCheck))
