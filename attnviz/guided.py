@@ -27,7 +27,10 @@ from pathlib import Path
 
 import torch
 
+from . import checkpoint
 from .alignment import Link, grow_diag_final_and, parse_pharaoh
+from .catalog import discover
+from .families import family_config
 from .files import atomic_write_bytes
 from .reference import run_eflomal
 
@@ -190,9 +193,6 @@ def unguided_twin(model_config, language_pair: str, root: Path | None = None,
         root: where to look (default pretrained/).
         segmentation: how the guided model cuts Chinese text (``tokenization.SEGMENTATIONS``).
     """
-    from . import checkpoint
-    from .catalog import discover
-    from .families import family_config
 
     for entry in discover(root or checkpoint.PRETRAINED):
         training = entry.config.get("training")

@@ -13,6 +13,7 @@ from html import escape
 
 import numpy as np
 import plotly.graph_objects as go
+from plotly.subplots import make_subplots
 
 from .alignment import Link
 from .i18n import DEFAULT_UI_LANGUAGE, text
@@ -255,7 +256,6 @@ def weights_bar(
         highlight: a source position drawn in orange.
         style: font sizes (presentation mode).
     """
-    from plotly.subplots import make_subplots
 
     x = list(range(len(source)))
     colours = ["#ff851b" if j == highlight else "#0074d9" for j in x]
@@ -333,7 +333,6 @@ def head_grid(maps: np.ndarray, style: FigureStyle = FigureStyle()) -> go.Figure
         One figure of L × (H + 1) heatmaps on the fixed 0–1 colour scale; titles "layer l · head h"
         (1-based) and "layer l · mean".
     """
-    from plotly.subplots import make_subplots
 
     L, H, Q, K = maps.shape
     titles = [style.text("layer_head", layer=l + 1, head=h + 1) if h < H else style.text("layer_mean", layer=l + 1)

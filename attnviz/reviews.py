@@ -15,7 +15,7 @@ from pathlib import Path
 import torch
 
 from .data import REPO
-from .tokenization import PAD, normalize_token, tokenize
+from .tokenization import PAD, UNK, Vocab, normalize_token, tokenize
 
 IMDB_DIR = REPO.parent / "shared" / "data" / "imdb-acl"
 IMDB_ATTRIBUTION = ("Large Movie Review Dataset v1.0 (Maas et al., \"Learning Word Vectors for Sentiment Analysis\", "
@@ -86,3 +86,14 @@ def pad_batch(sequences: list[list[int]]) -> tuple[torch.Tensor, torch.Tensor]:
     for b, ids in enumerate(sequences):
         batch[b, : len(ids)] = torch.tensor(ids)
     return batch, lengths
+
+
+def encode_token_lists(token_lists: list[list[str]], vocab: Vocab, max_tokens: int) -> list[list[int]]:
+    """Token ids cut to ``max_tokens``; a text without tokens reads as one ``<unk>``."""
+    return [vocab.encode(tokens[:max_tokens]) or [UNK] for tokens in token_lists]
+
+
+def encode_reviews(reviews: list[Review], vocab: Vocab, max_tokens: int) -> tuple[list[list[int]], list[int]]:
+    """(token ids cut to ``max_tokens``, label ids) of reviews."""
+    ids = encode_token_lists([review_tokens(r.text) for r in reviews], vocab, max_tokens)
+    return ids, [LABELS.index(r.label) for r in reviews]

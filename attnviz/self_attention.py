@@ -21,6 +21,7 @@ import numpy as np
 import torch
 
 from .families.transformer import TransformerSeq2Seq
+from .translator import Translator
 
 
 @dataclass
@@ -132,3 +133,44 @@ def multi_head(model: TransformerSeq2Seq, vectors: np.ndarray, layer: int) -> Mu
     concatenated = np.concatenate([h.output for h in heads], axis=1)
     output = _projection(model.encoder[layer].self_attn.W_O, concatenated, slice(None))
     return MultiHead(heads, concatenated, output)
+
+
+@dataclass
+class Walkthrough:
+    """The Self-attention view's numbers for one encoder layer and head of a Transformer.
+
+    Attributes:
+        vectors: (S, d) float, X, what the layer reads.
+        free: the parameter-free map of X; learned: head ``head``'s map; combined: every head and W_O.
+        layers, heads: the encoder's layer count and heads per layer.
+    """
+
+    vectors: np.ndarray
+    free: SelfAttention
+    learned: SelfAttention
+    combined: MultiHead
+    layers: int
+    heads: int
+
+
+def walkthrough(translator: Translator, source_ids: list[int], layer: int, head: int) -> Walkthrough:
+    """Every number the Self-attention view shows for ``layer`` and ``head`` (0-based) of a Transformer.
+
+    Raises:
+        IndexError: layer or head outside the model.
+    """
+    model = translator.model
+    vectors = encoder_inputs(model, source_ids)[layer]
+    return Walkthrough(vectors, parameter_free(vectors), learned_head(model, vectors, layer, head),
+                       multi_head(model, vectors, layer), model.config.encoder_layers, model.config.heads)
+
+
+def encoder_shape(translator: Translator) -> tuple[int, int]:
+    """(encoder layers, heads per layer) of a Transformer."""
+    return translator.model.config.encoder_layers, translator.model.config.heads
+
+
+def worked_row(attention: SelfAttention, row: int) -> dict[str, np.ndarray]:
+    """The numbers of one query row: each key's dot product q_i · k_j, the energy e_ij and the weight α_ij, (S,) each."""
+    return {"product": attention.queries[row] @ attention.keys.T, "energy": attention.energies[row],
+            "weight": attention.weights[row]}

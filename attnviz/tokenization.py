@@ -17,6 +17,7 @@ from typing import Iterable
 from sacremoses import MosesDetokenizer, MosesTokenizer
 
 from .files import atomic_write_text
+from .names import proper_noun_pairs
 
 SPECIALS = ("<pad>", "<unk>", "<s>", "</s>")  # ids PAD, UNK, BOS, EOS
 PAD, UNK, BOS, EOS = 0, 1, 2, 3  # fixed ids of the special tokens in every vocabulary
@@ -46,7 +47,7 @@ def _simplified():
 
 @lru_cache(maxsize=None)
 def _segmenter():
-    import jieba
+    import jieba  # imported on first Chinese text: it builds its prefix dictionary
 
     jieba.setLogLevel(60)  # jieba logs its dictionary loading at INFO on stderr
     segmenter = jieba.Tokenizer()
@@ -107,8 +108,6 @@ def tokenize(text: str, lang: str, pretokenized: bool = False, segmentation: str
         return text.strip().split()
     if lang == "zh":
         if segmentation == "characters+names":
-            from .dictionary import name_words  # CC-CEDICT, read on first use
-
             return chinese_characters_and_names(text, name_words())
         return chinese_characters(text) if segmentation == "characters" else chinese_words(text)
     return _tokenizer(lang).tokenize(text.strip(), escape=False)
@@ -202,3 +201,15 @@ class Vocab:
         if not isinstance(tokens, list) or not all(isinstance(t, str) for t in tokens):
             raise ValueError("expected a JSON list of token strings")
         return cls(tokens)
+
+
+def model_tokens(text: str, lang: str, segmentation: str = "words") -> list[str]:
+    """Tokenized and normalized (lowercased) tokens, as the model sees them (``tokenize``)."""
+    return [normalize_token(t) for t in tokenize(text, lang, segmentation=segmentation)]
+
+
+@lru_cache(maxsize=1)
+def name_words() -> frozenset[str]:
+    """The Chinese proper nouns whose English name is one Moses token (北京 → Beijing, not 纽约 → New York),
+    which the ``characters+names`` segmentation keeps whole."""
+    return frozenset(chinese for chinese, english in proper_noun_pairs() if len(model_tokens(english, "en")) == 1)

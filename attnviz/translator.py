@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field, replace
+from difflib import SequenceMatcher
 from pathlib import Path
 
 import numpy as np
 
 from . import checkpoint, decoding
 from .alignment import DEFAULT_LINK_READING, LINK_READINGS, Link, read_links
-from .data import model_tokens
 from .families import LANGUAGES, ModelInfo
 from .normalizers import Normalizer
-from .tokenization import EOS, MAX_TOKENS, UNK, detokenize, normalize_token, tokenize
+from .tokenization import EOS, MAX_TOKENS, UNK, detokenize, model_tokens, normalize_token, tokenize
 
 # 50 tokens of ordinary words fit in well under 2,000 characters; a 600 kB line took the Moses
 # tokenizer up to 23 s (found by tests/test_fuzz.py)
@@ -274,6 +274,82 @@ class Translator:
             return f"{self.model.describe()} · guided alignment λ={weight:g}"
         return self.model.describe()
 
+    # What the app asks of a model's architecture, so that no view reaches into the nn.Module (``.model``).
+    @property
+    def decoding_normalizer(self) -> str:
+        """The normalizer decoding uses by default (``TranslationModel.decoding_normalizer``)."""
+        return self.model.decoding_normalizer
+
+    @property
+    def trained_normalizer(self) -> str:
+        """The normalizer its attention was trained with, a name in ``normalizers.NORMALIZERS`` or "sample"."""
+        return self.model.trained_normalizer
+
+    @property
+    def traceable(self) -> bool:
+        """True when one decoder step can be replayed term by term (``trace``)."""
+        return self.model.traceable
+
+    @property
+    def scorer(self):
+        """The scorer of its cross-attention (one head's, for a Transformer): formula, name, ``breakdown``."""
+        return self.model.scorer
+
+    @property
+    def context_formula(self) -> str:
+        """LaTeX of how its decoder reads the source at step i."""
+        return self.model.context_formula
+
+    def attention_shape(self) -> tuple[int, int]:
+        """(layers, heads) of its cross-attention records."""
+        return self.model.attention_shape()
+
+    def layer_counts(self) -> dict[str, int]:
+        """Layers of each attention map it exposes, e.g. {"cross": 2, "encoder_self": 2, "decoder_self": 2}."""
+        config = self.model.config
+        counts = {"cross": self.attention_shape()[0]}
+        for kind, field_name in (("encoder_self", "encoder_layers"), ("decoder_self", "decoder_layers")):
+            if kind in self.info.maps:
+                counts[kind] = getattr(config, field_name)
+        return counts
+
+    def architecture(self) -> dict:
+        """Its family and family config fields, e.g. {"family": "rnn", "scorer": "additive", …}."""
+        return {"family": self.info.family, **self.model.config.to_dict()}
+
+    def trace(self, result: "Translation", step: int, head: tuple[int, int] = (0, 0)):
+        """Replay step ``step`` of ``result`` for one head (``TranslationModel.trace``) with the decoding normalizer.
+
+        Returns:
+            ``families.StepTrace``: query, keys (S, d_k), energies (S,), weights (S,), context.
+
+        Raises:
+            IndexError: step, layer or head out of range. NotImplementedError: a family without ``trace``.
+        """
+        if not self.traceable:
+            raise NotImplementedError(f"the {self.info.family} family cannot replay a step")
+        return self.model.trace(result.source_ids, result.target_ids, step, Normalizer(self.decoding_normalizer), head)
+
+    def context_vectors(self, result: "Translation") -> np.ndarray:
+        """The vectors its decoder read of the source at each step of ``result``: (T, d) float.
+
+        Raises:
+            NotImplementedError: a family whose decoder reads the source through several heads.
+        """
+        return self.model.context_vectors(result.source_ids, result.attention)
+
+    def self_attention(self, source_ids: list[int], target_ids: list[int]) -> dict[str, np.ndarray]:
+        """{"encoder_self": (L_enc, H, S, S), "decoder_self": (L_dec, H, T, T)} of a Transformer's translation."""
+        return self.model.self_attention(list(source_ids), list(target_ids))
+
+    def without_heads(self, off) -> "Translator":
+        """A copy whose listed heads, (map kind, layer, head) 0-based triples, contribute nothing.
+
+        Raises:
+            ValueError: an unknown map, or a layer or head outside the model.
+        """
+        return Translator(self.model.without_heads(off), self.src_vocab, self.tgt_vocab, self.card, self.name, self.info)
+
     def source(self, text: str, pretokenized: bool = False) -> Tokens:
         """Tokenize input in the source language.
 
@@ -456,8 +532,6 @@ def changed_tokens(a: list[str], b: list[str]) -> tuple[list[bool], list[bool]]:
     Returns:
         (flags for a, flags for b): True where that token is not part of a common run.
     """
-    from difflib import SequenceMatcher
-
     flags_a, flags_b = [True] * len(a), [True] * len(b)
     for block in SequenceMatcher(a=a, b=b, autojunk=False).get_matching_blocks():
         for k in range(block.size):

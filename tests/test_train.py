@@ -10,7 +10,8 @@ import sys
 import time
 
 from attnviz import checkpoint
-from attnviz.data import Corpus, encode_pairs, make_batches, model_tokens, split_by_source
+from attnviz.data import Corpus, encode_pairs, make_batches, split_by_source
+from attnviz.tokenization import model_tokens
 from attnviz.families.rnn import RNNConfig
 from attnviz.tokenization import Vocab
 from attnviz.training.loop import RESUME_FILE, train_model
@@ -205,7 +206,7 @@ def test_a_chinese_corpus_is_prepared_source_chinese_target_english(tmp_path):
 
 def test_cc_cedict_proper_nouns_become_training_pairs(tmp_path):
     from attnviz.data import PAIRS, prepare_corpus
-    from attnviz.dictionary import proper_noun, proper_noun_pairs
+    from attnviz.names import proper_noun, proper_noun_pairs
 
     entry = {"simplified": "北京", "pinyin": "Bei3 jing1", "definitions": ["Beijing, capital of the People's Republic"]}
     assert proper_noun(entry) == ("北京", "Beijing")

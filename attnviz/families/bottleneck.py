@@ -23,7 +23,7 @@ from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence
 
 from ..tokenization import PAD
-from . import FAMILIES, FamilyConfig, Step, TranslationModel
+from .base import FAMILIES, FamilyConfig, Step, TranslationModel
 
 
 @dataclass

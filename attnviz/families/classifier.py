@@ -24,7 +24,7 @@ from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
 from ..tokenization import PAD
-from . import FAMILIES, FamilyConfig
+from .base import FAMILIES, FamilyConfig
 
 POOLINGS = {
     "self_attention": "self-attention pooling vᵀtanh(W h_j)",

@@ -51,7 +51,7 @@ from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 from ..normalizers import DEFAULT_NORMALIZER, NORMALIZERS, Normalizer
 from ..scorers import DEFAULT_SCORER, SCORERS, check_sizes, make_scorer, mask_energies
 from ..tokenization import BOS, EOS, PAD
-from . import FAMILIES, FamilyConfig, Step, StepTrace, TranslationModel
+from .base import FAMILIES, FamilyConfig, Step, StepTrace, TranslationModel
 
 # query placement → its label in the app
 PLACEMENTS = {"conditional": "conditional GRU (Nematus)", "previous": "previous state (Bahdanau)"}

@@ -31,7 +31,7 @@ from torch.nn import functional as F
 from ..normalizers import soft
 from ..scorers import ScaledDotScorer, make_scorer
 from ..tokenization import BOS, PAD
-from . import FAMILIES, FamilyConfig, Step, StepTrace, TranslationModel
+from .base import FAMILIES, FamilyConfig, Step, StepTrace, TranslationModel
 
 MAX_POSITIONS = 512  # longer than any sentence the tokenizer lets through (50 tokens → at most 110 target steps)
 

@@ -19,11 +19,13 @@ from tqdm import tqdm
 
 from .. import checkpoint
 from ..data import REPO, make_batches, repo_relative
+from ..evaluation import evaluate_classifier
 from ..families import ModelInfo
 from ..families.classifier import AttentionClassifier, ClassifierConfig
 from ..files import atomic_write_text
-from ..reviews import IMDB_ATTRIBUTION, LABELS, Review, carve_validation, pad_batch, review_tokens
-from ..tokenization import UNK, Vocab
+from ..reviews import (IMDB_ATTRIBUTION, LABELS, Review, carve_validation, encode_reviews, encode_token_lists, pad_batch,
+                       review_tokens)
+from ..tokenization import Vocab
 from .card import epoch_label, machine_description
 from .loop import RESUME_FILE, load_resume_state, save_resume_state
 
@@ -89,17 +91,6 @@ def classifier_flags(config: ClassifierConfig, recipe: ClassifierRecipe) -> list
     return flags
 
 
-def encode_token_lists(token_lists: list[list[str]], vocab: Vocab, max_tokens: int) -> list[list[int]]:
-    """Token ids cut to ``max_tokens``; a text without tokens reads as one ``<unk>``."""
-    return [vocab.encode(tokens[:max_tokens]) or [UNK] for tokens in token_lists]
-
-
-def encode_reviews(reviews: list[Review], vocab: Vocab, max_tokens: int) -> tuple[list[list[int]], list[int]]:
-    """(token ids cut to ``max_tokens``, label ids) of reviews."""
-    ids = encode_token_lists([review_tokens(r.text) for r in reviews], vocab, max_tokens)
-    return ids, [LABELS.index(r.label) for r in reviews]
-
-
 def warm_start_classifier(model: AttentionClassifier, directory: Path, vocab: Vocab) -> None:
     """Copy a trained classifier's weights into ``model`` (same architecture, same vocabulary).
 
@@ -113,20 +104,6 @@ def warm_start_classifier(model: AttentionClassifier, directory: Path, vocab: Vo
         model.load_state_dict(old.model.state_dict())
     except RuntimeError as err:  # torch names every mismatched tensor
         raise ValueError(f"{directory} has another architecture: {str(err).splitlines()[1].strip()}") from None
-
-
-@torch.inference_mode()
-def evaluate_classifier(model, ids: list[list[int]], labels: list[int]) -> dict:
-    """{"accuracy", "loss" (mean cross-entropy, nats)} of a model on encoded reviews."""
-    model.eval()
-    correct, loss = 0, 0.0
-    for batch in make_batches([(x, []) for x in ids], 40000):
-        src, lengths = pad_batch([ids[i] for i in batch])
-        target = torch.tensor([labels[i] for i in batch])
-        logits, _ = model(src.to(model.device), lengths)
-        loss += torch.nn.functional.cross_entropy(logits.float(), target, reduction="sum").item()
-        correct += int((logits.argmax(-1).cpu() == target).sum())
-    return {"accuracy": correct / len(ids), "loss": loss / len(ids)}
 
 
 def train_classifier(

@@ -38,7 +38,8 @@ from tqdm import tqdm
 
 from .. import checkpoint, guided
 from ..alignment import LINK_READINGS
-from ..dictionary import DICTIONARY_ATTRIBUTION, lexicon_table, proper_noun_pairs
+from ..dictionary import lexicon_table
+from ..names import DICTIONARY_ATTRIBUTION, proper_noun_pairs
 from ..data import MAX_TRAIN_TOKENS, REPO, Corpus, collate, encode_pairs, make_batches, repo_relative
 from ..evaluation import (
     DEFAULT_GOLD,

@@ -69,7 +69,7 @@ def decode(
         InputError: empty or over-long sentence or translation.
     """
     model = translator(name)
-    normalizer = Normalizer(mode or model.model.decoding_normalizer, k=k, temperature=temperature, seed=seed)
+    normalizer = Normalizer(mode or model.decoding_normalizer, k=k, temperature=temperature, seed=seed)
     if forced.strip():
         return shown_heads(model.force(sentence, forced, normalizer), head)
     return shown_heads(model.translate(sentence, normalizer, beam=beam, override=dict(override) or None), head)
@@ -86,7 +86,7 @@ def shown_heads(result: Translation, head: str) -> Translation:
 @st.cache_data(max_entries=256, show_spinner=False)
 def self_attention(name: str, source_ids: tuple[int, ...], target_ids: tuple[int, ...]) -> dict[str, np.ndarray]:
     """A Transformer's encoder and decoder self-attention while writing ``target_ids`` (see the family)."""
-    return translator(name).model.self_attention(list(source_ids), list(target_ids))
+    return translator(name).self_attention(list(source_ids), list(target_ids))
 
 
 def with_weights(result: Translation, weights: np.ndarray, keys: list[str], queries: list[str]) -> Translation:

@@ -588,7 +588,7 @@ def sidebar(groups: dict[str, list[str]]) -> Inputs:
 def heads_options(names: list[str]) -> list[str]:
     """The head choices for models ``names``: the card's, the mean of all, each layer's mean and each
     head, up to the largest layers × heads among them; only the card's when none has several heads."""
-    shapes = [translator(n).model.attention_shape() for n in names]
+    shapes = [translator(n).attention_shape() for n in names]
     layers, heads = max((s for s in shapes if s[1] > 1), default=(1, 1))
     if heads == 1:
         return [CARD_HEADS]

@@ -8,6 +8,7 @@ import functools
 import numpy as np
 import streamlit as st
 
+from attnviz.analysis import head_triples
 from attnviz.evaluation import bleu, test_split
 from attnviz.plots import aer_grid, head_grid, head_mean
 from attnviz.translator import EOS_TOKEN, Translator
@@ -27,14 +28,7 @@ def head_label(code: str, tr=t) -> str:
 @st.cache_resource(max_entries=8, show_spinner=False)
 def masked_translator(name: str, off: tuple[str, ...]) -> Translator:
     """Model ``name`` with the heads ``off`` ('cross:2.3', 1-based) switched off (a copy; the original is kept)."""
-    original = state.translator(name)
-    triples = []
-    for code in off:
-        kind, _, position = code.partition(":")
-        layer, head = (int(n) - 1 for n in position.split("."))
-        triples.append((kind, layer, head))
-    return Translator(original.model.without_heads(triples), original.src_vocab, original.tgt_vocab,
-                      original.card, original.name, original.info)
+    return state.translator(name).without_heads(head_triples(off))
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
@@ -103,9 +97,9 @@ if common.checked_sentence(inputs):
         st.caption(t("heads.aer_caption"))
 
     st.markdown(t("heads.switch_off"))
-    L_dec, L_enc = state.translator(name).model.config.decoder_layers, state.translator(name).model.config.encoder_layers
-    options = [f"{k}:{l}.{h}" for k, count in (("encoder_self", L_enc), ("decoder_self", L_dec), ("cross", L_dec))
-               for l in range(1, count + 1) for h in range(1, heads + 1)]
+    counts = state.translator(name).layer_counts()
+    options = [f"{k}:{l}.{h}" for k in ("encoder_self", "decoder_self", "cross")
+               for l in range(1, counts[k] + 1) for h in range(1, heads + 1)]
     st.session_state["heads_off"] = [o for o in st.session_state.get("heads_off") or [] if o in options]
     off = tuple(st.multiselect(t("heads.off"), options, key="heads_off",
                                format_func=functools.partial(head_label, tr=bound())))

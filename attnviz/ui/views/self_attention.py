@@ -17,20 +17,16 @@ st.subheader(t("self_attention.heading"))
 
 
 def worked_row(tokens: list[str], attention: sa.SelfAttention, row: int, product: str) -> pd.DataFrame:
-    """The numbers of one query row: each key word, its dot product, the scaled energy and the weight."""
-    d_k = attention.queries.shape[1]
-    return pd.DataFrame({
-        t("self_attention.key_word"): tokens,
-        product: attention.queries[row] @ attention.keys.T,
-        f"÷ √{d_k} = e_ij": attention.energies[row],
-        "softmax α_ij": attention.weights[row],
-    })
+    """One query row's numbers as a table: key word, dot product, scaled energy, weight."""
+    numbers = sa.worked_row(attention, row)
+    return pd.DataFrame({t("self_attention.key_word"): tokens, product: numbers["product"],
+                         f"÷ √{attention.queries.shape[1]} = e_ij": numbers["energy"], "softmax α_ij": numbers["weight"]})
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
-def layer_inputs(name: str, source_ids: tuple[int, ...]) -> np.ndarray:
-    """(L, S, d) what each encoder layer of model ``name`` reads."""
-    return sa.encoder_inputs(state.translator(name).model, list(source_ids))
+def walkthrough(name: str, source_ids: tuple[int, ...], layer: int, head: int) -> sa.Walkthrough:
+    """The numbers of ``layer`` and ``head`` of model ``name`` on a sentence (``self_attention.walkthrough``)."""
+    return sa.walkthrough(state.translator(name), list(source_ids), layer, head)
 
 
 if common.checked_sentence(inputs):
@@ -41,9 +37,8 @@ if common.checked_sentence(inputs):
     c1, c2, c3, c4 = st.columns([3, 1, 1, 2])
     with c1:
         name = common.model_picker(transformers, "sa_model")
-    model = state.translator(name).model
     source = state.translator(name).source(inputs.sentence)
-    tokens, L, H = source.display, model.config.encoder_layers, model.config.heads
+    tokens, (L, H) = source.display, sa.encoder_shape(state.translator(name))
     state.default("sa_layer", 1, range(1, L + 1))
     state.default("sa_head", 1, range(1, H + 1))
     state.default("sa_query", 0, range(len(tokens)))
@@ -51,15 +46,15 @@ if common.checked_sentence(inputs):
     head = c3.selectbox(t("self_attention.head"), list(range(1, H + 1)), key="sa_head") - 1
     row = c4.selectbox(t("self_attention.query"), list(range(len(tokens))), key="sa_query",
                        format_func=lambda i: f"{i}: {tokens[i]}")
-    X = layer_inputs(name, tuple(source.ids))[layer]
-    S, d = X.shape
+    numbers = walkthrough(name, tuple(source.ids), layer, head)
+    S, d = numbers.vectors.shape
     d_k = d // H
     st.markdown(
         t("self_attention.x", count=S, d=d, layer=layer + 1)
         + (t("self_attention.x_first") if layer == 0 else t("self_attention.x_later", layer=layer))
         + t("self_attention.x_row", row=row, word=common.plain(tokens[row]))
     )
-    free, learned = sa.parameter_free(X), sa.learned_head(model, X, layer, head)
+    free, learned, combined = numbers.free, numbers.learned, numbers.combined
     left, right = common.columns(inputs, 2, S)
     with left:
         st.markdown(t("self_attention.free"))
@@ -79,7 +74,6 @@ if common.checked_sentence(inputs):
 
     st.markdown(t("self_attention.multi", heads=H))
     st.latex(r"\mathrm{MultiHead}(X) = \mathrm{Concat}(\mathrm{head}_1, \dots, \mathrm{head}_{%d})\, W_O" % H)
-    combined = sa.multi_head(model, X, layer)
     st.plotly_chart(head_grid(np.stack([h.weights for h in combined.heads])[None], common.style(inputs)),
                     key="sa_heads")
     st.markdown(t("self_attention.shapes", S=S, d=d, H=H, d_k=d_k, concatenated=H * d_k))

@@ -5,6 +5,7 @@ ORDER = 20
 
 import streamlit as st
 
+from attnviz.analysis import trained_variants
 from attnviz.evaluation import DECODINGS
 from attnviz.normalizers import DEFAULT_NORMALIZER, NORMALIZERS
 from attnviz.translator import changed_tokens
@@ -12,19 +13,6 @@ from attnviz.ui import common, state
 from attnviz.ui.i18n import t
 
 HARD = {kind.name: kind for kind in NORMALIZERS.select(lambda kind: kind.hard)}
-
-
-def trained_variants(name: str) -> list[str]:
-    """``name`` and the loaded models that differ from it only in the normalizer they were trained with."""
-    def without_normalizer(n: str) -> dict:
-        config = state.translator(n).model.config.to_dict()
-        config.pop("normalizer", None)
-        return {"family": state.translator(n).info.family, **config}
-
-    reference = without_normalizer(name)
-    models = state.available_models()[0].get(state.translator(name).info.pair_name, [])
-    variants = [n for n in models if without_normalizer(n) == reference]
-    return sorted(variants, key=lambda n: list(NORMALIZERS.names()).index(state.translator(n).model.trained_normalizer))
 
 
 def grid_cell(name: str, mode: str) -> str:
@@ -83,11 +71,12 @@ if common.checked_sentence(inputs):
         st.caption(t("soft_vs_hard.differ"))
 
     st.markdown(t("soft_vs_hard.grid"))
-    variants = trained_variants(name)
+    pair_models = state.available_models()[0].get(state.translator(name).info.pair_name, [])
+    variants = trained_variants(name, {n: state.translator(n) for n in pair_models}, list(NORMALIZERS.names()))
     header = f"| {t('soft_vs_hard.trained_decoded')} | " + " | ".join(NORMALIZERS.get(m).display_name for m in DECODINGS) + " |"
     rule = "|---" * (len(DECODINGS) + 1) + "|"
-    rows = [f"| **{NORMALIZERS.get(state.translator(v).model.trained_normalizer).display_name}**"
-            + (f"<br>{t('soft_vs_hard.reinforce')}" if state.translator(v).model.trained_normalizer == "sample" else "")
+    rows = [f"| **{NORMALIZERS.get(state.translator(v).trained_normalizer).display_name}**"
+            + (f"<br>{t('soft_vs_hard.reinforce')}" if state.translator(v).trained_normalizer == "sample" else "")
             + " | " + " | ".join(grid_cell(v, m) for m in DECODINGS) + " |" for v in variants]
     st.markdown("\n".join([header, rule, *rows]), unsafe_allow_html=True)
     st.caption(t("soft_vs_hard.grid_caption") + (t("soft_vs_hard.one_row") if len(variants) == 1 else ""))

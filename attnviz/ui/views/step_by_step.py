@@ -8,32 +8,22 @@ import functools
 import pandas as pd
 import streamlit as st
 
-from attnviz.analysis import context_terms, softmax_steps
-from attnviz.normalizers import NORMALIZERS, Normalizer
+from attnviz.analysis import best_single_head, context_terms, softmax_steps
+from attnviz.normalizers import NORMALIZERS
 from attnviz.plots import weights_bar
-from attnviz.scorers import SCORERS
 from attnviz.ui import common, state
 from attnviz.ui.i18n import bound, t
-
-def best_single_head(card: dict, options: list[str]) -> str:
-    """'l.h' (1-based) of the single head with the lowest dev AER on the card, else the first option."""
-    grid = card.get("metrics", {}).get("dev_aer_by_head")
-    if not grid:
-        return options[0]
-    layer, head = min(((l, h) for l in range(len(grid)) for h in range(len(grid[l]) - 1)),
-                      key=lambda lh: grid[lh[0]][lh[1]])  # the last column is the head mean
-    return f"{layer + 1}.{head + 1}"
 
 
 inputs = state.inputs()
 st.subheader(t("step_by_step.heading"))
 if common.checked_sentence(inputs):
-    traceable = [n for n in inputs.models if state.translator(n).model.traceable]
+    traceable = [n for n in inputs.models if state.translator(n).traceable]
     if not traceable:
         st.info(t("step_by_step.none"))
         st.stop()
     name = common.model_picker(traceable, "sbs_model")
-    model = state.translator(name).model
+    model = state.translator(name)
     layers, heads = model.attention_shape()
     head = (0, 0)
     if heads > 1:
@@ -51,14 +41,13 @@ if common.checked_sentence(inputs):
     previous = (t("step_by_step.previous", word=common.plain(result.target_tokens[step - 1])) if step
                 else t("step_by_step.first"))
     st.markdown(t("step_by_step.emits", step=step, word=emitted) + previous)
-    normalizer = Normalizer(model.decoding_normalizer)
-    trace = model.trace(result.source_ids, result.target_ids, step, normalizer, head)
-    scorer = SCORERS.get(model.scorer_name)
+    trace = model.trace(result, step, head)
+    scorer = model.scorer
     left, right = st.columns([3, 2])
     with left:
         st.latex(scorer.formula)
         st.caption(t("step_by_step.scorer", name=scorer.display_name, source=scorer.source))
-        st.latex(NORMALIZERS.get(normalizer.mode).formula)
+        st.latex(NORMALIZERS.get(model.decoding_normalizer).formula)
         st.latex(model.context_formula)
         st.plotly_chart(
             weights_bar(result.source_tokens, trace.energies, trace.weights, int(trace.weights.argmax()),

@@ -40,7 +40,7 @@ if common.checked_sentence(inputs):
     attentive = common.model_picker(readers, "why_model", t("why_attention.model_with_attention"))
     shown = ([baselines[0]] if baselines else []) + [attentive]
     results = {n: common.decode(n, inputs.sentence) for n in shown}
-    vectors = {n: state.translator(n).model.context_vectors(r.source_ids, r.attention) for n, r in results.items()}
+    vectors = {n: state.translator(n).context_vectors(r) for n, r in results.items()}
     limit = max(float(np.abs(v).max()) for v in vectors.values())
     for column, name in zip(common.columns(inputs, len(shown), 0), shown):
         with column:

@@ -1,0 +1,65 @@
+"""The architecture's import rules: import-linter's contracts (pyproject.toml) hold, every module sits in a
+layer, no module imports inside a function without saying why, and no view imports training code."""
+
+import ast
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+from attnviz.ui.navigation import VIEWS_DIR
+
+from .conftest import ROOT
+
+PACKAGE = ROOT / "attnviz"
+CONFIG = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["importlinter"]
+
+
+def test_the_import_contracts_hold():
+    command = [str(Path(sys.executable).parent / "lint-imports"), "--config", "pyproject.toml", "--no-cache"]
+    result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
+    assert "3 kept, 0 broken" in result.stdout
+
+
+def test_every_module_of_the_package_sits_in_a_layer():
+    layers = next(c for c in CONFIG["contracts"] if c["type"] == "layers")["layers"]
+    placed = {name.strip() for layer in layers for name in layer.replace("|", ":").split(":")}
+    top_level = {f"attnviz.{p.stem}" for p in PACKAGE.glob("*.py") if p.stem != "__init__"}
+    top_level |= {f"attnviz.{p.parent.name}" for p in PACKAGE.glob("*/__init__.py")}
+    assert top_level <= placed, f"modules in no layer: {sorted(top_level - placed)}"
+
+
+def in_function_imports(path):
+    """(line, text) of every import statement inside a function of ``path``."""
+    lines = path.read_text(encoding="utf-8").splitlines()
+    for function in ast.walk(ast.parse("\n".join(lines))):
+        if isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            for node in ast.walk(function):
+                if isinstance(node, (ast.Import, ast.ImportFrom)):
+                    yield node.lineno, lines[node.lineno - 1]
+
+
+def test_an_import_inside_a_function_defers_a_heavy_optional_library_and_says_so():
+    found = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        for line, text in in_function_imports(path):
+            if ' import ' in text and ("from ." in text or "attnviz" in text or "#" not in text):
+                found.append(f"{path.relative_to(ROOT)}:{line}: {text.strip()}")
+    assert not found, "\n".join(found)
+
+
+def test_no_view_imports_training_code():
+    for view in sorted(VIEWS_DIR.glob("*.py")):
+        for node in ast.walk(ast.parse(view.read_text(encoding="utf-8"))):
+            modules = ([a.name for a in node.names] if isinstance(node, ast.Import)
+                       else [node.module or ""] if isinstance(node, ast.ImportFrom) else [])
+            assert not any(m.startswith("attnviz.training") for m in modules), view.name
+
+
+def test_no_view_or_ui_module_reaches_into_the_nn_module():
+    # the interface asks a Translator (or the analysis layer); `.model` is the family's nn.Module
+    for path in sorted((PACKAGE / "ui").rglob("*.py")):
+        reaches = [node.lineno for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+                   if isinstance(node, ast.Attribute) and node.attr == "model"]
+        assert not reaches, f"{path.relative_to(ROOT)} lines {reaches}"

@@ -1,0 +1,55 @@
+"""The computations the views used to do themselves, now functions of the analysis layer and the Translator."""
+
+import numpy as np
+import pytest
+
+from attnviz import self_attention as sa
+from attnviz.analysis import best_single_head, head_triples, trained_variants
+from attnviz.normalizers import NORMALIZERS
+from attnviz.translator import Translator
+
+from .conftest import EN_FR, tiny_model, tiny_transformer
+
+
+def test_head_codes_become_zero_based_triples_and_a_bad_code_is_named():
+    assert head_triples(("cross:2.3", "encoder_self:1.1")) == [("cross", 1, 2), ("encoder_self", 0, 0)]
+    with pytest.raises(ValueError, match="'cross:x' is not of the form"):
+        head_triples(("cross:x",))
+
+
+def test_the_best_single_head_skips_the_mean_column():
+    card = {"metrics": {"dev_aer_by_head": [[0.5, 0.4, 0.1], [0.3, 0.6, 0.2]]}}  # last column: the head mean
+    assert best_single_head(card, ["1.1"]) == "2.1"
+    assert best_single_head({}, ["1.1", "1.2"]) == "1.1"
+
+
+def test_trained_variants_differ_only_in_the_normalizer():
+    soft, *vocabs = tiny_model(normalizer="soft")
+    sparse, *_ = tiny_model(normalizer="sparsemax")
+    dot, *_ = tiny_model(scorer="dot")
+    translators = {name: Translator(model, *vocabs, info=EN_FR, name=name)
+                   for name, model in (("sparse", sparse), ("soft", soft), ("dot", dot))}
+    assert trained_variants("soft", translators, list(NORMALIZERS.names())) == ["soft", "sparse"]
+
+
+def test_the_translator_answers_what_views_asked_of_the_module():
+    model, src, tgt = tiny_transformer(layers=2, heads=2)
+    translator = Translator(model, src, tgt, info=EN_FR.__class__.of(model, "en", "fr"))
+    assert translator.layer_counts() == {"cross": 2, "encoder_self": 2, "decoder_self": 2}
+    result = translator.translate("the cat is black .")
+    trace = translator.trace(result, 0, (1, 1))
+    np.testing.assert_allclose(trace.weights, result.heads[1, 1, 0], atol=1e-6)
+    off = translator.without_heads([("cross", 0, 0)])
+    assert off is not translator and off.model is not model
+
+
+def test_the_walkthrough_is_the_models_own_self_attention():
+    model, src, tgt = tiny_transformer(layers=2, heads=2)
+    translator = Translator(model, src, tgt, info=EN_FR.__class__.of(model, "en", "fr"))
+    result = translator.translate("the cat is black .")
+    maps = translator.self_attention(result.source_ids, result.target_ids)["encoder_self"]
+    numbers = sa.walkthrough(translator, result.source_ids, 1, 0)
+    np.testing.assert_allclose(numbers.learned.weights, maps[1, 0], atol=1e-6)
+    row = sa.worked_row(numbers.learned, 2)
+    np.testing.assert_allclose(row["product"] / np.sqrt(numbers.learned.queries.shape[1]), row["energy"])
+    assert (numbers.layers, numbers.heads) == (2, 2)
