@@ -23,14 +23,12 @@ from .dictionary import lexicon_entries
 from .evaluation import (DEFAULT_GOLD, attention_links, classifier_table, eflomal_dev_alignment, evaluate_models,
                          evaluation_table, load_gold)
 from .families.classifier import POOLINGS, ClassifierConfig
-from .families.rnn import PLACEMENTS, RNNConfig
-from .families.transformer import TransformerConfig
+from .families import DEFAULT_FAMILY, FAMILIES
 from .files import atomic_write_text
 from .names import proper_noun_pairs
 from .normalizers import NORMALIZERS, Normalizer
 from .reference import ReferenceAligner, train_priors
 from .reviews import IMDB_DIR, read_reviews
-from .scorers import SCORERS
 from .tokenization import MAX_TOKENS, SEGMENTATIONS
 from .training import loop, recipes
 from .training.card import model_card
@@ -322,36 +320,16 @@ def cmd_train(args) -> int:
         jobs = [(Path(args.out or PRETRAINED) / r.name, r, replace(config, **r.train)) for r in recipes.ZOO
                 if r.info.pair_name == args.pair]
     elif not args.out:
-        print("train: give --out DIR (with --scorer NAME, or --family transformer), or --all", file=sys.stderr)
+        print("train: give --out DIR (with --scorer NAME, or --family NAME), or --all", file=sys.stderr)
         return 2
-    elif args.family == "transformer":
-        fields = {"layers": args.layers, "heads": args.heads, "d_model": args.d_model,
-                  "alignment_attention": args.alignment_attention, "alignment_full_context": args.alignment_full_context}
-        try:  # the architecture's own checks, before any data is read
-            recipes.transformer_config(None, **fields)
-        except ValueError as err:
-            print(f"train: {err}", file=sys.stderr)
-            return 2
-        jobs = [(Path(args.out), recipes.Recipe(Path(args.out).name, "transformer", fields), config)]
-    elif args.family == "bottleneck":
-        jobs = [(Path(args.out), recipes.Recipe(Path(args.out).name, "bottleneck"), config)]
-    elif args.scorer:
-        fields = {"scorer": args.scorer, "placement": args.placement, "normalizer": args.normalizer}
-        if args.lexicon_pointer:
-            fields["lexicon_pointer"] = True
-        if args.alignment_attention:
-            fields["alignment_attention"] = True
-        if args.alignment_full_context:
-            fields["alignment_full_context"] = True
-        try:  # the architecture's own checks, before any data is read
-            RNNConfig(5, 5, **fields)
-        except ValueError as err:
-            print(f"train: {err}", file=sys.stderr)
-            return 2
-        jobs = [(Path(args.out), recipes.Recipe(Path(args.out).name, "rnn", fields), config)]
     else:
-        print("train: the rnn family needs --scorer NAME", file=sys.stderr)
-        return 2
+        family = FAMILIES.get(args.family)
+        try:  # the architecture's own checks, before any data is read
+            fields = family.recipe_fields({f.field: getattr(args, f.dest) for f in family.train_flags()})
+        except ValueError as err:
+            print(f"train: {err}", file=sys.stderr)
+            return 2
+        jobs = [(Path(args.out), recipes.Recipe(Path(args.out).name, family.family, fields), config)]
     if args.all and args.jobs > 1:
         return _train_in_parallel(args, jobs)
     pair = PAIRS[args.pair]
@@ -361,9 +339,9 @@ def cmd_train(args) -> int:
     if _segmentation_refused("train", pair, config.segmentation):
         return 2
     for _, recipe, job_config in jobs:
-        if recipe.fields.get("lexicon_pointer") and (pair.name != "zh-en" or job_config.segmentation == "characters"):
-            print("train: --lexicon-pointer copies CC-CEDICT's Chinese names whole; use it with --pair zh-en and "
-                  "--segmentation words or characters+names", file=sys.stderr)
+        refusal = FAMILIES.get(recipe.family).refusal(recipe.fields, pair.name, job_config.segmentation)
+        if refusal:
+            print(f"train: {refusal}", file=sys.stderr)
             return 2
     data = args.data or pair.data
     corpora = {}  # the recipes of a pair may differ in the corpus they read (dictionary, segmentation, split sizes)
@@ -378,13 +356,8 @@ def cmd_train(args) -> int:
                 job_config.valid_sentences, job_config.test_sentences, pair,
                 proper_noun_pairs() if job_config.dictionary else (), job_config.segmentation, lexicon)
         corpus = corpora[key]
-        if recipe.family == "transformer":
-            model_config = recipes.transformer_config(corpus, **recipe.fields)
-        elif recipe.family == "bottleneck":
-            model_config = recipes.bottleneck_config(corpus)
-        else:
-            model_config = recipes.rnn_config(corpus, **recipe.fields)
-        card = loop.train_model(corpus, model_config, job_config, out, args.gold_dir, data, device=args.device)
+        card = loop.train_model(corpus, recipes.model_config(recipe, corpus), job_config, out, args.gold_dir, data,
+                                device=args.device)
         if card is not None:
             print(f"{out}: {json.dumps(card['metrics'])}", file=sys.stderr)
     return 0
@@ -501,31 +474,18 @@ def build_parser() -> argparse.ArgumentParser:
         "last finished epoch. Under `torchrun --nproc_per_node N -m attnviz train …` the N processes share the "
         "batches (DistributedDataParallel: gloo on CPU, nccl with --device cuda).",
     )
-    tn.add_argument("--family", choices=("rnn", "transformer", "bottleneck"), default="rnn",
-                    help="model family (default rnn; bottleneck = no attention, the baseline)")
-    tn.add_argument("--scorer", choices=SCORERS.names(), help="attention scorer of the rnn family")
-    tn.add_argument("--placement", choices=tuple(PLACEMENTS), default=RNNConfig.placement)
-    tn.add_argument("--normalizer", choices=[n.name for n in NORMALIZERS.select(lambda n: not n.hard)] + ["sample"],
-                    default=RNNConfig.normalizer,
-                    help="rnn: the normalizer attention is trained with (default soft; sample = hard attention "
-                    "trained with REINFORCE)")
-    tn.add_argument("--lexicon-pointer", action="store_true",
-                    help="rnn, zh-en: attention may copy the English name of a CC-CEDICT proper noun it looks at "
-                    "(pointer-generator over a lexicon)")
-    tn.add_argument("--alignment-attention", action="store_true",
-                    help="rnn, conditional placement: a second attention head that aligns each written word "
-                    "(its query has read it); transformer: head 1 of the penultimate decoder layer (Garg et al. "
-                    "2019); --guided-lambda supervises it")
-    tn.add_argument("--alignment-full-context", action="store_true",
-                    help="with --alignment-attention: the alignment head's query also reads the words written after "
-                    "the one it aligns (transformer: its layers run once more without the causal mask)")
+    translation_families = FAMILIES.select(lambda f: f.task == "translation")
+    tn.add_argument("--family", choices=[f.family for f in translation_families], default=DEFAULT_FAMILY,
+                    help=f"model family (default {DEFAULT_FAMILY}; bottleneck = no attention, the baseline)")
     tn.add_argument("--init-from", type=Path,
                     help="start from this model's weights where they match (same pair and split; the same or larger "
                     "vocabularies, whose new words start untrained)")
-    tn.add_argument("--layers", type=int, default=TransformerConfig.encoder_layers,
-                    help="transformer: encoder and decoder layers each")
-    tn.add_argument("--heads", type=int, default=TransformerConfig.heads, help="transformer: attention heads per layer")
-    tn.add_argument("--d-model", type=int, default=TransformerConfig.d_model, help="transformer: layer width")
+    declared = set()
+    for family in translation_families:  # each family declares its own flags; one shared by two is added once
+        for flag in family.train_flags():
+            if flag.option not in declared:
+                declared.add(flag.option)
+                tn.add_argument(flag.option, **flag.arguments)
     tn.add_argument("--all", action="store_true", help="train every zoo recipe into --out (default pretrained/)")
     tn.add_argument("--pair", choices=tuple(PAIRS), default=DEFAULT_PAIR.name,
                     help="source-target languages: en-fr, or zh-en (Chinese → English)")

@@ -12,7 +12,7 @@ from attnviz.families.transformer import TransformerConfig, TransformerSeq2Seq
 from attnviz.normalizers import Normalizer
 from attnviz.tokenization import BOS, EOS, PAD
 from attnviz.training.loop import train_model
-from attnviz.training.recipes import TrainConfig, family_flags, transformer_config
+from attnviz.training.recipes import TrainConfig, family_flags
 from attnviz.translator import Translator
 
 from .test_train import tiny_corpus
@@ -32,7 +32,8 @@ def test_the_config_refuses_an_alignment_layer_outside_the_decoder_and_context_w
         TransformerConfig(20, 20, d_model=16, heads=2, decoder_layers=2, alignment_layer=2)
     with pytest.raises(ValueError, match="needs an 'alignment_layer'"):
         TransformerConfig(20, 20, d_model=16, heads=2, alignment_full_context=True)
-    assert transformer_config(None, 3, 2, 16, alignment_attention=True).alignment_layer == 1  # the penultimate
+    config = TransformerSeq2Seq.make_config(5, 5, layers=3, heads=2, d_model=16, alignment_attention=True)
+    assert config.alignment_layer == 1  # the penultimate
 
 
 def test_the_explicit_training_pass_equals_the_fused_one_and_returns_decodings_weights():

@@ -22,10 +22,10 @@ Attention is always reported as records of shape (layers, heads, T, S); an RNN's
 is (1, 1, T, S).
 """
 
-from .base import (FAMILIES, LANGUAGES, TASKS, FamilyConfig, FamilyRegistry, ModelInfo, Step, StepTrace,
-                   TranslationModel, build, family_config)
+from .base import (DEFAULT_FAMILY, FAMILIES, LANGUAGES, TASKS, FamilyConfig, FamilyRegistry, ModelInfo, Step, StepTrace,
+                   TrainFlag, TranslationModel, build, family_config)
 # each family module registers itself in FAMILIES when imported: adding a family is one module and one name here
 from . import bottleneck, classifier, rnn, transformer
 
-__all__ = ["FAMILIES", "LANGUAGES", "TASKS", "FamilyConfig", "FamilyRegistry", "ModelInfo", "Step", "StepTrace",
-           "TranslationModel", "build", "family_config", "bottleneck", "classifier", "rnn", "transformer"]
+__all__ = ["DEFAULT_FAMILY", "FAMILIES", "LANGUAGES", "TASKS", "FamilyConfig", "FamilyRegistry", "ModelInfo", "Step",
+           "StepTrace", "TrainFlag", "TranslationModel", "build", "family_config", "bottleneck", "classifier", "rnn", "transformer"]

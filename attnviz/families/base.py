@@ -5,7 +5,7 @@ base class, the step interface of translation families, and the ``FAMILIES`` reg
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, field, fields
 from typing import Any, ClassVar, NamedTuple
 
 import numpy as np
@@ -16,6 +16,7 @@ from ..registry import Registry, RegistryError
 from ..tokenization import SEGMENTATIONS
 
 TASKS = ("translation", "classification")
+DEFAULT_FAMILY = "rnn"  # what ``train`` trains without --family
 LANGUAGES = {"en": "English", "fr": "French", "zh": "Chinese"}  # ISO 639-1 → name
 
 
@@ -182,6 +183,41 @@ class FamilyConfig:
             raise ValueError(str(err)) from None
 
 
+@dataclass(frozen=True)
+class TrainFlag:
+    """One flag of the ``train`` command that a family declares: it sets one of the family's recipe fields.
+
+    Attributes:
+        option: e.g. "--scorer"; its argparse destination is the option without dashes.
+        field: the key it sets in a recipe's fields (``training.recipes.Recipe.fields``).
+        arguments: argparse keyword arguments (help, choices, type, default, action="store_true" …).
+        always: written into a retrain command even at its default (the flags that name the model).
+    """
+
+    option: str
+    field: str
+    arguments: dict = field(default_factory=dict)
+    always: bool = False
+
+    @property
+    def dest(self) -> str:
+        """The argparse attribute: '--d-model' → 'd_model'."""
+        return self.option.lstrip("-").replace("-", "_")
+
+    @property
+    def default(self):
+        """The value when the flag is not given (False for a switch)."""
+        return self.arguments.get("default", False if self.arguments.get("action") == "store_true" else None)
+
+    def command(self, value) -> list[str]:
+        """The words that give ``value`` on a command line: none at the default (unless ``always``)."""
+        if self.arguments.get("action") == "store_true":
+            return [self.option] if value else []
+        if value is None or (value == self.default and not self.always):
+            return []
+        return [self.option, f"{value:g}" if isinstance(value, float) else str(value)]
+
+
 @dataclass
 class StepTrace:
     """Decoder step i of a translation, for the step-by-step view (one attention head).
@@ -266,6 +302,53 @@ class TranslationModel(nn.Module):
     def attention_maps(self) -> tuple[str, ...]:
         """Names of the attention maps the model exposes ("cross" first)."""
         return ("cross",)
+
+    # training from the command line: what a family declares so that the CLI and the recipes loop over FAMILIES
+    @classmethod
+    def train_flags(cls) -> tuple[TrainFlag, ...]:
+        """The ``train`` flags of this family, read when the parser is built (so choices see every registered
+        scorer and normalizer); none by default."""
+        return ()
+
+    @classmethod
+    def recipe_fields(cls, values: dict) -> dict:
+        """A recipe's fields from the values of ``train_flags`` ({field: value}), checked by building a config.
+
+        Raises:
+            ValueError: a missing or invalid choice, in one line naming it.
+        """
+        fields = {f.field: values.get(f.field, f.default) for f in cls.train_flags()}
+        cls.make_config(5, 5, **fields)
+        return fields
+
+    @classmethod
+    def make_config(cls, src_vocab_size: int, tgt_vocab_size: int, **recipe_fields) -> FamilyConfig:
+        """The family config of a recipe's fields for vocabularies of these sizes (the fields are config fields
+        by default; a family whose flags are not, the Transformer's --layers, maps them here).
+
+        Raises:
+            ValueError: as the config class.
+        """
+        return cls.config_class(src_vocab_size, tgt_vocab_size, **recipe_fields)
+
+    @classmethod
+    def fields_of(cls, config: FamilyConfig) -> dict:
+        """The recipe fields that rebuild ``config`` (the inverse of ``make_config``, vocabularies aside)."""
+        return {f.field: getattr(config, f.field) for f in cls.train_flags()}
+
+    @classmethod
+    def flags_of(cls, recipe_fields: dict) -> list[str]:
+        """The ``train`` flags that select this family and give ``recipe_fields`` (its retrain command's part)."""
+        words = [] if cls.family == DEFAULT_FAMILY else ["--family", cls.family]
+        for flag in cls.train_flags():
+            words += flag.command(recipe_fields.get(flag.field, flag.default))
+        return words
+
+    @classmethod
+    def refusal(cls, recipe_fields: dict, pair: str, segmentation: str) -> str | None:
+        """Why these fields cannot be trained on language pair ``pair`` (e.g. "zh-en") with ``segmentation``,
+        in one line; None when they can."""
+        return None
 
     def describe(self) -> str:
         """A one-line label for the app, e.g. 'additive (concat) · conditional GRU (Nematus)'."""

@@ -51,7 +51,7 @@ from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 from ..normalizers import DEFAULT_NORMALIZER, NORMALIZERS, Normalizer
 from ..scorers import DEFAULT_SCORER, SCORERS, check_sizes, make_scorer, mask_energies
 from ..tokenization import BOS, EOS, PAD
-from .base import FAMILIES, FamilyConfig, Step, StepTrace, TranslationModel
+from .base import FAMILIES, FamilyConfig, Step, StepTrace, TrainFlag, TranslationModel
 
 # query placement → its label in the app
 PLACEMENTS = {"conditional": "conditional GRU (Nematus)", "previous": "previous state (Bahdanau)"}
@@ -221,6 +221,50 @@ class RNNSeq2Seq(TranslationModel):
     config_class = RNNConfig
     traceable = True
     context_formula = CONTEXT_FORMULA
+    @classmethod
+    def train_flags(cls) -> tuple[TrainFlag, ...]:
+        """The family's ``train`` flags (``TranslationModel.train_flags``)."""
+        return (
+            TrainFlag("--scorer", "scorer", {"choices": SCORERS.names(), "help": "rnn: the attention scorer (required)"},
+                      always=True),
+            TrainFlag("--placement", "placement", {"choices": tuple(PLACEMENTS), "default": DEFAULT_PLACEMENT,
+                                                   "help": "rnn: where the query comes from"}, always=True),
+            TrainFlag("--normalizer", "normalizer", {
+                "choices": [n.name for n in NORMALIZERS.select(lambda n: not n.hard)] + ["sample"],
+                "default": DEFAULT_NORMALIZER,
+                "help": "rnn: the normalizer attention is trained with (default soft; sample = hard attention trained "
+                        "with REINFORCE)"}),
+            TrainFlag("--lexicon-pointer", "lexicon_pointer", {
+                "action": "store_true", "help": "rnn, zh-en: attention may copy the English name of a CC-CEDICT proper "
+                                                "noun it looks at (pointer-generator over a lexicon)"}),
+            TrainFlag("--alignment-attention", "alignment_attention", {
+                "action": "store_true", "help": "a head trained to align (--guided-lambda supervises it): rnn, conditional "
+                                                "placement: a second attention whose query has read the written word; "
+                                                "transformer: head 1 of the penultimate decoder layer (Garg et al. 2019)"}),
+            TrainFlag("--alignment-full-context", "alignment_full_context", {
+                "action": "store_true", "help": "with --alignment-attention: the alignment head also reads the words "
+                                                "written after the one it aligns (transformer: its layers run once more "
+                                                "without the causal mask)"}),
+        )
+
+    @classmethod
+    def recipe_fields(cls, values: dict) -> dict:
+        """As ``TranslationModel.recipe_fields``; the scorer must be chosen.
+
+        Raises:
+            ValueError: no scorer, or the config's own checks.
+        """
+        if not values.get("scorer"):
+            raise ValueError("the rnn family needs --scorer NAME")
+        return super().recipe_fields(values)
+
+    @classmethod
+    def refusal(cls, recipe_fields: dict, pair: str, segmentation: str) -> str | None:
+        """A lexicon pointer copies CC-CEDICT's Chinese names whole: Chinese → English, words or names kept whole."""
+        if recipe_fields.get("lexicon_pointer") and (pair != "zh-en" or segmentation == "characters"):
+            return ("--lexicon-pointer copies CC-CEDICT's Chinese names whole; use it with --pair zh-en and "
+                    "--segmentation words or characters+names")
+        return None
 
     def __init__(self, config: RNNConfig):
         super().__init__()

@@ -31,7 +31,7 @@ from torch.nn import functional as F
 from ..normalizers import soft
 from ..scorers import ScaledDotScorer, make_scorer
 from ..tokenization import BOS, PAD
-from .base import FAMILIES, FamilyConfig, Step, StepTrace, TranslationModel
+from .base import FAMILIES, FamilyConfig, Step, StepTrace, TrainFlag, TranslationModel
 
 MAX_POSITIONS = 512  # longer than any sentence the tokenizer lets through (50 tokens → at most 110 target steps)
 
@@ -217,6 +217,41 @@ class TransformerSeq2Seq(TranslationModel):
     config_class = TransformerConfig
     traceable = True
     context_formula = r"c_i^{(h)} = \sum_{j=1}^{S} \alpha_{ij}^{(h)}\, v_j^{(h)},\quad v_j^{(h)} = W_V^{(h)} m_j"
+    @classmethod
+    def train_flags(cls) -> tuple[TrainFlag, ...]:
+        """The family's ``train`` flags (``TranslationModel.train_flags``)."""
+        return (
+            TrainFlag("--layers", "layers", {"type": int, "default": TransformerConfig.encoder_layers,
+                                             "help": "transformer: encoder and decoder layers each"}, always=True),
+            TrainFlag("--heads", "heads", {"type": int, "default": TransformerConfig.heads,
+                                           "help": "transformer: attention heads per layer"}, always=True),
+            TrainFlag("--d-model", "d_model", {"type": int, "default": TransformerConfig.d_model,
+                                               "help": "transformer: layer width (feed-forward 4 × d_model)"}, always=True),
+            TrainFlag("--alignment-attention", "alignment_attention", {"action": "store_true"}),
+            TrainFlag("--alignment-full-context", "alignment_full_context", {"action": "store_true"}),
+        )
+
+    @classmethod
+    def make_config(cls, src_vocab_size: int, tgt_vocab_size: int, layers: int = TransformerConfig.encoder_layers,
+                    heads: int = TransformerConfig.heads, d_model: int = TransformerConfig.d_model,
+                    alignment_attention: bool = False, alignment_full_context: bool = False) -> TransformerConfig:
+        """``layers`` encoder and decoder layers, feed-forward 4 × d_model; with ``alignment_attention``, head 1 of
+        the penultimate decoder layer is the alignment head (Garg et al. 2019).
+
+        Raises:
+            ValueError: as ``TransformerConfig``.
+        """
+        return TransformerConfig(src_vocab_size, tgt_vocab_size, d_model=d_model, heads=heads, encoder_layers=layers,
+                                 decoder_layers=layers, ffn_size=4 * d_model,
+                                 alignment_layer=max(layers - 2, 0) if alignment_attention else None,
+                                 alignment_full_context=alignment_full_context)
+
+    @classmethod
+    def fields_of(cls, config: TransformerConfig) -> dict:
+        """The recipe fields of a config (``make_config``'s arguments)."""
+        return {"layers": config.encoder_layers, "heads": config.heads, "d_model": config.d_model,
+                "alignment_attention": config.alignment_layer is not None,
+                "alignment_full_context": config.alignment_full_context}
 
     def __init__(self, config: TransformerConfig):
         super().__init__()

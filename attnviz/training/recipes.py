@@ -11,10 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, fields
 
 from ..data import Corpus
-from ..families import ModelInfo
-from ..families.bottleneck import BottleneckConfig
-from ..families.rnn import RNNConfig
-from ..families.transformer import TransformerConfig
+from ..families import FAMILIES, FamilyConfig, ModelInfo
 
 # the sentence each epoch translates for the Training view, by source language (the seed notes' example for Chinese)
 DEMO_SENTENCES = {"en": "the little girl is playing in the big garden .", "zh": "欢迎来北京"}
@@ -87,8 +84,8 @@ class Recipe:
     Attributes:
         name: directory under pretrained/.
         family: registered family name.
-        fields: family config fields that differ from the family's defaults
-            (for a Transformer: layers, heads, d_model as ``transformer_config`` takes them).
+        fields: the family's recipe fields that differ from their defaults, as its ``train_flags`` set them
+            (``TranslationModel.make_config`` builds the config; a Transformer's are layers, heads, d_model).
         info: the contract written to its config.json.
         train: ``TrainConfig`` fields that differ from the zoo's recipe (a Transformer's
             learning rate and warm-up).
@@ -157,9 +154,13 @@ ZOO = (
 )
 
 
-def rnn_config(corpus: Corpus, **family_fields) -> RNNConfig:
-    """The zoo's ``rnn`` architecture for a corpus, with some fields changed (scorer, placement …)."""
-    return RNNConfig(len(corpus.src_vocab), len(corpus.tgt_vocab), **family_fields)
+def model_config(recipe: "Recipe", corpus: Corpus) -> FamilyConfig:
+    """The family config of a recipe for a corpus's vocabularies (``TranslationModel.make_config``).
+
+    Raises:
+        ValueError: as the family's config.
+    """
+    return FAMILIES.get(recipe.family).make_config(len(corpus.src_vocab), len(corpus.tgt_vocab), **recipe.fields)
 
 
 def recipe_flags(config: TrainConfig) -> list[str]:
@@ -188,59 +189,18 @@ def recipe_flags(config: TrainConfig) -> list[str]:
 
 
 def family_flags(model_config) -> list[str]:
-    """The ``train`` flags that select a model's family and its fields (from its config or its Recipe).
+    """The ``train`` flags that select a model's family and its fields (from its config or its Recipe), as the
+    family declares them (``TranslationModel.train_flags``).
 
     Raises:
-        TypeError: a config the ``train`` command cannot build.
+        TypeError: a config of no registered family.
     """
-    if isinstance(model_config, BottleneckConfig) or (isinstance(model_config, Recipe)
-                                                      and model_config.family == "bottleneck"):
-        return ["--family", "bottleneck"]
     if isinstance(model_config, Recipe):
-        if model_config.family == "transformer":
-            model_config = transformer_config(None, **model_config.fields)
-        model_config = RNNConfig(5, 5, **model_config.fields)
-    if isinstance(model_config, RNNConfig):
-        flags = ["--scorer", model_config.scorer, "--placement", model_config.placement]
-        if model_config.normalizer != RNNConfig.normalizer:
-            flags += ["--normalizer", model_config.normalizer]
-        if model_config.lexicon_pointer:
-            flags += ["--lexicon-pointer"]
-        if model_config.alignment_attention:
-            flags += ["--alignment-attention"]
-        if model_config.alignment_full_context:
-            flags += ["--alignment-full-context"]
-        return flags
-    if isinstance(model_config, TransformerConfig):
-        c = model_config
-        flags = ["--family", "transformer", "--layers", str(c.encoder_layers), "--heads", str(c.heads),
-                 "--d-model", str(c.d_model)]
-        if c.alignment_layer is not None:
-            flags += ["--alignment-attention"]
-        if c.alignment_full_context:
-            flags += ["--alignment-full-context"]
-        return flags
-    raise TypeError(f"no train flags for {type(model_config).__name__}")
-
-
-def bottleneck_config(corpus: Corpus) -> BottleneckConfig:
-    """The attention-free baseline for a corpus, with the zoo's ``rnn`` sizes."""
-    return BottleneckConfig(len(corpus.src_vocab), len(corpus.tgt_vocab))
-
-
-def transformer_config(corpus: Corpus | None, layers: int, heads: int, d_model: int, alignment_attention: bool = False,
-                       alignment_full_context: bool = False) -> TransformerConfig:
-    """A Transformer for a corpus: ``layers`` encoder and decoder layers, feed-forward 4 × d_model; with
-    ``alignment_attention``, head 1 of the penultimate decoder layer is the alignment head (Garg et al. 2019).
-    Without a corpus, the vocabulary sizes are placeholders (for the flags of a recipe).
-
-    Raises:
-        ValueError: as ``TransformerConfig``.
-    """
-    src, tgt = (len(corpus.src_vocab), len(corpus.tgt_vocab)) if corpus is not None else (5, 5)
-    return TransformerConfig(src, tgt, d_model=d_model, heads=heads, encoder_layers=layers, decoder_layers=layers,
-                             ffn_size=4 * d_model, alignment_layer=max(layers - 2, 0) if alignment_attention else None,
-                             alignment_full_context=alignment_full_context)
+        return FAMILIES.get(model_config.family).flags_of(model_config.fields)
+    family = next((f for f in FAMILIES if f.config_class is type(model_config)), None)
+    if family is None:
+        raise TypeError(f"no train flags for {type(model_config).__name__}")
+    return family.flags_of(family.fields_of(model_config))
 
 
 def retrain_command(name: str, model_config, config: TrainConfig, pair: str = "en-fr") -> str:

@@ -48,6 +48,14 @@ for name in names:
 if not verdicts:
     st.stop()
 
+most_heads = max(len(v.attention) for v in verdicts.values())
+shown = "mean"
+if most_heads > 1:  # one choice for every multi-head classifier shown
+    choices = ["mean", *[str(h) for h in range(1, most_heads + 1)]]
+    state.default("review_head", "mean", choices)
+    shown = st.radio(t("reviews.heads"), choices, key="review_head", horizontal=True,
+                     format_func=lambda c, tr=bound(): tr("reviews.head_mean") if c == "mean"
+                     else tr("reviews.head", head=c))
 for column, (name, verdict) in zip(st.columns(len(verdicts)), verdicts.items()):
     classifier = state.load_classifier(str(state.model_path(name)))
     with column:
@@ -55,15 +63,8 @@ for column, (name, verdict) in zip(st.columns(len(verdicts)), verdicts.items()):
         st.markdown(f"**{common.plain(name)}** · {common.plain(classifier.describe())}")
         st.metric(t("reviews.p_positive"), f"{positive:.1%}", help=t("reviews.p_positive_help"))
         heads = len(verdict.attention)
-        weights = verdict.attention.mean(0)
-        if heads > 1:
-            choices = ["mean", *[str(h) for h in range(1, heads + 1)]]
-            state.default("review_head", "mean", choices)
-            shown = st.radio(t("reviews.heads"), choices, key="review_head", horizontal=True,
-                             format_func=lambda c, tr=bound(): tr("reviews.head_mean") if c == "mean"
-                             else tr("reviews.head", head=c))
-            if shown != "mean":
-                weights = verdict.attention[int(shown) - 1]
+        use_head = shown != "mean" and int(shown) <= heads
+        weights = verdict.attention[int(shown) - 1] if use_head else verdict.attention.mean(0)
         st.html(common.highlighted_words(verdict.tokens, weights, verdict.unknown, state.presenting()))
         if verdict.truncated:
             st.caption(t("reviews.truncated", read=len(verdict.tokens), cut=verdict.truncated))
