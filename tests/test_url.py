@@ -86,7 +86,8 @@ def test_every_control_has_a_url_parameter():
         for kind in ("text_input", "selectbox", "multiselect", "radio", "slider", "select_slider", "number_input",
                      "toggle", "pills"):
             keys |= {w.key for w in at.get(kind) if w.key}
-    assert keys - transient <= set(state.PARAM), keys - transient - set(state.PARAM)
+    declared = {p.key for p in state.params()}
+    assert keys - transient <= declared, keys - transient - declared
 
 
 def test_a_wrong_parameter_gets_a_notice_and_the_default():

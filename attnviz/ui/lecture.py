@@ -11,7 +11,7 @@ with the standard ``tomllib``)::
     note = "What the teacher says here."
     params = { s = "I see her.", m = "en-fr-dot,en-fr-additive" }
 
-``params`` are the URL parameters of ``state.PARAMS`` (the same names as in a
+``params`` are the URL parameters of ``state.params()`` (the same names as in a
 copied address), so a slide is exactly a URL, and any page's address can be
 pasted into a lecture file as a slide.
 """
@@ -22,7 +22,7 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .state import PARAMS, parse
+from . import state
 
 LECTURES_DIR = Path(__file__).resolve().parents[2] / "lectures"
 
@@ -71,7 +71,7 @@ def load(path: Path, views: set[str]) -> Lecture:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as err:
         raise LectureError(f"{path.name}: not a readable TOML file ({err})") from None
-    by_query = {p.query: p for p in PARAMS}
+    by_query = {p.query: p for p in state.params()}
     slides = []
     for number, raw in enumerate(data.get("slide", []), 1):
         where = f"{path.name}, slide {number}"
@@ -85,7 +85,7 @@ def load(path: Path, views: set[str]) -> Lecture:
                 raise LectureError(f"{where}: unknown parameter {query!r}")
             if by_query[query].kind is not list:
                 try:
-                    parse(by_query[query], value)
+                    state.parse(by_query[query], value)
                 except ValueError as err:
                     raise LectureError(f"{where}: {err}") from None
         slides.append(Slide(raw["title"], raw["view"], str(raw.get("note", "")), params))

@@ -1,15 +1,18 @@
 """The app's pages: one file per view in ``attnviz/ui/views/``, found by scanning that folder.
 
-Each view file starts with two literals — ``ICON`` (a Material icon) and
-``ORDER`` — read here with ``ast`` without running the file; its title is
-``views.<file stem>`` in the message catalogues (``i18n``). Adding a view is
-adding one file and its words (see the README's Architecture section).
+Each view file starts with literals read here with ``ast`` without running the file:
+``ICON`` (a Material icon), ``ORDER``, and optionally ``URL``, its widgets' URL
+parameters ({widget key: (parameter, default[, kind])}, kind one of "str", "int",
+"float", "bool", "list"); its title is ``views.<file stem>`` in the message
+catalogues (``i18n``). Adding a view is adding one file and its words
+(docs/architecture.md).
 """
 
 from __future__ import annotations
 
 import ast
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 from ..registry import RegistryError
@@ -17,6 +20,27 @@ from .i18n import DEFAULT_UI_LANGUAGE, catalogue
 
 VIEWS_DIR = Path(__file__).resolve().parent / "views"
 REQUIRED = ("ICON", "ORDER")
+OPTIONAL = ("URL",)
+KINDS = {"str": str, "int": int, "float": float, "bool": bool, "list": list}
+
+
+@dataclass(frozen=True)
+class Param:
+    """One control mirrored in the URL, so a copied address reproduces the page.
+
+    Attributes:
+        key: the session-state key (the widget's key).
+        query: the URL parameter's name.
+        default: the value when the URL does not name it; None means the view
+            computes it from the rest of the state (e.g. the model with the best BLEU).
+        kind: the type the URL text is read as: str, int, float, bool or list
+            (a comma-separated list of names).
+    """
+
+    key: str
+    query: str
+    default: object
+    kind: type = str
 DEFAULT_VIEW = "compare"  # the page the bare address opens: the heatmaps (the Why attention lesson comes first in the menu)
 
 
@@ -28,6 +52,7 @@ class ViewPage:
         path: the page script; title: navigation label in English; icon: Material icon name;
         order: position in the navigation; url_path: the page's address (``soft-vs-hard``);
         key: the file stem (``soft_vs_hard``): ``views.<key>`` is its title in each catalogue.
+        params: its widgets' URL parameters (its ``URL`` literal).
     """
 
     path: Path
@@ -36,18 +61,19 @@ class ViewPage:
     order: int
     url_path: str
     key: str
+    params: tuple[Param, ...] = ()
 
 
 def read_view(path: Path) -> ViewPage:
-    """The ICON and ORDER literals of a view file, and its English title from the catalogue.
+    """The ICON, ORDER and URL literals of a view file, and its English title from the catalogue.
 
     Raises:
-        RegistryError: a literal is missing, or the catalogue has no title for it (names the file).
+        RegistryError: a literal is missing, a URL kind unknown, or the catalogue has no title for it (names the file).
     """
     values = {}
     for node in ast.parse(path.read_text(encoding="utf-8")).body:
         if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
-            if node.targets[0].id in REQUIRED:
+            if node.targets[0].id in REQUIRED + OPTIONAL:
                 values[node.targets[0].id] = ast.literal_eval(node.value)
     missing = [name for name in REQUIRED if name not in values]
     if missing:
@@ -55,9 +81,20 @@ def read_view(path: Path) -> ViewPage:
     title = catalogue(DEFAULT_UI_LANGUAGE).get(f"views.{path.stem}")
     if title is None:
         raise RegistryError(f"view {path.name} has no title: add views.{path.stem} to the message catalogues")
-    return ViewPage(path, title, values["ICON"], values["ORDER"], path.stem.replace("_", "-"), path.stem)
+    params = []
+    for key, declared in values.get("URL", {}).items():
+        query, default, kind = (*declared, "str")[:3]  # the kind is "str" unless named
+        if kind not in KINDS:
+            raise RegistryError(f"view {path.name}: URL parameter {query!r} has kind {kind!r}; use one of {', '.join(KINDS)}")
+        params.append(Param(key, query, default, KINDS[kind]))
+    return ViewPage(path, title, values["ICON"], values["ORDER"], path.stem.replace("_", "-"), path.stem, tuple(params))
 
 
 def view_pages() -> list[ViewPage]:
-    """Every view file, in ORDER."""
-    return sorted((read_view(p) for p in VIEWS_DIR.glob("*.py")), key=lambda v: (v.order, v.title))
+    """Every view file of ``VIEWS_DIR``, in ORDER (read once per folder and catalogue)."""
+    return list(_read_views(VIEWS_DIR, id(catalogue(DEFAULT_UI_LANGUAGE))))
+
+
+@lru_cache(maxsize=4)
+def _read_views(directory: Path, _catalogue_id: int) -> tuple[ViewPage, ...]:
+    return tuple(sorted((read_view(p) for p in directory.glob("*.py")), key=lambda v: (v.order, v.title)))

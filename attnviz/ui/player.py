@@ -14,7 +14,7 @@ from .common import plain
 from .i18n import t
 from .lecture import Lecture, available
 from .navigation import view_pages
-from .state import PARAMS, chosen_models, chosen_pair, param_default, parse
+from .state import chosen_models, chosen_pair, param_default, params, parse
 
 SKIP = ("lecture", "slide")  # the player's own parameters
 
@@ -37,13 +37,13 @@ def _apply(lecture: Lecture, index: int, groups: dict[str, list[str]], keep_url:
     keep_url: values the address gives win over the slide's (a copied address reopens as it was).
     """
     slide = lecture.slides[index]
-    for param in PARAMS:
+    for param in params():
         if param.key in SKIP or (keep_url and param.query in st.query_params):
             continue
         raw = slide.params.get(param.query)
         if param.key == "ui_language" and raw is None:  # the viewer's language, unless the slide names one
             continue
-        if param.key == "pair":  # first of PARAMS: the models below are this pair's
+        if param.key == "pair":  # first of params(): the models below are this pair's
             st.session_state[param.key] = chosen_pair(raw, groups)
         elif param.key == "models":
             st.session_state[param.key] = chosen_models(raw, groups[st.session_state["pair"]])

@@ -19,6 +19,7 @@ from ..reviews import IMDB_DIR, LABELS, Review, read_reviews
 from ..tokenization import MAX_TOKENS
 from ..translator import ALL_HEADS, CARD_HEADS, Translator
 from .i18n import DEFAULT_UI_LANGUAGE, UI_LANGUAGES, bound, t
+from .navigation import Param, view_pages
 
 # class examples per language pair (source-target), named by their ``examples.*`` message key;
 # the first one is the pair's default sentence
@@ -57,28 +58,7 @@ MAX_CHARS = 400  # the sentence boxes' limit
 SERVING_THREADS = 1
 SAMPLE_REVIEWS = 40  # test reviews offered in the review view
 
-
-
-@dataclass(frozen=True)
-class Param:
-    """One control mirrored in the URL, so a copied address reproduces the page.
-
-    Attributes:
-        key: the session-state key (the widget's key).
-        query: the URL parameter's name.
-        default: the value when the URL does not name it; None means the view
-            computes it from the rest of the state (e.g. the model with the best BLEU).
-        kind: the type the URL text is read as: str, int, float, bool or list
-            (a comma-separated list of names).
-    """
-
-    key: str
-    query: str
-    default: object
-    kind: type = str
-
-
-PARAMS = (
+SHARED_PARAMS = (
     # shared, in the sidebar ("pair" first: the models and sentence depend on it)
     Param("ui_language", "lang", DEFAULT_UI_LANGUAGE),
     Param("pair", "pair", DEFAULT_PAIR),
@@ -91,62 +71,28 @@ PARAMS = (
     Param("overlay", "eflomal", True, bool),
     Param("present", "present", False, bool),
     Param("heads_shown", "head", CARD_HEADS),
-    # Why attention
-    Param("why_model", "wm", None),
-    # Context vectors
-    Param("cv_model", "cvm", None),
-    # Attention vs alignment
-    Param("al_a", "ala", None),
-    Param("al_b", "alb", None),
-    Param("al_gold", "gold", 0, int),
-    # Reviews
-    Param("review", "review", ""),
-    Param("review_pick", "rpick", 1, int),  # the first test review: the view opens on a real one
-    Param("review_head", "rhead", "mean"),
-    Param("review_k", "rk", 0, int),
-    Param("review_deleted", "rdel", [], list),
-    Param("review_model", "rm", None),
-    # Soft vs hard
-    Param("sh_model", "shm", None),
-    Param("hard_mode", "hard", "hard"),
-    Param("k", "k", 2, int),
-    Param("temperature", "t", 1.0, float),
-    Param("seed", "seed", 0, int),
-    # Step by step
-    Param("sbs_model", "sbsm", None),
-    Param("sbs_step", "step", 0, int),
-    Param("sbs_source", "j", None, int),
-    Param("sbs_head", "sbsh", None),
-    # What if
-    Param("wi_model", "wim", None),
-    Param("wi_step", "wstep", 0, int),
-    Param("wi_source", "wj", None, int),
-    # Difference
-    Param("diff_a", "a", None),
-    Param("diff_b", "b", None),
-    # Heads
-    Param("heads_model", "hm", None),
-    Param("heads_map", "hmap", "cross"),
-    Param("heads_pick", "hpick", None),
-    Param("heads_off", "off", [], list),
-    # Self-attention
-    Param("sa_model", "sam", None),
-    Param("sa_layer", "sal", 1, int),
-    Param("sa_head", "sah", 1, int),
-    Param("sa_query", "saq", 0, int),
-    # Quiz (the score too: a reloaded page keeps it)
-    Param("quiz_model", "qm", None),
-    Param("quiz_step", "qstep", None, int),
-    Param("quiz_guess", "qg", None, int),
-    Param("quiz_revealed", "qr", False, bool),
-    Param("quiz_score", "qscore", "0,0,0"),
-    # Training
-    Param("epoch", "epoch", None, int),
     # the lecture player
     Param("lecture", "lecture", ""),
     Param("slide", "slide", 1, int),
 )
-PARAM = {p.key: p for p in PARAMS}
+
+
+def params() -> tuple[Param, ...]:
+    """Every control mirrored in the URL: the shared ones first ("pair" first of all: the models and sentence
+    depend on it), then each view's own, as its file declares them (``navigation.read_view``)."""
+    return SHARED_PARAMS + tuple(param for view in view_pages() for param in view.params)
+
+
+def url_param(key: str) -> Param:
+    """The URL parameter of widget ``key``.
+
+    Raises:
+        KeyError: no control has that key.
+    """
+    for declared in params():
+        if declared.key == key:
+            return declared
+    raise KeyError(f"no URL parameter for widget {key!r}")
 SEED_MAX = 10_000  # the sampling seed box's range
 # (key, lowest, highest) of the URL parameters whose widgets have a fixed range
 MAX_DELETED = 20  # the review view deletes at most this many most-attended words
@@ -404,12 +350,12 @@ def init_state(groups: dict[str, list[str]]) -> None:
     if st.session_state.get("_initialised"):
         # Streamlit forgets a widget's value on runs that do not draw it; re-setting the key
         # keeps the state of views not on screen, so the URL keeps describing all of them.
-        for param in PARAMS:
+        for param in params():
             if param.key in st.session_state:
                 st.session_state[param.key] = st.session_state[param.key]
         return
     notices = []
-    for param in PARAMS:
+    for param in params():
         raw = st.query_params.get(param.query)
         if param.key == "pair":
             pair = chosen_pair(raw, groups)
@@ -442,10 +388,11 @@ def init_state(groups: dict[str, list[str]]) -> None:
         notices.append(t("url.choice", query="beam", raw=st.session_state["beam"], choices=", ".join(map(str, BEAMS)),
                          using=t("sidebar.greedy")))
         st.session_state["beam"] = 1
+    declared = {p.key: p for p in params()}
     for key, low, high in RANGES:
-        if not low <= st.session_state[key] <= high:
-            notices.append(t("url.range", query=PARAM[key].query, raw=st.session_state[key], low=low, high=high))
-            st.session_state[key] = PARAM[key].default
+        if key in declared and not low <= st.session_state[key] <= high:
+            notices.append(t("url.range", query=declared[key].query, raw=st.session_state[key], low=low, high=high))
+            st.session_state[key] = declared[key].default
     tau = st.session_state["temperature"]
     st.session_state["temperature"] = min(TEMPERATURES, key=lambda t: abs(t - tau))
     st.session_state["_url_notices"] = notices
@@ -457,7 +404,7 @@ def presenting() -> bool:
     if "present" in st.session_state:
         return bool(st.session_state["present"])
     try:
-        return parse(PARAM["present"], st.query_params.get("present", "0"))
+        return parse(url_param("present"), st.query_params.get("present", "0"))
     except ValueError:
         return False
 
@@ -470,7 +417,7 @@ def url_notices() -> list[str]:
 def query_values() -> dict[str, str]:
     """The URL parameters that describe the current state (values equal to their default are left out)."""
     values = {}
-    for param in PARAMS:
+    for param in params():
         value = st.session_state.get(param.key)
         if value is None or value == param_default(param):
             continue

@@ -3,6 +3,8 @@ they disagree, and the AER against the gold alignment of the Hansards dev pairs.
 
 ICON = ":material/join_inner:"
 ORDER = 22
+# widget key → (URL parameter, default, kind): a copied address reproduces the view
+URL = {"al_a": ("ala", None), "al_b": ("alb", None), "al_gold": ("gold", 0, "int")}
 
 import pandas as pd
 import streamlit as st

@@ -3,6 +3,8 @@ written the seed notes' way ("C1 = 0.52·欢迎 + 0.31·来 + 0.17·北京"), be
 
 ICON = ":material/functions:"
 ORDER = 7
+# widget key → (URL parameter, default, kind): a copied address reproduces the view
+URL = {"cv_model": ("cvm", None)}
 
 import numpy as np
 import streamlit as st

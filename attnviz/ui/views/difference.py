@@ -2,6 +2,8 @@
 
 ICON = ":material/difference:"
 ORDER = 50
+# widget key → (URL parameter, default, kind): a copied address reproduces the view
+URL = {"diff_a": ("a", None), "diff_b": ("b", None)}
 
 import streamlit as st
 

@@ -2,6 +2,9 @@
 
 ICON = ":material/view_module:"
 ORDER = 35
+# widget key → (URL parameter, default, kind): a copied address reproduces the view
+URL = {"heads_model": ("hm", None), "heads_map": ("hmap", "cross"), "heads_pick": ("hpick", None),
+       "heads_off": ("off", [], "list")}
 
 import functools
 

@@ -2,6 +2,14 @@
 
 ICON = ":material/quiz:"
 ORDER = 45
+# widget key → (URL parameter, default, kind): a copied address reproduces the view
+URL = {  # the score too: a reloaded page keeps it
+    "quiz_model": ("qm", None),
+    "quiz_step": ("qstep", None, "int"),
+    "quiz_guess": ("qg", None, "int"),
+    "quiz_revealed": ("qr", False, "bool"),
+    "quiz_score": ("qscore", "0,0,0"),
+}
 
 import streamlit as st
 

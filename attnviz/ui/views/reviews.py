@@ -3,6 +3,15 @@ text, and whether attention is an explanation (leave-one-out, gradient × input,
 
 ICON = ":material/reviews:"
 ORDER = 65
+# widget key → (URL parameter, default, kind): a copied address reproduces the view
+URL = {
+    "review": ("review", ""),
+    "review_pick": ("rpick", 1, "int"),  # the first test review: the view opens on a real one
+    "review_head": ("rhead", "mean"),
+    "review_k": ("rk", 0, "int"),
+    "review_deleted": ("rdel", [], "list"),
+    "review_model": ("rm", None),
+}
 
 import numpy as np
 import pandas as pd

@@ -2,6 +2,9 @@
 
 ICON = ":material/hub:"
 ORDER = 37
+# widget key → (URL parameter, default, kind): a copied address reproduces the view
+URL = {"sa_model": ("sam", None), "sa_layer": ("sal", 1, "int"), "sa_head": ("sah", 1, "int"),
+       "sa_query": ("saq", 0, "int")}
 
 import numpy as np
 import pandas as pd

@@ -2,6 +2,14 @@
 
 ICON = ":material/compare:"
 ORDER = 20
+# widget key → (URL parameter, default, kind): a copied address reproduces the view
+URL = {
+    "sh_model": ("shm", None),
+    "hard_mode": ("hard", "hard"),
+    "k": ("k", 2, "int"),
+    "temperature": ("t", 1.0, "float"),
+    "seed": ("seed", 0, "int"),
+}
 
 import streamlit as st
 

@@ -2,6 +2,8 @@
 
 ICON = ":material/timeline:"
 ORDER = 60
+# widget key → (URL parameter, default, kind): a copied address reproduces the view
+URL = {"epoch": ("epoch", None, "int")}
 
 import numpy as np
 import streamlit as st

@@ -2,6 +2,8 @@
 
 ICON = ":material/lightbulb:"
 ORDER = 5
+# widget key → (URL parameter, default, kind): a copied address reproduces the view
+URL = {"why_model": ("wm", None)}
 
 import numpy as np
 import pandas as pd

@@ -1,0 +1,58 @@
+"""Adding a view is its file and its words: a throw-away view appears in the navigation and keeps its URL state."""
+
+import shutil
+
+import pytest
+
+from attnviz import i18n
+from attnviz.registry import RegistryError
+from attnviz.ui import navigation, state
+
+from .conftest import open_app
+
+THROWAWAY = '''"""A throw-away view (test): one slider whose value the URL keeps."""
+
+ICON = ":material/science:"
+ORDER = 99
+URL = {"tw_level": ("tl", 3, "int")}
+
+import streamlit as st
+
+from attnviz.ui.i18n import t
+
+st.subheader(t("views.throwaway"))
+st.slider(t("views.throwaway"), 1, 9, key="tw_level")
+'''
+
+
+@pytest.fixture
+def throwaway(tmp_path, monkeypatch):
+    views = tmp_path / "views"
+    shutil.copytree(navigation.VIEWS_DIR, views)
+    (views / "throwaway.py").write_text(THROWAWAY, encoding="utf-8")
+    monkeypatch.setattr(navigation, "VIEWS_DIR", views)
+    for language in i18n.UI_LANGUAGES:  # its words, as the two catalogues would hold them
+        monkeypatch.setitem(i18n.catalogue(language), "views.throwaway", "Throwaway")
+    return views / "throwaway.py"
+
+
+def test_a_new_view_is_in_the_navigation_and_its_url_parameter_round_trips(throwaway):
+    page = next(v for v in navigation.view_pages() if v.key == "throwaway")
+    assert page.url_path == "throwaway" and [p.query for p in page.params] == ["tl"]
+    assert state.url_param("tw_level").default == 3
+    at = open_app(tl="5").run()
+    at.switch_page(str(throwaway)).run()
+    assert at.slider(key="tw_level").value == 5  # the address set it
+    at.slider(key="tw_level").set_value(7).run()
+    assert at.query_params["tl"] == "7"  # the URL follows the widget
+
+
+def test_a_view_declaring_an_unknown_url_kind_is_refused(throwaway):
+    throwaway.write_text(THROWAWAY.replace('"int"', '"complex"'), encoding="utf-8")
+    with pytest.raises(RegistryError, match="kind 'complex'"):
+        navigation.read_view(throwaway)
+
+
+def test_every_url_parameter_and_widget_key_is_declared_once():
+    declared = state.params()
+    assert len({p.key for p in declared}) == len(declared) and len({p.query for p in declared}) == len(declared)
