@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from .alignment import DEFAULT_LINK_READING, Gold, Link, alignment_error_rate, argmax_agreement, read_links, word_entropy
+from .modelcard import Metrics
 from .translator import EOS_TOKEN, Translation, Translator
 
 
@@ -202,15 +203,11 @@ def head_triples(codes: tuple[str, ...]) -> list[tuple[str, int, int]]:
     return triples
 
 
-def best_single_head(card: dict, options: list[str]) -> str:
-    """'l.h' (1-based) of the single head with the lowest dev AER on ``card`` ("metrics"/"dev_aer_by_head",
-    whose last column is the head mean), else the first of ``options``."""
-    grid = card.get("metrics", {}).get("dev_aer_by_head")
-    if not grid:
-        return options[0]
-    layer, head = min(((l, h) for l in range(len(grid)) for h in range(len(grid[l]) - 1)),
-                      key=lambda lh: grid[lh[0]][lh[1]])
-    return f"{layer + 1}.{head + 1}"
+def best_single_head(metrics: Metrics, options: list[str]) -> str:
+    """'l.h' (1-based) of the single head with the lowest dev AER (``Metrics.best_single_head``), else the
+    first of ``options``."""
+    best = metrics.best_single_head()
+    return options[0] if best is None else f"{best[0] + 1}.{best[1] + 1}"
 
 
 def trained_variants(name: str, translators: dict[str, Translator], order: list[str]) -> list[str]:

@@ -23,6 +23,7 @@ from safetensors import SafetensorError, safe_open
 from safetensors.torch import save_file
 
 from .families import ModelInfo, family_config
+from .modelcard import Metrics
 from .files import atomic_path, atomic_write_text
 from .tokenization import Vocab
 
@@ -223,6 +224,7 @@ def load(directory: Path) -> LoadedModel:
     config = read_config(directory)
     try:
         family, family_cfg, info = family_config(config)
+        Metrics.from_card(config)  # the card's figures are read by the app: a wrong kind is refused here
     except ValueError as err:
         raise CheckpointError(f"invalid {directory / CONFIG_FILE}: {err}") from None
     missing = absent_files(directory, config)

@@ -16,6 +16,7 @@ import torch
 
 from . import checkpoint
 from .checkpoint import CheckpointError
+from .modelcard import Metrics
 from .reviews import pad_batch, review_tokens
 from .tokenization import UNK, Vocab
 from .translator import InputError
@@ -69,6 +70,11 @@ class Classifier:
             raise CheckpointError(f"{directory}: {len(loaded.info.labels)} labels but the output layer has "
                                   f"{loaded.model.config.tgt_vocab_size}")
         return cls(loaded.model, loaded.src_vocab, loaded.info.labels, loaded.config, Path(directory).name)
+
+    @property
+    def metrics(self) -> Metrics:
+        """The figures measured on its card (``modelcard.Metrics``)."""
+        return Metrics.from_card(self.card)
 
     def describe(self) -> str:
         """The family's one-line label."""

@@ -25,6 +25,7 @@ from .evaluation import (DEFAULT_GOLD, attention_links, classifier_table, efloma
 from .families.classifier import POOLINGS, ClassifierConfig
 from .families import DEFAULT_FAMILY, FAMILIES
 from .files import atomic_write_text
+from .modelcard import Metrics
 from .names import proper_noun_pairs
 from .normalizers import NORMALIZERS, Normalizer
 from .reference import ReferenceAligner, train_priors
@@ -211,7 +212,7 @@ def cmd_evaluate(args) -> int:
                 print(f"{evaluation.path}: not a finished model (no training section); card not written",
                       file=sys.stderr)
                 continue
-            card["metrics"] = {**card.get("metrics", {}), **evaluation.card_metrics()}
+            card["metrics"] = Metrics.from_card(card).merged(evaluation.card_metrics()).to_dict()
             _write_card(evaluation.path, evaluation.translator, card)
             print(f"{evaluation.path}: card updated", file=sys.stderr)
     if args.csv:
@@ -274,12 +275,13 @@ def cmd_heads(args) -> int:
         print(f"error: {args.model} is not a finished model (its card has no training section)", file=sys.stderr)
         return 2
     card = dict(translator.card)
-    metrics = dict(card.get("metrics", {}))
     both_directions = bool(card["training"].get("recipe", {}).get("guided_columns"))
-    card.update(alignment_metrics(translator, load_gold(args.gold_dir), metrics, both_directions))
-    card["metrics"] = {k: round(v, 4) if isinstance(v, float) else v for k, v in metrics.items()}
-    for name in ("dev_aer_by_head", "dev_shift_aer_by_head"):
-        grid = np.array(metrics[name])
+    choice, measured = alignment_metrics(translator, load_gold(args.gold_dir), both_directions)
+    card.update(choice)
+    metrics = translator.metrics.merged(measured)
+    card["metrics"] = metrics.to_dict()
+    for name, grid in (("dev AER by head", metrics.dev_aer_by_head), ("dev AER by head, shifted", metrics.dev_shift_aer_by_head)):
+        grid = np.array(grid)
         print(f"{name} (rows: layers; columns: heads, then their mean)")
         for layer, row in enumerate(grid, 1):
             print(f"  layer {layer}: " + "  ".join(f"{v:.3f}" for v in row))
@@ -287,7 +289,7 @@ def cmd_heads(args) -> int:
     print(f"alignment head: layer {choice['layer'] + 1}, "
           + ("mean over heads" if choice["head"] is None else f"head {choice['head'] + 1}")
           + (f", links read by {card['alignment_links']}" if both_directions else "")
-          + f"; dev AER {metrics['dev_aer']:.3f}")
+          + f"; dev AER {metrics.dev_aer:.3f}")
     _write_card(Path(args.model), translator, card)
     return 0
 

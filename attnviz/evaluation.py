@@ -29,6 +29,7 @@ from .alignment import (
     word_entropy,
 )
 from .classifier import Classifier
+from .modelcard import Metrics
 from .data import DEFAULT_PAIR, MAX_TRAIN_TOKENS, PAIRS, REPO, collate, make_batches, split_pair
 from .tokenization import EOS, detokenize
 from .normalizers import Normalizer
@@ -336,15 +337,22 @@ class ModelEvaluation:
             **{f"BLEU {label}": v["bleu"] for label, v in self.by_length.items() if label != "all"},
         }
 
-    def card_metrics(self) -> dict:
+    def card_metrics(self) -> Metrics:
         """The figures ``evaluate --write-cards`` stores on the model's card."""
-        metrics = {"test_bleu_by_length": {k: {"sentences": v["sentences"], "bleu": round(v["bleu"], 4)}
-                                           for k, v in self.by_length.items()}}
-        if "zeros" in self.dev:
-            metrics["dev_zeros"] = round(self.dev["zeros"], 4)
-        if self.grid:
-            metrics["decoding_grid"] = self.grid
-        return metrics
+        return Metrics(test_bleu_by_length=rounded_by_length(self.by_length), dev_zeros=self.dev.get("zeros"),
+                       decoding_grid=self.grid or None)
+
+
+def rounded_by_length(by_length: dict) -> dict:
+    """``bleu_by_length``'s figures as a card stores them: {bucket: {"sentences", "bleu" rounded}}."""
+    return {k: {"sentences": v["sentences"], "bleu": round(v["bleu"], 4)} for k, v in by_length.items()}
+
+
+def dev_metrics(dev: dict) -> Metrics:
+    """``dev_alignment``'s figures as card metrics."""
+    return Metrics(dev_aer=dev["aer"], dev_precision=dev["precision"], dev_recall=dev["recall"],
+                   dev_entropy=dev["entropy"], dev_monotonicity=dev["monotonicity"], dev_ms=dev["ms"],
+                   dev_zeros=dev["zeros"])
 
 
 def evaluate_models(models: list[Path], gold_dir: Path = DEFAULT_GOLD, data: Path | None = None,
@@ -426,7 +434,7 @@ def classifier_table(models: list[Path], data_dir: Path) -> pd.DataFrame:
         scores = evaluate_classifier(classifier.model, ids, labels)
         rows.append({"model": classifier.name, "attention": classifier.describe(),
                      "test accuracy": scores["accuracy"], "test loss": scores["loss"],
-                     "valid accuracy": classifier.card.get("metrics", {}).get("valid_accuracy"),
+                     "valid accuracy": classifier.metrics.valid_accuracy,
                      "reviews": len(ids), "ms/review": (time.perf_counter() - start) * 1000 / len(ids)})
     return pd.DataFrame(rows)
 

@@ -31,6 +31,7 @@ from . import checkpoint
 from .alignment import Link, grow_diag_final_and, parse_pharaoh
 from .catalog import discover
 from .families import family_config
+from .modelcard import Metrics
 from .files import atomic_write_bytes
 from .reference import run_eflomal
 
@@ -185,7 +186,7 @@ def unguided_twin(model_config, language_pair: str, root: Path | None = None,
                   segmentation: str = "words") -> dict | None:
     """The shipped model with the same architecture (vocabulary sizes aside), language pair and segmentation
     trained without guidance,
-    as {"name", "test_bleu_greedy", "dev_aer"} from its card, for a guided model's card; None if there is none.
+    as {"name", "metrics": its test BLEU greedy and dev AER (``Metrics``)}, for a guided model's card; None if there is none.
 
     Args:
         model_config: the guided model's family config (compared field by field).
@@ -206,8 +207,8 @@ def unguided_twin(model_config, language_pair: str, root: Path | None = None,
             continue
         # the twin has the same architecture, apart from an alignment head and vocabulary sizes
         if type(config) is type(model_config) and compared_architecture(config) == compared_architecture(model_config):
-            metrics = entry.config.get("metrics", {})
-            return {"name": entry.name, "test_bleu_greedy": metrics.get("test_bleu_greedy"),
-                    "dev_aer": metrics.get("dev_aer")}
+            metrics = Metrics.from_card(entry.config)
+            return {"name": entry.name, "metrics": Metrics(test_bleu_greedy=metrics.test_bleu_greedy,
+                                                           dev_aer=metrics.dev_aer).to_dict()}
     return None
 

@@ -12,6 +12,7 @@ import numpy as np
 from . import checkpoint, decoding
 from .alignment import DEFAULT_LINK_READING, LINK_READINGS, Link, read_links
 from .families import LANGUAGES, ModelInfo
+from .modelcard import Metrics
 from .normalizers import Normalizer
 from .tokenization import EOS, MAX_TOKENS, UNK, detokenize, model_tokens, normalize_token, tokenize
 
@@ -252,6 +253,11 @@ class Translator:
             raise checkpoint.CheckpointError(f"{directory}: unknown alignment_links {reading!r}; "
                                              f"choose one of {', '.join(LINK_READINGS)}")
         return cls(loaded.model, loaded.src_vocab, loaded.tgt_vocab, loaded.config, Path(directory).name, loaded.info)
+
+    @property
+    def metrics(self) -> Metrics:
+        """The figures measured on its card (``modelcard.Metrics``; all None for a model without a card)."""
+        return Metrics.from_card(self.card)
 
     @property
     def link_reading(self) -> str:

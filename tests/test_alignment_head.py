@@ -165,17 +165,16 @@ def test_a_model_guided_both_ways_reads_its_links_by_the_lowest_dev_aer(tmp_path
     translator = Translator(model, src_vocab, tgt_vocab, info=EN_FR)
     diagonal = Gold({(0, 0), (1, 1), (2, 2), (3, 3)}, {(0, 0), (1, 1), (2, 2), (3, 3)})
     gold = GoldSet(["i am cold .", "i am cold ."], ["j' ai froid .", "j' ai froid ."], [diagonal, diagonal])
-    metrics = {}
-    choice = alignment_metrics(translator, gold, metrics, choose_reading=True)
-    by_reading = metrics["dev_aer_by_links"]
+    choice, metrics = alignment_metrics(translator, gold, choose_reading=True)
+    by_reading = metrics.dev_aer_by_links
     assert set(by_reading) == set(LINK_READINGS)
     assert choice["alignment_links"] == translator.link_reading == min(by_reading, key=by_reading.get)
-    assert metrics["dev_aer"] == pytest.approx(by_reading[translator.link_reading], abs=1e-4)
+    assert metrics.dev_aer == pytest.approx(by_reading[translator.link_reading], abs=1e-4)
     result = translator.force("i am cold .", "j' ai froid .", pretokenized=True)
     assert translator.links(result.attention) == read_links(result.attention, choice["alignment_links"])
     # without the choice the model keeps the argmax reading
     plain = Translator(model, src_vocab, tgt_vocab, info=EN_FR)
-    assert "alignment_links" not in alignment_metrics(plain, gold, {})
+    assert "alignment_links" not in alignment_metrics(plain, gold)[0]
     assert plain.link_reading == "argmax"
     assert dev_alignment(plain, gold)["aer"] == pytest.approx(by_reading["argmax"], abs=1e-4)
 

@@ -10,6 +10,7 @@ import torch
 
 from attnviz import guided
 from attnviz.families.rnn import RNNConfig
+from attnviz.modelcard import Metrics
 from attnviz.training.loop import train_model
 from attnviz.training.recipes import TrainConfig, recipe_flags
 from attnviz.translator import Translator
@@ -106,8 +107,8 @@ def test_the_unguided_twin_is_the_shipped_model_with_the_same_architecture():
 
     additive = Translator.load(PRETRAINED / "en-fr-additive")
     twin = guided.unguided_twin(additive.model.config, "en-fr")
-    assert twin == {"name": "en-fr-additive", "test_bleu_greedy": additive.card["metrics"]["test_bleu_greedy"],
-                    "dev_aer": additive.card["metrics"]["dev_aer"]}
+    assert twin == {"name": "en-fr-additive", "metrics": Metrics(test_bleu_greedy=additive.metrics.test_bleu_greedy,
+                                                                  dev_aer=additive.metrics.dev_aer).to_dict()}
     # the same architecture in another language pair is that pair's model, with the same segmentation
     assert guided.unguided_twin(additive.model.config, "zh-en")["name"] == "zh-en-additive"
     # … and the character model, not the word model, when the guided one reads characters (vocabulary sizes

@@ -152,13 +152,12 @@ def test_a_multi_head_model_gets_its_alignment_head_chosen_on_the_gold():
     links = {(0, 0), (1, 1), (2, 2), (3, 3)}
     gold = GoldSet(["the cat is black", "i am cold ."], ["le chat est noir", "j' ai froid ."],
                    [Gold(links, links), Gold(links, links)])
-    metrics = {}
-    choice = alignment_metrics(translator, gold, metrics)
-    grid = np.array(metrics["dev_aer_by_head"])
-    assert grid.shape == (2, 3) and np.array(metrics["dev_shift_aer_by_head"]).shape == (2, 3)
+    choice, metrics = alignment_metrics(translator, gold)
+    grid = np.array(metrics.dev_aer_by_head)
+    assert grid.shape == (2, 3) and np.array(metrics.dev_shift_aer_by_head).shape == (2, 3)
     layer, head = choice["alignment_head"]["layer"], choice["alignment_head"]["head"]
     assert grid[layer, 2 if head is None else head] == grid.min()
-    assert abs(metrics["dev_aer"] - grid.min()) < 1e-3  # the card's dev AER is the chosen head's
+    assert abs(metrics.dev_aer - grid.min()) < 1e-3  # the card's dev AER is the chosen head's
 
 
 def test_heads_switched_off_contribute_nothing_and_the_original_is_kept():

@@ -5,6 +5,7 @@ import pytest
 
 from attnviz import self_attention as sa
 from attnviz.analysis import best_single_head, head_triples, trained_variants
+from attnviz.modelcard import Metrics
 from attnviz.normalizers import NORMALIZERS
 from attnviz.translator import Translator
 
@@ -18,9 +19,9 @@ def test_head_codes_become_zero_based_triples_and_a_bad_code_is_named():
 
 
 def test_the_best_single_head_skips_the_mean_column():
-    card = {"metrics": {"dev_aer_by_head": [[0.5, 0.4, 0.1], [0.3, 0.6, 0.2]]}}  # last column: the head mean
-    assert best_single_head(card, ["1.1"]) == "2.1"
-    assert best_single_head({}, ["1.1", "1.2"]) == "1.1"
+    metrics = Metrics(dev_aer_by_head=[[0.5, 0.4, 0.1], [0.3, 0.6, 0.2]])  # last column: the head mean
+    assert best_single_head(metrics, ["1.1"]) == "2.1"
+    assert best_single_head(Metrics(), ["1.1", "1.2"]) == "1.1"
 
 
 def test_trained_variants_differ_only_in_the_normalizer():

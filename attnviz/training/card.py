@@ -10,6 +10,7 @@ from pathlib import Path
 import torch
 
 from ..alignment import DEFAULT_LINK_READING
+from ..modelcard import Metrics
 from ..normalizers import NORMALIZERS
 from ..families import LANGUAGES
 from ..tokenization import describe_tokens
@@ -45,44 +46,44 @@ def model_card(card: dict, model, info, history: list[dict], weights_mb: float) 
         history: per-epoch records.
         weights_mb: size of the float16 weights (MB).
     """
-    m, t = card["metrics"], card["training"]
+    m, t = Metrics.from_card(card), card["training"]
     rows = "\n".join(
         f"| {epoch_label(h)} | {h['train_loss']:.3f} | {h['valid_loss']:.3f} | {h['valid_bleu']:.2f} | {h['minutes']:.1f} |"
         for h in history
     )
     dev = (
         f"- AER on the WPT03 Hansards dev set (37 pairs, forced decoding, {card.get('alignment_links', DEFAULT_LINK_READING)} links): "
-        f"**{m['dev_aer']:.3f}** (precision {m['dev_precision']:.3f}, recall {m['dev_recall']:.3f})\n"
-        f"- Mean attention entropy on that set: {m['dev_entropy']:.3f} nats\n"
-        if "dev_aer" in m
+        f"**{m.dev_aer:.3f}** (precision {m.dev_precision:.3f}, recall {m.dev_recall:.3f})\n"
+        f"- Mean attention entropy on that set: {m.dev_entropy:.3f} nats\n"
+        if m.dev_aer is not None
         else "- No attention, so no attention map and no alignment figures.\n"
     )
-    if "dev_zeros" in m:
-        dev += f"- Share of attention weights that are exactly zero on that set: {m['dev_zeros']:.1%}\n"
-    by_length = m.get("test_bleu_by_length", {})
+    if m.dev_zeros is not None:
+        dev += f"- Share of attention weights that are exactly zero on that set: {m.dev_zeros:.1%}\n"
+    by_length = m.test_bleu_by_length or {}
     if by_length:
         dev += ("- Test BLEU by source length (Moses tokens: BLEU, sentences): "
                 + "; ".join(f"{k}: {v['bleu']:.1f} ({v['sentences']})" for k, v in by_length.items() if k != "all")
                 + "\n")
-    grid = m.get("decoding_grid", {})
+    grid = m.decoding_grid or {}
     if grid:
         dev += ("- Decoded with each normalizer in place of the trained one (greedy test BLEU · dev AER): "
                 + "; ".join(f"{NORMALIZERS.get(mode).display_name}: {v['bleu']:.1f} · {v['aer']:.3f}"
                             for mode, v in grid.items())
                 + "\n")
-    if "alignment_head" in card and "dev_aer_by_head" in m:
+    if "alignment_head" in card and m.dev_aer_by_head:
         choice = card["alignment_head"]
         which = "the mean over its heads" if choice["head"] is None else f"head {choice['head'] + 1}"
         dev += (
             f"- Alignment attention: layer {choice['layer'] + 1}, {which} — the lowest dev AER among every "
             f"layer's heads and head means (chosen on the same 37 pairs; AER by layer × head, mean last: "
-            + "; ".join(" ".join(f"{v:.3f}" for v in row) for row in m["dev_aer_by_head"])
-            + f"). Read shifted by one step (Shift-Att, Chen et al. 2020) the best is {m['dev_shift_aer_best']:.3f}.\n"
+            + "; ".join(" ".join(f"{v:.3f}" for v in row) for row in m.dev_aer_by_head)
+            + f"). Read shifted by one step (Shift-Att, Chen et al. 2020) the best is {m.dev_shift_aer_best:.3f}.\n"
         )
-    if "dev_aer_by_links" in m:
+    if m.dev_aer_by_links:
         dev += ("- Links read from the attention's rows (each target word's argmax) and columns (each source "
                 "word's argmax), as both were guided: the lowest dev AER among the readings (chosen on the same "
-                "37 pairs): " + "; ".join(f"{k} {v:.3f}" for k, v in m["dev_aer_by_links"].items()) + "\n")
+                "37 pairs): " + "; ".join(f"{k} {v:.3f}" for k, v in m.dev_aer_by_links.items()) + "\n")
     recipe = t["recipe"]
     shared = (
         f" Other processes shared the cores (load average {t['load_average_at_end']} on {os.cpu_count()} cores"
@@ -97,9 +98,10 @@ def model_card(card: dict, model, info, history: list[dict], weights_mb: float) 
         if guide else ""
     )
     twin = (guide or {}).get("unguided_twin")
-    if twin and twin.get("test_bleu_greedy") is not None and twin.get("dev_aer") is not None:
-        supervision += (f" Its twin trained without guidance, `{twin['name']}`: test BLEU {twin['test_bleu_greedy']:.2f}"
-                        f" greedy, dev AER {twin['dev_aer']:.3f}.")
+    twin_figures = Metrics.from_card(twin) if twin else Metrics()
+    if twin and twin_figures.test_bleu_greedy is not None and twin_figures.dev_aer is not None:
+        supervision += (f" Its twin trained without guidance, `{twin['name']}`: test BLEU "
+                        f"{twin_figures.test_bleu_greedy:.2f} greedy, dev AER {twin_figures.dev_aer:.3f}.")
     lexicon = t.get("lexicon")
     if lexicon:
         supervision += f"\nLexicon pointer: {lexicon['entries']} entries from {lexicon['source']}; {lexicon['what']}."
@@ -129,8 +131,8 @@ best epoch {t['best_epoch']}), on {t['machine']}.{shared}{supervision}
 {rows}
 
 ## Quality
-- Test BLEU (sacrebleu, detokenized, multi-reference, lowercased): **{m['test_bleu_greedy']:.2f}** greedy,
-  **{m['test_bleu_beam5']:.2f}** beam 5
+- Test BLEU (sacrebleu, detokenized, multi-reference, lowercased): **{m.test_bleu_greedy:.2f}** greedy,
+  **{m.test_bleu_beam5:.2f}** beam 5
 {dev}
 Retrain with `{t['command']}` (reads `{t['data']}` unless `--data` points elsewhere).
 """

@@ -23,6 +23,7 @@ from ..evaluation import evaluate_classifier
 from ..families import ModelInfo
 from ..families.classifier import AttentionClassifier, ClassifierConfig
 from ..files import atomic_write_text
+from ..modelcard import Metrics
 from ..reviews import (IMDB_ATTRIBUTION, LABELS, Review, carve_validation, encode_reviews, encode_token_lists, pad_batch,
                        review_tokens)
 from ..tokenization import Vocab
@@ -229,9 +230,8 @@ def finish_classifier(out: Path, test: list[Review], recipe: ClassifierRecipe, p
             "machine": machine_description(recipe.threads),
             "load_average_at_end": round(os.getloadavg()[0], 1),
         },
-        "metrics": {"test_accuracy": round(scores["accuracy"], 4), "test_loss": round(scores["loss"], 4),
-                    "valid_accuracy": round(progress["best_accuracy"], 4),
-                    "test_truncated_share": round(truncated / len(test), 4)},
+        "metrics": Metrics(test_accuracy=scores["accuracy"], test_loss=scores["loss"],
+                           valid_accuracy=progress["best_accuracy"], test_truncated_share=truncated / len(test)).to_dict(),
     }
     checkpoint.save(out, loaded.model, loaded.info, loaded.src_vocab, None, card)
     atomic_write_text(out / checkpoint.CARD_FILE, classifier_card(card, loaded.model, progress["history"]))
@@ -240,7 +240,7 @@ def finish_classifier(out: Path, test: list[Review], recipe: ClassifierRecipe, p
 
 def classifier_card(card: dict, model: AttentionClassifier, history: list[dict]) -> str:
     """The README.md of a classifier directory."""
-    t, m = card["training"], card["metrics"]
+    t, m = card["training"], Metrics.from_card(card)
     rows = "\n".join(f"| {epoch_label(h)} | {h['train_loss']:.3f} | {h['train_accuracy']:.3f} | {h['valid_loss']:.3f} | "
                      f"{h['valid_accuracy']:.3f} | {h['minutes']:.1f} |" for h in history)
     weights_mb = sum(p.numel() for p in model.parameters()) * 2 / 1e6
@@ -251,7 +251,7 @@ English movie-review sentiment classifier: **{model.describe()}**, part of the a
 ## Data
 Trained on the {t['data_attribution']}: {t['split']['train_reviews']:,} of its training reviews, the other
 {t['split']['valid_reviews']:,} drawn at random (seed {t['recipe']['seed']}) for validation; tested on all {t['split']['test_reviews']:,} test reviews
-(disjoint films). Texts are cut to their first {model.config.max_tokens} tokens ({m['test_truncated_share']:.0%} of the
+(disjoint films). Texts are cut to their first {model.config.max_tokens} tokens ({m.test_truncated_share:.0%} of the
 test reviews are longer).
 
 ## Architecture
@@ -267,7 +267,7 @@ Recipe: `{json.dumps(t['recipe'])}`.
 {rows}
 
 ## Quality
-- Test accuracy on all {t['split']['test_reviews']:,} test reviews: **{m['test_accuracy']:.2%}** (validation {m['valid_accuracy']:.2%})
+- Test accuracy on all {t['split']['test_reviews']:,} test reviews: **{m.test_accuracy:.2%}** (validation {m.valid_accuracy:.2%})
 - Anchors: bag of words + word vectors 88.9 % (Maas et al. 2011); NB-SVM 91.2 % (Wang & Manning 2012);
   BiLSTM + attention ≈ 89–90 % (Jain & Wallace 2019).
 

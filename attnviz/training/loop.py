@@ -48,11 +48,14 @@ from ..evaluation import (
     bleu_by_length,
     decoding_grid,
     dev_alignment,
+    dev_metrics,
     head_alignment,
     load_gold,
     reference_streams,
+    rounded_by_length,
     translate_batch,
 )
+from ..modelcard import Metrics
 from ..families import FAMILIES, ModelInfo
 from ..files import atomic_path, atomic_write_text
 from ..tokenization import EOS, PAD, describe_tokens
@@ -453,33 +456,33 @@ def train_model(
     return card
 
 
-def alignment_metrics(translator: Translator, gold, metrics: dict, choose_reading: bool = False) -> dict:
-    """Add the dev-gold alignment figures to ``metrics``; for a multi-head model first choose its alignment head,
-    and for a model trained on both directions (``choose_reading``) how its attention is read as links.
+def alignment_metrics(translator: Translator, gold, choose_reading: bool = False) -> tuple[dict, Metrics]:
+    """The dev-gold alignment figures; for a multi-head model first choose its alignment head, and for a model
+    trained on both directions (``choose_reading``) how its attention is read as links.
 
     A model with several layers or heads gets the AER of every head and head mean, plain and
-    shifted (``evaluation.head_alignment``), in ``metrics["dev_aer_by_head"]`` and
-    ``["dev_shift_aer_by_head"]`` (nested lists, layers × heads + mean); the lowest plain AER
-    becomes its alignment attention (chosen on this same gold set) and the dev figures are
-    measured with it (heads compared by argmax links). With ``choose_reading`` (a model whose columns were guided too,
-    ``TrainConfig.guided_columns``) every ``alignment.LINK_READINGS`` is measured on that head,
-    in ``metrics["dev_aer_by_links"]``, and the lowest becomes its reading (chosen on the same set).
+    shifted (``evaluation.head_alignment``; ``Metrics.dev_aer_by_head``, ``dev_shift_aer_by_head``:
+    nested lists, layers × heads + mean); the lowest plain AER becomes its alignment attention (chosen
+    on this same gold set) and the dev figures are measured with it (heads compared by argmax links).
+    With ``choose_reading`` (a model whose columns were guided too, ``TrainConfig.guided_columns``)
+    every ``alignment.LINK_READINGS`` is measured on that head (``Metrics.dev_aer_by_links``), and the
+    lowest becomes its reading (chosen on the same set).
 
     Returns:
-        the card entries chosen: {"alignment_head": {"layer", "head"}} for a multi-head model,
-        {"alignment_links": reading} with ``choose_reading``; else {}.
+        (the card entries chosen: {"alignment_head": {"layer", "head"}} for a multi-head model,
+        {"alignment_links": reading} with ``choose_reading``, else {}; the figures).
     """
     layers, heads = translator.info.layers, translator.info.heads
-    choice = {}
+    choice, by_head, by_reading = {}, Metrics(), None
     if choose_reading:  # heads are compared by their argmax links, also when the card already names a reading
         translator.card.pop("alignment_links", None)
     if layers * heads > 1:
         grids = head_alignment(translator, gold)
         choice = {"alignment_head": best_head(grids["aer"])}
         translator.card.update(choice)
-        metrics["dev_aer_by_head"] = np.round(grids["aer"], 4).tolist()
-        metrics["dev_shift_aer_by_head"] = np.round(grids["shift_aer"], 4).tolist()
-        metrics["dev_shift_aer_best"] = round(float(grids["shift_aer"].min()), 4)
+        by_head = Metrics(dev_aer_by_head=np.round(grids["aer"], 4).tolist(),
+                          dev_shift_aer_by_head=np.round(grids["shift_aer"], 4).tolist(),
+                          dev_shift_aer_best=float(grids["shift_aer"].min()))
     if choose_reading:
         measured = {}
         for reading in LINK_READINGS:
@@ -488,12 +491,10 @@ def alignment_metrics(translator: Translator, gold, metrics: dict, choose_readin
         by_reading = {reading: round(dev["aer"], 4) for reading, dev in measured.items()}
         chosen = min(by_reading, key=by_reading.get)
         choice["alignment_links"] = translator.card["alignment_links"] = chosen
-        metrics["dev_aer_by_links"] = by_reading
         dev = measured[chosen]
     else:
         dev = dev_alignment(translator, gold)
-    metrics.update({f"dev_{k}": v for k, v in dev.items()})
-    return choice
+    return choice, by_head.merged(dev_metrics(dev)).merged(Metrics(dev_aer_by_links=by_reading))
 
 
 def finish(corpus, model_config, config, out, gold_dir, data_path, info, progress, processes) -> dict:
@@ -501,19 +502,15 @@ def finish(corpus, model_config, config, out, gold_dir, data_path, info, progres
     translator = Translator.load(out)
     eval_start = time.perf_counter()
     by_length = bleu_by_length(translator, corpus.split.test)
-    metrics = {
-        "test_bleu_greedy": by_length["all"]["bleu"],
-        "test_bleu_by_length": {k: {"sentences": v["sentences"], "bleu": round(v["bleu"], 4)}
-                                for k, v in by_length.items()},
-        "test_bleu_beam5": bleu(translator, corpus.split.test, beam=5),
-        "valid_bleu": progress["best_bleu"],
-    }
+    metrics = Metrics(test_bleu_greedy=by_length["all"]["bleu"], test_bleu_by_length=rounded_by_length(by_length),
+                      test_bleu_beam5=bleu(translator, corpus.split.test, beam=5), valid_bleu=progress["best_bleu"])
     alignment_choice = {}
     # the gold alignments are English–French (Hansards): other language pairs have none
     english_french = (info.source_language, info.target_language) == ("en", "fr")
     if gold_dir is not None and Path(gold_dir, "dev.wa.nonullalign").is_file() and info.maps and english_french:
-        alignment_choice = alignment_metrics(translator, load_gold(gold_dir), metrics, config.guided_columns)
-        metrics["decoding_grid"] = decoding_grid(translator, corpus.split.test, load_gold(gold_dir))
+        alignment_choice, alignment = alignment_metrics(translator, load_gold(gold_dir), config.guided_columns)
+        grid = decoding_grid(translator, corpus.split.test, load_gold(gold_dir))
+        metrics = metrics.merged(alignment).merged(Metrics(decoding_grid=grid))
     card = {
         "name": out.name,
         "language_pair": f"{info.source_language}-{info.target_language}",
@@ -536,7 +533,7 @@ def finish(corpus, model_config, config, out, gold_dir, data_path, info, progres
             # other jobs sharing the cores stretch wall time; CPU-minutes above do not depend on them
             "load_average_at_end": round(os.getloadavg()[0], 1),
         },
-        "metrics": {k: round(v, 4) if isinstance(v, float) else v for k, v in metrics.items()},
+        "metrics": metrics.to_dict(),
         **alignment_choice,
     }
     if config.dictionary:  # credited beside the corpus on the card

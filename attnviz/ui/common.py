@@ -270,7 +270,8 @@ def chosen(result: Translation, inputs: Inputs) -> Translation:
 def best_model(names: list[str]) -> str:
     """The model whose card reports the highest greedy test BLEU (the first one without cards)."""
     def bleu(name: str) -> float:
-        return translator(name).card.get("metrics", {}).get("test_bleu_greedy", float("-inf"))
+        bleu = translator(name).metrics.test_bleu_greedy
+        return float("-inf") if bleu is None else bleu
 
     return max(names, key=bleu)
 

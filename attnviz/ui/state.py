@@ -14,6 +14,7 @@ from ..catalog import ModelEntry, discover
 from ..classifier import Classifier
 from ..checkpoint import PRETRAINED, PRIORS, CheckpointError, priors_path, read_history
 from ..evaluation import DEFAULT_GOLD, GoldSet, load_gold
+from ..modelcard import Metrics
 from ..reference import ReferenceAligner
 from ..reviews import IMDB_DIR, LABELS, Review, read_reviews
 from ..tokenization import MAX_TOKENS
@@ -276,7 +277,11 @@ def guided_models(pair: str) -> list[str]:
     guided = [e for e in catalog()
               if not e.problem and e.info.maps and e.info.pair_name == pair and isinstance(e.config.get("training"), dict)
               and "supervision" in e.config["training"]]
-    return [e.name for e in sorted(guided, key=lambda e: e.config.get("metrics", {}).get("dev_aer", float("inf")))]
+    def dev_aer(entry: ModelEntry) -> float:
+        aer = Metrics.from_card(entry.config).dev_aer
+        return float("inf") if aer is None else aer
+
+    return [e.name for e in sorted(guided, key=dev_aer)]
 
 
 def unguided_twin(name: str) -> str | None:

@@ -27,15 +27,15 @@ rows, attributions = [], set()
 for name in inputs.models:
     with common.model_panel(name):
         translator = state.translator(name)
-        metrics, train = translator.card.get("metrics", {}), translator.card.get("training", {})
+        metrics, train = translator.metrics, translator.card.get("training", {})
         attributions.add(train.get("data_attribution"))
         rows.append({
             t("about.model"): name,
             t("about.attention"): translator.describe(),
-            t("about.bleu_greedy"): metrics.get("test_bleu_greedy"),
-            t("about.bleu_beam"): metrics.get("test_bleu_beam5"),
-            t("about.dev_aer"): metrics.get("dev_aer"),
-            t("about.entropy"): metrics.get("dev_entropy"),
+            t("about.bleu_greedy"): metrics.test_bleu_greedy,
+            t("about.bleu_beam"): metrics.test_bleu_beam5,
+            t("about.dev_aer"): metrics.dev_aer,
+            t("about.entropy"): metrics.dev_entropy,
             t("about.epochs"): train.get("epochs_run"),
             t("about.cpu_minutes"): train.get("train_cpu_minutes"),
         })

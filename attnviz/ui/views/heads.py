@@ -86,15 +86,15 @@ if common.checked_sentence(inputs):
     if kind == "cross" and EOS_TOKEN not in target:
         st.caption(t("heads.cut"))
 
-    metrics = state.translator(name).card.get("metrics", {})
-    if "dev_aer_by_head" in metrics:
+    metrics = state.translator(name).metrics
+    if metrics.dev_aer_by_head:
         st.markdown(t("heads.which_aligns"))
         choice = state.translator(name).card.get("alignment_head", {})
         chosen = (choice["layer"], choice["head"]) if choice else None
         left, right = st.columns(2)
-        left.plotly_chart(aer_grid(np.array(metrics["dev_aer_by_head"]), t("heads.aer_plain"),
+        left.plotly_chart(aer_grid(np.array(metrics.dev_aer_by_head), t("heads.aer_plain"),
                                    chosen, common.style(inputs)), key="aer_plain")
-        right.plotly_chart(aer_grid(np.array(metrics["dev_shift_aer_by_head"]),
+        right.plotly_chart(aer_grid(np.array(metrics.dev_shift_aer_by_head),
                                     t("heads.aer_shift"), None, common.style(inputs)),
                            key="aer_shift")
         st.caption(t("heads.aer_caption"))

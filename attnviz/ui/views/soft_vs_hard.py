@@ -26,7 +26,7 @@ HARD = {kind.name: kind for kind in NORMALIZERS.select(lambda kind: kind.hard)}
 def grid_cell(name: str, mode: str) -> str:
     """Markdown of one grid cell: the typed sentence decoded with ``mode``, then the card's BLEU and AER."""
     result = common.decode(name, inputs.sentence, "", 1, mode, head=inputs.head, **DECODINGS[mode])
-    figures = state.translator(name).card.get("metrics", {}).get("decoding_grid", {}).get(mode)
+    figures = (state.translator(name).metrics.decoding_grid or {}).get(mode)
     numbers = f"<br>BLEU {figures['bleu']:.1f} · AER {figures['aer']:.2f}" if figures else f"<br>{t('soft_vs_hard.not_on_card')}"
     return (common.plain(result.text) or "∅") + numbers
 

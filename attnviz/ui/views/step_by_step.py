@@ -31,7 +31,7 @@ if common.checked_sentence(inputs):
     head = (0, 0)
     if heads > 1:
         options = [f"{l}.{h}" for l in range(1, layers + 1) for h in range(1, heads + 1)]
-        state.default("sbs_head", best_single_head(state.translator(name).card, options), options)
+        state.default("sbs_head", best_single_head(state.translator(name).metrics, options), options)
         choice = st.selectbox(t("step_by_step.head"), options, key="sbs_head",
                               format_func=functools.partial(state.heads_label, tr=bound()),
                               help=t("step_by_step.head_help"))

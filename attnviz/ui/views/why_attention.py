@@ -18,8 +18,7 @@ st.subheader(t("why_attention.heading"))
 st.markdown(t("why_attention.lesson"))
 baselines = state.baseline_models(inputs.pair)
 names = baselines + inputs.models
-scores = {n: m["test_bleu_by_length"] for n in names
-          if "test_bleu_by_length" in (m := state.translator(n).card.get("metrics", {}))}
+scores = {n: by_length for n in names if (by_length := state.translator(n).metrics.test_bleu_by_length)}
 if scores:
     st.plotly_chart(bleu_by_length_figure(scores, common.style(inputs)), key="bleu_length")
     first = next(iter(scores.values()))
