@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import unicodedata
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -221,3 +222,67 @@ def trained_variants(name: str, translators: dict[str, Translator], order: list[
     reference = without_normalizer(translators[name])
     variants = [n for n, tr in translators.items() if without_normalizer(tr) == reference]
     return sorted(variants, key=lambda n: order.index(translators[n].trained_normalizer))
+
+
+class QuizScore(NamedTuple):
+    """The quiz's score: questions asked, guesses equal to the model's most-attended word, guesses among
+    eflomal's links. Written in the URL as "asked,model,eflomal"."""
+
+    asked: int = 0
+    model: int = 0
+    eflomal: int = 0
+
+    @classmethod
+    def parse(cls, text: str) -> "QuizScore":
+        """The score of URL text "3,2,1"; a hand-edited or empty one is 0,0,0."""
+        try:
+            asked, model, eflomal = (int(x) for x in text.split(","))
+        except ValueError:
+            return cls()
+        return cls(asked, model, eflomal) if min(asked, model, eflomal) >= 0 else cls()
+
+    def counted(self, guess: int, model_choice: int, eflomal_choices: list[int]) -> "QuizScore":
+        """The score after one more answered question: ``guess`` against the model's argmax and eflomal's links."""
+        return QuizScore(self.asked + 1, self.model + (guess == model_choice), self.eflomal + (guess in eflomal_choices))
+
+    def __str__(self) -> str:
+        return f"{self.asked},{self.model},{self.eflomal}"
+
+
+def lesson_pair(candidates: list[str], guided: list[str], twin_of) -> tuple[str, str]:
+    """The two models Attention vs alignment opens with: (an unguided model, the best-aligned guided one).
+
+    Args:
+        candidates: the models with attention that may be shown (at least two).
+        guided: the guided models among them, the lowest dev AER first.
+        twin_of: name → the unguided twin its card names (or None); the twin is preferred when it is a candidate.
+    """
+    second = guided[0] if guided else candidates[1]
+    unguided = [n for n in candidates if n != second and n not in guided] or [candidates[0]]
+    twins = [n for n in unguided if n == twin_of(second)]
+    return (twins or unguided)[0], second
+
+
+def closeness(result: Translation | None, translator: Translator | None, reference: frozenset,
+              gold: Gold | None) -> dict[str, float]:
+    """How close a model's attention is to an alignment, for one sentence.
+
+    Args:
+        result, translator: a translation and its model; None for eflomal's row (``reference`` itself).
+        reference: eflomal's links (source j, target i) on the same tokens.
+        gold: the human gold alignment of a Hansards pair, or None for a typed sentence.
+
+    Returns:
+        {"agreement": share of target words whose reading agrees with ``reference``, "on_eos", "on_punctuation":
+        attention mass there} for a model, then {"aer", "precision", "recall"} against ``gold`` when given.
+    """
+    row = {}
+    if result is not None:
+        mass = attention_mass(result)
+        row = {"agreement": reference_agreement(result.attention, reference, translator.link_reading),
+               "on_eos": mass["eos"], "on_punctuation": mass["punctuation"]}
+    if gold is not None:
+        links = set(reference) if result is None else translator.links(result.attention)
+        scores = alignment_error_rate([links], [gold])
+        row.update({"aer": scores.aer, "precision": scores.precision, "recall": scores.recall})
+    return row

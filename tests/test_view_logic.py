@@ -54,3 +54,28 @@ def test_the_walkthrough_is_the_models_own_self_attention():
     row = sa.worked_row(numbers.learned, 2)
     np.testing.assert_allclose(row["product"] / np.sqrt(numbers.learned.queries.shape[1]), row["energy"])
     assert (numbers.layers, numbers.heads) == (2, 2)
+
+
+def test_the_quiz_score_reads_its_url_text_and_counts_one_answer():
+    from attnviz.analysis import QuizScore
+
+    assert QuizScore.parse("3,2,1") == (3, 2, 1) and QuizScore.parse("x,1") == (0, 0, 0) == QuizScore.parse("-1,0,0")
+    assert str(QuizScore.parse("3,2,1").counted(4, 4, [1, 2])) == "4,3,1"
+    assert str(QuizScore().counted(2, 4, [1, 2])) == "1,0,1"
+
+
+def test_the_lesson_opens_on_the_twin_of_the_best_guided_model():
+    from attnviz.analysis import lesson_pair
+
+    twins = {"guided-a": "plain", "guided-b": "other"}
+    assert lesson_pair(["x", "plain", "guided-a", "guided-b"], ["guided-a", "guided-b"], twins.get) == ("plain", "guided-a")
+    assert lesson_pair(["x", "y"], [], twins.get) == ("x", "y")  # no guided model: the first two
+
+
+def test_closeness_of_eflomal_to_the_gold_is_its_aer():
+    from attnviz.alignment import Gold
+    from attnviz.analysis import closeness
+
+    gold = Gold({(0, 0), (1, 1)}, {(0, 0), (1, 1)})
+    row = closeness(None, None, frozenset({(0, 0), (1, 0)}), gold)
+    assert row == {"aer": 0.5, "precision": 0.5, "recall": 0.5}  # 1 − (1 + 1) / (2 + 2)

@@ -9,8 +9,7 @@ URL = {"al_a": ("ala", None), "al_b": ("alb", None), "al_gold": ("gold", 0, "int
 import pandas as pd
 import streamlit as st
 
-from attnviz.alignment import alignment_error_rate
-from attnviz.analysis import alignment_disagreements, attention_mass, reference_agreement
+from attnviz.analysis import alignment_disagreements, closeness, lesson_pair
 from attnviz.translator import InputError
 from attnviz.ui import common, state
 from attnviz.ui.i18n import bound, t
@@ -24,11 +23,7 @@ candidates = list(dict.fromkeys([n for n in inputs.models if state.translator(n)
 if len(candidates) < 2:
     st.info(t("attention_vs_alignment.two_models"))
     st.stop()
-second = guided[0] if guided else candidates[1]
-unguided = [n for n in candidates if n != second and n not in guided] or [candidates[0]]
-# the guided model's twin: the same architecture trained without guidance, when it is among the candidates
-twins = [n for n in unguided if n == state.unguided_twin(second)]
-first = (twins or unguided)[0]
+first, second = lesson_pair(candidates, guided, state.unguided_twin)
 left, right = st.columns(2)
 with left:
     name_a = common.model_picker(candidates, "al_a", t("difference.model_a"), candidates.index(first))
@@ -76,23 +71,12 @@ st.caption(t("attention_vs_alignment.circles")
            + (t("attention_vs_alignment.gold_tokens") if chosen_pair else t("attention_vs_alignment.b_reads_a")))
 
 reference = links[name_a]
-rows = []
-for name in shown:
-    result, translator = results[name], state.translator(name)
-    mass = attention_mass(result)
-    row = {t("why_attention.model"): name,
-           t("attention_vs_alignment.agreement"): reference_agreement(result.attention, reference, translator.link_reading),
-           t("attention_vs_alignment.on_eos"): mass["eos"], t("attention_vs_alignment.on_punctuation"): mass["punctuation"]}
-    if chosen_pair:
-        scores = alignment_error_rate([translator.links(result.attention)], [gold.gold[chosen_pair - 1]])
-        row.update({t("attention_vs_alignment.aer"): scores.aer, t("attention_vs_alignment.precision"): scores.precision,
-                    t("attention_vs_alignment.recall"): scores.recall})
-    rows.append(row)
-if chosen_pair:
-    eflomal = alignment_error_rate([set(reference)], [gold.gold[chosen_pair - 1]])
-    rows.append({t("why_attention.model"): t("attention_vs_alignment.eflomal"), t("attention_vs_alignment.aer"): eflomal.aer,
-                 t("attention_vs_alignment.precision"): eflomal.precision,
-                 t("attention_vs_alignment.recall"): eflomal.recall})
+pair_gold = gold.gold[chosen_pair - 1] if chosen_pair else None
+figures = {name: closeness(results[name], state.translator(name), reference, pair_gold) for name in shown}
+if pair_gold is not None:
+    figures[t("attention_vs_alignment.eflomal")] = closeness(None, None, reference, pair_gold)
+rows = [{t("why_attention.model"): name, **{t(f"attention_vs_alignment.{k}"): v for k, v in row.items()}}
+        for name, row in figures.items()]
 st.markdown(t("attention_vs_alignment.how_close"))
 st.table(pd.DataFrame(rows).set_index(t("why_attention.model")).style.format(precision=2, na_rep="–"))  # legible at the back
 st.caption(t("attention_vs_alignment.argmax")

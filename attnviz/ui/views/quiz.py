@@ -13,19 +13,11 @@ URL = {  # the score too: a reloaded page keeps it
 
 import streamlit as st
 
+from attnviz.analysis import QuizScore
 from attnviz.plots import weights_bar
 from attnviz.translator import EOS_TOKEN
 from attnviz.ui import common, state
 from attnviz.ui.i18n import t
-
-
-def score() -> list[int]:
-    """[questions asked, guesses equal to the model's choice, guesses equal to an eflomal link]."""
-    try:
-        asked, model, eflomal = (int(x) for x in st.session_state.get("quiz_score", "0,0,0").split(","))
-        return [asked, model, eflomal]
-    except ValueError:  # a hand-edited address
-        return [0, 0, 0]
 
 
 def reveal(model_choice: int, eflomal_choices: list[int]) -> None:
@@ -33,8 +25,8 @@ def reveal(model_choice: int, eflomal_choices: list[int]) -> None:
     guess = st.session_state.get("quiz_guess")
     if guess is None or st.session_state.get("quiz_revealed"):
         return
-    asked, model, eflomal = score()
-    st.session_state["quiz_score"] = f"{asked + 1},{model + (guess == model_choice)},{eflomal + (guess in eflomal_choices)}"
+    score = QuizScore.parse(st.session_state.get("quiz_score", ""))
+    st.session_state["quiz_score"] = str(score.counted(guess, model_choice, eflomal_choices))
     st.session_state["quiz_revealed"] = True
 
 
@@ -92,6 +84,6 @@ if common.checked_sentence(inputs):
             st.markdown(t("quiz.eflomal", word=common.plain(target[step]), aligned=aligned))
         st.plotly_chart(weights_bar(source, result.energies[step], result.attention[step], guess,
                                     common.style(inputs)), key="quiz_bars")
-    asked, model, eflomal = score()
+    asked, model, eflomal = QuizScore.parse(st.session_state.get("quiz_score", ""))
     st.markdown(t("quiz.score", model=model, asked=asked)
                 + (t("quiz.score_eflomal", eflomal=eflomal, asked=asked) if inputs.overlay else t("quiz.end")))
