@@ -97,20 +97,21 @@ def cmd_train_classifier(args) -> int:
     recipe = ClassifierRecipe(epochs=args.epochs, max_minutes=args.max_minutes, seed=args.seed, threads=args.threads,
                               lr=args.lr, weight_decay=args.weight_decay,
                               init_from=repo_relative(args.init_from) if args.init_from else "")
-    if args.all:
-        jobs = [(Path(args.out or PRETRAINED) / e.name, e.fields) for e in CLASSIFIER_ZOO]
+    if args.all:  # in the zoo's order: a longer run starts from the model trained before it
+        jobs = [(Path(args.out or PRETRAINED) / e.name, {"dropout": args.dropout, **e.fields}, replace(recipe, **e.recipe))
+                for e in CLASSIFIER_ZOO]
     elif args.out:
-        jobs = [(Path(args.out), {"pooling": args.pooling, "heads": args.heads})]
+        jobs = [(Path(args.out), {"pooling": args.pooling, "heads": args.heads, "dropout": args.dropout}, recipe)]
     else:
         print("train-classifier: give --out DIR, or --all", file=sys.stderr)
         return 2
     print(f"reading {args.data_dir} …", file=sys.stderr)
     train, test = read_reviews(Path(args.data_dir) / "train.tsv.gz"), read_reviews(Path(args.data_dir) / "test.tsv.gz")
-    for out, fields in jobs:
-        config = ClassifierConfig(5, 2, dropout=args.dropout, **fields)
-        command = " ".join(["python -m attnviz train-classifier", *classifier_flags(config, recipe),
+    for out, fields, job_recipe in jobs:
+        config = ClassifierConfig(5, 2, **fields)
+        command = " ".join(["python -m attnviz train-classifier", *classifier_flags(config, job_recipe),
                             "--out", f"pretrained/{out.name}"])
-        card = train_classifier(train, test, config, recipe, out, Path(args.data_dir), command)
+        card = train_classifier(train, test, config, job_recipe, out, Path(args.data_dir), command)
         print(f"{out}: {json.dumps(card['metrics'])}", file=sys.stderr)
     return 0
 

@@ -65,15 +65,25 @@ class ClassifierRecipe:
 
 @dataclass(frozen=True)
 class ClassifierZooEntry:
-    """One shipped classifier: its directory name and the ``ClassifierConfig`` fields that set it apart."""
+    """One shipped classifier: its directory name, the ``ClassifierConfig`` fields and the ``ClassifierRecipe``
+    fields that set it apart."""
 
     name: str
     fields: dict = field(default_factory=dict)
+    recipe: dict = field(default_factory=dict)
 
 
+# the last two: a longer budget for both poolings alike, 45 more minutes from the 75-minute models above with
+# AdamW weight decay and more dropout
 CLASSIFIER_ZOO = (
     ClassifierZooEntry("imdb-self-attention", {"pooling": "self_attention"}),
     ClassifierZooEntry("imdb-multihead", {"pooling": "multihead", "heads": 4}),
+    ClassifierZooEntry("imdb-self-attention-regularized", {"pooling": "self_attention", "dropout": 0.5},
+                       {"init_from": "pretrained/imdb-self-attention", "lr": 1e-3, "weight_decay": 0.01,
+                        "max_minutes": 45.0, "epochs": 4}),
+    ClassifierZooEntry("imdb-multihead-regularized", {"pooling": "multihead", "heads": 4, "dropout": 0.5},
+                       {"init_from": "pretrained/imdb-multihead", "lr": 1e-3, "weight_decay": 0.01,
+                        "max_minutes": 45.0, "epochs": 4}),
 )
 
 

@@ -132,6 +132,15 @@ ZOO = (
            ModelInfo("translation", "transformer", "en", "fr", layers=2, heads=4,
                      maps=("cross", "encoder_self", "decoder_self")),
            {"lr": 1e-3, "warmup_steps": 500}),
+    # a Transformer that aligns (Garg et al. 2019): head 1 of layer 1 guided in both directions, read with the
+    # whole translation, warm-started from en-fr-transformer into larger vocabularies (train that one first)
+    Recipe("en-fr-transformer-aligned", "transformer",
+           {"layers": 2, "heads": 4, "d_model": 256, "alignment_attention": True, "alignment_full_context": True},
+           ModelInfo("translation", "transformer", "en", "fr", layers=2, heads=4,
+                     maps=("cross", "encoder_self", "decoder_self")),
+           {"lr": 5e-4, "warmup_steps": 500, "guided_lambda": 1.0, "guided_columns": True,
+            "init_from": "pretrained/en-fr-transformer", "src_vocab_size": 14100, "tgt_vocab_size": 16000,
+            "max_minutes": 105.0}),
     # Chinese → English (the seed notes' 欢迎来北京): a smaller corpus, so 1,000 held-out sentences each, and
     # CC-CEDICT's proper nouns as extra training pairs; jieba words against single characters, measured
     Recipe("zh-en-additive", "rnn", {"scorer": "additive", "placement": "conditional"},
