@@ -21,10 +21,10 @@ def test_save_load_gives_identical_outputs(tmp_path):
     with torch.no_grad():
         for p in model.parameters():
             p.copy_(p.half().float())
-    checkpoint.save(tmp_path / "m", model, EN_FR, src_vocab, tgt_vocab, {"metrics": {"x": 1}})
+    checkpoint.save(tmp_path / "m", model, EN_FR, src_vocab, tgt_vocab, {"metrics": {"dev_aer": 0.5}})
     result = checkpoint.load(tmp_path / "m")
     loaded, card = result.model, result.config
-    assert card["scorer"] == "general" and card["placement"] == "previous" and card["metrics"] == {"x": 1}
+    assert card["scorer"] == "general" and card["placement"] == "previous" and card["metrics"] == {"dev_aer": 0.5}
     assert (card["task"], card["family"], card["source_language"], card["target_language"]) == ("translation", "rnn", "en", "fr")
     assert result.info == EN_FR
     assert result.src_vocab.tokens == src_vocab.tokens and result.tgt_vocab.tokens == tgt_vocab.tokens
