@@ -8,7 +8,7 @@ Every scorer splits into ``prepare_keys`` (the query-independent part, done once
 per source sentence) and ``score`` (once per decoder step), so decoding does not
 re-project the keys at every step; ``breakdown`` spells one energy out term by
 term for the step-by-step view. Adding a scorer is one subclass registered with
-``@SCORERS.register`` (see the README's Architecture section).
+``@SCORERS.register`` (see docs/architecture.md).
 """
 
 from __future__ import annotations
