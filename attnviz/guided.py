@@ -95,18 +95,6 @@ def write_links(path: Path, links: list[set[Link]]) -> None:
     atomic_write_bytes(Path(path), gzip.compress(text.encode("utf-8")))
 
 
-def supervised_map(model) -> tuple[int, int]:
-    """The (layer, head) whose attention is supervised: a GRU's alignment head (0, 1) where it has one
-    (``alignment_attention``), else its single map (0, 0); for a Transformer, head 1 of its alignment
-    layer (``alignment_layer``), by default the penultimate layer, as Garg et al. (2019) choose."""
-    if getattr(model.config, "alignment_attention", False):
-        return 0, 1
-    if getattr(model.config, "alignment_layer", None) is not None:
-        return model.config.alignment_layer, 0
-    layers, _ = model.attention_shape()
-    return max(layers - 2, 0), 0
-
-
 def alignment_targets(batch_links: list[set[Link]], T: int, S: int) -> torch.Tensor:
     """The supervision of a batch: each target word's links as a distribution over source words.
 

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import torch
 
-from attnviz import checkpoint, guided
+from attnviz import checkpoint
 from attnviz.families.rnn import RNNConfig, RNNSeq2Seq
 from attnviz.normalizers import Normalizer
 from attnviz.tokenization import BOS, EOS, SPECIALS, Vocab
@@ -68,9 +68,9 @@ def test_decoded_translations_carry_the_alignment_head_as_head_two():
 
 def test_guidance_supervises_the_alignment_head():
     model, _, _ = aligning_model()
-    assert guided.supervised_map(model) == (0, 1)
+    assert model.supervised_map() == (0, 1)
     plain = RNNSeq2Seq(RNNConfig(10, 10, embedding_size=8, encoder_size=4, decoder_size=8, attention_size=8))
-    assert guided.supervised_map(plain) == (0, 0)
+    assert plain.supervised_map() == (0, 0)
 
 
 def test_warm_start_copies_matching_weights_and_names_the_new_ones(tmp_path):

@@ -303,6 +303,11 @@ class TranslationModel(nn.Module):
         """Names of the attention maps the model exposes ("cross" first)."""
         return ("cross",)
 
+    def supervised_map(self) -> tuple[int, int] | None:
+        """The (layer, head) of the attention records that guided alignment supervises, or None when the
+        training pass returns no attention weights (then the model cannot be guided)."""
+        return None
+
     # training from the command line: what a family declares so that the CLI and the recipes loop over FAMILIES
     @classmethod
     def train_flags(cls) -> tuple[TrainFlag, ...]:

@@ -573,6 +573,10 @@ class RNNSeq2Seq(TranslationModel):
             return np.zeros((0, len(source_ids)), np.float32), np.zeros((0, len(source_ids)), np.float32)
         return (torch.cat([w for w, _ in rows]).numpy(), torch.cat([e for _, e in rows]).numpy())
 
+    def supervised_map(self) -> tuple[int, int]:
+        """The alignment head (0, 1) where the model has one (``alignment_attention``), else its single map (0, 0)."""
+        return (0, 1) if self.config.alignment_attention else (0, 0)
+
     def completed_attention(self, source_ids: list[int], target_ids: list[int], heads: np.ndarray,
                             energies: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """The records with the alignment head (``alignment_rows``) added as head 2, when the model has one.

@@ -537,6 +537,12 @@ class TransformerSeq2Seq(TranslationModel):
             x = x + layer.dropout(layer.ffn(layer.norm3(x)))
         return weights, energies, queries
 
+    def supervised_map(self) -> tuple[int, int] | None:
+        """Head 1 of the alignment layer (Garg et al. 2019 choose the penultimate one); None without an alignment
+        layer: the fused training kernels return no weights."""
+        layer = self.config.alignment_layer
+        return None if layer is None else (layer, 0)
+
     @torch.inference_mode()
     def completed_attention(self, source_ids: list[int], target_ids: list[int], heads: np.ndarray,
                             energies: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -346,11 +346,12 @@ def train_model(
         tqdm.write(f"{out.name}: this CPU has no bfloat16 instructions; training in float32 (bf16 would be emulated, slower)")
     links = supervised = None
     if config.guided_lambda:
-        if info.family != "rnn" and getattr(model_config, "alignment_layer", None) is None:
-            raise ValueError(f"guided training needs attention weights from the training pass; the {info.family} "
-                             "family returns them only with an alignment layer (--alignment-attention)")
+        supervised = model.supervised_map()
+        if supervised is None:
+            raise ValueError(f"guided training needs attention weights from the training pass; this {info.family} "
+                             "model returns none (a Transformer returns them only with an alignment layer: "
+                             "--alignment-attention)")
         links = guided.training_links(corpus.train_tokens)
-        supervised = guided.supervised_map(model)
     for epoch in range(progress["epoch"] + 1, config.epochs + 1):
         if history and time.perf_counter() - start > budget:  # a resumed run whose budget is spent
             break
@@ -556,7 +557,7 @@ def finish(corpus, model_config, config, out, gold_dir, data_path, info, progres
             "lambda": config.guided_lambda,
             "links": "eflomal (Östling & Tiedemann 2016), both directions, grow-diag-final-and, "
                      "on the training pairs",
-            "supervised_map": list(guided.supervised_map(translator.model)),
+            "supervised_map": list(translator.model.supervised_map()),
             "unguided_twin": guided.unguided_twin(model_config, card["language_pair"], segmentation=info.segmentation),
         }
     checkpoint.save(out, translator.model, info, corpus.src_vocab, corpus.tgt_vocab, card)
