@@ -91,10 +91,10 @@ def read_view(path: Path) -> ViewPage:
 
 
 def view_pages() -> list[ViewPage]:
-    """Every view file of ``VIEWS_DIR``, in ORDER (read once per folder and catalogue)."""
-    return list(_read_views(VIEWS_DIR, id(catalogue(DEFAULT_UI_LANGUAGE))))
+    """Every view file of ``VIEWS_DIR``, in ORDER (read once per folder)."""
+    return list(_read_views(VIEWS_DIR))
 
 
 @lru_cache(maxsize=4)
-def _read_views(directory: Path, _catalogue_id: int) -> tuple[ViewPage, ...]:
+def _read_views(directory: Path) -> tuple[ViewPage, ...]:
     return tuple(sorted((read_view(p) for p in directory.glob("*.py")), key=lambda v: (v.order, v.title)))
