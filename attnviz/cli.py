@@ -314,7 +314,8 @@ def cmd_train(args) -> int:
         valid_sentences=args.valid_sentences, test_sentences=args.test_sentences,
         lr=args.lr, warmup_steps=args.warmup_steps, guided_lambda=args.guided_lambda,
         guided_columns=args.guided_columns, dictionary=args.dictionary,
-        segmentation=args.segmentation, init_from=repo_relative(args.init_from) if args.init_from else "",
+        segmentation=args.segmentation, unpunctuated=args.unpunctuated,
+        init_from=repo_relative(args.init_from) if args.init_from else "",
     )
     if config.guided_columns and not config.guided_lambda:
         print("train: --guided-columns needs --guided-lambda above 0 (it weighs the columns too)", file=sys.stderr)
@@ -351,13 +352,15 @@ def cmd_train(args) -> int:
     for out, recipe, job_config in jobs:
         lexicon = lexicon_entries(job_config.segmentation) if recipe.fields.get("lexicon_pointer") else ()
         key = (job_config.dictionary, job_config.segmentation, job_config.split_seed, job_config.valid_sentences,
-               job_config.test_sentences, job_config.src_vocab_size, job_config.tgt_vocab_size, lexicon)
+               job_config.test_sentences, job_config.src_vocab_size, job_config.tgt_vocab_size, lexicon,
+               job_config.unpunctuated)
         if key not in corpora:
             print(f"reading and splitting {data} …", file=sys.stderr)
             corpora[key] = prepare_corpus(
                 data, job_config.split_seed, job_config.src_vocab_size, job_config.tgt_vocab_size,
                 job_config.valid_sentences, job_config.test_sentences, pair,
-                proper_noun_pairs() if job_config.dictionary else (), job_config.segmentation, lexicon)
+                proper_noun_pairs() if job_config.dictionary else (), job_config.segmentation, lexicon,
+                job_config.unpunctuated)
         corpus = corpora[key]
         card = loop.train_model(corpus, recipes.model_config(recipe, corpus), job_config, out, args.gold_dir, data,
                                 device=args.device)
@@ -497,6 +500,9 @@ def build_parser() -> argparse.ArgumentParser:
                     help="zh-en: add CC-CEDICT's proper nouns (北京 → Beijing …) to the training pairs")
     tn.add_argument("--segmentation", choices=SEGMENTATIONS, default=defaults.segmentation,
                     help="zh-en: Chinese tokens are jieba words, single characters, or single characters with CC-CEDICT's names whole")
+    tn.add_argument("--unpunctuated", type=_bounded(float, 0.0, 1.0, "--unpunctuated"), default=defaults.unpunctuated,
+                    help="share of training pairs (0–1) that lose their sentence-final punctuation on both sides, "
+                    "so bare phrases such as 欢迎来北京 translate too")
     tn.add_argument("--gold-dir", type=Path, default=DEFAULT_GOLD, help="WPT03 dev alignments for AER")
     tn.add_argument("--out", type=Path, help="model directory (with --all: the parent directory)")
     tn.add_argument("--epochs", type=int, default=defaults.epochs)

@@ -22,6 +22,9 @@ SHARED_DATA = REPO.parent / "shared" / "data"
 DEFAULT_DATA = SHARED_DATA / "tatoeba-fra-eng" / "fra.txt"
 ATTRIBUTION = "Tatoeba Project (tatoeba.org), via manythings.org/anki (2019-04-07), licence CC BY 2.0 FR"
 MAX_TRAIN_TOKENS = 30  # training keeps a pair only if both sides have ≤ this many tokens
+# tokens that end a Tatoeba sentence; nearly every training pair ends with one, so a model trained on them alone
+# never sees a bare phrase such as the seed notes' 欢迎来北京 (no 。)
+SENTENCE_FINAL = frozenset({".", "!", "?", "。", "！", "？", "…"})
 
 
 @dataclass(frozen=True)
@@ -228,7 +231,7 @@ def split_pair(data: Path, pair: LanguagePair, seed: int, n_valid: int = 2000, n
 def prepare_corpus(
     data: Path, split_seed: int, src_vocab_size: int, tgt_vocab_size: int, n_valid: int = 2000, n_test: int = 2000,
     pair: LanguagePair = DEFAULT_PAIR, extra_pairs: tuple[tuple[str, str], ...] = (), segmentation: str = "words",
-    lexicon: tuple[tuple[str, str], ...] = (),
+    lexicon: tuple[tuple[str, str], ...] = (), unpunctuated: float = 0.0,
 ) -> Corpus:
     """Read, split, tokenize, filter (both sides ≤ MAX_TRAIN_TOKENS), build vocabularies and encode.
 
@@ -238,18 +241,60 @@ def prepare_corpus(
         segmentation: Chinese words (jieba) or characters, ``tokenization.SEGMENTATIONS``.
         lexicon: (source token, target token) entries added to the vocabularies beyond their
             sizes, so a lexicon pointer can copy every entry.
+        unpunctuated: the share of the split's training pairs that lose their final punctuation
+            (``without_final_punctuation``, seeded by ``split_seed``); validation and test keep theirs.
 
     Raises:
-        FileNotFoundError: no corpus at ``data``.
+        FileNotFoundError: no corpus at ``data``. ValueError: ``unpunctuated`` outside [0, 1].
     """
     split = split_pair(data, pair, split_seed, n_valid, n_test)
-    tokenized = [(model_tokens(s, pair.source, segmentation), model_tokens(t, pair.target, segmentation))
-                 for s, t in [*split.train, *extra_pairs]]
+
+    def tokenize(texts):
+        return [(model_tokens(s, pair.source, segmentation), model_tokens(t, pair.target, segmentation)) for s, t in texts]
+
+    tokenized = without_final_punctuation(tokenize(split.train), unpunctuated, split_seed) + tokenize(extra_pairs)
     kept = [(s, t) for s, t in tokenized if 0 < len(s) <= MAX_TRAIN_TOKENS and 0 < len(t) <= MAX_TRAIN_TOKENS]
     src_vocab = Vocab.build((s for s, _ in kept), src_vocab_size, always=(s for s, _ in lexicon))
     tgt_vocab = Vocab.build((t for _, t in kept), tgt_vocab_size, always=(t for _, t in lexicon))
     return Corpus(split, src_vocab, tgt_vocab, encode_pairs(kept, src_vocab, tgt_vocab), len(tokenized) - len(kept),
                   kept, pair, segmentation, tuple(lexicon))
+
+
+def without_final_punctuation(
+    pairs: list[tuple[list[str], list[str]]], share: float, seed: int
+) -> list[tuple[list[str], list[str]]]:
+    """Drop the sentence-final punctuation (``SENTENCE_FINAL``) of both sides from a seeded ``share`` of the pairs.
+
+    Only pairs whose two sides both end with such a token, and keep a token after losing it, change;
+    so a model also learns bare phrases (欢迎来北京 → welcome to beijing) and still learns that 。 gives ".".
+
+    Args:
+        pairs: tokenized (source, target) pairs; share: in [0, 1]; seed: chooses the pairs.
+
+    Returns:
+        a new list of the same length and order.
+
+    Raises:
+        ValueError: ``share`` outside [0, 1].
+    """
+    if not 0.0 <= share <= 1.0:
+        raise ValueError(f"the unpunctuated share must be in [0, 1], not {share}")
+    chooser = random.Random(seed)
+    result = []
+    for source, target in pairs:
+        chosen = chooser.random() < share  # drawn for every pair, so the choice of one does not depend on another's text
+        if chosen and len(source) > 1 and len(target) > 1 and source[-1] in SENTENCE_FINAL and target[-1] in SENTENCE_FINAL:
+            source, target = _rstrip(source), _rstrip(target)
+        result.append((source, target))
+    return result
+
+
+def _rstrip(tokens: list[str]) -> list[str]:
+    """``tokens`` without their trailing ``SENTENCE_FINAL`` tokens, keeping at least one token."""
+    end = len(tokens)
+    while end > 1 and tokens[end - 1] in SENTENCE_FINAL:
+        end -= 1
+    return tokens[:end]
 
 
 def repo_relative(path: Path) -> str:

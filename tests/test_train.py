@@ -204,6 +204,27 @@ def test_a_chinese_corpus_is_prepared_source_chinese_target_english(tmp_path):
     assert all(any("\u4e00" <= ch <= "\u9fff" for ch in s) for s in corpus.split.test)  # Chinese sources
 
 
+def test_a_share_of_training_pairs_loses_its_final_punctuation_on_both_sides(tmp_path):
+    from attnviz.data import PAIRS, prepare_corpus, without_final_punctuation
+
+    pairs = [(["欢", "迎", "。"], ["welcome", "."]), (["好", "？", "！"], ["ok", "?", "!"]), (["。"], ["."]),
+             (["我", "爱", "你"], ["i", "love", "you", "."])]
+    assert without_final_punctuation(pairs, 1.0, 1) == [
+        (["欢", "迎"], ["welcome"]), (["好"], ["ok"]),
+        (["。"], ["."]),  # nothing would be left
+        (["我", "爱", "你"], ["i", "love", "you", "."])]  # one side has no final punctuation
+    assert without_final_punctuation(pairs, 0.0, 1) == pairs
+    many = without_final_punctuation([(["a", "."], ["b", "."])] * 1000, 0.5, 7)
+    assert 400 < sum(s == ["a"] for s, _ in many) < 600
+    assert many == without_final_punctuation([(["a", "."], ["b", "."])] * 1000, 0.5, 7)  # seeded
+    lines = [f"Sentence {k}.\t句子{k}。" for k in range(60)]
+    (tmp_path / "cmn.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    corpus = prepare_corpus(tmp_path / "cmn.txt", 1, 100, 100, n_valid=5, n_test=5, pair=PAIRS["zh-en"],
+                            unpunctuated=1.0)
+    assert all(s[-1] != "。" and t[-1] != "." for s, t in corpus.train_tokens)
+    assert all(s.endswith("。") for s in corpus.split.test)  # held-out sentences keep theirs
+
+
 def test_cc_cedict_proper_nouns_become_training_pairs(tmp_path):
     from attnviz.data import PAIRS, prepare_corpus
     from attnviz.names import proper_noun, proper_noun_pairs
