@@ -1,9 +1,9 @@
-"""attnviz: attention in GRU encoder–decoder translation models, made visible.
+"""attnviz: attention in encoder–decoder translation models and review classifiers, made visible.
 
-Modules by concept: ``scorers`` (energies), ``normalizers`` (weights),
-``model`` (encoder–decoder), ``decoding`` (greedy, beam, forced),
-``tokenization``, ``checkpoint``, ``translator`` (text in, attention out),
-``cli`` (``python -m attnviz``).
+Packages by layer, each importing only from those below it (import-linter's contracts in pyproject.toml):
+``cli`` and ``ui`` (the interfaces) > ``training`` > ``measurement`` > ``presentation`` > ``inference`` >
+``families`` > ``data`` > ``attention`` (scorers, normalizers, alignment). docs/architecture.md says which
+file to touch for a new scorer, normalizer, family or view.
 """
 
 __version__ = "0.1.0"

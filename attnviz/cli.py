@@ -13,30 +13,37 @@ from pathlib import Path
 
 import numpy as np
 
-from . import checkpoint
-from .alignment import to_pharaoh
-from .catalog import discover, grouped
-from .checkpoint import PRETRAINED, PRIORS, CheckpointError, priors_path
-from .classifier import Classifier
-from .data import DEFAULT_PAIR, PAIRS, prepare_corpus, repo_relative
-from .dictionary import lexicon_entries
-from .evaluation import (DEFAULT_GOLD, attention_links, classifier_table, eflomal_dev_alignment, evaluate_models,
-                         evaluation_table, load_gold)
-from .families.classifier import POOLINGS, ClassifierConfig
+from .attention.alignment import to_pharaoh
+from .attention.normalizers import NORMALIZERS, Normalizer
+from .data.dictionary import lexicon_entries
+from .data.files import atomic_write_text
+from .data.modelcard import Metrics
+from .data.names import proper_noun_pairs
+from .data.reviews import IMDB_DIR, read_reviews
+from .data.tatoeba import DEFAULT_PAIR, PAIRS, prepare_corpus, repo_relative
+from .data.tokenization import MAX_TOKENS, SEGMENTATIONS
 from .families import DEFAULT_FAMILY, FAMILIES
-from .files import atomic_write_text
-from .modelcard import Metrics
-from .names import proper_noun_pairs
-from .normalizers import NORMALIZERS, Normalizer
-from .reference import ReferenceAligner, train_priors
-from .reviews import IMDB_DIR, read_reviews
-from .tokenization import MAX_TOKENS, SEGMENTATIONS
+from .families.classifier import POOLINGS, ClassifierConfig
+from .inference import checkpoint
+from .inference.catalog import discover, grouped
+from .inference.checkpoint import PRETRAINED, PRIORS, CheckpointError, priors_path
+from .inference.classifier import Classifier
+from .inference.reference import ReferenceAligner, train_priors
+from .inference.translator import InputError, Translator
+from .measurement.evaluation import (
+    DEFAULT_GOLD,
+    attention_links,
+    classifier_table,
+    eflomal_dev_alignment,
+    evaluate_models,
+    evaluation_table,
+    load_gold,
+)
 from .training import loop, recipes
 from .training.card import model_card
 from .training.classify import CLASSIFIER_ZOO, ClassifierRecipe, classifier_flags, train_classifier
 from .training.loop import alignment_metrics
 from .training.recipes import TrainConfig, family_flags, recipe_flags
-from .translator import InputError, Translator
 
 MAX_BEAM = 16
 
@@ -233,7 +240,7 @@ def _write_card(directory: Path, translator, card: dict) -> None:
 
 
 def _segmentation_refused(command: str, pair, segmentation: str) -> bool:
-    """Say so and return True when ``segmentation`` asks to cut Chinese in ``pair`` (a ``data.LanguagePair``),
+    """Say so and return True when ``segmentation`` asks to cut Chinese in ``pair`` (a ``tatoeba.LanguagePair``),
     which has none."""
     if segmentation != "words" and "zh" not in (pair.source, pair.target):
         print(f"{command}: --segmentation cuts Chinese text; {pair.name} has none (use it with --pair zh-en)",

@@ -18,8 +18,8 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run as a plain script
 
-from attnviz.checkpoint import find_models
-from attnviz.translator import Translator
+from attnviz.inference.checkpoint import find_models
+from attnviz.inference.translator import Translator
 
 SENTENCE = "The old man who lives next to the station gave his daughter a small red book about the history of France ."
 

@@ -142,7 +142,7 @@ def main() -> None:
     parser.add_argument("--same", action="store_true", help="every user types the same sentences")
     parser.add_argument("--timeout", type=float, default=120, help="seconds before a page counts as failed")
     args = parser.parse_args()
-    from attnviz.catalog import discover
+    from attnviz.inference.catalog import discover
 
     models = sum(1 for e in discover() if e.info and e.info.task == "translation")
     cpu = next((line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name")),

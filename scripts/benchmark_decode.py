@@ -18,12 +18,12 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run as a plain script
 
-from attnviz import decoding
-from attnviz.checkpoint import load
+from attnviz.attention.normalizers import NORMALIZERS, Normalizer
+from attnviz.attention.scorers import SCORERS
+from attnviz.data.tokenization import EOS
 from attnviz.families.rnn import PLACEMENTS, RNNConfig, RNNSeq2Seq
-from attnviz.normalizers import NORMALIZERS, Normalizer
-from attnviz.scorers import SCORERS
-from attnviz.tokenization import EOS
+from attnviz.inference import decoding
+from attnviz.inference.checkpoint import load
 
 
 def time_greedy(model, src, steps, runs, mode):

@@ -20,11 +20,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from attnviz.alignment import alignment_error_rate, grow_diag_final_and  # noqa: E402
-from attnviz.data import PAIRS, split_pair  # noqa: E402
-from attnviz.tokenization import model_tokens  # noqa: E402
-from attnviz.evaluation import DEFAULT_GOLD, load_gold  # noqa: E402
-from attnviz.reference import run_eflomal  # noqa: E402
+from attnviz.attention.alignment import alignment_error_rate, grow_diag_final_and  # noqa: E402
+from attnviz.data.tatoeba import PAIRS, split_pair  # noqa: E402
+from attnviz.data.tokenization import model_tokens  # noqa: E402
+from attnviz.inference.reference import run_eflomal  # noqa: E402
+from attnviz.measurement.evaluation import DEFAULT_GOLD, load_gold  # noqa: E402
 
 
 def main() -> int:

@@ -21,10 +21,10 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from attnviz.checkpoint import PRETRAINED  # noqa: E402
-from attnviz.classifier import Classifier  # noqa: E402
-from attnviz.faithfulness import importances, most_attended  # noqa: E402
-from attnviz.reviews import IMDB_DIR, LABELS, read_reviews  # noqa: E402
+from attnviz.data.reviews import IMDB_DIR, LABELS, read_reviews  # noqa: E402
+from attnviz.inference.checkpoint import PRETRAINED  # noqa: E402
+from attnviz.inference.classifier import Classifier  # noqa: E402
+from attnviz.presentation.faithfulness import importances, most_attended  # noqa: E402
 
 
 def balanced(reviews, count: int):

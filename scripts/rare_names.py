@@ -19,9 +19,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from attnviz.data import PAIRS  # noqa: E402
-from attnviz.dictionary import lexicon_entries, unseen_names  # noqa: E402
-from attnviz.translator import Translator  # noqa: E402
+from attnviz.data.dictionary import lexicon_entries, unseen_names  # noqa: E402
+from attnviz.data.tatoeba import PAIRS  # noqa: E402
+from attnviz.inference.translator import Translator  # noqa: E402
 
 TEMPLATES = ("我想去{name}。", "{name}很漂亮。", "他住在{name}。")  # I want to go to …; … is beautiful; he lives in …
 

@@ -7,18 +7,18 @@ import pytest
 import torch
 from streamlit.testing.v1 import AppTest
 
-from attnviz import checkpoint
+from attnviz.data.tokenization import SPECIALS, Vocab
 from attnviz.families import ModelInfo
 from attnviz.families.bottleneck import BottleneckConfig, BottleneckSeq2Seq
 from attnviz.families.rnn import RNNConfig, RNNSeq2Seq
 from attnviz.families.transformer import TransformerConfig, TransformerSeq2Seq
-from attnviz.tokenization import SPECIALS, Vocab
+from attnviz.inference import checkpoint
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "streamlit_app.py")  # AppTest resolves relative paths against this file: pass it absolute
 # the start of the app's one-line "this view failed" message, in every interface language
 VIEW_FAILED = tuple(tomllib.loads(path.read_text(encoding="utf-8"))["app"]["view_failed"].split("{")[0]
-                    for path in sorted((ROOT / "attnviz" / "messages").glob("*.toml")))
+                    for path in sorted((ROOT / "attnviz" / "presentation" / "messages").glob("*.toml")))
 
 
 class CheckedAppTest(AppTest):

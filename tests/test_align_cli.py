@@ -4,7 +4,7 @@ import csv
 
 import pytest
 
-from attnviz.alignment import parse_pharaoh
+from attnviz.attention.alignment import parse_pharaoh
 
 from .test_cli import run
 

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from attnviz.alignment import (
+from attnviz.attention.alignment import (
     Gold,
     alignment_error_rate,
     argmax_agreement,
@@ -11,8 +11,8 @@ from attnviz.alignment import (
     column_argmax_links,
     entropy,
     grow_diag_final_and,
-    monotonicity,
     intersection_links,
+    monotonicity,
     parse_pharaoh,
     read_links,
     read_wpt,

@@ -4,11 +4,11 @@ import numpy as np
 import pytest
 import torch
 
-from attnviz import checkpoint
+from attnviz.attention.normalizers import Normalizer
+from attnviz.data.tokenization import BOS, EOS, SPECIALS, Vocab
 from attnviz.families.rnn import RNNConfig, RNNSeq2Seq
-from attnviz.normalizers import Normalizer
-from attnviz.tokenization import BOS, EOS, SPECIALS, Vocab
-from attnviz.translator import Translator
+from attnviz.inference import checkpoint
+from attnviz.inference.translator import Translator
 
 from .conftest import EN_FR, EN_WORDS, FR_WORDS
 
@@ -157,8 +157,8 @@ def test_warm_start_from_an_alignment_head_adds_only_the_future_reader(tmp_path)
 
 
 def test_a_model_guided_both_ways_reads_its_links_by_the_lowest_dev_aer(tmp_path):
-    from attnviz.alignment import Gold, LINK_READINGS, read_links
-    from attnviz.evaluation import GoldSet, dev_alignment
+    from attnviz.attention.alignment import LINK_READINGS, Gold, read_links
+    from attnviz.measurement.evaluation import GoldSet, dev_alignment
     from attnviz.training.loop import alignment_metrics
 
     model, src_vocab, tgt_vocab = aligning_model(full_context=True)

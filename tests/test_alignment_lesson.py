@@ -3,10 +3,10 @@
 import numpy as np
 import pytest
 
-from attnviz.alignment import alignment_error_rate, argmax_links
-from attnviz.analysis import alignment_disagreements, attention_mass, is_punctuation
-from attnviz.evaluation import DEFAULT_GOLD, load_gold
-from attnviz.translator import EOS_TOKEN, Translation, Translator
+from attnviz.attention.alignment import alignment_error_rate, argmax_links
+from attnviz.inference.translator import EOS_TOKEN, Translation, Translator
+from attnviz.measurement.evaluation import DEFAULT_GOLD, load_gold
+from attnviz.presentation.analysis import alignment_disagreements, attention_mass, is_punctuation
 
 from .conftest import ROOT
 from .test_app import start
@@ -67,7 +67,7 @@ def test_a_gold_pair_gives_each_model_its_aer_as_evaluate_measures_it():
 
 
 def test_a_context_vector_written_the_seed_notes_way():
-    from attnviz.analysis import context_equation
+    from attnviz.presentation.analysis import context_equation
 
     tokens = ["欢迎", "来", "北京", EOS_TOKEN]
     assert context_equation(tokens, np.array([0.5, 0.3, 0.2, 0.0]), 0) == "C1 = 0.50·欢迎 + 0.30·来 + 0.20·北京"
@@ -76,7 +76,7 @@ def test_a_context_vector_written_the_seed_notes_way():
 
 
 def test_the_context_vectors_view_writes_each_step_with_the_models_weights():
-    from attnviz.analysis import context_equation
+    from attnviz.presentation.analysis import context_equation
 
     at = start("Context vectors", s="I see her.", m="en-fr-dot,en-fr-general", cvm="en-fr-general")
     assert not at.exception and not at.error

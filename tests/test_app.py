@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from attnviz.catalog import discover
-from attnviz.tokenization import MAX_TOKENS
+from attnviz.data.tokenization import MAX_TOKENS
+from attnviz.inference.catalog import discover
 from attnviz.ui.navigation import view_pages
 
 from .conftest import ROOT, open_app
@@ -105,7 +105,7 @@ def test_query_parameters_restore_state():
 def test_forced_translation_and_other_views():
     at = start(s="I see her.", f="je la vois.")
     assert not at.exception and len(charts(at)) == len(ZOO_NAMES)
-    from attnviz.checkpoint import PRETRAINED, read_history
+    from attnviz.inference.checkpoint import PRETRAINED, read_history
 
     # heatmap and curves per model, and the REINFORCE curve of a model trained with sampled attention
     policies = sum(any("policy_curve" in r for r in read_history(PRETRAINED / n)) for n in ZOO_NAMES)
@@ -132,7 +132,7 @@ def test_what_if_starts_elsewhere_and_redecodes():
 
 
 def test_a_failing_model_fails_in_its_own_panel(monkeypatch, caplog):
-    from attnviz.translator import Translator
+    from attnviz.inference.translator import Translator
 
     original = Translator.translate
 
@@ -205,7 +205,7 @@ def chart_weights(chart) -> np.ndarray:
 @pytest.mark.skipif(not TRANSFORMERS, reason="no Transformer in pretrained/")
 @pytest.mark.parametrize("view", ["Compare", "What if", "Soft vs hard"])
 def test_the_sidebar_picks_which_transformer_head_the_views_show(view):
-    from attnviz.translator import Translator
+    from attnviz.inference.translator import Translator
 
     sentence = "I see her."
     at = start(view, s=sentence, m=TRANSFORMERS[0])
@@ -227,7 +227,7 @@ def test_no_head_choice_without_a_multi_head_model():
 
 @pytest.mark.skipif(not TRANSFORMERS, reason="no Transformer in pretrained/")
 def test_self_attention_view_shows_the_models_head_and_the_parameter_free_map():
-    from attnviz.translator import Translator
+    from attnviz.inference.translator import Translator
 
     sentence = "The black cat is sleeping."
     at = start("Self-attention", s=sentence, m=TRANSFORMERS[0], sal="2", sah="3", saq="2")
@@ -249,7 +249,7 @@ def test_self_attention_view_without_a_transformer_says_what_to_choose():
 
 @pytest.mark.skipif(not TRANSFORMERS, reason="no Transformer in pretrained/")
 def test_heads_view_shows_aer_by_head_and_switches_heads_off():
-    from attnviz.translator import Translator
+    from attnviz.inference.translator import Translator
 
     sentence = "The black cat is sleeping on the red chair."
     at = start("Heads", s=sentence, m=TRANSFORMERS[0])
@@ -272,7 +272,7 @@ def test_heads_view_shows_aer_by_head_and_switches_heads_off():
 
 @pytest.mark.skipif(not TRANSFORMERS, reason="no Transformer in pretrained/")
 def test_step_by_step_works_through_one_transformer_head():
-    from attnviz.translator import Translator
+    from attnviz.inference.translator import Translator
 
     sentence = "I see her."
     at = start("Step by step", s=sentence, m=TRANSFORMERS[0], step="1", sbsh="2.3")
@@ -294,7 +294,7 @@ def test_why_attention_shows_bleu_by_length_and_context_vectors():
     strips = chart_weights(charts(at)[-1])  # the attention model's c_i, one row per target word
     assert strips.shape[1] == 256 and len(strips) > 3
     assert np.abs(np.diff(strips, axis=0)).max() > 0.1  # a different context vector at each word
-    from attnviz.translator import Translator
+    from attnviz.inference.translator import Translator
 
     translator = Translator.load(ROOT / "pretrained" / "en-fr-dot")
     result = translator.translate(sentence)
@@ -309,7 +309,7 @@ def test_trained_as_by_decoded_as_grid_lists_the_trained_variants_with_card_figu
     trained = [row.split("|")[1] for row in rows]
     assert any("softmax" in t for t in trained) and any("sparsemax" in t for t in trained)
     assert any("1.5-entmax" in t for t in trained)
-    from attnviz.translator import Translator
+    from attnviz.inference.translator import Translator
 
     card = Translator.load(ROOT / "pretrained" / "en-fr-additive-sparsemax").card["metrics"]["decoding_grid"]
     sparse_row = next(row for row in rows if "sparsemax" in row.split("|")[1])
@@ -388,7 +388,7 @@ def test_every_view_runs_on_the_chinese_models(view):
 
 def test_every_apptest_run_fails_when_a_view_fails(monkeypatch):
     # streamlit_app.py shows a crashing view as one line; the tests' AppTest must still fail on it
-    from attnviz import analysis
+    from attnviz.presentation import analysis
 
     def broken(*args, **kwargs):
         raise RuntimeError("a broken analysis")

@@ -7,14 +7,14 @@ import numpy as np
 import pytest
 import torch
 
-from attnviz import checkpoint, decoding
+from attnviz.attention.normalizers import NORMALIZERS, Normalizer, NormalizerKind
+from attnviz.attention.registry import Registry, RegistryError
+from attnviz.attention.scorers import SCORERS, Breakdown, Scorer
 from attnviz.cli import build_parser
 from attnviz.families import FAMILIES, ModelInfo, TranslationModel, build
 from attnviz.families.rnn import RNNConfig, RNNSeq2Seq
-from attnviz.normalizers import NORMALIZERS, NormalizerKind, Normalizer
-from attnviz.registry import Registry, RegistryError
-from attnviz.scorers import SCORERS, Breakdown, Scorer
-from attnviz.translator import Translator
+from attnviz.inference import checkpoint, decoding
+from attnviz.inference.translator import Translator
 from attnviz.ui.navigation import VIEWS_DIR, read_view, view_pages
 
 from .conftest import EN_FR, ROOT, tiny_bottleneck, tiny_model, tiny_transformer

@@ -4,11 +4,11 @@ import numpy as np
 import pytest
 import torch
 
-from attnviz import checkpoint, decoding
+from attnviz.attention.normalizers import Normalizer
+from attnviz.data.tokenization import BOS, EOS
 from attnviz.families import ModelInfo
-from attnviz.normalizers import Normalizer
-from attnviz.tokenization import BOS, EOS
-from attnviz.translator import Translator
+from attnviz.inference import checkpoint, decoding
+from attnviz.inference.translator import Translator
 
 from .conftest import tiny_bottleneck, tiny_model
 

@@ -11,7 +11,7 @@ import urllib.request
 
 import pytest
 
-from attnviz.catalog import discover
+from attnviz.inference.catalog import discover
 from attnviz.ui.navigation import DEFAULT_VIEW, view_pages
 
 from .conftest import ROOT
@@ -145,7 +145,7 @@ def test_every_view_opens_from_its_url(server):
 
 def fifty_tokens() -> str:
     """A sentence of exactly MAX_TOKENS Moses tokens."""
-    from attnviz.tokenization import MAX_TOKENS, tokenize
+    from attnviz.data.tokenization import MAX_TOKENS, tokenize
 
     words = ("the black cat sleeps on the red chair , and the little girl plays in the big garden , "
              "while her brother reads a book about old trains near the window of the house , "
@@ -341,7 +341,6 @@ def test_the_seed_notes_example_live_in_chinese(server):
     """欢迎来北京 through the Chinese → English model, in the Chinese interface: the translation names Beijing and
     the context vectors are written the seed notes' way. Screenshot: docs/context-vectors-zh.png."""
     import re
-
 
     from attnviz.ui.i18n import catalogue
 

@@ -6,9 +6,9 @@ import shutil
 import pytest
 import torch
 
-from attnviz import checkpoint, decoding
-from attnviz.checkpoint import CheckpointError
-from attnviz.tokenization import EOS
+from attnviz.data.tokenization import EOS
+from attnviz.inference import checkpoint, decoding
+from attnviz.inference.checkpoint import CheckpointError
 
 from .conftest import EN_FR, tiny_model
 

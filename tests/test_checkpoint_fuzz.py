@@ -23,8 +23,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from safetensors.torch import load_file, save_file
 
-from attnviz import checkpoint
-from attnviz.checkpoint import CheckpointError
+from attnviz.inference import checkpoint
+from attnviz.inference.checkpoint import CheckpointError
 
 from .conftest import EN_FR, ROOT, tiny_model
 

@@ -12,13 +12,13 @@ import numpy as np
 import pytest
 import torch
 
-from attnviz import checkpoint
-from attnviz.checkpoint import CheckpointError
-from attnviz.classifier import Classifier
+from attnviz.data.reviews import Review, carve_validation, clean, read_reviews
 from attnviz.families.classifier import AttentionClassifier, ClassifierConfig
-from attnviz.reviews import Review, carve_validation, clean, read_reviews
+from attnviz.inference import checkpoint
+from attnviz.inference.checkpoint import CheckpointError
+from attnviz.inference.classifier import Classifier
+from attnviz.inference.translator import InputError
 from attnviz.training.classify import CLASSIFIER_ZOO, ClassifierRecipe, train_classifier
-from attnviz.translator import InputError
 
 from .conftest import ROOT
 
@@ -175,8 +175,8 @@ def test_a_classifier_whose_labels_do_not_match_its_output_is_refused(trained, t
 
 
 def test_importance_table_ranks_and_rank_correlations():
-    from attnviz.faithfulness import Importances, most_attended
-    from attnviz.classifier import Verdict
+    from attnviz.inference.classifier import Verdict
+    from attnviz.presentation.faithfulness import Importances, most_attended
 
     scores = Importances(["a", "b", "c", "d"], np.array([0.1, 0.4, 0.3, 0.2]),
                          np.array([0.0, -0.5, 0.2, 0.1]), np.array([1.0, 2.0, 3.0, 4.0]))
@@ -218,7 +218,7 @@ def test_review_words_are_drawn_as_escaped_text():
 def test_the_shipped_classifiers_have_cards_with_full_test_accuracy(entry):
     """Both IMDB classifiers are in pretrained/, measured on all 25,000 test reviews, and tell a positive
     review from a negative one."""
-    from attnviz.checkpoint import PRETRAINED, read_config, read_history
+    from attnviz.inference.checkpoint import PRETRAINED, read_config, read_history
 
     directory = PRETRAINED / entry.name
     classifier = Classifier.load(directory)

@@ -6,7 +6,7 @@ import sys
 
 import pytest
 
-from attnviz.tokenization import MAX_TOKENS
+from attnviz.data.tokenization import MAX_TOKENS
 
 from .conftest import ROOT
 

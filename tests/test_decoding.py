@@ -3,12 +3,11 @@
 import pytest
 import torch
 
-from attnviz import decoding
-from attnviz.normalizers import NORMALIZERS, Normalizer
-from attnviz.scorers import SCORERS
-from attnviz.tokenization import BOS, EOS
-
+from attnviz.attention.normalizers import NORMALIZERS, Normalizer
+from attnviz.attention.scorers import SCORERS
+from attnviz.data.tokenization import BOS, EOS
 from attnviz.families.rnn import PLACEMENTS
+from attnviz.inference import decoding
 
 from .conftest import tiny_model
 
@@ -94,7 +93,7 @@ def test_override_forces_one_hot_attention_at_that_step():
 def test_greedy_batch_matches_single_greedy():
     model, _, _ = tiny_model(seed=6)
     sources = [SRC, [8, 9, 10, 11, EOS], [12, 13, EOS]]
-    from attnviz.data import collate
+    from attnviz.data.tatoeba import collate
 
     src, lengths, _, _ = collate([(s, []) for s in sources])
     batch = decoding.greedy_batch(model, src, lengths, max_len=8)

@@ -3,11 +3,11 @@
 import numpy as np
 import pytest
 
+from attnviz.attention.normalizers import Normalizer
+from attnviz.attention.scorers import SCORERS
 from attnviz.families.rnn import PLACEMENTS
-from attnviz.normalizers import Normalizer
-from attnviz.scorers import SCORERS
-from attnviz.plots import FigureStyle, attention_heatmap, difference_heatmap, training_curves, weights_bar
-from attnviz.translator import Translator, changed_tokens, language_warning
+from attnviz.inference.translator import Translator, changed_tokens, language_warning
+from attnviz.presentation.plots import FigureStyle, attention_heatmap, difference_heatmap, training_curves, weights_bar
 
 from .conftest import tiny_model
 

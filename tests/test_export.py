@@ -6,8 +6,8 @@ import shutil
 import numpy as np
 import pytest
 
-from attnviz.export import FONTS, heatmap_file
-from attnviz.plots import FigureStyle
+from attnviz.presentation.export import FONTS, heatmap_file
+from attnviz.presentation.plots import FigureStyle
 
 from .test_app import start
 

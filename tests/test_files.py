@@ -4,7 +4,7 @@ import os
 
 import pytest
 
-from attnviz.files import atomic_path, atomic_write_text
+from attnviz.data.files import atomic_path, atomic_write_text
 
 
 def test_atomic_write_replaces_whole_and_keeps_the_usual_mode(tmp_path):

@@ -14,8 +14,8 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from attnviz.checkpoint import PRETRAINED
-from attnviz.translator import InputError, Translator, language_warning
+from attnviz.inference.checkpoint import PRETRAINED
+from attnviz.inference.translator import InputError, Translator, language_warning
 
 from .test_app import start
 

@@ -8,12 +8,12 @@ import numpy as np
 import pytest
 import torch
 
-from attnviz import guided
+from attnviz.data.modelcard import Metrics
 from attnviz.families.rnn import RNNConfig
-from attnviz.modelcard import Metrics
+from attnviz.inference.translator import Translator
+from attnviz.measurement import guided
 from attnviz.training.loop import train_model
 from attnviz.training.recipes import TrainConfig, recipe_flags
-from attnviz.translator import Translator
 
 from .test_train import tiny_corpus
 
@@ -103,7 +103,7 @@ def test_guided_training_of_a_family_without_training_attention_is_refused(tmp_p
 
 
 def test_the_unguided_twin_is_the_shipped_model_with_the_same_architecture():
-    from attnviz.checkpoint import PRETRAINED
+    from attnviz.inference.checkpoint import PRETRAINED
 
     additive = Translator.load(PRETRAINED / "en-fr-additive")
     twin = guided.unguided_twin(additive.model.config, "en-fr")
@@ -165,7 +165,7 @@ def test_guiding_the_columns_too_trains_both_readings_of_the_links(tmp_path, mon
     translator = Translator.load(tmp_path / "m")
     src, tgt = corpus.train_tokens[0]
     weights = translator.force(" ".join(src), " ".join(tgt), pretokenized=True).attention
-    from attnviz.alignment import column_argmax_links, intersection_links
+    from attnviz.attention.alignment import column_argmax_links, intersection_links
 
     assert column_argmax_links(weights) == crossing
     assert intersection_links(weights) == crossing

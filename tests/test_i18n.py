@@ -3,7 +3,7 @@
 import ast
 import re
 
-from attnviz.i18n import UI_LANGUAGES, catalogue, placeholders
+from attnviz.presentation.i18n import UI_LANGUAGES, catalogue, placeholders
 
 from .conftest import ROOT
 

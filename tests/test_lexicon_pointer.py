@@ -9,12 +9,12 @@ import torch
 from safetensors import safe_open
 from safetensors.torch import load_file, save_file
 
-from attnviz import checkpoint, decoding
-from attnviz.checkpoint import CheckpointError
-from attnviz.dictionary import lexicon_entries, lexicon_table
+from attnviz.data.dictionary import lexicon_entries, lexicon_table
+from attnviz.data.tokenization import EOS, PAD, SPECIALS, Vocab, chinese_characters_and_names
 from attnviz.families import ModelInfo
 from attnviz.families.rnn import RNNConfig, RNNSeq2Seq, copy_mixture
-from attnviz.tokenization import EOS, PAD, SPECIALS, Vocab, chinese_characters_and_names
+from attnviz.inference import checkpoint, decoding
+from attnviz.inference.checkpoint import CheckpointError
 
 from .conftest import ROOT
 

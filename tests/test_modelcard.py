@@ -5,10 +5,10 @@ import shutil
 
 import pytest
 
-from attnviz import checkpoint
-from attnviz.catalog import discover
-from attnviz.checkpoint import CheckpointError
-from attnviz.modelcard import Metrics
+from attnviz.data.modelcard import Metrics
+from attnviz.inference import checkpoint
+from attnviz.inference.catalog import discover
+from attnviz.inference.checkpoint import CheckpointError
 
 
 @pytest.mark.parametrize("entry", discover(), ids=lambda e: e.name)

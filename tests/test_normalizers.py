@@ -5,7 +5,7 @@ import math
 import pytest
 import torch
 
-from attnviz.normalizers import Normalizer, hard, sample, soft, sparse, topk
+from attnviz.attention.normalizers import Normalizer, hard, sample, soft, sparse, topk
 
 ENERGIES = torch.tensor([[0.5, 2.0, -1.0, 1.5, 9.0], [3.0, 0.0, 1.0, -2.0, 0.5]])
 MASK = torch.tensor([[True, True, True, True, False], [True, True, True, True, True]])

@@ -4,15 +4,14 @@ import json
 
 import pytest
 
-from attnviz import checkpoint
-from attnviz.checkpoint import PRETRAINED, priors_path
-from attnviz.catalog import discover
-from attnviz.data import PAIRS, repo_relative
-from attnviz.evaluation import DECODINGS
+from attnviz.data.tatoeba import PAIRS, repo_relative
 from attnviz.families import FAMILIES, LANGUAGES
+from attnviz.inference import checkpoint
+from attnviz.inference.catalog import discover
+from attnviz.inference.checkpoint import PRETRAINED, priors_path
+from attnviz.inference.translator import Translator
+from attnviz.measurement.evaluation import DECODINGS
 from attnviz.training.recipes import ZOO, family_flags
-from attnviz.translator import Translator
-
 
 
 def test_the_whole_zoo_is_shipped():
@@ -119,8 +118,8 @@ def test_the_seed_notes_example_is_welcome_to_beijing_looking_at_beijing():
 def test_a_lexicon_pointer_writes_names_it_saw_only_in_the_dictionary():
     """Names absent from every Tatoeba sentence, in one template: the lexicon-pointer model writes most of
     them (README: 48 / 100 / 73 % of 200 in three templates, 73 % in this one), copying through attention."""
-    from attnviz.data import PAIRS
-    from attnviz.dictionary import unseen_names
+    from attnviz.data.dictionary import unseen_names
+    from attnviz.data.tatoeba import PAIRS
 
     translator = Translator.load(PRETRAINED / "zh-en-additive-characters-lexicon")
     names = unseen_names(PAIRS["zh-en"].data, 40, seed=1)
@@ -137,7 +136,7 @@ def test_a_lexicon_pointer_writes_names_it_saw_only_in_the_dictionary():
 def test_the_alignment_head_read_both_ways_scores_its_card_aer_on_the_gold():
     """The shipped model guided in both directions reads its links as the intersection of row and column argmax;
     recomputed on the 37 Hansards pairs its AER is the card's, and below its own argmax reading's."""
-    from attnviz.evaluation import DEFAULT_GOLD, dev_alignment, load_gold
+    from attnviz.measurement.evaluation import DEFAULT_GOLD, dev_alignment, load_gold
 
     translator = Translator.load(PRETRAINED / "en-fr-additive-alignment-both-ways")
     metrics = translator.card["metrics"]
@@ -151,7 +150,7 @@ def test_the_alignment_head_read_both_ways_scores_its_card_aer_on_the_gold():
 def test_the_aligned_transformer_scores_its_card_aer_with_its_guided_head():
     """The Transformer trained to align (Garg et al. 2019) shows its guided head (layer 1, head 1, read with the
     whole translation); recomputed on the 37 Hansards pairs its AER is the card's, far below its unguided twin's."""
-    from attnviz.evaluation import DEFAULT_GOLD, dev_alignment, load_gold
+    from attnviz.measurement.evaluation import DEFAULT_GOLD, dev_alignment, load_gold
 
     translator = Translator.load(PRETRAINED / "en-fr-transformer-aligned")
     metrics, twin = translator.metrics, Translator.load(PRETRAINED / "en-fr-transformer").metrics

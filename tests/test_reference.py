@@ -4,7 +4,7 @@ import itertools
 
 import pytest
 
-from attnviz.reference import ReferenceAligner, train_priors
+from attnviz.inference.reference import ReferenceAligner, train_priors
 
 DETERMINERS = [("the", "le"), ("a", "un")]
 NOUNS = [("cat", "chat"), ("dog", "chien"), ("bird", "oiseau"), ("horse", "cheval")]

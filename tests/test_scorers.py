@@ -5,8 +5,8 @@ import math
 import pytest
 import torch
 
+from attnviz.attention.scorers import SCORERS, make_scorer
 from attnviz.families.rnn import RNNConfig
-from attnviz.scorers import SCORERS, make_scorer
 
 QUERY = torch.tensor([[1.0, 2.0]])  # (B=1, d=2)
 KEYS = torch.tensor([[[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]]])  # (1, S=3, 2)

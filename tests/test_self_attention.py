@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 import torch
 
-from attnviz import self_attention as sa
 from attnviz.families.transformer import attend
+from attnviz.presentation import self_attention as sa
 
 from .conftest import tiny_transformer
 

@@ -2,8 +2,7 @@
 
 import pytest
 
-from attnviz.tokenization import UNK
-from attnviz.tokenization import SPECIALS, Vocab, detokenize, tokenize
+from attnviz.data.tokenization import SPECIALS, UNK, Vocab, detokenize, tokenize
 
 
 def test_moses_english_keeps_original_case():
@@ -39,7 +38,7 @@ def test_vocab_requires_specials():
 
 
 def test_chinese_is_made_simplified_and_segmented_into_words():
-    from attnviz.tokenization import tokenize
+    from attnviz.data.tokenization import tokenize
 
     assert tokenize("欢迎来北京", "zh") == ["欢迎", "来", "北京"]  # the seed notes' example, word by word
     assert tokenize("歡迎來北京", "zh") == ["欢迎", "来", "北京"]  # Traditional script gives the same words

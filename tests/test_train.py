@@ -9,14 +9,13 @@ import subprocess
 import sys
 import time
 
-from attnviz import checkpoint
-from attnviz.data import Corpus, encode_pairs, make_batches, split_by_source
-from attnviz.tokenization import model_tokens
+from attnviz.data.tatoeba import Corpus, encode_pairs, make_batches, split_by_source
+from attnviz.data.tokenization import Vocab, model_tokens
 from attnviz.families.rnn import RNNConfig
-from attnviz.tokenization import Vocab
+from attnviz.inference import checkpoint
+from attnviz.inference.translator import Translator
 from attnviz.training.loop import RESUME_FILE, train_model
 from attnviz.training.recipes import TrainConfig
-from attnviz.translator import Translator
 
 from .conftest import ROOT
 
@@ -192,7 +191,7 @@ def test_a_split_read_into_english_keeps_the_english_parts():
 
 
 def test_a_chinese_corpus_is_prepared_source_chinese_target_english(tmp_path):
-    from attnviz.data import PAIRS, prepare_corpus
+    from attnviz.data.tatoeba import PAIRS, prepare_corpus
 
     lines = [f"I see {n}.\t我看见{z}。" for n, z in (("a cat", "一只猫"), ("a dog", "一只狗"), ("Beijing", "北京"))] * 4
     lines += [f"Sentence {k}.\t句子{k}。" for k in range(40)]
@@ -205,7 +204,7 @@ def test_a_chinese_corpus_is_prepared_source_chinese_target_english(tmp_path):
 
 
 def test_a_share_of_training_pairs_loses_its_final_punctuation_on_both_sides(tmp_path):
-    from attnviz.data import PAIRS, prepare_corpus, without_final_punctuation
+    from attnviz.data.tatoeba import PAIRS, prepare_corpus, without_final_punctuation
 
     pairs = [(["欢", "迎", "。"], ["welcome", "."]), (["好", "？", "！"], ["ok", "?", "!"]), (["。"], ["."]),
              (["我", "爱", "你"], ["i", "love", "you", "."])]
@@ -226,8 +225,8 @@ def test_a_share_of_training_pairs_loses_its_final_punctuation_on_both_sides(tmp
 
 
 def test_cc_cedict_proper_nouns_become_training_pairs(tmp_path):
-    from attnviz.data import PAIRS, prepare_corpus
-    from attnviz.names import proper_noun, proper_noun_pairs
+    from attnviz.data.names import proper_noun, proper_noun_pairs
+    from attnviz.data.tatoeba import PAIRS, prepare_corpus
 
     entry = {"simplified": "北京", "pinyin": "Bei3 jing1", "definitions": ["Beijing, capital of the People's Republic"]}
     assert proper_noun(entry) == ("北京", "Beijing")
@@ -242,7 +241,7 @@ def test_cc_cedict_proper_nouns_become_training_pairs(tmp_path):
 
 
 def test_a_character_model_records_its_segmentation_and_reads_characters(tmp_path):
-    from attnviz.data import PAIRS, prepare_corpus
+    from attnviz.data.tatoeba import PAIRS, prepare_corpus
 
     lines = [f"I see {n}.\t我看见{z}。" for n, z in (("a cat", "一只猫"), ("a dog", "一只狗"), ("Beijing", "北京"))] * 8
     lines += [f"Sentence {k}.\t句子{k}。" for k in range(40)]

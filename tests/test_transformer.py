@@ -6,12 +6,12 @@ import numpy as np
 import pytest
 import torch
 
-from attnviz import checkpoint, decoding
+from attnviz.attention.normalizers import NORMALIZERS, Normalizer
+from attnviz.data.tokenization import BOS
 from attnviz.families import ModelInfo
 from attnviz.families.transformer import attend
-from attnviz.normalizers import NORMALIZERS, Normalizer
-from attnviz.tokenization import BOS
-from attnviz.translator import Translator
+from attnviz.inference import checkpoint, decoding
+from attnviz.inference.translator import Translator
 
 from .conftest import tiny_transformer
 
@@ -126,7 +126,7 @@ def test_self_attention_maps_are_the_weights_used_recomputed_in_float64():
 
 
 def test_shift_reading_and_best_head():
-    from attnviz.evaluation import best_head, shifted
+    from attnviz.measurement.evaluation import best_head, shifted
 
     heads = np.arange(2 * 1 * 3 * 2, dtype=float).reshape(2, 1, 3, 2)
     moved = shifted(heads)
@@ -143,8 +143,8 @@ def test_heads_command_refuses_a_single_head_model(capsys):
 
 
 def test_a_multi_head_model_gets_its_alignment_head_chosen_on_the_gold():
-    from attnviz.alignment import Gold
-    from attnviz.evaluation import GoldSet
+    from attnviz.attention.alignment import Gold
+    from attnviz.measurement.evaluation import GoldSet
     from attnviz.training.loop import alignment_metrics
 
     model, src_vocab, tgt_vocab = tiny_transformer(seed=4, layers=2, heads=2)

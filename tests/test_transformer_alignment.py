@@ -7,13 +7,14 @@ import numpy as np
 import pytest
 import torch
 
-from attnviz import decoding, guided
+from attnviz.attention.normalizers import Normalizer
+from attnviz.data.tokenization import BOS, EOS, PAD
 from attnviz.families.transformer import TransformerConfig, TransformerSeq2Seq
-from attnviz.normalizers import Normalizer
-from attnviz.tokenization import BOS, EOS, PAD
+from attnviz.inference import decoding
+from attnviz.inference.translator import Translator
+from attnviz.measurement import guided
 from attnviz.training.loop import train_model
 from attnviz.training.recipes import TrainConfig, family_flags
-from attnviz.translator import Translator
 
 from .test_train import tiny_corpus
 

@@ -3,11 +3,11 @@
 import numpy as np
 import pytest
 
-from attnviz import self_attention as sa
-from attnviz.analysis import best_single_head, head_triples, trained_variants
-from attnviz.modelcard import Metrics
-from attnviz.normalizers import NORMALIZERS
-from attnviz.translator import Translator
+from attnviz.attention.normalizers import NORMALIZERS
+from attnviz.data.modelcard import Metrics
+from attnviz.inference.translator import Translator
+from attnviz.presentation import self_attention as sa
+from attnviz.presentation.analysis import best_single_head, head_triples, trained_variants
 
 from .conftest import EN_FR, tiny_model, tiny_transformer
 
@@ -57,7 +57,7 @@ def test_the_walkthrough_is_the_models_own_self_attention():
 
 
 def test_the_quiz_score_reads_its_url_text_and_counts_one_answer():
-    from attnviz.analysis import QuizScore
+    from attnviz.presentation.analysis import QuizScore
 
     assert QuizScore.parse("3,2,1") == (3, 2, 1) and QuizScore.parse("x,1") == (0, 0, 0) == QuizScore.parse("-1,0,0")
     assert str(QuizScore.parse("3,2,1").counted(4, 4, [1, 2])) == "4,3,1"
@@ -65,7 +65,7 @@ def test_the_quiz_score_reads_its_url_text_and_counts_one_answer():
 
 
 def test_the_lesson_opens_on_the_twin_of_the_best_guided_model():
-    from attnviz.analysis import lesson_pair
+    from attnviz.presentation.analysis import lesson_pair
 
     twins = {"guided-a": "plain", "guided-b": "other"}
     assert lesson_pair(["x", "plain", "guided-a", "guided-b"], ["guided-a", "guided-b"], twins.get) == ("plain", "guided-a")
@@ -73,8 +73,8 @@ def test_the_lesson_opens_on_the_twin_of_the_best_guided_model():
 
 
 def test_closeness_of_eflomal_to_the_gold_is_its_aer():
-    from attnviz.alignment import Gold
-    from attnviz.analysis import closeness
+    from attnviz.attention.alignment import Gold
+    from attnviz.presentation.analysis import closeness
 
     gold = Gold({(0, 0), (1, 1)}, {(0, 0), (1, 1)})
     row = closeness(None, None, frozenset({(0, 0), (1, 0)}), gold)

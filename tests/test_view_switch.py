@@ -4,8 +4,8 @@ import shutil
 
 import pytest
 
-from attnviz import i18n
-from attnviz.registry import RegistryError
+from attnviz.attention.registry import RegistryError
+from attnviz.presentation import i18n
 from attnviz.ui import navigation, state
 
 from .conftest import open_app

@@ -12,8 +12,8 @@ import numpy as np
 import torch
 from torch import nn
 
-from ..registry import Registry, RegistryError
-from ..tokenization import SEGMENTATIONS
+from ..attention.registry import Registry, RegistryError
+from ..data.tokenization import SEGMENTATIONS
 
 TASKS = ("translation", "classification")
 DEFAULT_FAMILY = "rnn"  # what ``train`` trains without --family
@@ -112,7 +112,7 @@ class ModelInfo:
 
     @property
     def pair_name(self) -> str:
-        """'en-fr' for translation (as ``data.LanguagePair.name``), 'en' for classification."""
+        """'en-fr' for translation (as ``tatoeba.LanguagePair.name``), 'en' for classification."""
         return f"{self.source_language}-{self.target_language}" if self.target_language else self.source_language
 
     @property
@@ -253,7 +253,7 @@ class Step(NamedTuple):
 
 
 class TranslationModel(nn.Module):
-    """Base of translation families: the step interface that ``attnviz.decoding`` drives.
+    """Base of translation families: the step interface that ``attnviz.inference.decoding`` drives.
 
     Class attributes a family defines:
         family: registry name; task: "translation"; display_name: for the app.

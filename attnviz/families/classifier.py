@@ -23,7 +23,7 @@ import torch
 from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
-from ..tokenization import PAD
+from ..data.tokenization import PAD
 from .base import FAMILIES, FamilyConfig
 
 POOLINGS = {

@@ -48,9 +48,9 @@ import torch
 from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
-from ..normalizers import DEFAULT_NORMALIZER, NORMALIZERS, Normalizer
-from ..scorers import DEFAULT_SCORER, SCORERS, check_sizes, make_scorer, mask_energies
-from ..tokenization import BOS, EOS, PAD
+from ..attention.normalizers import DEFAULT_NORMALIZER, NORMALIZERS, Normalizer
+from ..attention.scorers import DEFAULT_SCORER, SCORERS, check_sizes, make_scorer, mask_energies
+from ..data.tokenization import BOS, EOS, PAD
 from .base import FAMILIES, FamilyConfig, Step, StepTrace, TrainFlag, TranslationModel
 
 # query placement → its label in the app

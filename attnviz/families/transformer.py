@@ -28,9 +28,9 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from ..normalizers import soft
-from ..scorers import ScaledDotScorer, make_scorer
-from ..tokenization import BOS, PAD
+from ..attention.normalizers import soft
+from ..attention.scorers import ScaledDotScorer, make_scorer
+from ..data.tokenization import BOS, PAD
 from .base import FAMILIES, FamilyConfig, Step, StepTrace, TrainFlag, TranslationModel
 
 MAX_POSITIONS = 512  # longer than any sentence the tokenizer lets through (50 tokens → at most 110 target steps)

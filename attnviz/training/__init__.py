@@ -1,4 +1,4 @@
 """Training: ``recipes`` (hyperparameters and the zoo), ``loop`` (one model; DDP; resume), ``card`` (model cards).
 
-Data preparation is ``attnviz.data``. Nothing under ``attnviz.ui`` imports this package.
+Data preparation is ``attnviz.data.tatoeba``. Nothing under ``attnviz.ui`` imports this package.
 """

@@ -9,11 +9,11 @@ from pathlib import Path
 
 import torch
 
-from ..alignment import DEFAULT_LINK_READING
-from ..modelcard import Metrics
-from ..normalizers import NORMALIZERS
+from ..attention.alignment import DEFAULT_LINK_READING
+from ..attention.normalizers import NORMALIZERS
+from ..data.modelcard import Metrics
+from ..data.tokenization import describe_tokens
 from ..families import LANGUAGES
-from ..tokenization import describe_tokens
 
 
 def machine_description(threads: int, device: str = "cpu", world_size: int = 1) -> str:

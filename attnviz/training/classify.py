@@ -17,16 +17,24 @@ import numpy as np
 import torch
 from tqdm import tqdm
 
-from .. import checkpoint
-from ..data import REPO, make_batches, repo_relative
-from ..evaluation import evaluate_classifier
+from ..data.files import atomic_write_text
+from ..data.modelcard import Metrics
+from ..data.reviews import (
+    IMDB_ATTRIBUTION,
+    LABELS,
+    Review,
+    carve_validation,
+    encode_reviews,
+    encode_token_lists,
+    pad_batch,
+    review_tokens,
+)
+from ..data.tatoeba import REPO, make_batches, repo_relative
+from ..data.tokenization import Vocab
 from ..families import ModelInfo
 from ..families.classifier import AttentionClassifier, ClassifierConfig
-from ..files import atomic_write_text
-from ..modelcard import Metrics
-from ..reviews import (IMDB_ATTRIBUTION, LABELS, Review, carve_validation, encode_reviews, encode_token_lists, pad_batch,
-                       review_tokens)
-from ..tokenization import Vocab
+from ..inference import checkpoint
+from ..measurement.evaluation import evaluate_classifier
 from .card import epoch_label, machine_description
 from .loop import RESUME_FILE, load_resume_state, save_resume_state
 

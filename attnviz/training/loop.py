@@ -36,12 +36,18 @@ from safetensors import safe_open
 from safetensors.torch import save_file
 from tqdm import tqdm
 
-from .. import checkpoint, guided
-from ..alignment import LINK_READINGS
-from ..dictionary import lexicon_table
-from ..names import DICTIONARY_ATTRIBUTION, proper_noun_pairs
-from ..data import MAX_TRAIN_TOKENS, REPO, Corpus, collate, encode_pairs, make_batches, repo_relative
-from ..evaluation import (
+from ..attention.alignment import LINK_READINGS
+from ..data.dictionary import lexicon_table
+from ..data.files import atomic_path, atomic_write_text
+from ..data.modelcard import Metrics
+from ..data.names import DICTIONARY_ATTRIBUTION, proper_noun_pairs
+from ..data.tatoeba import MAX_TRAIN_TOKENS, REPO, Corpus, collate, encode_pairs, make_batches, repo_relative
+from ..data.tokenization import EOS, PAD, describe_tokens
+from ..families import FAMILIES, ModelInfo
+from ..inference import checkpoint
+from ..inference.translator import Translator
+from ..measurement import guided
+from ..measurement.evaluation import (
     DEFAULT_GOLD,
     best_head,
     bleu,
@@ -55,11 +61,6 @@ from ..evaluation import (
     rounded_by_length,
     translate_batch,
 )
-from ..modelcard import Metrics
-from ..families import FAMILIES, ModelInfo
-from ..files import atomic_path, atomic_write_text
-from ..tokenization import EOS, PAD, describe_tokens
-from ..translator import Translator
 from .card import machine_description, model_card
 from .recipes import DEMO_SENTENCES, TrainConfig, recipe_differences, retrain_command
 
@@ -275,7 +276,7 @@ def train_model(
     """Train one model, keep its best epoch in ``out`` and write its card and history.
 
     Args:
-        corpus: from ``data.prepare_corpus``.
+        corpus: from ``tatoeba.prepare_corpus``.
         model_config: a registered family's config (vocabulary sizes must match the corpus).
         config: the recipe.
         out: model directory (config.json, model.safetensors, vocabularies,

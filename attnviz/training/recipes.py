@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
 
-from ..data import Corpus
+from ..data.tatoeba import Corpus
 from ..families import FAMILIES, FamilyConfig, ModelInfo
 
 # the sentence each epoch translates for the Training view, by source language (the seed notes' example for Chinese)
@@ -26,7 +26,7 @@ class TrainConfig:
         max_minutes: wall-clock budget for the training epochs (evaluation after
             it is timed separately); training stops mid-epoch when it runs out.
         seed: model initialisation and batch order.
-        split_seed: the corpus split (see ``data.split_by_source``).
+        split_seed: the corpus split (see ``tatoeba.split_by_source``).
         valid_sentences, test_sentences: source sentences held out for validation and test.
         batch_tokens: padded tokens per batch and process (length-bucketed).
         lr: Adam learning rate; halved when validation BLEU does not improve.
@@ -47,7 +47,7 @@ class TrainConfig:
         segmentation: Chinese words (jieba) or characters (``tokenization.SEGMENTATIONS``);
             other languages are always Moses words.
         unpunctuated: the share of training pairs that lose their sentence-final punctuation on both
-            sides (``data.without_final_punctuation``), so bare phrases translate too.
+            sides (``tatoeba.without_final_punctuation``), so bare phrases translate too.
         init_from: a model directory (relative to the repository) whose weights start the
             run where names and shapes match (a warm start; e.g. adding an alignment head
             to a trained model); "" starts from random weights.

@@ -17,13 +17,13 @@ from dataclasses import replace
 import numpy as np
 import streamlit as st
 
-from ..analysis import attention_records, reference_words, results_json
-from ..checkpoint import CheckpointError
-from ..export import FORMATS, heatmap_file
-from ..normalizers import Normalizer
-from ..plots import FigureStyle, attention_heatmap
-from ..tokenization import MAX_TOKENS
-from ..translator import CARD_HEADS, EOS_TOKEN, InputError, Translation, language_warning
+from ..attention.normalizers import Normalizer
+from ..data.tokenization import MAX_TOKENS
+from ..inference.checkpoint import CheckpointError
+from ..inference.translator import CARD_HEADS, EOS_TOKEN, InputError, Translation, language_warning
+from ..presentation.analysis import attention_records, reference_words, results_json
+from ..presentation.export import FORMATS, heatmap_file
+from ..presentation.plots import FigureStyle, attention_heatmap
 from .i18n import language, t
 from .state import Inputs, gold_set, model_priors, reference_links, translator
 

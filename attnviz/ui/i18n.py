@@ -1,4 +1,4 @@
-"""The interface language of a session, and its words (``attnviz.i18n``'s catalogues).
+"""The interface language of a session, and its words (``attnviz.presentation.i18n``'s catalogues).
 
 Views call ``t("compare.heading")``; the language is the sidebar's choice (URL parameter ``lang``).
 """
@@ -9,7 +9,7 @@ from typing import Callable
 
 import streamlit as st
 
-from ..i18n import DEFAULT_UI_LANGUAGE, UI_LANGUAGES, catalogue, placeholders, text
+from ..presentation.i18n import DEFAULT_UI_LANGUAGE, UI_LANGUAGES, catalogue, placeholders, text
 
 __all__ = ["DEFAULT_UI_LANGUAGE", "UI_LANGUAGES", "bound", "catalogue", "language", "placeholders", "t"]
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from ..registry import RegistryError
+from ..attention.registry import RegistryError
 from .i18n import DEFAULT_UI_LANGUAGE, catalogue
 
 VIEWS_DIR = Path(__file__).resolve().parent / "views"

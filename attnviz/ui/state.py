@@ -10,15 +10,15 @@ from pathlib import Path
 import streamlit as st
 import torch
 
-from ..catalog import ModelEntry, discover
-from ..classifier import Classifier
-from ..checkpoint import PRETRAINED, PRIORS, CheckpointError, priors_path, read_history
-from ..evaluation import DEFAULT_GOLD, GoldSet, load_gold
-from ..modelcard import Metrics
-from ..reference import ReferenceAligner
-from ..reviews import IMDB_DIR, LABELS, Review, read_reviews
-from ..tokenization import MAX_TOKENS
-from ..translator import ALL_HEADS, CARD_HEADS, Translator
+from ..data.modelcard import Metrics
+from ..data.reviews import IMDB_DIR, LABELS, Review, read_reviews
+from ..data.tokenization import MAX_TOKENS
+from ..inference.catalog import ModelEntry, discover
+from ..inference.checkpoint import PRETRAINED, PRIORS, CheckpointError, priors_path, read_history
+from ..inference.classifier import Classifier
+from ..inference.reference import ReferenceAligner
+from ..inference.translator import ALL_HEADS, CARD_HEADS, Translator
+from ..measurement.evaluation import DEFAULT_GOLD, GoldSet, load_gold
 from .i18n import DEFAULT_UI_LANGUAGE, UI_LANGUAGES, bound, t
 from .navigation import Param, view_pages
 

@@ -6,8 +6,8 @@ ORDER = 90
 import pandas as pd
 import streamlit as st
 
-from attnviz.normalizers import NORMALIZERS
-from attnviz.scorers import SCORERS
+from attnviz.attention.normalizers import NORMALIZERS
+from attnviz.attention.scorers import SCORERS
 from attnviz.ui import common, state
 from attnviz.ui.i18n import t
 

@@ -9,8 +9,8 @@ URL = {"al_a": ("ala", None), "al_b": ("alb", None), "al_gold": ("gold", 0, "int
 import pandas as pd
 import streamlit as st
 
-from attnviz.analysis import alignment_disagreements, closeness, lesson_pair
-from attnviz.translator import InputError
+from attnviz.inference.translator import InputError
+from attnviz.presentation.analysis import alignment_disagreements, closeness, lesson_pair
 from attnviz.ui import common, state
 from attnviz.ui.i18n import bound, t
 

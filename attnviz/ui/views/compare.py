@@ -6,7 +6,7 @@ ORDER = 10
 import pandas as pd
 import streamlit as st
 
-from attnviz.analysis import attention_records, comparison_table, reference_agreement, results_json
+from attnviz.presentation.analysis import attention_records, comparison_table, reference_agreement, results_json
 from attnviz.ui import common, state
 from attnviz.ui.i18n import t
 

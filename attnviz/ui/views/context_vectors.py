@@ -9,8 +9,8 @@ URL = {"cv_model": ("cvm", None)}
 import numpy as np
 import streamlit as st
 
-from attnviz.analysis import context_equation
-from attnviz.data import PAIRS
+from attnviz.data.tatoeba import PAIRS
+from attnviz.presentation.analysis import context_equation
 from attnviz.ui import common, state
 from attnviz.ui.i18n import t
 

@@ -7,8 +7,8 @@ URL = {"diff_a": ("a", None), "diff_b": ("b", None)}
 
 import streamlit as st
 
-from attnviz.alignment import argmax_agreement
-from attnviz.plots import difference_heatmap
+from attnviz.attention.alignment import argmax_agreement
+from attnviz.presentation.plots import difference_heatmap
 from attnviz.ui import common, state
 from attnviz.ui.i18n import t
 

@@ -11,10 +11,10 @@ import functools
 import numpy as np
 import streamlit as st
 
-from attnviz.analysis import head_triples
-from attnviz.evaluation import bleu, test_split
-from attnviz.plots import aer_grid, head_grid, head_mean
-from attnviz.translator import EOS_TOKEN, Translator
+from attnviz.inference.translator import EOS_TOKEN, Translator
+from attnviz.measurement.evaluation import bleu, test_split
+from attnviz.presentation.analysis import head_triples
+from attnviz.presentation.plots import aer_grid, head_grid, head_mean
 from attnviz.ui import common, state
 from attnviz.ui.i18n import bound, t
 

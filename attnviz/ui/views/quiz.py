@@ -13,9 +13,9 @@ URL = {  # the score too: a reloaded page keeps it
 
 import streamlit as st
 
-from attnviz.analysis import QuizScore
-from attnviz.plots import weights_bar
-from attnviz.translator import EOS_TOKEN
+from attnviz.inference.translator import EOS_TOKEN
+from attnviz.presentation.analysis import QuizScore
+from attnviz.presentation.plots import weights_bar
 from attnviz.ui import common, state
 from attnviz.ui.i18n import t
 

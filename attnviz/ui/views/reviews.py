@@ -17,9 +17,9 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from attnviz.classifier import MAX_REVIEW_CHARS
-from attnviz.faithfulness import importances, most_attended
-from attnviz.translator import InputError
+from attnviz.inference.classifier import MAX_REVIEW_CHARS
+from attnviz.inference.translator import InputError
+from attnviz.presentation.faithfulness import importances, most_attended
 from attnviz.ui import common, state
 from attnviz.ui.i18n import bound, t
 

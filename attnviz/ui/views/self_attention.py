@@ -10,8 +10,8 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from attnviz import self_attention as sa
-from attnviz.plots import head_grid
+from attnviz.presentation import self_attention as sa
+from attnviz.presentation.plots import head_grid
 from attnviz.ui import common, state
 from attnviz.ui.i18n import t
 

@@ -13,10 +13,10 @@ URL = {
 
 import streamlit as st
 
-from attnviz.analysis import trained_variants
-from attnviz.evaluation import DECODINGS
-from attnviz.normalizers import DEFAULT_NORMALIZER, NORMALIZERS
-from attnviz.translator import changed_tokens
+from attnviz.attention.normalizers import DEFAULT_NORMALIZER, NORMALIZERS
+from attnviz.inference.translator import changed_tokens
+from attnviz.measurement.evaluation import DECODINGS
+from attnviz.presentation.analysis import trained_variants
 from attnviz.ui import common, state
 from attnviz.ui.i18n import t
 

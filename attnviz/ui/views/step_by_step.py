@@ -11,12 +11,11 @@ import functools
 import pandas as pd
 import streamlit as st
 
-from attnviz.analysis import best_single_head, context_terms, softmax_steps
-from attnviz.normalizers import NORMALIZERS
-from attnviz.plots import weights_bar
+from attnviz.attention.normalizers import NORMALIZERS
+from attnviz.presentation.analysis import best_single_head, context_terms, softmax_steps
+from attnviz.presentation.plots import weights_bar
 from attnviz.ui import common, state
 from attnviz.ui.i18n import bound, t
-
 
 inputs = state.inputs()
 st.subheader(t("step_by_step.heading"))

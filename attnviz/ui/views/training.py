@@ -8,8 +8,8 @@ URL = {"epoch": ("epoch", None, "int")}
 import numpy as np
 import streamlit as st
 
-from attnviz.alignment import word_entropy
-from attnviz.plots import attention_heatmap, classifier_curves, policy_curve, training_curves
+from attnviz.attention.alignment import word_entropy
+from attnviz.presentation.plots import attention_heatmap, classifier_curves, policy_curve, training_curves
 from attnviz.ui import common, state
 from attnviz.ui.i18n import t
 

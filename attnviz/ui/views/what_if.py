@@ -7,7 +7,7 @@ URL = {"wi_model": ("wim", None), "wi_step": ("wstep", 0, "int"), "wi_source": (
 
 import streamlit as st
 
-from attnviz.translator import changed_tokens
+from attnviz.inference.translator import changed_tokens
 from attnviz.ui import common, state
 from attnviz.ui.i18n import t
 

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from attnviz.plots import bleu_by_length_figure, context_strips
+from attnviz.presentation.plots import bleu_by_length_figure, context_strips
 from attnviz.ui import common, state
 from attnviz.ui.i18n import t
 

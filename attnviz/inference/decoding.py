@@ -18,7 +18,7 @@ from typing import Any, Callable
 
 import torch
 
-from .tokenization import BOS, EOS
+from ..data.tokenization import BOS, EOS
 
 # A normalizer maps energies (B, S) and mask (B, S) to weights (B, S).
 NormalizeFn = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]

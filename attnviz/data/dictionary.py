@@ -17,8 +17,8 @@ from pathlib import Path
 
 import torch
 
-from .data import read_pairs
 from .names import proper_noun_pairs
+from .tatoeba import read_pairs
 from .tokenization import PAD, model_tokens
 
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..families import LANGUAGES, ModelInfo
 from .checkpoint import PRETRAINED, CheckpointError, absent_files, find_models, read_config
-from .families import LANGUAGES, ModelInfo
 
 
 @dataclass

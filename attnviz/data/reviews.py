@@ -14,7 +14,7 @@ from pathlib import Path
 
 import torch
 
-from .data import REPO
+from .tatoeba import REPO
 from .tokenization import PAD, UNK, Vocab, normalize_token, tokenize
 
 IMDB_DIR = REPO.parent / "shared" / "data" / "imdb-acl"

@@ -17,7 +17,7 @@ import torch
 
 from .tokenization import BOS, EOS, PAD, Vocab, model_tokens
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 SHARED_DATA = REPO.parent / "shared" / "data"
 DEFAULT_DATA = SHARED_DATA / "tatoeba-fra-eng" / "fra.txt"
 ATTRIBUTION = "Tatoeba Project (tatoeba.org), via manythings.org/anki (2019-04-07), licence CC BY 2.0 FR"

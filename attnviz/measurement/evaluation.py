@@ -7,7 +7,6 @@ table) and the app.
 from __future__ import annotations
 
 import functools
-
 import statistics
 import time
 from dataclasses import asdict, dataclass, field
@@ -18,8 +17,7 @@ import pandas as pd
 import sacrebleu
 import torch
 
-from . import decoding
-from .alignment import (
+from ..attention.alignment import (
     Gold,
     Link,
     alignment_error_rate,
@@ -28,14 +26,15 @@ from .alignment import (
     threshold_links,
     word_entropy,
 )
-from .classifier import Classifier
-from .modelcard import Metrics
-from .data import DEFAULT_PAIR, MAX_TRAIN_TOKENS, PAIRS, REPO, collate, make_batches, split_pair
-from .tokenization import EOS, detokenize
-from .normalizers import Normalizer
-from .reference import ReferenceAligner
-from .reviews import LABELS, encode_token_lists, pad_batch, read_reviews, review_tokens
-from .translator import Translator
+from ..attention.normalizers import Normalizer
+from ..data.modelcard import Metrics
+from ..data.reviews import LABELS, encode_token_lists, pad_batch, read_reviews, review_tokens
+from ..data.tatoeba import DEFAULT_PAIR, MAX_TRAIN_TOKENS, PAIRS, REPO, collate, make_batches, split_pair
+from ..data.tokenization import EOS, detokenize
+from ..inference import decoding
+from ..inference.classifier import Classifier
+from ..inference.reference import ReferenceAligner
+from ..inference.translator import Translator
 
 DEFAULT_GOLD = REPO.parent / "shared" / "data" / "hansards-wpt03"
 

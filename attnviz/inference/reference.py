@@ -17,7 +17,8 @@ from pathlib import Path
 
 from eflomal import Aligner, calculate_priors, read_priors, write_priors
 
-from .alignment import Link, grow_diag_final_and, parse_pharaoh
+from ..attention.alignment import Link, grow_diag_final_and, parse_pharaoh
+
 
 def run_eflomal(
     src: list[list[str]], tgt: list[list[str]], priors_lines: list[str] | None, iterations: float

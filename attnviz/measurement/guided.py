@@ -27,13 +27,13 @@ from pathlib import Path
 
 import torch
 
-from . import checkpoint
-from .alignment import Link, grow_diag_final_and, parse_pharaoh
-from .catalog import discover
-from .families import family_config
-from .modelcard import Metrics
-from .files import atomic_write_bytes
-from .reference import run_eflomal
+from ..attention.alignment import Link, grow_diag_final_and, parse_pharaoh
+from ..data.files import atomic_write_bytes
+from ..data.modelcard import Metrics
+from ..families import family_config
+from ..inference import checkpoint
+from ..inference.catalog import discover
+from ..inference.reference import run_eflomal
 
 # attention weights are clamped here before the log: sparse normalizers give exact zeros
 LOG_FLOOR = 1e-9

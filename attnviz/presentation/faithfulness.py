@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .classifier import Classifier, Verdict
+from ..inference.classifier import Classifier, Verdict
 
 
 @dataclass

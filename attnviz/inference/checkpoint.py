@@ -22,16 +22,16 @@ import torch
 from safetensors import SafetensorError, safe_open
 from safetensors.torch import save_file
 
-from .families import ModelInfo, family_config
-from .modelcard import Metrics
-from .files import atomic_path, atomic_write_text
-from .tokenization import Vocab
+from ..data.files import atomic_path, atomic_write_text
+from ..data.modelcard import Metrics
+from ..data.tokenization import Vocab
+from ..families import ModelInfo, family_config
 
 CONFIG_FILE = "config.json"
 WEIGHTS_FILE = "model.safetensors"
 HISTORY_FILE = "history.json"
 CARD_FILE = "README.md"
-PRETRAINED = Path(__file__).resolve().parent.parent / "pretrained"
+PRETRAINED = Path(__file__).resolve().parents[2] / "pretrained"
 def priors_path(pair: str = "en-fr", segmentation: str = "words") -> Path:
     """The eflomal reference priors for a language pair ("en-fr") and its Chinese segmentation, in pretrained/."""
     return PRETRAINED / f"eflomal-{pair}{'' if segmentation == 'words' else '-' + segmentation}.priors.gz"

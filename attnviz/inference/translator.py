@@ -9,12 +9,12 @@ from pathlib import Path
 
 import numpy as np
 
+from ..attention.alignment import DEFAULT_LINK_READING, LINK_READINGS, Link, read_links
+from ..attention.normalizers import Normalizer
+from ..data.modelcard import Metrics
+from ..data.tokenization import EOS, MAX_TOKENS, UNK, detokenize, model_tokens, normalize_token, tokenize
+from ..families import LANGUAGES, ModelInfo
 from . import checkpoint, decoding
-from .alignment import DEFAULT_LINK_READING, LINK_READINGS, Link, read_links
-from .families import LANGUAGES, ModelInfo
-from .modelcard import Metrics
-from .normalizers import Normalizer
-from .tokenization import EOS, MAX_TOKENS, UNK, detokenize, model_tokens, normalize_token, tokenize
 
 # 50 tokens of ordinary words fit in well under 2,000 characters; a 600 kB line took the Moses
 # tokenizer up to 23 s (found by tests/test_fuzz.py)

@@ -18,7 +18,7 @@ import numpy as np  # noqa: E402
 from matplotlib import font_manager  # noqa: E402
 from matplotlib.patches import Rectangle  # noqa: E402
 
-from .alignment import Link  # noqa: E402
+from ..attention.alignment import Link  # noqa: E402
 from .plots import LINK_COLOUR, UNKNOWN_COLOUR, FigureStyle  # noqa: E402
 
 FORMATS = {"png": "image/png", "svg": "image/svg+xml"}

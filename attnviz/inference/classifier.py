@@ -14,11 +14,11 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from ..data.modelcard import Metrics
+from ..data.reviews import pad_batch, review_tokens
+from ..data.tokenization import UNK, Vocab
 from . import checkpoint
 from .checkpoint import CheckpointError
-from .modelcard import Metrics
-from .reviews import pad_batch, review_tokens
-from .tokenization import UNK, Vocab
 from .translator import InputError
 
 MAX_REVIEW_CHARS = 20_000  # the longest IMDB review has about 13,700 characters

@@ -14,9 +14,17 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 
-from .alignment import DEFAULT_LINK_READING, Gold, Link, alignment_error_rate, argmax_agreement, read_links, word_entropy
-from .modelcard import Metrics
-from .translator import EOS_TOKEN, Translation, Translator
+from ..attention.alignment import (
+    DEFAULT_LINK_READING,
+    Gold,
+    Link,
+    alignment_error_rate,
+    argmax_agreement,
+    read_links,
+    word_entropy,
+)
+from ..data.modelcard import Metrics
+from ..inference.translator import EOS_TOKEN, Translation, Translator
 
 
 def reference_words(tokens: list[str]) -> list[str]:

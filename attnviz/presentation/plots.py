@@ -15,7 +15,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from .alignment import Link
+from ..attention.alignment import Link
 from .i18n import DEFAULT_UI_LANGUAGE, text
 
 UNKNOWN_COLOUR = "#c0392b"

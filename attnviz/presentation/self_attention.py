@@ -20,8 +20,8 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from .families.transformer import TransformerSeq2Seq
-from .translator import Translator
+from ..families.transformer import TransformerSeq2Seq
+from ..inference.translator import Translator
 
 
 @dataclass
