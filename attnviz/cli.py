@@ -370,7 +370,7 @@ def cmd_train(args) -> int:
                 job_config.unpunctuated)
         corpus = corpora[key]
         card = loop.train_model(corpus, recipes.model_config(recipe, corpus), job_config, out, args.gold_dir, data,
-                                device=args.device)
+                                device=args.device, shown_by_default=recipe.shown_by_default)
         if card is not None:
             print(f"{out}: {json.dumps(card['metrics'])}", file=sys.stderr)
     return 0

@@ -14,8 +14,10 @@ from attnviz.ui.navigation import view_pages
 
 from .conftest import ROOT, open_app
 
-# the sidebar's models on opening: those of the default pair, English → French
+# the default pair's (English → French) attention models, and those the sidebar selects on opening: the ones
+# whose cards say shown_by_default (the four scorers and the Transformer)
 ZOO_NAMES = [e.name for e in discover() if e.info and e.info.pair_name == "en-fr" and e.info.maps]
+SHOWN = [e.name for e in discover() if e.name in ZOO_NAMES and e.shown_by_default]
 VIEWS = {v.title: str(v.path.relative_to(ROOT)) for v in view_pages()}
 
 
@@ -33,18 +35,26 @@ def text_of(at: AppTest) -> str:
     return "\n".join(m.value for m in at.markdown)
 
 
-def test_starts_and_shows_one_heatmap_per_model():
+def test_starts_and_shows_one_heatmap_per_model_shown_by_default():
     at = start()
     assert not at.exception
-    assert len(charts(at)) == len(ZOO_NAMES)
-    assert [m for m in at.multiselect if m.key == "models"][0].value == ZOO_NAMES
+    assert len(charts(at)) == len(SHOWN)
+    models = at.multiselect(key="models")
+    assert models.value == SHOWN and set(models.options) == set(ZOO_NAMES)  # every other model one click away
+
+
+def test_a_class_first_sees_the_four_scorers_and_the_transformer():
+    infos = {e.name: e for e in discover() if e.name in SHOWN}
+    scorers = sorted(e.config.get("scorer") for e in infos.values() if e.info.family == "rnn")
+    assert scorers == ["additive", "dot", "general", "scaled_dot"]
+    assert [e.info.family for e in infos.values()].count("transformer") == 1
 
 
 def test_typing_a_sentence_updates_every_heatmap():
     at = start()
     at.text_input(key="sentence").input("I am cold.").run()
     assert not at.exception
-    assert len(charts(at)) == len(ZOO_NAMES)
+    assert len(charts(at)) == len(SHOWN)
     assert text_of(at).count("froid") >= 3  # most models translate this held-in sentence with "froid"
     assert at.query_params["s"] == "I am cold."  # the URL follows the state
 
@@ -87,7 +97,7 @@ def test_over_long_input_names_the_limit():
 def test_unknown_and_foreign_words_warn_but_render():
     at = start(s="Le chat est sur la table et il dort.")
     assert any("looks like French" in w.value for w in at.warning)
-    assert len(charts(at)) == len(ZOO_NAMES)
+    assert len(charts(at)) == len(SHOWN)
     at.text_input(key="sentence").input("我喜欢猫").run()
     assert any("non-Latin" in w.value for w in at.warning)
     assert any("<unk>" in c.value for c in at.caption)
@@ -104,13 +114,13 @@ def test_query_parameters_restore_state():
 
 def test_forced_translation_and_other_views():
     at = start(s="I see her.", f="je la vois.")
-    assert not at.exception and len(charts(at)) == len(ZOO_NAMES)
+    assert not at.exception and len(charts(at)) == len(SHOWN)
     from attnviz.inference.checkpoint import PRETRAINED, read_history
 
     # heatmap and curves per model, and the REINFORCE curve of a model trained with sampled attention
-    policies = sum(any("policy_curve" in r for r in read_history(PRETRAINED / n)) for n in ZOO_NAMES)
+    policies = sum(any("policy_curve" in r for r in read_history(PRETRAINED / n)) for n in SHOWN)
     for view, expected in [("Step by step", 1), ("What if", 2), ("Difference", 1),
-                           ("Training", 2 * len(ZOO_NAMES) + policies + 2)]:  # + the classifiers' two curves
+                           ("Training", 2 * len(SHOWN) + policies + 2)]:  # + the classifiers' two curves
         at.switch_page(VIEWS[view]).run()
         assert not at.exception, view
         assert not at.error, (view, [e.value for e in at.error])
@@ -118,7 +128,7 @@ def test_forced_translation_and_other_views():
     at.switch_page(VIEWS["About"]).run()
     assert "Tatoeba" in text_of(at)
     quality = at.dataframe[0].value
-    assert list(quality["model"]) == ZOO_NAMES and quality["dev AER"].between(0, 1).all()
+    assert list(quality["model"]) == SHOWN and quality["dev AER"].between(0, 1).all()
 
 
 def test_what_if_starts_elsewhere_and_redecodes():
@@ -137,7 +147,7 @@ def test_a_failing_model_fails_in_its_own_panel(monkeypatch, caplog):
     original = Translator.translate
 
     def broken(self, *args, **kwargs):
-        if self.name == ZOO_NAMES[0]:
+        if self.name == SHOWN[0]:
             raise RuntimeError("simulated bug")
         return original(self, *args, **kwargs)
 
@@ -145,9 +155,9 @@ def test_a_failing_model_fails_in_its_own_panel(monkeypatch, caplog):
     with caplog.at_level("ERROR", logger="attnviz.ui"):
         at = start(s="A sentence nobody has typed before today.")
     assert not at.exception
-    assert len(charts(at)) == len(ZOO_NAMES) - 1  # the others still draw
+    assert len(charts(at)) == len(SHOWN) - 1  # the others still draw
     messages = [e.value for e in at.error]
-    assert len(messages) == 1 and ZOO_NAMES[0] in messages[0] and "RuntimeError" in messages[0]
+    assert len(messages) == 1 and SHOWN[0] in messages[0] and "RuntimeError" in messages[0]
     assert "Traceback" not in messages[0] and "simulated bug" in caplog.text  # the traceback went to the log
 
 
@@ -367,7 +377,7 @@ def test_the_chinese_models_have_their_own_pair_sentence_and_examples():
     assert "welcome to beijing" in text_of(at)
     at.radio(key="pair").set_value("en-fr").run()  # back: that pair's models and sentence
     assert at.text_input(key="sentence").value == "The black cat is sleeping on the red chair."
-    assert at.multiselect(key="models").value == ZOO_NAMES
+    assert at.multiselect(key="models").value == SHOWN
 
 
 def test_context_vectors_say_which_words_a_lexicon_pointer_copied():

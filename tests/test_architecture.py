@@ -164,9 +164,12 @@ def test_every_view_is_its_own_file_with_icon_order_and_a_title_in_the_catalogue
 def test_a_view_without_its_literals_is_refused(tmp_path):
     path = tmp_path / "nameless.py"
     path.write_text('ICON = ":material/help:"\nimport streamlit\n')
-    with pytest.raises(RegistryError, match="nameless.py lacks ORDER"):
+    with pytest.raises(RegistryError, match="nameless.py lacks ORDER, SECTION"):
         read_view(path)
-    path.write_text('ICON = ":material/help:"\nORDER = 99\n')
+    path.write_text('ICON = ":material/help:"\nORDER = 99\nSECTION = "elsewhere"\n')
+    with pytest.raises(RegistryError, match="SECTION 'elsewhere' is not one of lesson, comparing, inside, beyond"):
+        read_view(path)
+    path.write_text('ICON = ":material/help:"\nORDER = 99\nSECTION = "inside"\n')
     with pytest.raises(RegistryError, match="nameless.py has no title: add views.nameless to the message catalogues"):
         read_view(path)
 

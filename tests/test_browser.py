@@ -12,10 +12,10 @@ import urllib.request
 import pytest
 
 from attnviz.inference.catalog import discover
-from attnviz.ui.navigation import DEFAULT_VIEW, view_pages
+from attnviz.ui.navigation import DEFAULT_VIEW, sections, view_pages
 
 from .conftest import ROOT
-from .test_app import ZOO_NAMES
+from .test_app import SHOWN
 
 pytestmark = pytest.mark.slow  # `pytest -m "not slow"` leaves it out of the quick loop
 
@@ -81,7 +81,7 @@ def test_real_page_draws_heatmaps(server):
         page.goto(server, timeout=60_000)
         heatmaps = page.locator(".js-plotly-plot .heatmaplayer image")
         page.wait_for_function(
-            f"document.querySelectorAll('.js-plotly-plot .heatmaplayer image').length >= {len(ZOO_NAMES)}",
+            f"document.querySelectorAll('.js-plotly-plot .heatmaplayer image').length >= {len(SHOWN)}",
             timeout=120_000,
         )
         box = page.get_by_role("textbox", name="English sentence")
@@ -93,13 +93,13 @@ def test_real_page_draws_heatmaps(server):
                 const plots = document.querySelectorAll('.js-plotly-plot');
                 const withApples = Array.from(plots).filter(p => Array.from(p.querySelectorAll('.xtick text'))
                     .some(t => t.textContent === 'apples'));
-                return plots.length === {len(ZOO_NAMES)} && withApples.length === {len(ZOO_NAMES)};
+                return plots.length === {len(SHOWN)} && withApples.length === {len(SHOWN)};
             }}""",
             timeout=120_000,
         )
         page.wait_for_timeout(1000)  # let the last image layer paint before the screenshot
         page.screenshot(path=str(ARTIFACTS / "app.png"), full_page=True)
-        assert heatmaps.count() == len(ZOO_NAMES)
+        assert heatmaps.count() == len(SHOWN)
         assert "ne" in page.inner_text("body") or "pas" in page.inner_text("body")
     assert (ARTIFACTS / "app.png").stat().st_size > 10_000
 
@@ -108,13 +108,13 @@ def test_real_page_draws_heatmaps(server):
 EXPECTED = {
     "Why attention": (2, "source sentence length"),  # the BLEU-by-length figure's axis, and the context strips
     "Context vectors": (1, "A new context vector for every word"),
-    "Compare": (len(ZOO_NAMES), "Numbers"),
+    "Compare": (len(SHOWN), "Numbers"),
     "Soft vs hard": (2, "Trained as × decoded as"),
     "Attention vs alignment": (2, "Where attention and alignment disagree"),
     "Step by step": (1, "Plug in the numbers"),
     "What if": (2, "forced onto"),
     "Difference": (1, "Both models read"),
-    "Training": (2 * len(ZOO_NAMES), "Demonstration sentence"),
+    "Training": (2 * len(SHOWN), "Demonstration sentence"),
     "Quiz": (0, "The class's guess"),
     "Heads": (0, "Layers and heads"),
     "Self-attention": (3, "Multi-head"),
@@ -131,8 +131,7 @@ def test_every_view_opens_from_its_url(server):
     with browser_page(1500, 1100) as page:
         for view in views:
             figures, text = EXPECTED[view.title]
-            path = "" if view.url_path == DEFAULT_VIEW else view.url_path  # the default view is the root page
-            page.goto(f"{server}/{path}?s=I%20see%20her.", timeout=60_000)
+            page.goto(f"{server}/{view.url_path}?s=I%20see%20her.", timeout=60_000)  # /compare too, not only /
             page.get_by_text(text).first.wait_for(timeout=120_000)
             page.wait_for_function(
                 f"document.querySelectorAll('.js-plotly-plot').length >= {figures}", timeout=120_000
@@ -141,6 +140,18 @@ def test_every_view_opens_from_its_url(server):
             body = page.inner_text("body")
             assert "failed" not in body and "Traceback" not in body, view.title
             page.screenshot(path=str(ARTIFACTS / f"view-{view.url_path}.png"), full_page=True)
+
+
+def test_the_first_heatmap_is_above_the_fold_and_every_section_lists_its_views(server):
+    """Normal mode at 1280×720: the title is one line and the first heatmap starts in the top half of the
+    screen; the navigation's sections hold every view."""
+    with browser_page(1280, 720) as page:
+        page.goto(server, timeout=60_000)
+        page.wait_for_function(f"document.querySelectorAll('.js-plotly-plot').length >= {len(SHOWN)}", timeout=120_000)
+        box = page.locator(".js-plotly-plot").first.bounding_box()
+        assert box["y"] < 720 / 2, box
+        nav = page.locator("[data-testid='stTopNavSection']")
+        assert nav.count() == len(sections())
 
 
 def fifty_tokens() -> str:

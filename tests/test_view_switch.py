@@ -14,6 +14,7 @@ THROWAWAY = '''"""A throw-away view (test): one slider whose value the URL keeps
 
 ICON = ":material/science:"
 ORDER = 99
+SECTION = "beyond"
 URL = {"tw_level": ("tl", 3, "int")}
 
 import streamlit as st
@@ -39,6 +40,7 @@ def throwaway(tmp_path, monkeypatch):
 def test_a_new_view_is_in_the_navigation_and_its_url_parameter_round_trips(throwaway):
     page = next(v for v in navigation.view_pages() if v.key == "throwaway")
     assert page.url_path == "throwaway" and [p.query for p in page.params] == ["tl"]
+    assert page in navigation.sections()["beyond"]
     assert state.url_param("tw_level").default == 3
     at = open_app(tl="5").run()
     at.switch_page(str(throwaway)).run()

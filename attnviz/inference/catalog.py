@@ -44,6 +44,11 @@ class ModelEntry:
         return f"{self.info.task} · {' → '.join(languages)}"
 
     @property
+    def shown_by_default(self) -> bool:
+        """Whether its card asks the app to select it when a page opens (``"shown_by_default": true``)."""
+        return self.config.get("shown_by_default") is True
+
+    @property
     def retrain_command(self) -> str | None:
         """The command that retrains this model, as its card recorded it."""
         return self.config.get("training", {}).get("command") if isinstance(self.config.get("training"), dict) else None

@@ -272,6 +272,7 @@ def train_model(
     data_path: Path | None = None,
     info: ModelInfo | None = None,
     device: str = "cpu",
+    shown_by_default: bool = False,
 ) -> dict | None:
     """Train one model, keep its best epoch in ``out`` and write its card and history.
 
@@ -285,6 +286,8 @@ def train_model(
         data_path: the corpus file, recorded on the card relative to the repository.
         info: the contract written to config.json (English→French translation by default).
         device: "cpu" or "cuda".
+        shown_by_default: written on the card: the app selects the model when a page opens
+            (``catalog.ModelEntry.shown_by_default``).
 
     Returns:
         The card dict written into config.json (on rank 0; None on the other ranks).
@@ -538,6 +541,8 @@ def finish(corpus, model_config, config, out, gold_dir, data_path, info, progres
         "metrics": metrics.to_dict(),
         **alignment_choice,
     }
+    if shown_by_default:
+        card["shown_by_default"] = True
     if config.dictionary:  # credited beside the corpus on the card
         card["training"]["dictionary"] = {"source": DICTIONARY_ATTRIBUTION, "pairs": len(proper_noun_pairs()),
                                           "what": "proper nouns (capitalized pinyin), 2–4 characters, "

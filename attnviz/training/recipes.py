@@ -92,6 +92,8 @@ class Recipe:
         info: the contract written to its config.json.
         train: ``TrainConfig`` fields that differ from the zoo's recipe (a Transformer's
             learning rate and warm-up).
+        shown_by_default: a class's first view: the app selects it when a page opens (written on
+            its card); the pair's other models are one click away.
     """
 
     name: str
@@ -99,16 +101,18 @@ class Recipe:
     fields: dict = field(default_factory=dict)
     info: ModelInfo = ModelInfo("translation", "rnn", "en", "fr")
     train: dict = field(default_factory=dict)
+    shown_by_default: bool = False
 
 
 # the zh-en recipes' changes; half the training pairs without final punctuation, so the bare seed sentence
 # 欢迎来北京 (no 。) is a sentence the models have seen the like of
 ZH_EN = {"dictionary": True, "valid_sentences": 1000, "test_sentences": 1000, "unpunctuated": 0.5}
+# shown_by_default: what a class sees first in English → French, the four scorers and the Transformer
 ZOO = (
-    Recipe("en-fr-dot", "rnn", {"scorer": "dot", "placement": "conditional"}),
-    Recipe("en-fr-scaled-dot", "rnn", {"scorer": "scaled_dot", "placement": "conditional"}),
-    Recipe("en-fr-general", "rnn", {"scorer": "general", "placement": "conditional"}),
-    Recipe("en-fr-additive", "rnn", {"scorer": "additive", "placement": "conditional"}),
+    Recipe("en-fr-dot", "rnn", {"scorer": "dot", "placement": "conditional"}, shown_by_default=True),
+    Recipe("en-fr-scaled-dot", "rnn", {"scorer": "scaled_dot", "placement": "conditional"}, shown_by_default=True),
+    Recipe("en-fr-general", "rnn", {"scorer": "general", "placement": "conditional"}, shown_by_default=True),
+    Recipe("en-fr-additive", "rnn", {"scorer": "additive", "placement": "conditional"}, shown_by_default=True),
     Recipe("en-fr-additive-bahdanau", "rnn", {"scorer": "additive", "placement": "previous"}),
     Recipe("en-fr-additive-sparsemax", "rnn", {"scorer": "additive", "placement": "conditional",
                                                "normalizer": "sparsemax"}),
@@ -145,7 +149,7 @@ ZOO = (
                      maps=("cross", "encoder_self", "decoder_self")),
            {"lr": 5e-4, "warmup_steps": 500, "guided_lambda": 1.0, "guided_columns": True,
             "init_from": "pretrained/en-fr-transformer", "src_vocab_size": 14100, "tgt_vocab_size": 16000,
-            "max_minutes": 105.0}),
+            "max_minutes": 105.0}, shown_by_default=True),
     # Chinese → English (the seed notes' 欢迎来北京): a smaller corpus, so 1,000 held-out sentences each, and
     # CC-CEDICT's proper nouns as extra training pairs; jieba words against single characters, measured
     Recipe("zh-en-additive", "rnn", {"scorer": "additive", "placement": "conditional"},

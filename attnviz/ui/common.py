@@ -34,6 +34,12 @@ PRESENTATION_CSS = """<style>
 [data-testid="stMarkdownContainer"] p, [data-testid="stCaptionContainer"] p { font-size: 20px !important; }
 [data-testid="stHeading"] h3 { font-size: 28px !important; padding: 0.2rem 0; }
 </style>"""
+# normal mode: the title is one line and the page starts just under the navigation, so at 1280×720 the first
+# heatmap is above the fold
+COMPACT_CSS = """<style>
+[data-testid="stMainBlockContainer"] { padding-top: 3.5rem; }
+[data-testid="stHeading"] h1 { font-size: 1.5rem; padding: 0 0 0.25rem 0; }
+</style>"""
 MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~$:])")
 
 

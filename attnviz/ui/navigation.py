@@ -1,7 +1,8 @@
 """The app's pages: one file per view in ``attnviz/ui/views/``, found by scanning that folder.
 
 Each view file starts with literals read here with ``ast`` without running the file:
-``ICON`` (a Material icon), ``ORDER``, and optionally ``URL``, its widgets' URL
+``ICON`` (a Material icon), ``ORDER`` (its place in its section), ``SECTION`` (one of
+``SECTIONS``: the navigation's groups), and optionally ``URL``, its widgets' URL
 parameters ({widget key: (parameter, default[, kind])}, kind one of "str", "int",
 "float", "bool", "list"); its title is ``views.<file stem>`` in the message
 catalogues (``i18n``). Adding a view is adding one file and its words
@@ -19,7 +20,9 @@ from ..attention.registry import RegistryError
 from .i18n import DEFAULT_UI_LANGUAGE, catalogue
 
 VIEWS_DIR = Path(__file__).resolve().parent / "views"
-REQUIRED = ("ICON", "ORDER")
+REQUIRED = ("ICON", "ORDER", "SECTION")
+# the navigation's groups, in order; their titles are ``sections.<name>`` in the message catalogues
+SECTIONS = ("lesson", "comparing", "inside", "beyond")
 OPTIONAL = ("URL",)
 KINDS = {"str": str, "int": int, "float": float, "bool": bool, "list": list}
 
@@ -42,6 +45,7 @@ class Param:
     default: object
     kind: type = str
 DEFAULT_VIEW = "compare"  # the page the bare address opens: the heatmaps (the Why attention lesson comes first in the menu)
+HOME = "home"  # the bare address's page name inside Streamlit; the default view is also served at /<its url_path>
 
 
 @dataclass(frozen=True)
@@ -53,6 +57,7 @@ class ViewPage:
         order: position in the navigation; url_path: the page's address (``soft-vs-hard``);
         key: the file stem (``soft_vs_hard``): ``views.<key>`` is its title in each catalogue.
         params: its widgets' URL parameters (its ``URL`` literal).
+        section: its group in the navigation, one of ``SECTIONS``.
     """
 
     path: Path
@@ -62,13 +67,15 @@ class ViewPage:
     url_path: str
     key: str
     params: tuple[Param, ...] = ()
+    section: str = SECTIONS[0]
 
 
 def read_view(path: Path) -> ViewPage:
     """The ICON, ORDER and URL literals of a view file, and its English title from the catalogue.
 
     Raises:
-        RegistryError: a literal is missing, a URL kind unknown, or the catalogue has no title for it (names the file).
+        RegistryError: a literal is missing, a section or URL kind unknown, or the catalogue has no title for it
+            (names the file).
     """
     values = {}
     for node in ast.parse(path.read_text(encoding="utf-8")).body:
@@ -78,6 +85,8 @@ def read_view(path: Path) -> ViewPage:
     missing = [name for name in REQUIRED if name not in values]
     if missing:
         raise RegistryError(f"view {path.name} lacks {', '.join(missing)}")
+    if values["SECTION"] not in SECTIONS:
+        raise RegistryError(f"view {path.name}: SECTION {values['SECTION']!r} is not one of {', '.join(SECTIONS)}")
     title = catalogue(DEFAULT_UI_LANGUAGE).get(f"views.{path.stem}")
     if title is None:
         raise RegistryError(f"view {path.name} has no title: add views.{path.stem} to the message catalogues")
@@ -87,14 +96,24 @@ def read_view(path: Path) -> ViewPage:
         if kind not in KINDS:
             raise RegistryError(f"view {path.name}: URL parameter {query!r} has kind {kind!r}; use one of {', '.join(KINDS)}")
         params.append(Param(key, query, default, KINDS[kind]))
-    return ViewPage(path, title, values["ICON"], values["ORDER"], path.stem.replace("_", "-"), path.stem, tuple(params))
+    return ViewPage(path, title, values["ICON"], values["ORDER"], path.stem.replace("_", "-"), path.stem, tuple(params),
+                    values["SECTION"])
 
 
 def view_pages() -> list[ViewPage]:
-    """Every view file of ``VIEWS_DIR``, in ORDER (read once per folder)."""
+    """Every view file of ``VIEWS_DIR``, by section then ORDER (read once per folder)."""
     return list(_read_views(VIEWS_DIR))
+
+
+def sections() -> dict[str, list[ViewPage]]:
+    """The views grouped as the navigation shows them: {section name: its views in ORDER}, sections in order."""
+    grouped = {name: [] for name in SECTIONS}
+    for view in view_pages():
+        grouped[view.section].append(view)
+    return {name: views for name, views in grouped.items() if views}
 
 
 @lru_cache(maxsize=4)
 def _read_views(directory: Path) -> tuple[ViewPage, ...]:
-    return tuple(sorted((read_view(p) for p in directory.glob("*.py")), key=lambda v: (v.order, v.title)))
+    views = (read_view(p) for p in directory.glob("*.py"))
+    return tuple(sorted(views, key=lambda v: (SECTIONS.index(v.section), v.order, v.title)))

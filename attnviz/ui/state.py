@@ -14,7 +14,7 @@ from ..data.modelcard import Metrics
 from ..data.reviews import IMDB_DIR, LABELS, Review, read_reviews
 from ..data.tokenization import MAX_TOKENS
 from ..inference.catalog import ModelEntry, discover
-from ..inference.checkpoint import PRETRAINED, PRIORS, CheckpointError, priors_path, read_history
+from ..inference.checkpoint import PRETRAINED, PRIORS, priors_path, read_history
 from ..inference.classifier import Classifier
 from ..inference.reference import ReferenceAligner
 from ..inference.translator import ALL_HEADS, CARD_HEADS, Translator
@@ -203,53 +203,50 @@ def chosen_pair(raw: str | None, groups: dict[str, list[str]]) -> str:
 
 
 def chosen_models(raw: str | None, models: list[str]) -> list[str]:
-    """The models of a comma-separated ``raw`` that are among ``models`` (the pair's), or all of them."""
-    return [m for m in (raw or "").split(",") if m in models] or list(models)
+    """The models of a comma-separated ``raw`` that are among ``models`` (the pair's), or the pair's defaults."""
+    return [m for m in (raw or "").split(",") if m in models] or default_models(models)
+
+
+def default_models(models: list[str]) -> list[str]:
+    """The models a page opens with: those among ``models`` whose cards say ``shown_by_default``, else all of them.
+
+    A class sees a few models at first (English → French: the four scorers and the Transformer), each
+    rerun decoding only those; the others are one click away in the sidebar.
+    """
+    shown = {e.name for e in catalog() if e.shown_by_default}
+    return [m for m in models if m in shown] or list(models)
 
 
 def available_models() -> tuple[dict[str, list[str]], dict[str, str]]:
-    """({language pair "en-fr": loadable translation model names}, {name: one-line problem}) from the catalog."""
+    """({language pair "en-fr": translation model names}, {name: one-line problem}) from the catalog.
+
+    Reads config.json files only: weights load on first use (``load_translator``, cached across sessions),
+    so a cold server loads only the models its first page shows. A model whose weights turn out broken
+    says so in one line where it is drawn (``common.model_panel``).
+    """
     groups: dict[str, list[str]] = {}
     problems: dict[str, str] = {}
     for entry in catalog():
         if entry.problem:
             problems[entry.name] = entry.problem
-            continue
-        if entry.info.task != "translation" or not entry.info.maps:  # the views show attention
-            continue
-        try:
-            load_translator(str(entry.path))
-        except CheckpointError as err:
-            problems[entry.name] = str(err)
-            continue
-        groups.setdefault(entry.info.pair_name, []).append(entry.name)
+        elif entry.info.task == "translation" and entry.info.maps:  # the views show attention
+            groups.setdefault(entry.info.pair_name, []).append(entry.name)
     return groups, problems
 
 
-def _loadable(wanted, load) -> list[str]:
-    """Names of the catalog's entries without a problem for which ``wanted(info)`` holds and ``load(path)``
-    raises no CheckpointError."""
-    names = []
-    for entry in catalog():
-        if not entry.problem and wanted(entry.info):
-            try:
-                load(str(entry.path))
-            except CheckpointError:
-                continue
-            names.append(entry.name)
-    return names
+def _catalogued(wanted) -> list[str]:
+    """Names of the catalog's entries without a problem for which ``wanted(info)`` holds."""
+    return [entry.name for entry in catalog() if not entry.problem and wanted(entry.info)]
 
 
 def baseline_models(pair: str) -> list[str]:
-    """Loadable translation models of ``pair`` without attention (the bottleneck baseline), for the Why
-    attention view."""
-    return _loadable(lambda info: info.task == "translation" and not info.maps and info.pair_name == pair,
-                     load_translator)
+    """Translation models of ``pair`` without attention (the bottleneck baseline), for the Why attention view."""
+    return _catalogued(lambda info: info.task == "translation" and not info.maps and info.pair_name == pair)
 
 
 def classifier_models() -> list[str]:
-    """Loadable text classifiers in pretrained/ (the review view's models)."""
-    return _loadable(lambda info: info.task == "classification", load_classifier)
+    """Text classifiers in pretrained/ (the review view's models)."""
+    return _catalogued(lambda info: info.task == "classification")
 
 
 @st.cache_resource(show_spinner="Loading the classifier …")
@@ -464,7 +461,7 @@ def _use_example():
 def _use_pair(groups: dict[str, list[str]]):
     """Radio callback: a new language pair starts with its models and its first example."""
     pair = st.session_state["pair"]
-    st.session_state["models"] = list(groups[pair])
+    st.session_state["models"] = default_models(groups[pair])
     st.session_state["sentence"] = default_sentence(pair)
     st.session_state["forced"] = ""
     st.session_state["example"] = None

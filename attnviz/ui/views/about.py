@@ -2,6 +2,7 @@
 
 ICON = ":material/info:"
 ORDER = 90
+SECTION = "beyond"
 
 import pandas as pd
 import streamlit as st

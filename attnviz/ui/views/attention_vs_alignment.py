@@ -3,6 +3,7 @@ they disagree, and the AER against the gold alignment of the Hansards dev pairs.
 
 ICON = ":material/join_inner:"
 ORDER = 22
+SECTION = "comparing"
 # widget key → (URL parameter, default, kind): a copied address reproduces the view
 URL = {"al_a": ("ala", None), "al_b": ("alb", None), "al_gold": ("gold", 0, "int")}
 

@@ -2,6 +2,7 @@
 
 ICON = ":material/grid_view:"
 ORDER = 10
+SECTION = "comparing"
 
 import pandas as pd
 import streamlit as st

@@ -3,6 +3,7 @@ written the seed notes' way ("C1 = 0.52·欢迎 + 0.31·来 + 0.17·北京"), be
 
 ICON = ":material/functions:"
 ORDER = 7
+SECTION = "lesson"
 # widget key → (URL parameter, default, kind): a copied address reproduces the view
 URL = {"cv_model": ("cvm", None)}
 

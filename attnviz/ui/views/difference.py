@@ -2,6 +2,7 @@
 
 ICON = ":material/difference:"
 ORDER = 50
+SECTION = "comparing"
 # widget key → (URL parameter, default, kind): a copied address reproduces the view
 URL = {"diff_a": ("a", None), "diff_b": ("b", None)}
 

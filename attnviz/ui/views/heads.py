@@ -2,6 +2,7 @@
 
 ICON = ":material/view_module:"
 ORDER = 35
+SECTION = "inside"
 # widget key → (URL parameter, default, kind): a copied address reproduces the view
 URL = {"heads_model": ("hm", None), "heads_map": ("hmap", "cross"), "heads_pick": ("hpick", None),
        "heads_off": ("off", [], "list")}

@@ -2,6 +2,7 @@
 
 ICON = ":material/quiz:"
 ORDER = 45
+SECTION = "lesson"
 # widget key → (URL parameter, default, kind): a copied address reproduces the view
 URL = {  # the score too: a reloaded page keeps it
     "quiz_model": ("qm", None),

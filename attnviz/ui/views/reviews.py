@@ -3,6 +3,7 @@ text, and whether attention is an explanation (leave-one-out, gradient × input,
 
 ICON = ":material/reviews:"
 ORDER = 65
+SECTION = "beyond"
 # widget key → (URL parameter, default, kind): a copied address reproduces the view
 URL = {
     "review": ("review", ""),

@@ -2,6 +2,7 @@
 
 ICON = ":material/hub:"
 ORDER = 37
+SECTION = "inside"
 # widget key → (URL parameter, default, kind): a copied address reproduces the view
 URL = {"sa_model": ("sam", None), "sa_layer": ("sal", 1, "int"), "sa_head": ("sah", 1, "int"),
        "sa_query": ("saq", 0, "int")}

@@ -2,6 +2,7 @@
 
 ICON = ":material/compare:"
 ORDER = 20
+SECTION = "comparing"
 # widget key → (URL parameter, default, kind): a copied address reproduces the view
 URL = {
     "sh_model": ("shm", None),

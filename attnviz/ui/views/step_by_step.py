@@ -2,6 +2,7 @@
 
 ICON = ":material/calculate:"
 ORDER = 30
+SECTION = "lesson"
 # widget key → (URL parameter, default, kind): a copied address reproduces the view
 URL = {"sbs_model": ("sbsm", None), "sbs_step": ("step", 0, "int"), "sbs_source": ("j", None, "int"),
        "sbs_head": ("sbsh", None)}

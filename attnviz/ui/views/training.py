@@ -2,6 +2,7 @@
 
 ICON = ":material/timeline:"
 ORDER = 60
+SECTION = "inside"
 # widget key → (URL parameter, default, kind): a copied address reproduces the view
 URL = {"epoch": ("epoch", None, "int")}
 

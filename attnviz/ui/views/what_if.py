@@ -2,6 +2,7 @@
 
 ICON = ":material/alt_route:"
 ORDER = 40
+SECTION = "comparing"
 # widget key → (URL parameter, default, kind): a copied address reproduces the view
 URL = {"wi_model": ("wim", None), "wi_step": ("wstep", 0, "int"), "wi_source": ("wj", None, "int")}
 

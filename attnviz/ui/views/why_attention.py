@@ -2,6 +2,7 @@
 
 ICON = ":material/lightbulb:"
 ORDER = 5
+SECTION = "lesson"
 # widget key → (URL parameter, default, kind): a copied address reproduces the view
 URL = {"why_model": ("wm", None)}
 
