@@ -39,6 +39,9 @@ from .measurement.evaluation import (
     evaluation_table,
     load_gold,
 )
+from .presentation.lecture import LectureError
+from .presentation.lecture import read as read_lecture
+from .presentation.lecture_export import export_lecture
 from .training import loop, recipes
 from .training.card import model_card
 from .training.classify import CLASSIFIER_ZOO, ClassifierRecipe, classifier_flags, train_classifier
@@ -312,6 +315,21 @@ def cmd_models(args) -> int:
     return 0
 
 
+def cmd_export_lecture(args) -> int:
+    """Write a lecture file as one self-contained HTML file (no server, no network)."""
+    try:
+        lecture = read_lecture(args.lecture)
+        summary = export_lecture(lecture, args.out, args.root)
+    except (LectureError, CheckpointError) as err:
+        print(f"export-lecture: {err}", file=sys.stderr)
+        return 2
+    for problem in summary["problems"]:
+        print(f"export-lecture: {problem}", file=sys.stderr)
+    print(f"{args.out}: {summary['slides']} slides, {summary['figures']} heatmaps, {summary['bytes'] / 1e6:.1f} MB",
+          file=sys.stderr)
+    return 0
+
+
 def cmd_train(args) -> int:
     """Train one model, or the whole zoo with --all (one process, or several under torchrun)."""
 
@@ -479,6 +497,15 @@ def build_parser() -> argparse.ArgumentParser:
     md = sub.add_parser("models", help="list the models under pretrained/ by task and language pair")
     md.add_argument("--root", type=Path, default=PRETRAINED)
     md.set_defaults(func=cmd_models)
+
+    ex = sub.add_parser(
+        "export-lecture", help="write a lecture as one self-contained HTML file (no server, no network)",
+        description="Decodes every slide of a lecture file (lectures/*.toml) and writes one HTML file: each slide's "
+        "heatmaps with hover, the translations, the speaker notes and ◀/▶, with Plotly's JavaScript inlined.")
+    ex.add_argument("lecture", type=Path, help="a lecture file, e.g. lectures/seed-notes.toml")
+    ex.add_argument("--out", type=Path, required=True, help="the HTML file to write, e.g. seed-notes.html")
+    ex.add_argument("--root", type=Path, default=PRETRAINED, help="the models' folder (default pretrained/)")
+    ex.set_defaults(func=cmd_export_lecture)
 
     tn = sub.add_parser(
         "train",

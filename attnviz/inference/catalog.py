@@ -76,6 +76,16 @@ def discover(root: Path = PRETRAINED) -> list[ModelEntry]:
     return sorted(entries, key=lambda e: (e.group, e.name))
 
 
+def default_selection(names: list[str], entries: list[ModelEntry]) -> list[str]:
+    """The models a page opens with among ``names``: those whose cards say ``shown_by_default``, else all of them.
+
+    A class sees a few models at first (English → French: the four scorers and the Transformer); the
+    others are one click away.
+    """
+    shown = {e.name for e in entries if e.shown_by_default}
+    return [n for n in names if n in shown] or list(names)
+
+
 def grouped(entries: list[ModelEntry]) -> dict[str, list[ModelEntry]]:
     """Entries by ``group``, in the order of ``entries``."""
     groups: dict[str, list[ModelEntry]] = {}

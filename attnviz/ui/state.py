@@ -12,47 +12,19 @@ import torch
 
 from ..data.modelcard import Metrics
 from ..data.reviews import IMDB_DIR, LABELS, Review, read_reviews
+from ..data.tatoeba import DEFAULT_PAIR
 from ..data.tokenization import MAX_TOKENS
-from ..inference.catalog import ModelEntry, discover
+from ..inference.catalog import ModelEntry, default_selection, discover
 from ..inference.checkpoint import PRETRAINED, PRIORS, priors_path, read_history
 from ..inference.classifier import Classifier
 from ..inference.reference import ReferenceAligner
 from ..inference.translator import ALL_HEADS, CARD_HEADS, Translator
 from ..measurement.evaluation import DEFAULT_GOLD, GoldSet, load_gold
+from ..presentation.examples import EXAMPLES, default_sentence
 from .i18n import DEFAULT_UI_LANGUAGE, UI_LANGUAGES, bound, t
 from .navigation import Param, view_pages
 
-# class examples per language pair (source-target), named by their ``examples.*`` message key;
-# the first one is the pair's default sentence
-EXAMPLES = {
-    "en-fr": {
-        "adjective_noun": "The black cat is sleeping on the red chair.",
-        "clitic": "I see her.",
-        "clitic_two": "I gave it to him.",
-        "ne_pas": "I do not like apples.",
-        "ne_jamais": "He never eats meat.",
-        "one_to_many": "I miss you.",
-        "many_to_one": "He is going to the station.",
-        "possessive": "This is my brother's car.",
-        "question": "Where are you going?",
-        "idiom": "I am hungry and cold.",
-        "partitive": "We need some bread and some milk.",
-        "long_bahdanau": "The agreement on the European economic area was signed in August 1992 by the ministers.",
-    },
-    "zh-en": {
-        "seed_example": "欢迎来北京",
-        "traditional": "歡迎來北京",
-        "time_first": "我明天去上海。",
-        "measure_word": "我有三本书。",
-        "question_ma": "你喜欢猫吗？",
-        "negation_bu": "我不喜欢咖啡。",
-        "rare_place": "我住在东京。",
-        "name": "汤姆是我的朋友。",
-        "long": "我昨天在图书馆看见了你的老师和他的两个孩子。",
-    },
-}
-DEFAULT_PAIR = "en-fr"
-DEFAULT_SENTENCE = next(iter(EXAMPLES[DEFAULT_PAIR].values()))
+DEFAULT_SENTENCE = default_sentence(DEFAULT_PAIR.name)
 BEAMS = (1, 3, 5)
 TEMPERATURES = (0.05, 0.1, 0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0, 5.0)
 MAX_CHARS = 400  # the sentence boxes' limit
@@ -62,7 +34,7 @@ SAMPLE_REVIEWS = 40  # test reviews offered in the review view
 SHARED_PARAMS = (
     # shared, in the sidebar ("pair" first: the models and sentence depend on it)
     Param("ui_language", "lang", DEFAULT_UI_LANGUAGE),
-    Param("pair", "pair", DEFAULT_PAIR),
+    Param("pair", "pair", DEFAULT_PAIR.name),
     Param("sentence", "s", DEFAULT_SENTENCE),
     Param("forced", "f", ""),
     Param("models", "m", None, list),
@@ -125,7 +97,7 @@ class Inputs:
     overlay: bool
     present: bool
     head: str = CARD_HEADS
-    pair: str = DEFAULT_PAIR
+    pair: str = DEFAULT_PAIR.name
 
 
 @st.cache_resource(show_spinner="Loading model …")
@@ -168,11 +140,6 @@ def catalog() -> list[ModelEntry]:
     return discover(PRETRAINED)
 
 
-def default_sentence(pair: str | None) -> str:
-    """The sentence a language pair starts with: its first class example."""
-    return next(iter(EXAMPLES.get(pair or DEFAULT_PAIR, EXAMPLES[DEFAULT_PAIR]).values()))
-
-
 def pair_label(pair: str, tr=t) -> str:
     """'English → French' for "en-fr", in the interface language (``tr``: ``t`` or ``i18n.bound()``)."""
     return " → ".join(tr(f"languages.{code}") for code in pair.split("-"))
@@ -199,7 +166,7 @@ def chosen_pair(raw: str | None, groups: dict[str, list[str]]) -> str:
     pair, else the first one with models."""
     if raw in groups:
         return raw
-    return DEFAULT_PAIR if DEFAULT_PAIR in groups else next(iter(groups))
+    return DEFAULT_PAIR.name if DEFAULT_PAIR.name in groups else next(iter(groups))
 
 
 def chosen_models(raw: str | None, models: list[str]) -> list[str]:
@@ -208,13 +175,8 @@ def chosen_models(raw: str | None, models: list[str]) -> list[str]:
 
 
 def default_models(models: list[str]) -> list[str]:
-    """The models a page opens with: those among ``models`` whose cards say ``shown_by_default``, else all of them.
-
-    A class sees a few models at first (English → French: the four scorers and the Transformer), each
-    rerun decoding only those; the others are one click away in the sidebar.
-    """
-    shown = {e.name for e in catalog() if e.shown_by_default}
-    return [m for m in models if m in shown] or list(models)
+    """The models a page opens with (``catalog.default_selection``)."""
+    return default_selection(models, catalog())
 
 
 def available_models() -> tuple[dict[str, list[str]], dict[str, str]]:
