@@ -315,7 +315,7 @@ def test_the_interface_in_chinese_and_back(server):
         body = settled(page, zh["compare.heading"])
         page.wait_for_function("document.querySelectorAll('.js-plotly-plot').length >= 2", timeout=120_000)
         body = page.inner_text("body")
-        assert zh["app.title"] in body and zh["sidebar.overlay"] in body and zh["views.why_attention"] in body
+        assert zh["app.title"] in body and zh["sidebar.overlay"] in body and zh["sections.lesson"] in body
         assert "failed" not in body and "Traceback" not in body
         heading = page.get_by_role("heading", name=zh["compare.heading"], exact=True).first.bounding_box()
         assert heading["width"] > 150  # eight CJK glyphs drawn at full width, so a CJK font is installed
