@@ -15,6 +15,14 @@ the first). The browser runs on the same machine as the server, so with many
 users Chromium's own rendering competes with the server for the cores.
 
     python scripts/benchmark_class.py --users 1 10 30 [--changes 5] [--same]
+
+``--server-only`` leaves the browser out: N sessions at once over Streamlit's own websocket protocol
+(``protocol_sessions.py``), each opening Compare with a sentence nobody else typed, timed until the server
+says the script finished; first the cold start (a new server, from its health check answering to its first
+complete page). ``--ping S`` makes each session ping every S seconds, as a browser's client does, and drop
+when a ping is not answered in S seconds.
+
+    python scripts/benchmark_class.py --server-only --users 1 10 30 [--ping 20]
 """
 
 from __future__ import annotations
@@ -33,6 +41,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # run as a plain script from anywhere
+sys.path.insert(0, str(ROOT / "scripts"))
 CHROMIUM = "/usr/bin/chromium"
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu"]
 SUBJECTS = ["cat", "dog", "bird", "horse", "fish", "teacher", "doctor", "girl", "boy", "farmer", "singer",
@@ -135,20 +144,56 @@ async def run(url: str, users: int, models: int, changes: int, same: bool, timeo
             print(f"      {r['error']}")
 
 
+def server_only(users: list[int], models: int, timeout: float, ping: float | None) -> None:
+    """Cold start, then ``users`` sessions at once per round, each with its own new sentence."""
+    from protocol_sessions import open_pages
+
+    start = time.perf_counter()
+    proc, url = start_server()
+    healthy = time.perf_counter()
+    try:
+        first = asyncio.run(open_pages(url, [{"s": sentence(9999, 0, False)[0]}], timeout))[0]
+        print(f"cold start: health check after {healthy - start:.1f} s, first complete page {first.seconds or float('nan'):.2f} s "
+              f"later ({first.charts} heatmaps, {first.bytes / 1e3:.0f} kB)", flush=True)
+        for round_number, count in enumerate(users, 1):
+            queries = [{"s": sentence(round_number * 1000 + k, 1, False)[0]} for k in range(count)]
+            runs = asyncio.run(open_pages(url, queries, timeout, ping_interval=ping))
+            done = [r.seconds for r in runs if r.finished and r.charts == models and not r.problems]
+            failed = len(runs) - len(done)
+            line = f"{count:3d} sessions at once: "
+            if done:
+                line += (f"page p50 {statistics.median(done):5.2f} s, p95 {percentile(done, 0.95):5.2f} s, "
+                         f"max {max(done):5.2f} s; {statistics.median(r.bytes for r in runs) / 1e3:.0f} kB per page; ")
+            print(line + f"failed {failed}", flush=True)
+            for r in runs:
+                if r.problems:
+                    print(f"      {r.problems[0]}")
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--users", type=int, nargs="+", default=[1, 10, 30])
     parser.add_argument("--changes", type=int, default=5, help="sentence changes per user")
     parser.add_argument("--same", action="store_true", help="every user types the same sentences")
     parser.add_argument("--timeout", type=float, default=120, help="seconds before a page counts as failed")
+    parser.add_argument("--server-only", action="store_true", help="no browser: sessions over the websocket protocol")
+    parser.add_argument("--ping", type=float, help="--server-only: websocket ping interval and timeout (s)")
     args = parser.parse_args()
-    from attnviz.inference.catalog import discover
+    from attnviz.inference.catalog import default_selection, discover
 
-    models = sum(1 for e in discover() if e.info and e.info.task == "translation")
+    entries = discover()
+    pair = [e.name for e in entries if e.info and e.info.pair_name == "en-fr" and e.info.maps]
+    models = len(default_selection(pair, entries))  # the heatmaps Compare opens with
     cpu = next((line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name")),
                platform.processor())
     print(f"machine: {cpu}, {os.cpu_count()} cores; {models} models on the Compare view; "
           f"{'the same sentences for all' if args.same else 'different sentences per user'}")
+    if args.server_only:
+        server_only(args.users, models, args.timeout, args.ping)
+        return
     proc, url = start_server()
     try:
         for users in args.users:
