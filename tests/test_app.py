@@ -50,6 +50,15 @@ def test_a_class_first_sees_the_four_scorers_and_the_transformer():
     assert [e.info.family for e in infos.values()].count("transformer") == 1
 
 
+def test_the_numbers_table_is_made_only_when_opened_and_its_state_is_in_the_url():
+    at = start(s="I see her.")
+    assert not at.dataframe  # folded: no forced decodes made
+    at = start(s="I see her.", table="1")
+    table = at.dataframe[0].value
+    assert len(table) == len(SHOWN) and table.iloc[:, 0].tolist() == SHOWN
+    assert at.query_params["table"] in ("1", ["1"])
+
+
 def test_typing_a_sentence_updates_every_heatmap():
     at = start()
     at.text_input(key="sentence").input("I am cold.").run()

@@ -104,9 +104,10 @@ class Recipe:
     shown_by_default: bool = False
 
 
-# the zh-en recipes' changes; half the training pairs without final punctuation, so the bare seed sentence
-# 欢迎来北京 (no 。) is a sentence the models have seen the like of
-ZH_EN = {"dictionary": True, "valid_sentences": 1000, "test_sentences": 1000, "unpunctuated": 0.5}
+ZH_EN = {"dictionary": True, "valid_sentences": 1000, "test_sentences": 1000}  # the zh-en recipes' changes
+# half the training pairs without final punctuation, so the bare seed sentence 欢迎来北京 (no 。) is a sentence
+# the models have seen the like of (the models retrained so; the others keep their measured recipes)
+UNPUNCTUATED = {"unpunctuated": 0.5}
 # shown_by_default: what a class sees first in English → French, the four scorers and the Transformer
 ZOO = (
     Recipe("en-fr-dot", "rnn", {"scorer": "dot", "placement": "conditional"}, shown_by_default=True),

@@ -3,6 +3,7 @@
 ICON = ":material/grid_view:"
 ORDER = 10
 SECTION = "comparing"
+URL = {"compare_numbers": ("table", False, "bool")}
 
 import pandas as pd
 import streamlit as st
@@ -10,6 +11,26 @@ import streamlit as st
 from attnviz.presentation.analysis import attention_records, comparison_table, reference_agreement, results_json
 from attnviz.ui import common, state
 from attnviz.ui.i18n import t
+
+
+def numbers_table(shown: dict, agreements: dict, first: str) -> None:
+    """Entropy, eflomal agreement, argmax agreement with ``first`` and decode time, one row per model."""
+    target = shown[first].target_tokens
+    same_target = {}
+    if len(target) > 1:  # the first model may have produced no words
+        for name in shown:
+            with common.model_panel(name):
+                # the first model reading its own translation attends as it did when writing it
+                same_target[name] = (
+                    common.read_tokens(name, inputs.sentence, tuple(target), inputs.head)
+                    if name != first and not inputs.forced.strip() else shown[name]
+                )
+    st.caption(t("compare.numbers_caption", first=first))
+    table = comparison_table(shown, agreements, same_target, first)
+    table.columns = [t("about.model"), t("compare.translation"), t("compare.entropy"), t("compare.eflomal"),
+                     t("compare.argmax", first=first), t("compare.ms")]  # comparison_table's columns, in order
+    st.dataframe(table, hide_index=True)
+
 
 inputs = state.inputs()
 st.subheader(t("compare.heading"))
@@ -45,22 +66,10 @@ if common.checked_sentence(inputs):
                     }), hide_index=True)
     if shown:
         first = next(iter(shown))
-        target = shown[first].target_tokens
-        same_target = {}
-        if len(target) > 1:  # the first model may have produced no words
-            for name in shown:
-                with common.model_panel(name):
-                    # the first model reading its own translation attends as it did when writing it
-                    same_target[name] = (
-                        common.read_tokens(name, inputs.sentence, tuple(target), inputs.head)
-                        if name != first and not inputs.forced.strip() else shown[name]
-                    )
-        st.markdown(t("compare.numbers"))
-        st.caption(t("compare.numbers_caption", first=first))
-        table = comparison_table(shown, agreements, same_target, first)
-        table.columns = [t("about.model"), t("compare.translation"), t("compare.entropy"), t("compare.eflomal"),
-                         t("compare.argmax", first=first), t("compare.ms")]  # comparison_table's columns, in order
-        st.dataframe(table, hide_index=True)
+        # folded by default: its forced decodes are a fifth of a page's server time, made only when opened
+        with st.expander(t("compare.numbers"), key="compare_numbers", on_change="rerun") as numbers:
+            if numbers.open:
+                numbers_table(shown, agreements, first)
         left, right = st.columns(2)
         left.download_button(t("compare.download_csv"), lambda: attention_records(shown).to_csv(index=False),
                              "attention.csv", "text/csv", on_click="ignore")
