@@ -9,6 +9,8 @@ import subprocess
 import sys
 import time
 
+import pytest
+
 from attnviz.data.tatoeba import Corpus, encode_pairs, make_batches, split_by_source
 from attnviz.data.tokenization import Vocab, model_tokens
 from attnviz.families.rnn import RNNConfig
@@ -222,6 +224,19 @@ def test_a_share_of_training_pairs_loses_its_final_punctuation_on_both_sides(tmp
                             unpunctuated=1.0)
     assert all(s[-1] != "。" and t[-1] != "." for s, t in corpus.train_tokens)
     assert all(s.endswith("。") for s in corpus.split.test)  # held-out sentences keep theirs
+
+
+def test_the_unpunctuated_share_is_in_the_retrain_command_and_the_cli_reads_it_back():
+    from attnviz.cli import build_parser
+    from attnviz.training.recipes import recipe_flags
+
+    assert "--unpunctuated" not in recipe_flags(TrainConfig())
+    flags = recipe_flags(TrainConfig(unpunctuated=0.5))
+    assert flags[flags.index("--unpunctuated") + 1] == "0.5"
+    args = build_parser().parse_args(["train", "--out", "x", *flags])
+    assert args.unpunctuated == 0.5
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(["train", "--out", "x", "--unpunctuated", "1.5"])
 
 
 def test_cc_cedict_proper_nouns_become_training_pairs(tmp_path):
