@@ -6,7 +6,7 @@ import shutil
 import numpy as np
 import pytest
 
-from attnviz.presentation.export import FONTS, heatmap_file
+from attnviz.presentation.export import fonts, heatmap_file
 from attnviz.presentation.plots import FigureStyle
 
 from .test_app import start
@@ -37,7 +37,7 @@ def test_wrong_format_or_shape_is_named():
 
 @pytest.mark.skipif(not shutil.which("fc-list"), reason="fontconfig absent")
 def test_chinese_is_drawn_with_a_cjk_font():
-    assert any("CJK" in f for f in FONTS), "install Debian's fonts-noto-cjk"
+    assert any("CJK" in f for f in fonts()), "install Debian's fonts-noto-cjk"
     svg = heatmap_file(np.eye(2), ["欢迎", "北京"], ["welcome", "Beijing"], "svg").decode()
     assert "欢迎" in svg and re.search(r"Noto Sans CJK", svg)
 

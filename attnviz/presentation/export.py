@@ -7,24 +7,24 @@ with the eflomal links as cell outlines. No browser is needed to make them.
 
 from __future__ import annotations
 
+import functools
 import io
 
-import matplotlib
+import numpy as np
 
-matplotlib.use("Agg")  # files only, never a window
-
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-from matplotlib import font_manager  # noqa: E402
-from matplotlib.patches import Rectangle  # noqa: E402
-
-from ..attention.alignment import Link  # noqa: E402
-from .plots import LINK_COLOUR, UNKNOWN_COLOUR, FigureStyle  # noqa: E402
+from ..attention.alignment import Link
+from .plots import LINK_COLOUR, UNKNOWN_COLOUR, FigureStyle
 
 FORMATS = {"png": "image/png", "svg": "image/svg+xml"}
-# Latin text in DejaVu Sans; Chinese falls back to Noto Sans CJK (Debian fonts-noto-cjk) when installed
-CJK_FONTS = [f.name for f in font_manager.fontManager.ttflist if f.name.startswith("Noto Sans CJK")]
-FONTS = ["DejaVu Sans", *sorted(set(CJK_FONTS))[:1]]
+
+
+@functools.cache
+def fonts() -> list[str]:
+    """Latin text in DejaVu Sans; Chinese falls back to Noto Sans CJK (Debian fonts-noto-cjk) when installed."""
+    from matplotlib import font_manager  # deferred: matplotlib costs half a second of a cold server's start
+
+    cjk = {f.name for f in font_manager.fontManager.ttflist if f.name.startswith("Noto Sans CJK")}
+    return ["DejaVu Sans", *sorted(cjk)[:1]]
 
 
 def heatmap_file(
@@ -58,9 +58,15 @@ def heatmap_file(
     T, S = weights.shape
     if (len(target), len(source)) != (T, S):
         raise ValueError(f"{len(target)}×{len(source)} tokens for a {T}×{S} weight matrix")
+    import matplotlib  # deferred: matplotlib costs half a second of a cold server's start; files only, never a window
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt  # deferred with matplotlib above
+    from matplotlib.patches import Rectangle  # deferred with matplotlib above
+
     font = 14 if style.present else 10
     cell = 0.45 if style.present else 0.32  # inches
-    with plt.rc_context({"font.family": FONTS, "font.size": font, "svg.fonttype": "none"}):
+    with plt.rc_context({"font.family": fonts(), "font.size": font, "svg.fonttype": "none"}):
         fig, ax = plt.subplots(figsize=(1.6 + cell * S, 1.4 + cell * T), layout="constrained")
         image = ax.imshow(weights, cmap="gray" if style.paper else "viridis", vmin=0.0, vmax=1.0,
                           aspect="equal", interpolation="nearest")
