@@ -81,11 +81,15 @@ def test_time_budget_stops_cleanly_and_still_saves(tmp_path):
     config = RNNConfig(len(corpus.src_vocab), len(corpus.tgt_vocab), embedding_size=16, encoder_size=8,
                          decoder_size=16, attention_size=8)
     recipe = TrainConfig(epochs=50, max_minutes=0.0, batch_tokens=300, threads=1)
-    card = train_model(corpus, config, recipe, tmp_path / "m", gold_dir=None)
+    card = train_model(corpus, config, recipe, tmp_path / "m", gold_dir=None, shown_by_default=True)
     assert card["training"]["epochs_run"] == 1
     history = json.loads((tmp_path / "m" / "history.json").read_text())
     assert history[0]["fraction"] < 1.0
     assert not checkpoint.missing_files(tmp_path / "m")
+    from attnviz.inference.catalog import entry
+
+    assert entry(tmp_path / "m").shown_by_default  # the card says so, and the app reads it
+    assert not entry(ROOT / "pretrained" / "en-fr-additive-hard").shown_by_default
 
 
 def test_warmup_raises_the_learning_rate_linearly_and_is_on_the_card(tmp_path):

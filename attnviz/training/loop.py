@@ -456,7 +456,7 @@ def train_model(
         dist.barrier()
     if not processes.main:
         return None
-    card = finish(corpus, model_config, config, out, gold_dir, data_path, info, progress, processes)
+    card = finish(corpus, model_config, config, out, gold_dir, data_path, info, progress, processes, shown_by_default)
     resume_path.unlink(missing_ok=True)
     return card
 
@@ -502,8 +502,10 @@ def alignment_metrics(translator: Translator, gold, choose_reading: bool = False
     return choice, by_head.merged(dev_metrics(dev)).merged(Metrics(dev_aer_by_links=by_reading))
 
 
-def finish(corpus, model_config, config, out, gold_dir, data_path, info, progress, processes) -> dict:
-    """Evaluate the best epoch, write config.json's card and the README.md; return the card."""
+def finish(corpus, model_config, config, out, gold_dir, data_path, info, progress, processes,
+           shown_by_default: bool = False) -> dict:
+    """Evaluate the best epoch, write config.json's card (with ``shown_by_default`` when set) and the
+    README.md; return the card."""
     translator = Translator.load(out)
     eval_start = time.perf_counter()
     by_length = bleu_by_length(translator, corpus.split.test)
