@@ -338,7 +338,7 @@ def cmd_train(args) -> int:
         src_vocab_size=args.src_vocab, tgt_vocab_size=args.tgt_vocab,
         valid_sentences=args.valid_sentences, test_sentences=args.test_sentences,
         lr=args.lr, warmup_steps=args.warmup_steps, guided_lambda=args.guided_lambda,
-        guided_columns=args.guided_columns, dictionary=args.dictionary,
+        guided_columns=args.guided_columns, dictionary=args.dictionary, dictionary_repeats=args.dictionary_repeats,
         segmentation=args.segmentation, unpunctuated=args.unpunctuated,
         init_from=repo_relative(args.init_from) if args.init_from else "",
     )
@@ -376,7 +376,7 @@ def cmd_train(args) -> int:
     corpora = {}  # the recipes of a pair may differ in the corpus they read (dictionary, segmentation, split sizes)
     for out, recipe, job_config in jobs:
         lexicon = lexicon_entries(job_config.segmentation) if recipe.fields.get("lexicon_pointer") else ()
-        key = (job_config.dictionary, job_config.segmentation, job_config.split_seed, job_config.valid_sentences,
+        key = (job_config.dictionary, job_config.dictionary_repeats, job_config.segmentation, job_config.split_seed, job_config.valid_sentences,
                job_config.test_sentences, job_config.src_vocab_size, job_config.tgt_vocab_size, lexicon,
                job_config.unpunctuated)
         if key not in corpora:
@@ -384,7 +384,8 @@ def cmd_train(args) -> int:
             corpora[key] = prepare_corpus(
                 data, job_config.split_seed, job_config.src_vocab_size, job_config.tgt_vocab_size,
                 job_config.valid_sentences, job_config.test_sentences, pair,
-                proper_noun_pairs() if job_config.dictionary else (), job_config.segmentation, lexicon,
+                proper_noun_pairs() * job_config.dictionary_repeats if job_config.dictionary else (),
+                job_config.segmentation, lexicon,
                 job_config.unpunctuated)
         corpus = corpora[key]
         card = loop.train_model(corpus, recipes.model_config(recipe, corpus), job_config, out, args.gold_dir, data,
@@ -530,6 +531,8 @@ def build_parser() -> argparse.ArgumentParser:
     tn.add_argument("--pair", choices=tuple(PAIRS), default=DEFAULT_PAIR.name,
                     help="source-target languages: en-fr, or zh-en (Chinese → English)")
     tn.add_argument("--data", type=Path, help="the Tatoeba file (default: the pair's, under ../shared/data)")
+    tn.add_argument("--dictionary-repeats", type=_bounded(int, 1, 20, "--dictionary-repeats"),
+                    default=defaults.dictionary_repeats, help="with --dictionary: add each proper noun pair N times")
     tn.add_argument("--dictionary", action="store_true",
                     help="zh-en: add CC-CEDICT's proper nouns (北京 → Beijing …) to the training pairs")
     tn.add_argument("--segmentation", choices=SEGMENTATIONS, default=defaults.segmentation,

@@ -241,6 +241,9 @@ def test_the_unpunctuated_share_is_in_the_retrain_command_and_the_cli_reads_it_b
     assert args.unpunctuated == 0.5
     with pytest.raises(SystemExit):
         build_parser().parse_args(["train", "--out", "x", "--unpunctuated", "1.5"])
+    flags = recipe_flags(TrainConfig(dictionary=True, dictionary_repeats=3))
+    assert flags[flags.index("--dictionary-repeats") + 1] == "3"
+    assert build_parser().parse_args(["train", "--out", "x", *flags]).dictionary_repeats == 3
 
 
 def test_cc_cedict_proper_nouns_become_training_pairs(tmp_path):

@@ -548,7 +548,8 @@ def finish(corpus, model_config, config, out, gold_dir, data_path, info, progres
     if config.dictionary:  # credited beside the corpus on the card
         card["training"]["dictionary"] = {"source": DICTIONARY_ATTRIBUTION, "pairs": len(proper_noun_pairs()),
                                           "what": "proper nouns (capitalized pinyin), 2–4 characters, "
-                                                  "added to the training pairs only"}
+                                                  "added to the training pairs only",
+                                          "repeats": config.dictionary_repeats}
         card["training"]["data_attribution"] += f"; with {len(proper_noun_pairs())} proper nouns from {DICTIONARY_ATTRIBUTION}"
     if corpus.lexicon and getattr(model_config, "lexicon_pointer", False):
         card["training"]["lexicon"] = {

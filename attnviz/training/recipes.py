@@ -44,6 +44,8 @@ class TrainConfig:
             words (``guided.column_alignment_loss``), with the same λ and links.
         dictionary: add CC-CEDICT's proper nouns to the training pairs (``dictionary``;
             Chinese → English only).
+        dictionary_repeats: how many times each of those pairs is added (a name such as 北京 is
+            otherwise one pair against the many sentences of 东京's 京).
         segmentation: Chinese words (jieba) or characters (``tokenization.SEGMENTATIONS``);
             other languages are always Moses words.
         unpunctuated: the share of training pairs that lose their sentence-final punctuation on both
@@ -71,6 +73,7 @@ class TrainConfig:
     guided_lambda: float = 0.0
     guided_columns: bool = False
     dictionary: bool = False
+    dictionary_repeats: int = 1
     segmentation: str = "words"
     unpunctuated: float = 0.0
     init_from: str = ""
@@ -194,6 +197,8 @@ def recipe_flags(config: TrainConfig) -> list[str]:
         flags += ["--warmup-steps", str(config.warmup_steps)]
     if config.dictionary:
         flags += ["--dictionary"]
+    if config.dictionary_repeats != TrainConfig.dictionary_repeats:
+        flags += ["--dictionary-repeats", str(config.dictionary_repeats)]
     if config.segmentation != TrainConfig.segmentation:
         flags += ["--segmentation", config.segmentation]
     if config.unpunctuated != TrainConfig.unpunctuated:
