@@ -9,6 +9,7 @@ own, with no browser competing for the cores. Used by ``benchmark_class.py --ser
 from __future__ import annotations
 
 import asyncio
+import sys
 import time
 import urllib.parse
 from dataclasses import dataclass, field
@@ -93,3 +94,10 @@ async def open_pages(base: str, queries: list[dict[str, str]], timeout: float = 
     """``open_page`` for every query at once (one session each), in the queries' order."""
     cookies = cookies or [None] * len(queries)
     return list(await asyncio.gather(*(open_page(base, q, timeout, c, ping_interval) for q, c in zip(queries, cookies))))
+
+
+if __name__ == "__main__":  # warm a server: `python scripts/protocol_sessions.py http://127.0.0.1:8501`
+    page = asyncio.run(open_page(sys.argv[1], {}, timeout=300))
+    print(f"{sys.argv[1]}: first page {page.seconds or float('nan'):.1f} s, {page.charts} heatmaps"
+          + (f", {page.problems[0]}" if page.problems else ""))
+    sys.exit(0 if page.finished else 1)

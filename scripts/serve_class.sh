@@ -7,7 +7,7 @@
 # _streamlit_xsrf cookie, which a browser keeps for the whole visit (a Streamlit session lives in its
 # replica's memory). The replicas share one cookie secret, so that cookie is valid on each of them.
 # Per process (not shared between replicas): loaded models, decoded sentences, eflomal's links — each
-# replica decodes a sentence once. Logs and nginx's files go to a temporary folder printed at start;
+# replica decodes a sentence once. Each replica is warmed with one page before nginx starts. Logs and nginx's files go to a temporary folder printed at start;
 # Ctrl-C stops everything. Needs nginx on PATH (apt-get install nginx) and the project's Python.
 set -euo pipefail
 replicas="${1:-2}"
@@ -76,6 +76,10 @@ for k in $(seq 1 "$replicas"); do
     kill -0 "${pids[$((k - 1))]}" 2>/dev/null || { echo "replica $k failed: $run/replica-$k.log" >&2; exit 1; }
     sleep 0.5
   done
+done
+# warm each replica (imports, the default models, eflomal's priors) before the class arrives
+for k in $(seq 1 "$replicas"); do
+  "$python" "$root/scripts/protocol_sessions.py" "http://127.0.0.1:$((port + k))" >>"$run/warm.log" 2>&1 || true
 done
 "$nginx" -e "$run/error.log" -p "$run" -c "$run/nginx.conf" -g 'daemon off;' &
 pids+=("$!")
