@@ -48,16 +48,16 @@ def reset_score() -> None:
     st.session_state["quiz_score"] = "0,0,0"
 
 
-inputs = state.inputs()
-st.subheader(t("quiz.heading"))
-if common.checked_sentence(inputs):
+@st.fragment
+def quiz_panel(inputs: state.Inputs) -> None:
+    """The question, the guess and the answer: its controls rerun this panel only, not the page."""
     name = common.model_picker(inputs.models, "quiz_model")
     result = common.decode(name, inputs.sentence, inputs.forced, head=inputs.head)
     source, target = result.source_tokens, result.target_tokens
     words = [i for i, token in enumerate(target) if token != EOS_TOKEN]
     if not words:
         st.info(t("quiz.no_words", model=name))
-        st.stop()
+        return
     state.default("quiz_step", words[0], words)
     step = st.select_slider(t("quiz.target_word"), options=words, key="quiz_step", on_change=new_question,
                             format_func=lambda i: f"{i + 1}: {target[i]}")
@@ -88,3 +88,10 @@ if common.checked_sentence(inputs):
     asked, model, eflomal = QuizScore.parse(st.session_state.get("quiz_score", ""))
     st.markdown(t("quiz.score", model=model, asked=asked)
                 + (t("quiz.score_eflomal", eflomal=eflomal, asked=asked) if inputs.overlay else t("quiz.end")))
+    state.sync_query_params()  # a panel's rerun skips the page's own mirror of the state in the URL
+
+
+inputs = state.inputs()
+st.subheader(t("quiz.heading"))
+if common.checked_sentence(inputs):
+    quiz_panel(inputs)
