@@ -33,6 +33,7 @@ from .inference.translator import InputError, Translator
 from .measurement.evaluation import (
     DEFAULT_GOLD,
     attention_links,
+    card_differences,
     classifier_table,
     eflomal_dev_alignment,
     evaluate_models,
@@ -195,12 +196,12 @@ def cmd_evaluate(args) -> int:
     if not models and not classifiers:
         print(f"error: no models given and none in {PRETRAINED}", file=sys.stderr)
         return 2
+    accuracy = None
     if classifiers:
-
         accuracy = classifier_table(classifiers, args.imdb_dir)
         print(accuracy.to_markdown(index=False, floatfmt=".4f") + "\n")
         if not models:
-            return 0
+            return _checked_cards(args, [], accuracy)
     evaluations = evaluate_models(models, args.gold_dir, args.data, bleu_sentences=args.bleu_sentences,
                                   grid=args.write_cards)
     table = evaluation_table(evaluations, args.gold_dir, args.priors)
@@ -229,7 +230,19 @@ def cmd_evaluate(args) -> int:
     if args.csv:
         table.to_csv(args.csv, index=False)
         print(f"\nwritten to {args.csv}", file=sys.stderr)
-    return 0
+    return _checked_cards(args, evaluations, accuracy)
+
+
+def _checked_cards(args, evaluations: list, accuracy) -> int:
+    """With --check-cards: print each figure that differs from its card (exit 1), or that all reproduce."""
+    if not args.check_cards:
+        return 0
+    differences = card_differences(evaluations, accuracy)
+    for line in differences:
+        print(f"differs: {line}")
+    count = len(evaluations) + (0 if accuracy is None else len(accuracy))
+    print(f"card figures reproduced: {count - len({d.split(':')[0] for d in differences})} of {count} models")
+    return 1 if differences else 0
 
 
 def _write_card(directory: Path, translator, card: dict) -> None:
@@ -476,6 +489,9 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--write-cards", action="store_true",
                     help="store BLEU by source length, the share of zero weights and BLEU/AER decoded with each "
                     "normalizer (the trained-as × decoded-as grid) on each model's card")
+    ev.add_argument("--check-cards", action="store_true",
+                    help="compare test BLEU, dev AER and test accuracy with each model's card (4 decimals); exit 1 "
+                    "if one differs")
     ev.set_defaults(func=cmd_evaluate)
 
     rf = sub.add_parser("reference", help="train the eflomal reference aligner's priors on the training split")

@@ -158,3 +158,26 @@ def test_the_aligned_transformer_scores_its_card_aer_with_its_guided_head():
     assert translator.card["training"]["supervision"]["supervised_map"] == [0, 0]
     assert dev_alignment(translator, load_gold(DEFAULT_GOLD))["aer"] == pytest.approx(metrics.dev_aer, abs=1e-3)
     assert metrics.dev_aer < twin.dev_aer - 0.2
+
+
+def test_evaluate_checks_a_card_against_what_it_measures(tmp_path, capsys):
+    """`evaluate --check-cards` re-measures test BLEU and dev AER and compares them with the card (4 decimals);
+    a card whose figure was changed is caught. A Chinese model gets no AER on the English–French gold."""
+    import shutil
+
+    from attnviz.cli import main
+
+    assert main(["evaluate", "--models", str(PRETRAINED / "en-fr-dot"), "--check-cards", "--csv",
+                 str(tmp_path / "e.csv")]) == 0
+    assert "card figures reproduced: 1 of 1 models" in capsys.readouterr().out
+    edited = tmp_path / "en-fr-dot"
+    shutil.copytree(PRETRAINED / "en-fr-dot", edited)
+    card = json.loads((edited / "config.json").read_text(encoding="utf-8"))
+    card["metrics"]["test_bleu_greedy"] += 0.01
+    (edited / "config.json").write_text(json.dumps(card), encoding="utf-8")
+    zh = PRETRAINED / "zh-en-additive-bahdanau"
+    assert main(["evaluate", "--models", str(edited), str(zh), "--check-cards", "--csv", str(tmp_path / "e.csv")]) == 1
+    out = capsys.readouterr().out
+    assert "differs: en-fr-dot: test_bleu_greedy measured" in out and "card figures reproduced: 1 of 2 models" in out
+    zh_row = next(line for line in out.splitlines() if line.startswith("| zh-en-additive-bahdanau"))
+    assert zh_row.split("|")[5].strip() == "–"  # no AER

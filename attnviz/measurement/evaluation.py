@@ -274,9 +274,10 @@ def best_head(aer: np.ndarray) -> dict:
     return {"layer": int(layer), "head": None if head == aer.shape[1] - 1 else int(head)}
 
 
-def translate_ms(translator: Translator, sentences: list[str]) -> float:
-    """Median greedy-decoding time per sentence (ms, tokenization excluded)."""
-    return statistics.median(translator.translate(s, pretokenized=True).ms for s in sentences)
+def translate_ms(translator: Translator, sentences: list[str], pretokenized: bool = True) -> float:
+    """Median greedy-decoding time per sentence (ms, tokenization excluded); ``sentences`` are tokenized
+    (space-separated) unless ``pretokenized`` is False."""
+    return statistics.median(translator.translate(s, pretokenized=pretokenized).ms for s in sentences)
 
 
 def eflomal_dev_alignment(aligner, gold: GoldSet) -> dict:
@@ -368,10 +369,15 @@ def evaluate_models(models: list[Path], gold_dir: Path = DEFAULT_GOLD, data: Pat
         translator = Translator.load(directory)
         test = test_split(translator.card, data)
         test = dict(list(test.items())[:bleu_sentences]) if bleu_sentences else test
-        dev = dev_alignment(translator, gold) if translator.info.maps else {}
+        # the gold alignments are English–French (Hansards): a model of another pair gets no AER, and is timed
+        # on as many of its own test sentences
+        aligns = bool(translator.info.maps) and translator.info.pair_name == DEFAULT_PAIR.name
+        dev = dev_alignment(translator, gold) if aligns else {}
+        timed = translate_ms(translator, gold.src) if translator.info.pair_name == DEFAULT_PAIR.name else \
+            translate_ms(translator, list(test)[: len(gold.src)], pretokenized=False)
         evaluations.append(ModelEvaluation(
-            Path(directory), translator, bleu_by_length(translator, test), dev, translate_ms(translator, gold.src),
-            decoding_grid(translator, test, gold) if grid and translator.info.maps else {},
+            Path(directory), translator, bleu_by_length(translator, test), dev, timed,
+            decoding_grid(translator, test, gold) if grid and aligns else {},
         ))
     return evaluations
 
@@ -434,8 +440,28 @@ def classifier_table(models: list[Path], data_dir: Path) -> pd.DataFrame:
         rows.append({"model": classifier.name, "attention": classifier.describe(),
                      "test accuracy": scores["accuracy"], "test loss": scores["loss"],
                      "valid accuracy": classifier.metrics.valid_accuracy,
+                     "card test accuracy": classifier.metrics.test_accuracy,
                      "reviews": len(ids), "ms/review": (time.perf_counter() - start) * 1000 / len(ids)})
     return pd.DataFrame(rows)
+
+
+def card_differences(evaluations: list[ModelEvaluation], accuracy: pd.DataFrame | None = None) -> list[str]:
+    """Where a measured figure differs from the one on the model's card, at the card's 4 decimals: test BLEU
+    (greedy) and dev AER of each translation model, test accuracy of each classifier (``accuracy``:
+    ``classifier_table``'s rows). One line per difference, naming the model, the figure and both values."""
+    lines = []
+    for evaluation in evaluations:
+        card = evaluation.translator.metrics
+        measured = {"test_bleu_greedy": evaluation.by_length["all"]["bleu"], "dev_aer": evaluation.dev.get("aer")}
+        for figure, value in measured.items():
+            written = getattr(card, figure)
+            if value is not None and (written is None or round(value, 4) != round(written, 4)):
+                lines.append(f"{evaluation.path.name}: {figure} measured {value:.4f}, card {written}")
+    for row in ([] if accuracy is None else accuracy.to_dict("records")):
+        written = row["card test accuracy"]
+        if written is None or round(row["test accuracy"], 4) != round(written, 4):
+            lines.append(f"{row['model']}: test_accuracy measured {row['test accuracy']:.4f}, card {written}")
+    return lines
 
 
 @torch.inference_mode()
