@@ -155,7 +155,7 @@ def test_rejecting_a_hostile_checkpoint_stays_under_200_mb(tmp_path):
         (directory / checkpoint.CONFIG_FILE).write_text(json.dumps(config))
         probe = (
             "import resource, sys\n"
-            "from attnviz import checkpoint\n"
+            "from attnviz.inference import checkpoint\n"
             "before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
             "try:\n    checkpoint.load(sys.argv[1])\n    print('LOADED')\n"
             "except checkpoint.CheckpointError as err:\n    print('REFUSED', err)\n"

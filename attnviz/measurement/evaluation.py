@@ -422,7 +422,7 @@ def evaluation_table(
 
 def classifier_table(models: list[Path], data_dir: Path) -> pd.DataFrame:
     """Accuracy of each classifier on the whole test file (``data_dir/test.tsv.gz``), with its card's validation
-    accuracy and the mean milliseconds per review of the batched pass.
+    accuracy, the mean milliseconds per review of the batched pass, and (last) the test accuracy its card states.
 
     Raises:
         CheckpointError: a directory that is not a loadable classifier; FileNotFoundError: no test file.
@@ -440,8 +440,8 @@ def classifier_table(models: list[Path], data_dir: Path) -> pd.DataFrame:
         rows.append({"model": classifier.name, "attention": classifier.describe(),
                      "test accuracy": scores["accuracy"], "test loss": scores["loss"],
                      "valid accuracy": classifier.metrics.valid_accuracy,
-                     "card test accuracy": classifier.metrics.test_accuracy,
-                     "reviews": len(ids), "ms/review": (time.perf_counter() - start) * 1000 / len(ids)})
+                     "reviews": len(ids), "ms/review": (time.perf_counter() - start) * 1000 / len(ids),
+                     "card test accuracy": classifier.metrics.test_accuracy})
     return pd.DataFrame(rows)
 
 
