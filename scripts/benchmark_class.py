@@ -41,7 +41,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # run as a plain script from anywhere
-sys.path.insert(0, str(ROOT / "scripts"))
+from scripts.protocol_sessions import open_pages  # noqa: E402
+
 CHROMIUM = "/usr/bin/chromium"
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu"]
 SUBJECTS = ["cat", "dog", "bird", "horse", "fish", "teacher", "doctor", "girl", "boy", "farmer", "singer",
@@ -146,8 +147,6 @@ async def run(url: str, users: int, models: int, changes: int, same: bool, timeo
 
 def server_only(users: list[int], models: int, timeout: float, ping: float | None) -> None:
     """Cold start, then ``users`` sessions at once per round, each with its own new sentence."""
-    from protocol_sessions import open_pages
-
     start = time.perf_counter()
     proc, url = start_server()
     healthy = time.perf_counter()

@@ -13,13 +13,12 @@ import urllib.request
 
 import pytest
 
+from scripts.protocol_sessions import open_pages
+
 from .conftest import ROOT
 from .test_app import SHOWN
 
 pytestmark = pytest.mark.slow
-
-sys.path.insert(0, str(ROOT / "scripts"))
-from protocol_sessions import open_pages  # noqa: E402  (a script module, beside the benchmark that uses it)
 
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 

@@ -9,8 +9,8 @@ from .conftest import ROOT
 
 SOURCES = [*sorted((ROOT / "attnviz").rglob("*.py")), *sorted((ROOT / "tests").glob("*.py")),
            *sorted((ROOT / "scripts").glob("*.py")), ROOT / "streamlit_app.py"]
-# the project's own top-level names (scripts/*.py import each other as top-level modules)
-PROJECT = {"attnviz", "tests", "conftest", *(p.stem for p in (ROOT / "scripts").glob("*.py"))}
+# the project's own top-level names
+PROJECT = {"attnviz", "tests", "conftest", "scripts"}
 
 
 def imported_modules() -> dict[str, str]:
