@@ -137,11 +137,8 @@ def _layout(fig: go.Figure, source, target, source_unknown, target_unknown, titl
                "autorange": "reversed",
                "scaleanchor": "x" if cell_w == cell_h else None},  # square cells, as in the papers, when they fit
     )
-    colorbar = {"thickness": 24 if style.present else 12, "tickfont": {"size": font}, "title": {"font": {"size": font}}}
-    for trace in fig.data:
-        if trace.type == "heatmap":
-            trace.colorbar = {**trace.colorbar.to_plotly_json(), **colorbar,
-                              "title": {**trace.colorbar.title.to_plotly_json(), "font": {"size": font}}}
+    fig.update_traces(colorbar={"thickness": 24 if style.present else 12, "tickfont": {"size": font},
+                                "title": {"font": {"size": font}}}, selector={"type": "heatmap"})
     return fig, (cell_w, cell_h)
 
 
