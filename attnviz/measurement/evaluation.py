@@ -37,6 +37,7 @@ from ..inference.reference import ReferenceAligner
 from ..inference.translator import Translator
 
 DEFAULT_GOLD = REPO.parent / "shared" / "data" / "hansards-wpt03"
+GOLD_PAIR = "en-fr"  # the language pair of those gold alignments: only its models get an AER
 
 
 def reference_streams(groups: dict[str, list[str]]) -> tuple[list[str], list[list[str | None]]]:
@@ -369,12 +370,12 @@ def evaluate_models(models: list[Path], gold_dir: Path = DEFAULT_GOLD, data: Pat
         translator = Translator.load(directory)
         test = test_split(translator.card, data)
         test = dict(list(test.items())[:bleu_sentences]) if bleu_sentences else test
-        # the gold alignments are English–French (Hansards): a model of another pair gets no AER, and is timed
-        # on as many of its own test sentences
-        aligns = bool(translator.info.maps) and translator.info.pair_name == DEFAULT_PAIR.name
+        # a model of another pair than the gold's gets no AER, and is timed on as many of its own test sentences
+        gold_pair = translator.info.pair_name == GOLD_PAIR
+        aligns = bool(translator.info.maps) and gold_pair
         dev = dev_alignment(translator, gold) if aligns else {}
-        timed = translate_ms(translator, gold.src) if translator.info.pair_name == DEFAULT_PAIR.name else \
-            translate_ms(translator, list(test)[: len(gold.src)], pretokenized=False)
+        timed = (translate_ms(translator, gold.src) if gold_pair
+                 else translate_ms(translator, list(test)[: len(gold.src)], pretokenized=False))
         evaluations.append(ModelEvaluation(
             Path(directory), translator, bleu_by_length(translator, test), dev, timed,
             decoding_grid(translator, test, gold) if grid and aligns else {},
@@ -445,22 +446,33 @@ def classifier_table(models: list[Path], data_dir: Path) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def card_differences(evaluations: list[ModelEvaluation], accuracy: pd.DataFrame | None = None) -> list[str]:
+def card_differences(evaluations: list[ModelEvaluation], accuracy: pd.DataFrame | None = None) -> dict[str, list[str]]:
     """Where a measured figure differs from the one on the model's card, at the card's 4 decimals: test BLEU
     (greedy) and dev AER of each translation model, test accuracy of each classifier (``accuracy``:
-    ``classifier_table``'s rows). One line per difference, naming the model, the figure and both values."""
-    lines = []
+    ``classifier_table``'s rows).
+
+    Returns:
+        {model name: one line per figure that differs, naming it and both values}; a model that reproduces has
+        an empty list.
+    """
+    differences = {}
     for evaluation in evaluations:
-        card = evaluation.translator.metrics
-        measured = {"test_bleu_greedy": evaluation.by_length["all"]["bleu"], "dev_aer": evaluation.dev.get("aer")}
-        for figure, value in measured.items():
-            written = getattr(card, figure)
-            if value is not None and (written is None or round(value, 4) != round(written, 4)):
-                lines.append(f"{evaluation.path.name}: {figure} measured {value:.4f}, card {written}")
+        differences[evaluation.path.name] = _differing(
+            evaluation.path.name, evaluation.translator.metrics,
+            {"test_bleu_greedy": evaluation.by_length["all"]["bleu"], "dev_aer": evaluation.dev.get("aer")})
     for row in ([] if accuracy is None else accuracy.to_dict("records")):
-        written = row["card test accuracy"]
-        if written is None or round(row["test accuracy"], 4) != round(written, 4):
-            lines.append(f"{row['model']}: test_accuracy measured {row['test accuracy']:.4f}, card {written}")
+        differences[row["model"]] = _differing(row["model"], Metrics(test_accuracy=row["card test accuracy"]),
+                                               {"test_accuracy": row["test accuracy"]})
+    return differences
+
+
+def _differing(name: str, card: Metrics, measured: dict[str, float | None]) -> list[str]:
+    """A line for each measured figure (None: not measured) that the card does not state at 4 decimals."""
+    lines = []
+    for figure, value in measured.items():
+        written = getattr(card, figure)
+        if value is not None and (written is None or round(value, 4) != round(written, 4)):
+            lines.append(f"{name}: {figure} measured {value:.4f}, card {written}")
     return lines
 
 
