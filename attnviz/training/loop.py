@@ -49,6 +49,7 @@ from ..inference.translator import Translator
 from ..measurement import guided
 from ..measurement.evaluation import (
     DEFAULT_GOLD,
+    GOLD_PAIR,
     best_head,
     bleu,
     bleu_by_length,
@@ -512,9 +513,8 @@ def finish(corpus, model_config, config, out, gold_dir, data_path, info, progres
     metrics = Metrics(test_bleu_greedy=by_length["all"]["bleu"], test_bleu_by_length=rounded_by_length(by_length),
                       test_bleu_beam5=bleu(translator, corpus.split.test, beam=5), valid_bleu=progress["best_bleu"])
     alignment_choice = {}
-    # the gold alignments are English–French (Hansards): other language pairs have none
-    english_french = (info.source_language, info.target_language) == ("en", "fr")
-    if gold_dir is not None and Path(gold_dir, "dev.wa.nonullalign").is_file() and info.maps and english_french:
+    gold_pair = info.pair_name == GOLD_PAIR  # other language pairs have no gold alignments
+    if gold_dir is not None and Path(gold_dir, "dev.wa.nonullalign").is_file() and info.maps and gold_pair:
         alignment_choice, alignment = alignment_metrics(translator, load_gold(gold_dir), config.guided_columns)
         grid = decoding_grid(translator, corpus.split.test, load_gold(gold_dir))
         metrics = metrics.merged(alignment).merged(Metrics(decoding_grid=grid))

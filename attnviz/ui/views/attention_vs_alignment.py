@@ -11,6 +11,7 @@ import pandas as pd
 import streamlit as st
 
 from attnviz.inference.translator import InputError
+from attnviz.measurement.evaluation import GOLD_PAIR
 from attnviz.presentation.analysis import alignment_disagreements, closeness, lesson_pair
 from attnviz.ui import common, state
 from attnviz.ui.i18n import bound, t
@@ -33,7 +34,7 @@ with right:
 if not guided:
     st.caption(t("attention_vs_alignment.no_guided"))
 
-gold = state.gold_set() if inputs.pair == "en-fr" else None  # the gold alignments are English–French
+gold = state.gold_set() if inputs.pair == GOLD_PAIR else None  # the gold alignments are of one pair
 pairs = len(gold.src) if gold else 0
 options = list(range(pairs + 1))
 if st.session_state.get("al_gold") not in options:
