@@ -25,7 +25,8 @@ from .data.tokenization import MAX_TOKENS, SEGMENTATIONS
 from .families import DEFAULT_FAMILY, FAMILIES
 from .families.classifier import POOLINGS, ClassifierConfig
 from .inference import checkpoint
-from .inference.catalog import discover, grouped
+from .families.huggingface import convert_to_safetensors
+from .inference.catalog import discover, discover_all, grouped, task_of
 from .inference.checkpoint import PRETRAINED, PRIORS, CheckpointError, priors_path
 from .inference.classifier import Classifier
 from .inference.reference import ReferenceAligner, train_priors
@@ -190,8 +191,8 @@ def cmd_evaluate(args) -> int:
     """Print the Markdown evaluation table of the given models (and eflomal) and write it as CSV."""
 
 
-    paths = args.models or [e.path for e in discover() if e.info and not e.problem]
-    tasks = {path: checkpoint.read_config(path).get("task") for path in paths}  # CheckpointError names a bad one
+    paths = args.models or [e.path for e in discover_all() if e.info and not e.problem]
+    tasks = {path: task_of(checkpoint.read_config(path)) for path in paths}  # CheckpointError names a bad one
     models = [path for path in paths if tasks[path] == "translation"]
     classifiers = [path for path in paths if tasks[path] == "classification"]
     if not models and not classifiers:
@@ -320,12 +321,19 @@ def cmd_heads(args) -> int:
 
 
 def cmd_models(args) -> int:
-    """List the model directories under pretrained/ by task and language pair."""
-    for group, entries in grouped(discover(args.root)).items():
+    """List the model directories under pretrained/ (and the folders ATTNVIZ_MODELS names) by task and pair."""
+    for group, entries in grouped(discover_all(args.root)).items():
         print(group)
         for e in entries:
             status = f"  ({e.problem})" if e.problem else ""
             print(f"  {e.name:28} {e.info.family if e.info else '?':8}{status}")
+    return 0
+
+
+def cmd_convert_hf(args) -> int:
+    """Convert a Hugging Face folder's pickled weights to safetensors (weights-only reading)."""
+    path = convert_to_safetensors(args.folder)  # HuggingFaceError (a ValueError) prints as one line
+    print(f"{path}: written ({path.stat().st_size / 1e6:.1f} MB)")
     return 0
 
 
@@ -512,7 +520,14 @@ def build_parser() -> argparse.ArgumentParser:
     hd.add_argument("--gold-dir", type=Path, default=DEFAULT_GOLD, help="WPT03 dev alignments")
     hd.set_defaults(func=cmd_heads)
 
-    md = sub.add_parser("models", help="list the models under pretrained/ by task and language pair")
+    hf = sub.add_parser(
+        "convert-hf", help="write model.safetensors beside a Hugging Face folder's pickled pytorch_model.bin",
+        description="Reads pytorch_model.bin with torch's weights-only loader (a file that would run code is "
+        "refused) and writes model.safetensors beside it, once; attnviz then loads the folder from safetensors.")
+    hf.add_argument("folder", type=Path, help="a Hugging Face model folder, e.g. models/opus-mt-en-fr")
+    hf.set_defaults(func=cmd_convert_hf)
+
+    md = sub.add_parser("models", help="list the models under pretrained/ (and ATTNVIZ_MODELS) by task and language pair")
     md.add_argument("--root", type=Path, default=PRETRAINED)
     md.set_defaults(func=cmd_models)
 
@@ -532,7 +547,7 @@ def build_parser() -> argparse.ArgumentParser:
         "last finished epoch. Under `torchrun --nproc_per_node N -m attnviz train …` the N processes share the "
         "batches (DistributedDataParallel: gloo on CPU, nccl with --device cuda).",
     )
-    translation_families = FAMILIES.select(lambda f: f.task == "translation")
+    translation_families = FAMILIES.select(lambda f: f.task == "translation" and f.trainable)
     tn.add_argument("--family", choices=[f.family for f in translation_families], default=DEFAULT_FAMILY,
                     help=f"model family (default {DEFAULT_FAMILY}; bottleneck = no attention, the baseline)")
     tn.add_argument("--init-from", type=Path,

@@ -6,7 +6,7 @@ A model directory's ``config.json`` names, at the top level, what the model is:
 field                  meaning
 =====================  ===============================================================
 ``task``               ``translation`` or ``classification``
-``family``             a name in ``FAMILIES`` (``rnn``, ``transformer``, ``bottleneck``, ``classifier``)
+``family``             a name in ``FAMILIES`` (``rnn``, ``transformer``, ``bottleneck``, ``classifier``, ``huggingface``)
 ``source_language``    ISO 639-1 code of the input (``en``, ``fr``, ``zh``)
 ``target_language``    ISO 639-1 code of the output (translation)
 ``labels``             the classes (classification)
@@ -23,9 +23,9 @@ is (1, 1, T, S).
 """
 
 # each family module registers itself in FAMILIES when imported: adding a family is one module and one name here
-from . import bottleneck, classifier, rnn, transformer
+from . import bottleneck, classifier, huggingface, rnn, transformer
 from .base import (DEFAULT_FAMILY, FAMILIES, LANGUAGES, TASKS, FamilyConfig, FamilyRegistry, ModelInfo, Step, StepTrace,
                    TrainFlag, TranslationModel, build, family_config)
 
 __all__ = ["DEFAULT_FAMILY", "FAMILIES", "LANGUAGES", "TASKS", "FamilyConfig", "FamilyRegistry", "ModelInfo", "Step",
-           "StepTrace", "TrainFlag", "TranslationModel", "build", "family_config", "bottleneck", "classifier", "rnn", "transformer"]
+           "StepTrace", "TrainFlag", "TranslationModel", "build", "family_config", "bottleneck", "classifier", "huggingface", "rnn", "transformer"]

@@ -259,6 +259,9 @@ class TranslationModel(nn.Module):
         family: registry name; task: "translation"; display_name: for the app.
         config_class: its ``FamilyConfig`` subclass.
         traceable: True when it implements ``trace`` (the step-by-step view).
+        trainable: False for a family ``train`` cannot make (a Hugging Face model is loaded, not trained).
+        steerable: False when decoding cannot replace its attention normalizer or override a step's
+            attention (the What if and Soft vs hard views, ``--mode``).
     """
 
     family: ClassVar[str] = ""
@@ -266,6 +269,8 @@ class TranslationModel(nn.Module):
     display_name: ClassVar[str] = ""
     config_class: ClassVar[type[FamilyConfig]] = FamilyConfig
     traceable: ClassVar[bool] = False
+    trainable: ClassVar[bool] = True
+    steerable: ClassVar[bool] = True
 
     config: FamilyConfig
 

@@ -85,6 +85,8 @@ class Translation:
         copied: (T,) float in [0, 1], the share of each target word's probability that came through
             copying a lexicon entry (``families.rnn.RNNSeq2Seq.copied_share``); None for a model that
             cannot copy.
+        pieces: the same translation over the subword pieces the model read and wrote, for a model whose
+            words are merged from pieces (``inference.huggingface``); None otherwise.
     """
 
     source_tokens: list[str]
@@ -104,6 +106,7 @@ class Translation:
     target_language: str = "fr"
     cut: bool = False
     copied: np.ndarray | None = None
+    pieces: "Translation | None" = None
 
     @property
     def text(self) -> str:
@@ -124,7 +127,8 @@ class Translation:
         layer, head = parse_heads(choice, *self.heads.shape[:2])
         attention, energies = select_heads(self.heads, self.head_energies, layer, head)
         return replace(self, attention=attention, energies=energies,
-                       alternatives=[a.showing(choice) for a in self.alternatives])
+                       alternatives=[a.showing(choice) for a in self.alternatives],
+                       pieces=self.pieces.showing(choice) if self.pieces is not None else None)
 
     @property
     def score(self) -> float:
@@ -230,7 +234,13 @@ class Translator:
         src_vocab, tgt_vocab: Vocab.
         card: the config.json dict (family fields, training data, metrics).
         name: a display name (the directory name).
+
+    Class attribute:
+        readers: (reads(config dict) → bool, load(directory) → Translator) pairs that ``load`` tries before
+            reading an attnviz model directory (``inference.huggingface`` adds Hugging Face folders).
     """
+
+    readers: list = []
 
     def __init__(self, model, src_vocab, tgt_vocab, card: dict | None = None, name: str = "model", info: ModelInfo | None = None):
         self.model, self.src_vocab, self.tgt_vocab = model, src_vocab, tgt_vocab
@@ -245,6 +255,11 @@ class Translator:
         Raises:
             checkpoint.CheckpointError: missing/corrupt/mismatched files, or not a translation model.
         """
+        if Path(directory).is_dir() and (Path(directory) / checkpoint.CONFIG_FILE).is_file():
+            config = checkpoint.read_config(directory)
+            for reads, load in cls.readers:
+                if reads(config):
+                    return load(directory)
         loaded = checkpoint.load(directory)
         if loaded.info.task != "translation":
             raise checkpoint.CheckpointError(f"{directory} holds a {loaded.info.task} model, not a translation model")
@@ -264,6 +279,10 @@ class Translator:
         """How its attention is read as word links, one of ``alignment.LINK_READINGS``: the card's
         "alignment_links" (chosen on the dev gold for a model trained on both directions), else argmax."""
         return self.card.get("alignment_links", DEFAULT_LINK_READING)
+
+    def text_of(self, ids: list[int]) -> str:
+        """The detokenized text of target ids (up to EOS), as ``Translation.text`` writes it."""
+        return detokenize(self.tgt_vocab.decode(ids), self.info.target_language)
 
     def links(self, attention: np.ndarray) -> set[Link]:
         """Word links (source j, target i) of a (T, S) attention matrix of this model, under ``link_reading``."""
@@ -290,6 +309,12 @@ class Translator:
     def trained_normalizer(self) -> str:
         """The normalizer its attention was trained with, a name in ``normalizers.NORMALIZERS`` or "sample"."""
         return self.model.trained_normalizer
+
+    @property
+    def steerable(self) -> bool:
+        """True when decoding can replace its attention normalizer and override a step's attention
+        (``TranslationModel.steerable``)."""
+        return self.model.steerable
 
     @property
     def traceable(self) -> bool:

@@ -30,7 +30,7 @@ from ..attention.normalizers import Normalizer
 from ..data.modelcard import Metrics
 from ..data.reviews import LABELS, encode_token_lists, pad_batch, read_reviews, review_tokens
 from ..data.tatoeba import DEFAULT_PAIR, MAX_TRAIN_TOKENS, PAIRS, REPO, collate, make_batches, split_pair
-from ..data.tokenization import EOS, detokenize
+from ..data.tokenization import EOS
 from ..inference import decoding
 from ..inference.classifier import Classifier
 from ..inference.reference import ReferenceAligner
@@ -68,7 +68,7 @@ def translate_batch(translator: Translator, sources: list[str], batch_size: int 
         ids = decoding.greedy_batch(translator.model, src, lengths, decoding.max_length(int(lengths.max())),
                                     normalizer)
         for row, i in zip(ids.tolist(), idx):
-            results[i] = detokenize(translator.tgt_vocab.decode(row), translator.info.target_language)
+            results[i] = translator.text_of(row)
     return [results[i] for i in range(len(sources))]
 
 

@@ -24,7 +24,7 @@ from ..inference.translator import CARD_HEADS, EOS_TOKEN, InputError, Translatio
 from ..presentation.analysis import attention_records, reference_words, results_json
 from ..presentation.export import FORMATS, heatmap_file
 from ..presentation.plots import FigureStyle, attention_heatmap
-from .i18n import language, t
+from .i18n import language, language_name, t
 from .state import Inputs, gold_set, model_priors, reference_links, translator
 
 logger = logging.getLogger("attnviz.ui")
@@ -136,7 +136,7 @@ def checked_sentence(inputs: Inputs) -> bool:
         return False
     model = translator(inputs.models[0])
     if not inputs.sentence.strip():
-        st.info(t("input.type_sentence", language=t(f"languages.{model.info.source_language}")))
+        st.info(t("input.type_sentence", language=language_name(model.info.source_language)))
         return False
     try:
         tokens = model.source(inputs.sentence)
@@ -280,6 +280,28 @@ def best_model(names: list[str]) -> str:
         return float("-inf") if bleu is None else bleu
 
     return max(names, key=bleu)
+
+
+def steerable_models(names: list[str]) -> list[str]:
+    """The models among ``names`` whose attention decoding can change (``Translator.steerable``); the others are
+    named in one line, or, when none is left, the line is all the view shows (it stops there)."""
+    kept = [n for n in names if translator(n).steerable]
+    left_out = [n for n in names if n not in kept]
+    if left_out:
+        (st.info if not kept else st.caption)(t("input.not_steerable", models=", ".join(left_out)))
+    if not kept:
+        st.stop()
+    return kept
+
+
+def traceable_models(names: list[str]) -> list[str]:
+    """The models among ``names`` whose heads can be recomputed term by term (``Translator.traceable``); a
+    Hugging Face model among the others is named in one line (a GRU without the view's map needs no excuse)."""
+    kept = [n for n in names if translator(n).traceable]
+    foreign = [n for n in names if n not in kept and translator(n).info.family == "huggingface"]
+    if foreign:
+        st.caption(t("input.not_traceable", models=", ".join(foreign)))
+    return kept
 
 
 def model_picker(options: list[str], key: str, text: str | None = None, index: int | None = None) -> str:

@@ -11,7 +11,7 @@ import streamlit as st
 
 from ..presentation.i18n import DEFAULT_UI_LANGUAGE, UI_LANGUAGES, catalogue, placeholders, text
 
-__all__ = ["DEFAULT_UI_LANGUAGE", "UI_LANGUAGES", "bound", "catalogue", "language", "placeholders", "t"]
+__all__ = ["DEFAULT_UI_LANGUAGE", "UI_LANGUAGES", "bound", "catalogue", "language", "language_name", "placeholders", "t"]
 
 
 def language() -> str:
@@ -35,3 +35,14 @@ def bound() -> Callable[..., str]:
     those the widget was drawn with."""
     messages = catalogue(language())
     return lambda key, **values: messages[key].format(**values)
+
+
+def language_name(code: str, tr: Callable[..., str] | None = None) -> str:
+    """The name of ISO 639 language ``code`` in the interface language ("French"), or the code itself for a
+    language the catalogues do not name (a user's Hugging Face model may translate any pair).
+
+    Args:
+        tr: ``t`` (the default) or ``bound()``.
+    """
+    key = f"languages.{code}"
+    return (tr or t)(key) if key in catalogue(DEFAULT_UI_LANGUAGE) else code

@@ -14,14 +14,14 @@ from ..data.modelcard import Metrics
 from ..data.reviews import IMDB_DIR, LABELS, Review, read_reviews
 from ..data.tatoeba import DEFAULT_PAIR
 from ..data.tokenization import MAX_TOKENS
-from ..inference.catalog import ModelEntry, default_selection, discover
+from ..inference.catalog import ModelEntry, default_selection, discover_all
 from ..inference.checkpoint import PRETRAINED, PRIORS, priors_path, read_history
 from ..inference.classifier import Classifier
 from ..inference.reference import ReferenceAligner
 from ..inference.translator import ALL_HEADS, CARD_HEADS, Translator
 from ..measurement.evaluation import DEFAULT_GOLD, GoldSet, load_gold
 from ..presentation.examples import EXAMPLES, default_sentence
-from .i18n import DEFAULT_UI_LANGUAGE, UI_LANGUAGES, bound, t
+from .i18n import DEFAULT_UI_LANGUAGE, UI_LANGUAGES, bound, language_name, t
 from .navigation import Param, view_pages
 
 DEFAULT_SENTENCE = default_sentence(DEFAULT_PAIR.name)
@@ -136,13 +136,13 @@ def reference_links(pairs: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...], 
 
 @st.cache_resource(show_spinner=False)
 def catalog() -> list[ModelEntry]:
-    """The model directories under pretrained/, read once per server."""
-    return discover(PRETRAINED)
+    """The model directories under pretrained/ and in the folders ``ATTNVIZ_MODELS`` names, read once per server."""
+    return discover_all(PRETRAINED)
 
 
 def pair_label(pair: str, tr=t) -> str:
     """'English → French' for "en-fr", in the interface language (``tr``: ``t`` or ``i18n.bound()``)."""
-    return " → ".join(tr(f"languages.{code}") for code in pair.split("-"))
+    return " → ".join(language_name(code, tr) for code in pair.split("-"))
 
 
 def heads_label(choice: str, tr=t) -> str:
@@ -259,8 +259,8 @@ def gold_set() -> GoldSet | None:
 
 
 def model_path(name: str) -> Path:
-    """The directory of a model by name."""
-    return PRETRAINED / name
+    """The directory of a model by name: its catalog entry's (a user folder's model too), else pretrained/name."""
+    return next((e.path for e in catalog() if e.name == name), PRETRAINED / name)
 
 
 def translator(name: str) -> Translator:
@@ -445,7 +445,7 @@ def sidebar(groups: dict[str, list[str]]) -> Inputs:
                      on_change=_use_pair, args=(groups,))
         pair = st.session_state["pair"]
         models = groups[pair]
-        source, target = (t(f"languages.{code}") for code in pair.split("-"))
+        source, target = (language_name(code) for code in pair.split("-"))
         st.selectbox(
             t("sidebar.examples"),
             list(EXAMPLES.get(pair, {})),

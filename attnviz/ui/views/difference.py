@@ -11,7 +11,7 @@ import streamlit as st
 from attnviz.attention.alignment import argmax_agreement
 from attnviz.presentation.plots import difference_heatmap
 from attnviz.ui import common, state
-from attnviz.ui.i18n import t
+from attnviz.ui.i18n import language_name, t
 
 inputs = state.inputs()
 st.subheader(t("difference.heading"))
@@ -30,7 +30,7 @@ if common.checked_sentence(inputs):
     else:
         tokens = tuple(common.decode(a, inputs.sentence).target_tokens)
         if len(tokens) < 2:
-            target_language = t(f"languages.{state.translator(a).info.target_language}")
+            target_language = language_name(state.translator(a).info.target_language)
             st.info(t("difference.no_words", model=a, language=target_language))
             st.stop()
         ra, rb = (common.read_tokens(m, inputs.sentence, tokens, inputs.head) for m in (a, b))

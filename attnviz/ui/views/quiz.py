@@ -18,7 +18,7 @@ from attnviz.inference.translator import EOS_TOKEN
 from attnviz.presentation.analysis import QuizScore
 from attnviz.presentation.plots import weights_bar
 from attnviz.ui import common, state
-from attnviz.ui.i18n import t
+from attnviz.ui.i18n import language_name, t
 
 
 def reveal(model_choice: int, eflomal_choices: list[int]) -> None:
@@ -62,7 +62,7 @@ def quiz_panel(inputs: state.Inputs) -> None:
     step = st.select_slider(t("quiz.target_word"), options=words, key="quiz_step", on_change=new_question,
                             format_func=lambda i: f"{i + 1}: {target[i]}")
     st.markdown(t("quiz.so_far", before=common.plain(" ".join(target[:step])), word=common.plain(target[step])))
-    source_language = t(f"languages.{state.translator(name).info.source_language}")
+    source_language = language_name(state.translator(name).info.source_language)
     st.markdown(t("quiz.question", word=common.plain(target[step]), language=source_language))
     state.default("quiz_guess", None, range(len(source)))
     guess = st.pills(t("quiz.guess"), list(range(len(source))), key="quiz_guess", on_change=new_question,

@@ -39,7 +39,7 @@ def resample():
 inputs = state.inputs()
 st.subheader(t("soft_vs_hard.heading"))
 if common.checked_sentence(inputs):
-    name = common.model_picker(inputs.models, "sh_model")
+    name = common.model_picker(common.steerable_models(inputs.models), "sh_model")
     c1, c2, c3 = st.columns([2, 2, 3])
     if st.session_state.get("hard_mode") not in HARD:
         st.session_state["hard_mode"] = next(iter(HARD))

@@ -21,7 +21,7 @@ from attnviz.ui.i18n import bound, t
 inputs = state.inputs()
 st.subheader(t("step_by_step.heading"))
 if common.checked_sentence(inputs):
-    traceable = [n for n in inputs.models if state.translator(n).traceable]
+    traceable = common.traceable_models(inputs.models)
     if not traceable:
         st.info(t("step_by_step.none"))
         st.stop()

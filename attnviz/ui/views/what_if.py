@@ -15,7 +15,7 @@ from attnviz.ui.i18n import t
 inputs = state.inputs()
 st.subheader(t("what_if.heading"))
 if common.checked_sentence(inputs):
-    name = common.model_picker(inputs.models, "wi_model")
+    name = common.model_picker(common.steerable_models(inputs.models), "wi_model")
     original = common.decode(name, inputs.sentence, head=inputs.head)
     T = len(original.target_tokens)
     c1, c2 = st.columns(2)
