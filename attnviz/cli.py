@@ -30,7 +30,8 @@ from .inference.catalog import discover, discover_all, grouped, task_of
 from .inference.checkpoint import PRETRAINED, PRIORS, CheckpointError, priors_path
 from .inference.classifier import Classifier
 from .inference.reference import ReferenceAligner, train_priors
-from .inference.translator import InputError, Translator
+from .inference.attribution import METHODS
+from .inference.translator import InputError, Translator, json_numbers
 from .measurement.evaluation import (
     DEFAULT_GOLD,
     GOLD_PAIR,
@@ -73,7 +74,11 @@ def cmd_translate(args) -> int:
             print("", flush=True)
             failures += 1
             continue
-        print(json.dumps(result.to_json(), ensure_ascii=False) if args.json else result.text, flush=True)
+        record = result.to_json()
+        if args.attribution:  # signed a_ij of each method, (T, S) like "attention"
+            found = translator.attribution(result)
+            record["attribution"] = {method: json_numbers(found.of(method)) for method in METHODS}
+        print(json.dumps(record, ensure_ascii=False) if args.json else result.text, flush=True)
     return 1 if failures else 0
 
 
@@ -205,7 +210,7 @@ def cmd_evaluate(args) -> int:
         if not models:
             return _checked_cards(args, [], accuracy)
     evaluations = evaluate_models(models, args.gold_dir, args.data, bleu_sentences=args.bleu_sentences,
-                                  grid=args.write_cards)
+                                  grid=args.write_cards, attribution=args.attribution)
     table = evaluation_table(evaluations, args.gold_dir, args.priors)
     by_length = [c for c in table.columns if c.startswith("BLEU ")]
     # tabulate only treats None as missing: NaN (eflomal has no BLEU) would print "nan"
@@ -472,6 +477,9 @@ def build_parser() -> argparse.ArgumentParser:
     tr.add_argument("--beam", type=_bounded(int, 1, MAX_BEAM, "--beam"), default=1, help=f"beam size 1–{MAX_BEAM} (1 = greedy)")
     tr.add_argument("--pretokenized", action="store_true", help="input is tokenized: split on spaces only")
     tr.add_argument("--json", action="store_true", help="one JSON object per line with tokens, attention, energies")
+    tr.add_argument("--attribution", action="store_true",
+                    help="with --json: also \"attribution\", each source word's signed effect on each written word "
+                    "by gradient × input, integrated gradients and leave-one-out (T × S each)")
     tr.set_defaults(func=cmd_translate)
 
     al = sub.add_parser(
@@ -498,6 +506,9 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--write-cards", action="store_true",
                     help="store BLEU by source length, the share of zero weights and BLEU/AER decoded with each "
                     "normalizer (the trained-as × decoded-as grid) on each model's card")
+    ev.add_argument("--attribution", action="store_true",
+                    help="English → French models: also the AER of links read from gradient × input, integrated "
+                    "gradients and leave-one-out on the gold pairs, beside attention's (about 1 s per pair and model)")
     ev.add_argument("--check-cards", action="store_true",
                     help="compare test BLEU, dev AER and test accuracy with each model's card (4 decimals); exit 1 "
                     "if one differs")

@@ -304,6 +304,16 @@ class TranslationModel(nn.Module):
         """(layers, heads) of the cross-attention records."""
         return 1, 1
 
+    @property
+    def longest_target(self) -> int:
+        """The most target tokens the model can write (decoding stops there too); unbounded by default."""
+        return 1 << 30
+
+    def source_embedding(self) -> nn.Module:
+        """The module whose output, (B, S, d), is the encoder's view of the source words (attribution's input:
+        ``inference.attribution``); the ``src_embed`` table by default."""
+        return self.src_embed
+
     def attention_maps(self) -> tuple[str, ...]:
         """Names of the attention maps the model exposes ("cross" first)."""
         return ("cross",)
@@ -395,6 +405,19 @@ class TranslationModel(nn.Module):
                 (``normalizers.Normalizer`` or a what-if override).
         """
         raise NotImplementedError
+
+    def forced_logits(self, encoded: Any, tgt_in: torch.Tensor, normalize) -> torch.Tensor:
+        """Next-token logits at every step of teacher forcing, (B, T, V), gradients kept (attribution).
+
+        Args:
+            encoded: from ``encode``; tgt_in: (B, T) long, BOS then the target ids read; normalize: as ``decode_step``.
+        """
+        state, logits = self.initial_state(encoded), []
+        for t in range(tgt_in.size(1)):
+            step = self.decode_step(tgt_in[:, t], state, encoded, normalize)
+            logits.append(step.logits)
+            state = step.state
+        return torch.stack(logits, 1)
 
     def context_vectors(self, source_ids: list[int], weights: np.ndarray) -> np.ndarray:
         """The vectors the decoder reads of the source at each of T steps, (T, d) float.

@@ -303,7 +303,15 @@ class HuggingFaceSeq2Seq(TranslationModel):
         """One paragraph for a card."""
         return f"{self.describe()}, loaded from a Hugging Face folder ({source_language} → {target_language})."
 
-    @torch.inference_mode()
+    @property
+    def longest_target(self) -> int:
+        """Learned or fixed position tables end at ``max_position_embeddings``; the decoder-start token takes one."""
+        return max(1, getattr(self.hf.config, "max_position_embeddings", 1 << 30) - 1)
+
+    def source_embedding(self) -> torch.nn.Module:
+        """The encoder's token embedding (its output is scaled inside the encoder, as the model does)."""
+        return self.hf.get_encoder().embed_tokens
+
     def encode(self, src: torch.Tensor, lengths: torch.Tensor) -> Encoded:
         """Run the model's encoder on (B, S) attnviz ids (``TranslationModel.encode``)."""
         mask = torch.arange(src.size(1), device=src.device)[None, :] < lengths[:, None]
@@ -322,7 +330,6 @@ class HuggingFaceSeq2Seq(TranslationModel):
                        attention_mask=encoded.mask.long(), decoder_input_ids=prefix, use_cache=False,
                        return_dict=True, **options)
 
-    @torch.inference_mode()
     def decode_step(self, y_prev: torch.Tensor, state: torch.Tensor, encoded: Encoded, normalize) -> Step:
         """One step (``TranslationModel.decode_step``). The state is the prefix of the model's ids read so far,
         and the decoder reads it whole each step (no key/value cache: sentences are short, and the state stays
@@ -341,6 +348,10 @@ class HuggingFaceSeq2Seq(TranslationModel):
             logits[:, self.forced_bos + ID_OFFSET] = kept
         attention = torch.stack([layer[:, :, -1] for layer in out.cross_attentions], 1).float()
         return Step(logits, prefix, attention, torch.full_like(attention, float("nan")))
+
+    def forced_logits(self, encoded: Encoded, tgt_in: torch.Tensor, normalize) -> torch.Tensor:
+        """Teacher forcing in one decoder pass (the model's causal mask), (B, T, V + 4) (``TranslationModel.forced_logits``)."""
+        return self.scores(self._decoder(self.to_model_ids(tgt_in), encoded).logits.float())
 
     def forward(self, src: torch.Tensor, lengths: torch.Tensor, tgt_in: torch.Tensor):
         """Teacher-forced logits (B, T, V + 4) of attnviz ids ``tgt_in`` (B, T) (attnviz does not train this family)."""

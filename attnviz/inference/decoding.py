@@ -111,7 +111,7 @@ def greedy(
         Hypothesis with T ≤ max_len steps.
     """
     encoded = _encode_one(model, src_ids)
-    max_len = max_len or max_length(len(src_ids))
+    max_len = min(max_len or max_length(len(src_ids)), model.longest_target)
     override = override or {}
     state, y = model.initial_state(encoded), torch.tensor([BOS], device=model.device)
     ids, attention, energies, log_probs = [], [], [], []
@@ -187,7 +187,7 @@ def beam_search(
         raise ValueError(f"beam size must be ≥ 1, got {beam_size}")
     device = model.device
     encoded = _encode_one(model, src_ids)
-    max_len = max_len or max_length(len(src_ids))
+    max_len = min(max_len or max_length(len(src_ids)), model.longest_target)
     state, y = model.initial_state(encoded), torch.tensor([BOS], device=device)
     totals = torch.zeros(1, device=device)  # (n,) summed log-probs of the alive hypotheses
     ids = torch.zeros(1, 0, dtype=torch.long, device=device)  # (n, t)
@@ -250,6 +250,7 @@ def greedy_batch(model, src: torch.Tensor, lengths: torch.Tensor, max_len: int,
         (B, T) long ids, T ≤ max_len; rows continue with arbitrary ids after EOS.
     """
     device = model.device
+    max_len = min(max_len, model.longest_target)
     encoded = model.encode(src.to(device), lengths.to(device))
     state, y = model.initial_state(encoded), torch.full((src.size(0),), BOS, dtype=torch.long, device=device)
     done = torch.zeros(src.size(0), dtype=torch.bool, device=device)

@@ -19,6 +19,7 @@ import numpy as np
 from ..data.tokenization import EOS, UNK
 from ..families.huggingface import ID_OFFSET, HuggingFaceError, HuggingFaceSeq2Seq, is_huggingface, model_info
 from . import decoding
+from .attribution import METHODS, Attributions, attribute
 from .checkpoint import CheckpointError, read_config
 from .translator import EOS_TOKEN, MAX_INPUT_CHARS, InputError, Tokens, Translation, Translator, alignment_head
 
@@ -149,8 +150,9 @@ class HuggingFaceTranslator(Translator):
         model_ids = list(encoded["input_ids"])
         if not model_ids or model_ids[-1] != self.model.specials[EOS]:
             model_ids.append(self.model.specials[EOS])
-        if len(model_ids) > MAX_PIECES:
-            raise InputError("too_many_tokens", what, count=len(model_ids), limit=MAX_PIECES)
+        limit = min(MAX_PIECES, self.model.longest_target)
+        if len(model_ids) > limit:
+            raise InputError("too_many_tokens", what, count=len(model_ids), limit=limit)
         ids = self.model.from_model_ids(model_ids)
         pieces = self.tokenizer.convert_ids_to_tokens(model_ids)
         return Tokens(pieces, ids, [i == UNK for i in ids])
@@ -209,6 +211,16 @@ class HuggingFaceTranslator(Translator):
         ids = ids[: ids.index(EOS)] if EOS in ids else ids
         return self.tokenizer.decode([self.model.specials[UNK] if i == UNK else i - ID_OFFSET for i in ids
                                       if i == UNK or i >= ID_OFFSET], skip_special_tokens=True)
+
+    def attribution(self, result: Translation) -> Attributions:
+        """The attributions over pieces (``Translator.attribution``) merged to ``result``'s words: summed over a source
+        word's pieces, averaged over a target word's (as ``merge_attention``)."""
+        pieces = attribute(self.model, result.source_ids, result.target_ids)
+        _, source_groups = self.words([self.source_piece(i) for i in result.source_ids])
+        _, target_groups = self.words([self.source_piece(i) for i in result.target_ids])
+        merged = {m: merge_attention(pieces.of(m), target_groups, source_groups) for m in METHODS}
+        return Attributions(**merged, log_probs=target_groups @ pieces.log_probs,
+                            baseline_log_probs=target_groups @ pieces.baseline_log_probs)
 
     def self_attention(self, source_ids: list[int], target_ids: list[int]) -> dict[str, np.ndarray]:
         """{"encoder_self": (L_enc, H, Sw, Sw), "decoder_self": (L_dec, H, Tw, Tw)} merged to words (queries averaged,

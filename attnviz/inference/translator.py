@@ -15,6 +15,7 @@ from ..data.modelcard import Metrics
 from ..data.tokenization import EOS, MAX_TOKENS, UNK, detokenize, model_tokens, normalize_token, tokenize
 from ..families import LANGUAGES, ModelInfo
 from . import checkpoint, decoding
+from .attribution import Attributions, attribute
 
 # 50 tokens of ordinary words fit in well under 2,000 characters; a 600 kB line took the Moses
 # tokenizer up to 23 s (found by tests/test_fuzz.py)
@@ -360,6 +361,11 @@ class Translator:
         if not self.traceable:
             raise NotImplementedError(f"the {self.info.family} family cannot replay a step")
         return self.model.trace(result.source_ids, result.target_ids, step, Normalizer(self.decoding_normalizer), head)
+
+    def attribution(self, result: "Translation") -> Attributions:
+        """Gradient × input, integrated gradients and leave-one-out of ``result`` (``attribution.attribute``), each
+        (T, S) over the rows and columns of ``result.attention``, with its decoding normalizer."""
+        return attribute(self.model, result.source_ids, result.target_ids, Normalizer(self.decoding_normalizer))
 
     def context_vectors(self, result: "Translation") -> np.ndarray:
         """The vectors its decoder read of the source at each step of ``result``: (T, d) float.

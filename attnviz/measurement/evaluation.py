@@ -32,6 +32,7 @@ from ..data.reviews import LABELS, encode_token_lists, pad_batch, read_reviews, 
 from ..data.tatoeba import DEFAULT_PAIR, MAX_TRAIN_TOKENS, PAIRS, REPO, collate, make_batches, split_pair
 from ..data.tokenization import EOS
 from ..inference import decoding
+from ..inference.attribution import METHODS, magnitudes
 from ..inference.classifier import Classifier
 from ..inference.reference import ReferenceAligner
 from ..inference.translator import Translator
@@ -236,6 +237,26 @@ def dev_alignment(translator: Translator, gold: GoldSet, normalizer: Normalizer 
     }
 
 
+ATTRIBUTION_COLUMNS = {"gradient_x_input": "grad×input", "integrated_gradients": "IG", "leave_one_out": "LOO"}
+
+
+def attribution_alignment(translator: Translator, gold: GoldSet) -> dict[str, float]:
+    """AER of the links read from each attribution (``Translator.attribution``: gradient × input, integrated
+    gradients, leave-one-out) of the forced gold pairs, as the model reads its attention (``Translator.links`` of the
+    row-normalized magnitudes, ``attribution.magnitudes``) — Ding et al. (2019) measured saliency's AER this way.
+
+    Returns:
+        {method: AER} for each of ``attribution.METHODS``.
+    """
+    predicted: dict[str, list] = {m: [] for m in METHODS}
+    for e, f in zip(gold.src, gold.tgt):
+        result = translator.force(e, f, pretokenized=True)
+        attributions = translator.attribution(result)
+        for method in METHODS:
+            predicted[method].append(translator.links(magnitudes(attributions.of(method))))
+    return {method: alignment_error_rate(links, gold.gold).aer for method, links in predicted.items()}
+
+
 def shifted(heads: np.ndarray) -> np.ndarray:
     """The "shift" reading of cross-attention (Chen et al. 2020, Shift-Att): target word i is aligned
     by the step whose decoder *input* is word i, i.e. row i + 1. (L, H, T, S) → (L, H, T, S); the
@@ -310,6 +331,7 @@ class ModelEvaluation:
         dev: ``dev_alignment`` on the gold set ({} for a model without attention).
         ms: median greedy decoding time per gold sentence (ms).
         grid: ``decoding_grid`` (when asked for; {} otherwise or without attention).
+        attribution: ``attribution_alignment`` on the gold set (when asked for; {} otherwise).
     """
 
     path: Path
@@ -318,6 +340,7 @@ class ModelEvaluation:
     dev: dict
     ms: float
     grid: dict = field(default_factory=dict)
+    attribution: dict = field(default_factory=dict)
 
     def row(self) -> dict:
         """Its row of the evaluation table (see ``evaluation_table``)."""
@@ -335,6 +358,7 @@ class ModelEvaluation:
             "monotone": dev.get("monotonicity"),
             "zeros": dev.get("zeros"),
             "ms/sentence": self.ms,
+            **{f"AER {ATTRIBUTION_COLUMNS[m]}": aer for m, aer in self.attribution.items()},
             **{f"BLEU {label}": v["bleu"] for label, v in self.by_length.items() if label != "all"},
         }
 
@@ -357,9 +381,11 @@ def dev_metrics(dev: dict) -> Metrics:
 
 
 def evaluate_models(models: list[Path], gold_dir: Path = DEFAULT_GOLD, data: Path | None = None,
-                    bleu_sentences: int | None = None, grid: bool = False) -> list[ModelEvaluation]:
+                    bleu_sentences: int | None = None, grid: bool = False,
+                    attribution: bool = False) -> list[ModelEvaluation]:
     """BLEU (overall and by source length) on each model's own test split, and its attention on the gold set;
-    with ``grid``, also BLEU and AER decoded with each of ``DECODINGS`` (``decoding_grid``).
+    with ``grid``, also BLEU and AER decoded with each of ``DECODINGS`` (``decoding_grid``); with ``attribution``,
+    the AER of each attribution's links beside attention's (``attribution_alignment``).
 
     Raises:
         CheckpointError, FileNotFoundError: a model, the corpus or the gold set is missing.
@@ -379,6 +405,7 @@ def evaluate_models(models: list[Path], gold_dir: Path = DEFAULT_GOLD, data: Pat
         evaluations.append(ModelEvaluation(
             Path(directory), translator, bleu_by_length(translator, test), dev, timed,
             decoding_grid(translator, test, gold) if grid and aligns else {},
+            attribution_alignment(translator, gold) if attribution and gold_pair else {},
         ))
     return evaluations
 
