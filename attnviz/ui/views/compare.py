@@ -3,7 +3,7 @@
 ICON = ":material/grid_view:"
 ORDER = 10
 SECTION = "comparing"
-URL = {"compare_numbers": ("table", False, "bool")}
+URL = {"compare_numbers": ("table", False, "bool"), "compare_pieces": ("pieces", False, "bool")}
 
 import pandas as pd
 import streamlit as st
@@ -40,7 +40,12 @@ if common.checked_sentence(inputs):
         with common.model_panel(name):
             results[name] = common.decode(name, inputs.sentence, inputs.forced, inputs.beam, head=inputs.head)
             shown[name] = common.chosen(results[name], inputs)
+    if any(r.pieces is not None for r in shown.values()):  # a model that reads subword pieces (a Hugging Face one)
+        if st.toggle(t("compare.pieces"), key="compare_pieces", help=t("compare.pieces_help")):
+            shown = {name: r.pieces if r.pieces is not None else r for name, r in shown.items()}
     links = common.eflomal_links(shown) if inputs.overlay else {name: frozenset() for name in shown}
+    # eflomal aligns words: pieces get no links
+    links = {name: frozenset() if results[name].pieces is shown[name] else found for name, found in links.items()}
     agreements = {name: reference_agreement(r.attention, links[name], state.translator(name).link_reading)
                   for name, r in shown.items()}
     length = max((len(r.source_tokens) for r in shown.values()), default=0)

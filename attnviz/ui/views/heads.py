@@ -13,7 +13,7 @@ import numpy as np
 import streamlit as st
 
 from attnviz.inference.translator import EOS_TOKEN, Translator
-from attnviz.measurement.evaluation import bleu, test_split
+from attnviz.measurement.evaluation import GOLD_PAIR, bleu, head_alignment, test_split
 from attnviz.presentation.analysis import head_triples
 from attnviz.presentation.plots import aer_grid, head_grid, head_mean
 from attnviz.ui import common, state
@@ -44,6 +44,14 @@ def fixed_set_bleu(name: str, off: tuple[str, ...]) -> float | None:
         return None
     model = masked_translator(name, off) if off else state.translator(name)
     return bleu(model, dict(list(test.items())[:BLEU_SENTENCES]))
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def measured_heads(name: str) -> tuple[list, list]:
+    """(AER, shift AER) of every layer's heads and their mean on the Hansards dev gold (``head_alignment``), for a
+    model whose card does not hold them; cached across sessions."""
+    grids = head_alignment(state.translator(name), state.gold_set())
+    return grids["aer"].tolist(), grids["shift_aer"].tolist()
 
 
 inputs = state.inputs()
@@ -88,15 +96,21 @@ if common.checked_sentence(inputs):
         st.caption(t("heads.cut"))
 
     metrics = state.translator(name).metrics
-    if metrics.dev_aer_by_head:
+    by_head = (metrics.dev_aer_by_head, metrics.dev_shift_aer_by_head)
+    measurable = state.translator(name).info.pair_name == GOLD_PAIR and state.gold_set() is not None
+    if not by_head[0] and measurable:  # a model without a card (a Hugging Face folder): measured here, on request
+        if st.button(t("heads.measure"), key="heads_measure") or name in st.session_state.get("heads_measured", ()):
+            st.session_state["heads_measured"] = {*st.session_state.get("heads_measured", ()), name}
+            with st.spinner(t("heads.measuring")):
+                by_head = measured_heads(name)
+    if by_head[0]:
         st.markdown(t("heads.which_aligns"))
         choice = state.translator(name).card.get("alignment_head", {})
         chosen = (choice["layer"], choice["head"]) if choice else None
         left, right = st.columns(2)
-        left.plotly_chart(aer_grid(np.array(metrics.dev_aer_by_head), t("heads.aer_plain"),
-                                   chosen, common.style(inputs)), key="aer_plain")
-        right.plotly_chart(aer_grid(np.array(metrics.dev_shift_aer_by_head),
-                                    t("heads.aer_shift"), None, common.style(inputs)),
+        left.plotly_chart(aer_grid(np.array(by_head[0]), t("heads.aer_plain"), chosen, common.style(inputs)),
+                          key="aer_plain")
+        right.plotly_chart(aer_grid(np.array(by_head[1]), t("heads.aer_shift"), None, common.style(inputs)),
                            key="aer_shift")
         st.caption(t("heads.aer_caption"))
 
