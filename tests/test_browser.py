@@ -48,6 +48,13 @@ def free_port() -> int:
 
 @pytest.fixture(scope="module")
 def server():
+    with running_app() as url:
+        yield url
+
+
+@contextlib.contextmanager
+def running_app(**environment):
+    """`streamlit run` on a free loopback port with ``environment`` added; yields its URL, stops it afterwards."""
     if not os.path.exists(CHROMIUM):
         if os.environ.get("CI"):
             pytest.fail(f"no Chromium at {CHROMIUM}: .ci/run should have installed it")
@@ -56,7 +63,7 @@ def server():
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", str(ROOT / "streamlit_app.py"), "--server.port", str(port),
          "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false"],
-        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env={**os.environ, **environment},
     )
     url = f"http://127.0.0.1:{port}"
     deadline = time.time() + 90
@@ -117,6 +124,7 @@ EXPECTED = {
     "Training": (2 * len(SHOWN), "Demonstration sentence"),
     "Quiz": (0, "The class's guess"),
     "Heads": (0, "Layers and heads"),
+    "Attention vs attribution": (4, "Where it looked, and what mattered"),
     "Self-attention": (3, "Multi-head"),
     "Reviews": (0, "Is attention an explanation?"),  # with the shipped classifiers, on the first test review
     "About": (0, "Measured quality"),
@@ -372,3 +380,23 @@ def test_the_seed_notes_example_live_in_chinese(server):
         assert max(terms, key=lambda term: float(term[0]))[1] in ("北", "京")
         page.wait_for_timeout(800)
         page.screenshot(path=str(ARTIFACTS / "context-vectors-zh.png"))
+
+
+def test_a_hugging_face_folder_in_compare_and_heads(tmp_path):
+    from .test_huggingface import make_marian
+
+    folder = make_marian(tmp_path / "models" / "opus-mt-en-fr-tiny")
+    with running_app(ATTNVIZ_MODELS=str(folder.parent)) as url, browser_page(1400, 1000) as page:
+        page.goto(f"{url}/?m=opus-mt-en-fr-tiny,en-fr-additive&s=welcome+to+beijing", timeout=60_000)
+        page.wait_for_function(
+            """() => Array.from(document.querySelectorAll('.js-plotly-plot')).filter(p =>
+                Array.from(p.querySelectorAll('.xtick text')).some(t => t.textContent === 'beijing')).length === 2""",
+            timeout=120_000)
+        assert "opus-mt-en-fr-tiny" in page.inner_text("body")
+        page.goto(f"{url}/heads?m=opus-mt-en-fr-tiny&s=welcome+to+beijing", timeout=60_000)
+        page.get_by_text("Layers and heads").first.wait_for(timeout=120_000)
+        page.get_by_role("button", name="Which head aligns?").click()
+        page.get_by_text("Which head aligns", exact=False).nth(1).wait_for(timeout=120_000)
+        page.wait_for_function(
+            "document.querySelectorAll('.js-plotly-plot').length >= 4", timeout=120_000)  # grid, enlarged, 2 AER grids
+        assert "Sorry, this view failed" not in page.inner_text("body")
