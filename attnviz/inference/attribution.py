@@ -100,9 +100,9 @@ def target_log_probs(model, source_ids: list[int], target_ids: list[int], embedd
 def attribute(model, source_ids: list[int], target_ids: list[int], normalizer: Normalizer | None = None) -> Attributions:
     """Gradient × input, integrated gradients and leave-one-out of a translation (see the module docstring).
 
-    One batched forced pass computes every row's log-probabilities for the sentence, the ``IG_STEPS`` + 1 points
-    of the integrated-gradients path and the S erasures; each target step then takes one backward pass through
-    that graph (T in all) — the numbers of Captum's ``InputXGradient`` and ``IntegratedGradients`` (whose
+    One batched forced pass computes every row's log-probabilities at the ``IG_STEPS`` + 1 points of the
+    integrated-gradients path (the last is the sentence itself), another without gradients those of the S
+    erasures; each target step then takes one backward pass through the first (T in all) — the numbers of Captum's ``InputXGradient`` and ``IntegratedGradients`` (whose
     trapezoid weights sum to n/(n + 1) instead of 1, a factor ``tests/test_attribution.py`` takes out before
     comparing in float64), with T × (IG_STEPS + 2) times fewer forward passes than calling those per target.
 
@@ -122,9 +122,10 @@ def attribute(model, source_ids: list[int], target_ids: list[int], normalizer: N
     path = (alphas[:, None, None] * embedded[None]).detach().requires_grad_()  # (m + 1, S, d)
     erased = embedded.repeat(S, 1, 1)
     erased[torch.arange(S), torch.arange(S)] = 0  # row j: word j erased
+    with torch.no_grad():
+        erasures = target_log_probs(model, source_ids, target_ids, erased, normalizer)  # (S, T)
     with torch.enable_grad():
-        batch = torch.cat([path, erased.detach()])
-        log_probs = target_log_probs(model, source_ids, target_ids, batch, normalizer)  # (m + 1 + S, T)
+        log_probs = target_log_probs(model, source_ids, target_ids, path, normalizer)  # (m + 1, T)
         weights = torch.full((m + 1,), 1.0 / m, dtype=embedded.dtype)
         weights[0] = weights[-1] = 0.5 / m  # the trapezoid rule over [0, 1]
         gradient_x_input, integrated = np.zeros((T, S)), np.zeros((T, S))
@@ -133,7 +134,7 @@ def attribute(model, source_ids: list[int], target_ids: list[int], normalizer: N
             gradient_x_input[i] = (gradients[-1] * embedded).sum(-1).double().numpy()
             integrated[i] = ((weights[:, None, None] * gradients).sum(0) * embedded).sum(-1).double().numpy()
     values = log_probs.detach().double().numpy()
-    leave_one_out = (values[m][None, :] - values[m + 1:]).T  # (T, S)
+    leave_one_out = (values[m][None, :] - erasures.double().numpy()).T  # (T, S)
     return Attributions(gradient_x_input, integrated, leave_one_out, values[m], values[0])
 
 
