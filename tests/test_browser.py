@@ -208,6 +208,7 @@ HEADINGS = {
     "Training": "Attention during training",
     "Quiz": "Predict, then reveal",
     "Heads": "Layers and heads",
+    "Attention vs attribution": "Where it looked, and what mattered",
     "Self-attention": "Self-attention, step by step",
     "Reviews": "Which words decide a movie review?",
     "About": "About",

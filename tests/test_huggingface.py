@@ -115,8 +115,8 @@ def test_languages_come_from_the_sidecar_then_the_tokenizer_then_the_folder_name
     assert language_pair(anonymous, {}) == (UNKNOWN_LANGUAGE, UNKNOWN_LANGUAGE)
 
 
-def test_a_model_whose_languages_no_file_names_still_loads_and_translates(marian, tmp_path):
-    folder = tmp_path / "mystery"
+def mystery_copy(marian: Path, folder: Path) -> Path:
+    """A copy of the tiny Marian whose tokenizer does not name its languages, in a folder whose name does not."""
     folder.mkdir()
     for path in marian.iterdir():
         if path.name != "tokenizer_config.json":
@@ -124,6 +124,11 @@ def test_a_model_whose_languages_no_file_names_still_loads_and_translates(marian
     config = json.loads((marian / "tokenizer_config.json").read_text())
     config.pop("source_lang", None), config.pop("target_lang", None)
     (folder / "tokenizer_config.json").write_text(json.dumps(config))
+    return folder
+
+
+def test_a_model_whose_languages_no_file_names_still_loads_and_translates(marian, tmp_path):
+    folder = mystery_copy(marian, tmp_path / "mystery")
     entry = next(e for e in discover_all(tmp_path / "none", [folder]) if e.name == "mystery")
     assert entry.problem is None and entry.group == "translation · languages unknown"
     assert Translator.load(folder).translate("i am tired").target_tokens
@@ -347,3 +352,18 @@ def test_compare_shows_the_folders_words_and_on_request_its_pieces(app_with, mar
     np.testing.assert_allclose(pieces.sum(1), 1.0, atol=1e-5)
     assert chart_weights(at.get("plotly_chart")[0]).shape[1] == 4  # the GRU reads words: unchanged
     assert at.query_params["pieces"] == ["1"] or at.query_params["pieces"] == "1"
+
+
+def test_the_app_lists_a_model_of_unknown_languages_under_its_own_pair(marian, tmp_path, monkeypatch):
+    from attnviz.ui import state
+
+    folder = mystery_copy(marian, tmp_path / "mystery")
+    monkeypatch.setenv("ATTNVIZ_MODELS", str(folder))
+    state.catalog.clear()
+    try:
+        at = open_app(pair="und-und", s="i am tired").run()
+        assert [chart.key for chart in at.get("plotly_chart")] == ["heat-mystery"]
+        pairs = next(r for r in at.sidebar.radio if r.key == "pair")
+        assert pairs.options[-1] == "unknown language → unknown language" and pairs.value == "und-und"
+    finally:
+        state.catalog.clear()

@@ -54,6 +54,7 @@ SETTINGS = {
     "Heads": [("radio", "heads_map", "encoder_self"), ("selectbox", "heads_pick", "1.2"),
               ("multiselect", "heads_off", ["cross:2.1", "encoder_self:1.3"])],
     "Self-attention": [("selectbox", "sa_layer", 2), ("selectbox", "sa_head", 3), ("selectbox", "sa_query", 4)],
+    "Attention vs attribution": [("selectbox", "at_model", "en-fr-dot")],
 }
 
 

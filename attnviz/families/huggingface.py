@@ -131,6 +131,12 @@ def model_info(directory: Path, config: dict) -> ModelInfo:
                      heads if isinstance(heads, int) else 1, ("cross", "encoder_self", "decoder_self"))
 
 
+def card_of(info: ModelInfo) -> dict:
+    """What attnviz knows of a Hugging Face model in place of a card: that it is one, and its language pair
+    (``evaluation.test_split`` reads ``language_pair``); no training, no measured figures."""
+    return {"hugging_face": True, "language_pair": info.pair_name}
+
+
 def read_pickled_weights(path: Path) -> dict[str, torch.Tensor]:
     """The tensors of a pickled ``pytorch_model.bin``, read with torch's weights-only unpickler (tensors and
     plain containers only; a pickle that would import or call anything is refused before it runs).
@@ -226,7 +232,7 @@ class HuggingFaceSeq2Seq(TranslationModel):
             self.specials[UNK] = hf_config.pad_token_id
 
     @classmethod
-    def load(cls, directory: Path, hf_config: dict) -> "HuggingFaceSeq2Seq":
+    def load(cls, directory: Path) -> HuggingFaceSeq2Seq:
         """Load a checked folder (``check_folder``) on the CPU in eval mode, weights from ``model.safetensors``, else
         from ``pytorch_model.bin`` through ``read_pickled_weights``.
 

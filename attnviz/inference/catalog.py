@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..families import LANGUAGES, ModelInfo
-from ..families.huggingface import UNKNOWN_LANGUAGE, is_huggingface, model_info
+from ..families.huggingface import UNKNOWN_LANGUAGE, card_of, is_huggingface, model_info
 from .checkpoint import CONFIG_FILE, PRETRAINED, CheckpointError, absent_files, find_models, read_config
 
 MODELS_VARIABLE = "ATTNVIZ_MODELS"  # more model folders, separated by ":" (each a model, or a folder of models)
@@ -76,7 +76,7 @@ def entry(directory: Path) -> ModelEntry:
     except (CheckpointError, ValueError) as err:  # HuggingFaceError is a ValueError
         return ModelEntry(directory.name, directory, None, {}, str(err))
     if is_huggingface(config):
-        return ModelEntry(directory.name, directory, info, {"hugging_face": True, "language_pair": info.pair_name})
+        return ModelEntry(directory.name, directory, info, card_of(info))
     result = ModelEntry(directory.name, directory, info, config)
     missing = absent_files(directory, config)  # the config is already read
     if missing:

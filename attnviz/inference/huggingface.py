@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from ..data.tokenization import EOS, UNK
-from ..families.huggingface import ID_OFFSET, HuggingFaceError, HuggingFaceSeq2Seq, is_huggingface, model_info
+from ..families.huggingface import ID_OFFSET, HuggingFaceError, HuggingFaceSeq2Seq, card_of, is_huggingface, model_info
 from . import decoding
 from .attribution import METHODS, Attributions, attribute
 from .checkpoint import CheckpointError, read_config
@@ -117,7 +117,7 @@ class HuggingFaceTranslator(Translator):
         config = read_config(directory)
         try:
             info = model_info(directory, config)
-            model = HuggingFaceSeq2Seq.load(directory, config)
+            model = HuggingFaceSeq2Seq.load(directory)
             tokenizer = transformers.AutoTokenizer.from_pretrained(directory, local_files_only=True,
                                                                    trust_remote_code=False)
         except HuggingFaceError as err:
@@ -125,7 +125,7 @@ class HuggingFaceTranslator(Translator):
         except (OSError, ValueError, KeyError, TypeError) as err:
             first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
             raise CheckpointError(f"transformers cannot read the tokenizer of {directory}: {first[:200]}") from None
-        return cls(model, tokenizer, {"hugging_face": True, "language_pair": info.pair_name}, directory.name, info)
+        return cls(model, tokenizer, card_of(info), directory.name, info)
 
     # words from pieces
     def words(self, pieces: list[str]) -> tuple[list[str], np.ndarray]:
@@ -261,12 +261,13 @@ class HuggingFaceTranslator(Translator):
         return super().translate(text, None, beam, pretokenized)
 
     def force(self, text: str, translation: str, normalizer=None, pretokenized: bool = False) -> Translation:
-        """As ``Translator.force``, with the model's own softmax."""
+        """As ``Translator.force``, with the model's own softmax.
+
+        Raises:
+            InputError: bad text; ValueError: a normalizer other than the softmax.
+        """
         refuse_steering(normalizer, None)
-        start = time.perf_counter()
-        src, tgt = self.source(text, pretokenized), self.target(translation, pretokenized)
-        hyp = decoding.forced(self.model, src.ids, tgt.ids[:-1], None)
-        return self._package(src, hyp, (time.perf_counter() - start) * 1000, tgt)
+        return super().force(text, translation, None, pretokenized)
 
 
 def refuse_steering(normalizer, override) -> None:
