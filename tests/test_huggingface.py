@@ -183,6 +183,19 @@ def test_forced_attention_is_the_models_own_cross_attention_merged_to_words(tran
     assert maps["encoder_self"].shape == (2, 2, 4, 4) and maps["decoder_self"].shape == (2, 2, 4, 4)
 
 
+def test_one_step_of_one_head_is_read_through_hooks_and_agrees_with_the_records(translator):
+    result = translator.translate("the cat sleeps").pieces
+    step, head = min(2, len(result.target_ids) - 1), (1, 1)
+    trace = translator.trace(result, step, head)
+    d_k = translator.model.config.d_model // translator.model.config.heads
+    np.testing.assert_allclose(trace.energies, trace.keys @ trace.query / np.sqrt(d_k), rtol=1e-5)
+    softmax = np.exp(trace.energies - trace.energies.max())
+    np.testing.assert_allclose(trace.weights, softmax / softmax.sum(), atol=1e-6)
+    np.testing.assert_allclose(trace.weights, result.heads[head[0], head[1], step], atol=1e-5)
+    assert translator.scorer.breakdown(trace.query, trace.keys[0]).energy == pytest.approx(float(trace.energies[0]),
+                                                                                           rel=1e-5)
+
+
 def test_another_models_words_are_read_one_row_each(translator):
     words = ["le", "chat", "dort", "</s>"]
     result = translator.force_tokens("the cat sleeps", words)
@@ -309,7 +322,7 @@ def app_with(marian, monkeypatch):
     state.catalog.clear()
 
 
-VIEWS_THAT_DRAW = ["Compare", "Heads", "Difference", "Attention vs alignment"]
+VIEWS_THAT_DRAW = ["Compare", "Heads", "Difference", "Attention vs alignment", "Step by step", "Attention vs attribution"]
 
 
 def test_every_view_works_on_the_folder_or_says_why_in_one_line(app_with, marian):

@@ -16,7 +16,8 @@ generation forbids it too) left out.
 Attention is the model's eager attention (``attn_implementation="eager"``: the softmax weights are
 returned, fused kernels would not return them): records (decoder layers, heads, T, S) of cross-attention,
 and encoder and decoder self-attention, over subword pieces (``attnviz.inference.huggingface`` merges them
-to words). Energies are not exposed (NaN), and decoding cannot replace the softmax (``steerable`` False).
+to words). Decoding records no energies (NaN; ``trace`` recomputes one head's through hooks), and cannot replace
+the softmax (``steerable`` False).
 """
 
 from __future__ import annotations
@@ -37,7 +38,8 @@ from safetensors.torch import save_file
 
 from ..data.files import atomic_path
 from ..data.tokenization import BOS, EOS, PAD, UNK
-from .base import FAMILIES, FamilyConfig, ModelInfo, Step, TranslationModel
+from ..attention.scorers import ScaledDotScorer, make_scorer
+from .base import FAMILIES, FamilyConfig, ModelInfo, Step, StepTrace, TranslationModel
 
 ID_OFFSET = 4  # piece id p of the Hugging Face model is id p + 4 in attnviz (0–3 are its specials)
 UNKNOWN_LANGUAGE = "und"  # ISO 639-2 "undetermined": a model whose languages no file names
@@ -220,6 +222,7 @@ class HuggingFaceSeq2Seq(TranslationModel):
     config_class = HuggingFaceConfig
     trainable: ClassVar[bool] = False
     steerable: ClassVar[bool] = False
+    traceable: ClassVar[bool] = True
     context_formula = r"c_i^{(h)} = \sum_{j=1}^{S} \alpha_{ij}^{(h)}\, v_j^{(h)},\quad v_j^{(h)} = W_V^{(h)} m_j"
 
     def __init__(self, config: HuggingFaceConfig, model=None, forced_bos: int | None = None):
@@ -299,6 +302,54 @@ class HuggingFaceSeq2Seq(TranslationModel):
     def attention_maps(self) -> tuple[str, ...]:
         """Cross-attention, then the encoder's and the decoder's self-attention."""
         return ("cross", "encoder_self", "decoder_self")
+
+    @property
+    def scorer(self):
+        """The scaled-dot scorer of one cross-attention head (d_k = d_model / heads), for the step view."""
+        d_k = self.config.d_model // self.config.heads
+        return make_scorer(ScaledDotScorer.name, d_k, d_k)
+
+    @torch.inference_mode()
+    def trace(self, source_ids: list[int], target_ids: list[int], step: int, normalizer,
+              head: tuple[int, int] = (0, 0)) -> StepTrace:
+        """One cross-attention head at ``step`` of a translation, read through forward hooks on that layer's
+        query, key and value projections while the decoder reads the prefix (teacher forcing).
+
+        Args:
+            source_ids, target_ids: piece ids of a translation (attnviz ids); step: 0 ≤ step < T;
+            normalizer: unused (the model's own softmax); head: (layer, head), 0-based.
+
+        Returns:
+            StepTrace: q_i (d_k,), keys k_j (S, d_k), energies q_i·k_j / √d_k (S,) (the model's ``scaling``),
+            the model's weights (S,) and Σ_j α_ij v_j (d_k,), before the output projection.
+
+        Raises:
+            IndexError: step, layer or head out of range; ValueError: modules named otherwise (``attention_block``).
+        """
+        layer, h = head
+        if not 0 <= step < len(target_ids):
+            raise IndexError(f"step {step} outside 0..{len(target_ids) - 1}")
+        if not (0 <= layer < self.config.decoder_layers and 0 <= h < self.config.heads):
+            raise IndexError(f"head {head} outside {self.config.decoder_layers} layers × {self.config.heads} heads")
+        block = self.attention_block("cross", layer)
+        captured: dict[str, torch.Tensor] = {}
+        hooks = [getattr(block, name).register_forward_hook(
+            lambda module, inputs, output, name=name: captured.__setitem__(name, output))
+            for name in ("q_proj", "k_proj", "v_proj")]
+        try:
+            encoded = self.encode(torch.tensor([source_ids]), torch.tensor([len(source_ids)]))
+            prefix = self.to_model_ids(torch.tensor([[BOS, *target_ids[:step]]]))
+            out = self._decoder(prefix, encoded, output_attentions=True)
+        finally:
+            for hook in hooks:
+                hook.remove()
+        H, d_k = self.config.heads, self.config.d_model // self.config.heads
+        query = captured["q_proj"][0, -1].view(H, d_k)[h].float()
+        keys = captured["k_proj"][0].view(-1, H, d_k)[:, h].float()
+        values = captured["v_proj"][0].view(-1, H, d_k)[:, h].float()
+        weights = out.cross_attentions[layer][0, h, -1].float()
+        energies = keys @ query * getattr(block, "scaling", d_k**-0.5)
+        return StepTrace(step, query.numpy(), keys.numpy(), energies.numpy(), weights.numpy(), (weights @ values).numpy())
 
     def describe(self) -> str:
         """'marian (Hugging Face) 6+6 layers × 8 heads, d 512'."""

@@ -294,13 +294,14 @@ def steerable_models(names: list[str]) -> list[str]:
     return kept
 
 
-def traceable_models(names: list[str]) -> list[str]:
-    """The models among ``names`` whose heads can be recomputed term by term (``Translator.traceable``); a
-    Hugging Face model among the others is named in one line (a GRU without the view's map needs no excuse)."""
-    kept = [n for n in names if translator(n).traceable]
-    foreign = [n for n in names if n not in kept and translator(n).info.family == "huggingface"]
+def walkable_models(names: list[str]) -> list[str]:
+    """The models among ``names`` whose encoder layers' inputs the Self-attention view can replay (the
+    Transformer family's ``encode(layer_inputs=…)``); a Hugging Face model among the others is named in one line
+    (a GRU without self-attention needs no excuse)."""
+    kept = [n for n in names if translator(n).info.family == "transformer"]
+    foreign = [n for n in names if translator(n).info.family == "huggingface"]
     if foreign:
-        st.caption(t("input.not_traceable", models=", ".join(foreign)))
+        st.caption(t("input.no_layer_inputs", models=", ".join(foreign)))
     return kept
 
 

@@ -34,7 +34,7 @@ def walkthrough(name: str, source_ids: tuple[int, ...], layer: int, head: int) -
 
 
 if common.checked_sentence(inputs):
-    transformers = [n for n in common.traceable_models(inputs.models) if "encoder_self" in state.translator(n).info.maps]
+    transformers = common.walkable_models(inputs.models)
     if not transformers:
         st.info(t("self_attention.none"))
         st.stop()

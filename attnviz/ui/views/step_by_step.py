@@ -21,7 +21,7 @@ from attnviz.ui.i18n import bound, t
 inputs = state.inputs()
 st.subheader(t("step_by_step.heading"))
 if common.checked_sentence(inputs):
-    traceable = common.traceable_models(inputs.models)
+    traceable = [n for n in inputs.models if state.translator(n).traceable]
     if not traceable:
         st.info(t("step_by_step.none"))
         st.stop()
@@ -37,6 +37,9 @@ if common.checked_sentence(inputs):
                               help=t("step_by_step.head_help"))
         head = tuple(int(n) - 1 for n in choice.split("."))
     result = common.decode(name, inputs.sentence, inputs.forced)
+    if result.pieces is not None:  # one step of a model that writes subword pieces is one piece
+        result = result.pieces
+        st.caption(t("step_by_step.pieces"))
     T = len(result.target_tokens)
     state.default("sbs_step", 0, range(T))
     step = st.slider(t("step_by_step.step"), 0, T - 1, format="%d", key="sbs_step") if T > 1 else 0
