@@ -3,6 +3,7 @@ SentencePiece tokenizer, built and saved with ``save_pretrained`` in the test, t
 decoded, aligned and shown by the app — with the loading code users' folders go through."""
 
 import io
+import os
 import json
 import pickle
 import subprocess
@@ -298,7 +299,7 @@ def test_the_cli_translates_aligns_and_evaluates_a_folder(marian, tmp_path):
     assert aligned.returncode == 0, aligned.stderr
     assert all(0 <= int(j) <= 2 and 0 <= int(i) <= 2 for j, i in (link.split("-") for link in aligned.stdout.split()))
     listed = subprocess.run([sys.executable, "-m", "attnviz", "models"], capture_output=True, text=True, cwd=ROOT,
-                            env={**__import__("os").environ, "ATTNVIZ_MODELS": str(marian)})
+                            env={**os.environ, "ATTNVIZ_MODELS": str(marian)})
     assert "opus-mt-en-fr-tiny" in listed.stdout and "huggingface" in listed.stdout
 
 
@@ -380,3 +381,14 @@ def test_the_app_lists_a_model_of_unknown_languages_under_its_own_pair(marian, t
         assert pairs.options[-1] == "unknown language → unknown language" and pairs.value == "und-und"
     finally:
         state.catalog.clear()
+
+
+def test_the_app_and_the_cli_start_without_transformers_or_captum(marian):
+    probe = ("import sys, attnviz.cli, attnviz.ui.state, attnviz.ui.common\n"
+             "from attnviz.inference.catalog import discover_all\n"
+             "assert any(e.info and e.info.family == 'huggingface' for e in discover_all())\n"
+             "print(sorted(m for m in ('transformers', 'captum', 'sentencepiece') if m in sys.modules))")
+    run = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=ROOT,
+                         env={**os.environ, "ATTNVIZ_MODELS": str(marian)})
+    assert run.returncode == 0, run.stderr[-500:]
+    assert run.stdout.strip() == "[]"
