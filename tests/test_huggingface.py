@@ -392,3 +392,11 @@ def test_the_app_and_the_cli_start_without_transformers_or_captum(marian):
                          env={**os.environ, "ATTNVIZ_MODELS": str(marian)})
     assert run.returncode == 0, run.stderr[-500:]
     assert run.stdout.strip() == "[]"
+
+
+def test_checking_cards_leaves_out_a_folder_without_a_card(translator):
+    from attnviz.measurement.evaluation import ModelEvaluation, card_differences
+
+    measured = ModelEvaluation(Path("opus-mt-en-fr-tiny"), translator, {"all": {"bleu": 1.0, "sentences": 1}},
+                               {"aer": 0.9}, 1.0)
+    assert card_differences([measured]) == {}

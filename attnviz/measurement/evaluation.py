@@ -480,10 +480,12 @@ def card_differences(evaluations: list[ModelEvaluation], accuracy: pd.DataFrame 
 
     Returns:
         {model name: one line per figure that differs, naming it and both values}; a model that reproduces has
-        an empty list.
+        an empty list. A model without measured figures on its card (a Hugging Face folder) is not listed.
     """
     differences = {}
     for evaluation in evaluations:
+        if "metrics" not in evaluation.translator.card:
+            continue
         differences[evaluation.path.name] = _differing(
             evaluation.path.name, evaluation.translator.metrics,
             {"test_bleu_greedy": evaluation.by_length["all"]["bleu"], "dev_aer": evaluation.dev.get("aer")})
