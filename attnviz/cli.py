@@ -508,7 +508,8 @@ def build_parser() -> argparse.ArgumentParser:
                     "normalizer (the trained-as × decoded-as grid) on each model's card")
     ev.add_argument("--attribution", action="store_true",
                     help="English → French models: also the AER of links read from gradient × input, integrated "
-                    "gradients and leave-one-out on the gold pairs, beside attention's (about 1 s per pair and model)")
+                    "gradients and leave-one-out on the gold pairs, beside attention's (slow: a median gold pair took 18 s for a "
+                    "GRU on a busy 2-core machine)")
     ev.add_argument("--check-cards", action="store_true",
                     help="compare test BLEU, dev AER and test accuracy with each model's card (4 decimals); exit 1 "
                     "if one differs")
