@@ -20,6 +20,7 @@ perturbed on the source side only.
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 
 import numpy as np
@@ -86,7 +87,11 @@ def target_log_probs(model, source_ids: list[int], target_ids: list[int], embedd
     B = embeddings.size(0)
     src = torch.tensor([source_ids], device=embeddings.device).expand(B, -1)
     lengths = torch.full((B,), len(source_ids), dtype=torch.long, device=embeddings.device)
-    handle = model.source_embedding().register_forward_hook(lambda module, inputs, output: embeddings)
+    # the module is shared by every session of a server: only this thread's call is replaced (another session
+    # decoding with the same model meanwhile must read its own embeddings)
+    owner = threading.get_ident()
+    handle = model.source_embedding().register_forward_hook(
+        lambda module, inputs, output: embeddings if threading.get_ident() == owner else None)
     try:
         encoded = model.encode(src, lengths)
     finally:
