@@ -188,14 +188,21 @@ def test_families_report_attention_as_layers_heads_target_source(family, tmp_pat
     rebuilt, read_info = build(config)
     assert isinstance(rebuilt, FAMILIES.get(family)) and read_info == info
     loaded = checkpoint.load(tmp_path / family).model
-    src = [4, 5, 6, 3]
-    hyp = decoding.greedy(loaded, src)
+    assert (layers, heads) == loaded.attention_shape()
+    assert_decoding_contract(loaded, [4, 5, 6, 3], atol=1e-6, rtol=1e-5)
+
+
+def assert_decoding_contract(model, src: list[int], atol: float, rtol: float) -> None:
+    """Greedy attention is (layers, heads, T, S) with rows summing to 1, a beam of 1 records the same, and forced
+    decoding of the greedy output reads it again (to ``atol``/``rtol``): what every translation family keeps."""
+    layers, heads = model.attention_shape()
+    hyp = decoding.greedy(model, src)
     assert hyp.attention.shape == (layers, heads, len(hyp.ids), len(src))
     torch.testing.assert_close(hyp.attention.sum(-1), torch.ones(layers, heads, len(hyp.ids)))
-    (beam,) = decoding.beam_search(loaded, src, 1)
+    (beam,) = decoding.beam_search(model, src, 1)
     torch.testing.assert_close(beam.attention, hyp.attention)
-    forced = decoding.forced(loaded, src, hyp.ids.tolist()[:-1]) if hyp.ids[-1] == 3 else hyp
-    torch.testing.assert_close(forced.attention, hyp.attention, atol=1e-6, rtol=1e-5)
+    forced = decoding.forced(model, src, hyp.ids.tolist()[:-1]) if hyp.ids[-1] == 3 else hyp
+    torch.testing.assert_close(forced.attention, hyp.attention, atol=atol, rtol=rtol)
 
 
 def test_attention_is_the_softmax_of_the_energies_in_float64():

@@ -152,17 +152,9 @@ def test_greedy_decoding_writes_what_the_models_own_generate_writes(translator):
 
 
 def test_the_family_keeps_the_decoding_contract(translator):
-    from attnviz.inference import decoding
+    from .test_architecture import assert_decoding_contract
 
-    model, src = translator.model, translator.source("i am tired").ids
-    layers, heads = model.attention_shape()
-    hyp = decoding.greedy(model, src)
-    assert hyp.attention.shape == (layers, heads, len(hyp.ids), len(src))
-    torch.testing.assert_close(hyp.attention.sum(-1), torch.ones(layers, heads, len(hyp.ids)))
-    (beam,) = decoding.beam_search(model, src, 1)
-    torch.testing.assert_close(beam.attention, hyp.attention)
-    forced = decoding.forced(model, src, hyp.ids.tolist()[:-1]) if hyp.ids[-1] == 3 else hyp
-    torch.testing.assert_close(forced.attention, hyp.attention, atol=1e-5, rtol=1e-4)
+    assert_decoding_contract(translator.model, translator.source("i am tired").ids, atol=1e-5, rtol=1e-4)
 
 
 def test_forced_attention_is_the_models_own_cross_attention_merged_to_words(translator):
