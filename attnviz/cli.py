@@ -114,7 +114,8 @@ def cmd_train_classifier(args) -> int:
 
     recipe = ClassifierRecipe(epochs=args.epochs, max_minutes=args.max_minutes, seed=args.seed, threads=args.threads,
                               lr=args.lr, weight_decay=args.weight_decay,
-                              init_from=repo_relative(args.init_from) if args.init_from else "")
+                              init_from=repo_relative(args.init_from) if args.init_from else "",
+                              word_vector_epochs=args.word_vector_epochs)
     if args.all:  # in the zoo's order: a longer run starts from the model trained before it
         jobs = [(Path(args.out or PRETRAINED) / e.name, {"dropout": args.dropout, **e.fields}, replace(recipe, **e.recipe))
                 for e in CLASSIFIER_ZOO]
@@ -637,6 +638,8 @@ def build_parser() -> argparse.ArgumentParser:
     tc.add_argument("--dropout", type=_bounded(float, 0.0, 0.99, "--dropout"),
                     default=ClassifierConfig.dropout, help="dropout on the embeddings and the pooled vector")
     tc.add_argument("--init-from", type=Path, help="start from a trained classifier's weights (same vocabulary)")
+    tc.add_argument("--word-vector-epochs", type=_bounded(int, 0, 100, "--word-vector-epochs"), default=recipe.word_vector_epochs,
+                    help="start the embeddings from skip-gram word vectors trained this many epochs on the training reviews (default 0: random)")
     tc.set_defaults(func=cmd_train_classifier)
     return parser
 
