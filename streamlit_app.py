@@ -4,7 +4,7 @@ import logging
 
 import streamlit as st
 
-from attnviz.ui import common, navigation, player, state
+from attnviz.ui import classroom, common, navigation, player, state
 from attnviz.ui.i18n import t
 
 presenting = state.presenting()
@@ -26,7 +26,8 @@ if not groups:
 state.init_state(groups)
 for notice in state.url_notices():
     st.warning(notice)
-slide_view = player.follow(groups)  # before the widgets are drawn: a slide sets their values
+# before the widgets are drawn: a lecture's slide, or the teacher's slide on a student's page, sets their values
+slide_view = player.follow(groups) or classroom.follow(groups) or classroom.pending_view()
 state.sidebar(groups)
 with st.sidebar:
     player.picker()
@@ -43,11 +44,15 @@ menu[t(f"sections.{default_view.section}")].append(
 page = st.navigation(menu, position="top")
 if slide_view is not None and pages[slide_view] is not page:
     st.switch_page(pages[slide_view])
+view = next((address for address, p in pages.items() if p is page), navigation.DEFAULT_VIEW)
+classroom.banner(lambda address: t(f"views.{address.replace('-', '_')}"))
 player.bar()
 state.sync_query_params()  # now, in case the view ends early with st.stop(); and again after it
+classroom.publish(view)
 try:
     page.run()
 except Exception as err:  # logged with its traceback; the page shows one line, never a traceback
     logging.getLogger("attnviz.ui").exception("view %s failed", page.title)
     st.error(t("app.view_failed", error=type(err).__name__))
 state.sync_query_params()
+classroom.publish(view)

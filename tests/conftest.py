@@ -82,3 +82,47 @@ def tiny_bottleneck(seed: int = 0) -> tuple:
     config = BottleneckConfig(len(src_vocab), len(tgt_vocab), embedding_size=16, encoder_size=8, decoder_size=16,
                               dropout=0.0)
     return BottleneckSeq2Seq(config).eval(), src_vocab, tgt_vocab
+
+
+@pytest.fixture(scope="session")
+def postgres_url(tmp_path_factory):
+    """A SQLAlchemy URL of a running PostgreSQL: ``ATTNVIZ_TEST_DATABASE_URL`` (.ci/run starts one), else a server
+    of the test session's own started by ``scripts/postgres.sh`` (skipped where PostgreSQL is not installed,
+    failed under CI)."""
+    import glob
+    import os
+    import shutil
+    import subprocess
+    import tempfile
+
+    if os.environ.get("ATTNVIZ_TEST_DATABASE_URL"):
+        yield os.environ["ATTNVIZ_TEST_DATABASE_URL"]
+        return
+    if not glob.glob("/usr/lib/postgresql/*/bin/initdb"):
+        if os.environ.get("CI"):
+            pytest.fail("PostgreSQL is not installed: .ci/run should have installed Debian's postgresql")
+        pytest.skip("PostgreSQL is not installed (apt-get install postgresql)")
+    from .test_browser import free_port
+
+    folder = tempfile.mkdtemp(prefix="attnviz-pg-")  # in /tmp: the postgres user must be able to reach it
+    script = str(ROOT / "scripts" / "postgres.sh")
+    url = subprocess.run(["bash", script, "start", folder, str(free_port())], check=True, capture_output=True,
+                         text=True).stdout.strip()
+    yield url
+    subprocess.run(["bash", script, "stop", folder], check=False)
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+def fresh_database(url: str) -> str:
+    """A new, empty database on the server of ``url`` (PostgreSQL: CREATE DATABASE); its URL."""
+    import uuid
+
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    name = f"attnviz_{uuid.uuid4().hex[:12]}"
+    engine = create_engine(url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as db:
+        db.execute(text(f'CREATE DATABASE "{name}"'))
+    engine.dispose()
+    return make_url(url).set(database=name).render_as_string(hide_password=False)

@@ -259,6 +259,29 @@ def weights_bar(
     return fig
 
 
+def class_answers_bar(source: list[str], shares: list[float], weights: list[float], answer: int,
+                      style: FigureStyle = FigureStyle()) -> go.Figure:
+    """The class's predictions beside the model's weights over the source words of one decoder step.
+
+    Args:
+        source: the S source words; shares: (S,) fraction of the class's answers per word (sums to 1, or all 0);
+        weights: (S,) the model's attention weights α_ij (sum to 1); answer: the model's argmax (outlined).
+        style: font sizes (presentation mode) and language.
+    """
+    x = list(range(len(source)))
+    fig = go.Figure()
+    fig.add_trace(go.Bar(x=x, y=shares, name=style.text("class_share"), marker_color="#ff851b",
+                         hovertemplate="%{y:.0%}<extra></extra>"))
+    fig.add_trace(go.Bar(x=x, y=weights, name=style.text("weight"), marker_color="#0074d9",
+                         marker_line={"width": [3 if j == answer else 0 for j in x], "color": "black"},
+                         hovertemplate="α = %{y:.3f}<extra></extra>"))
+    fig.update_xaxes(tickmode="array", tickvals=x, ticktext=[escape(t) for t in source], tickangle=-45)
+    fig.update_yaxes(range=[0, 1], tickformat=".0%")
+    fig.update_layout(barmode="group", height=300 + 4 * style.font, margin={"l": 10, "r": 10, "t": 10, "b": 10},
+                      legend={"orientation": "h", "y": 1.1}, font={"size": style.font, "color": "black"})
+    return fig
+
+
 def training_curves(history: list[dict], title: str = "", style: FigureStyle = FigureStyle()) -> go.Figure:
     """Validation BLEU and train/validation loss per epoch, from a model's history.json (style: font sizes)."""
     epochs = [h["epoch"] for h in history]

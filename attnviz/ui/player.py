@@ -16,7 +16,7 @@ from .lecture import Lecture, available
 from .navigation import view_pages
 from .state import chosen_models, chosen_pair, param_default, params, parse
 
-SKIP = ("lecture", "slide")  # the player's own parameters
+SKIP = ("lecture", "slide", "class", "sid")  # the player's own parameters, and class mode's (a slide keeps the class)
 
 
 @st.cache_data(show_spinner=False, ttl=60)
@@ -30,17 +30,17 @@ def current() -> Lecture | None:
     return lectures()[0].get(st.session_state.get("lecture") or "")
 
 
-def _apply(lecture: Lecture, index: int, groups: dict[str, list[str]], keep_url: bool) -> str:
-    """Set the controls to slide ``index``'s state; return its view's address.
+def set_controls(values: dict[str, str], groups: dict[str, list[str]], keep_url: bool, skip=SKIP) -> None:
+    """Set every control to ``values`` (URL parameter → text) and the others to their defaults.
 
     groups: loadable model names by language pair (``state.available_models``).
-    keep_url: values the address gives win over the slide's (a copied address reopens as it was).
+    keep_url: values the address gives win over ``values`` (a copied address reopens as it was).
+    skip: URL parameters left as they are (the player's own; class mode's too).
     """
-    slide = lecture.slides[index]
     for param in params():
-        if param.key in SKIP or (keep_url and param.query in st.query_params):
+        if param.query in skip or (keep_url and param.query in st.query_params):
             continue
-        raw = slide.params.get(param.query)
+        raw = values.get(param.query)
         if param.key == "ui_language" and raw is None:  # the viewer's language, unless the slide names one
             continue
         if param.key == "pair":  # first of params(): the models below are this pair's
@@ -55,6 +55,12 @@ def _apply(lecture: Lecture, index: int, groups: dict[str, list[str]], keep_url:
             st.session_state.pop(param.key, None)
         else:
             st.session_state[param.key] = param_default(param)
+
+
+def _apply(lecture: Lecture, index: int, groups: dict[str, list[str]], keep_url: bool) -> str:
+    """Set the controls to slide ``index``'s state (``set_controls``); return its view's address."""
+    slide = lecture.slides[index]
+    set_controls(slide.params, groups, keep_url)
     st.session_state["slide"] = index + 1
     return slide.view
 

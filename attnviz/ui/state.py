@@ -47,6 +47,9 @@ SHARED_PARAMS = (
     # the lecture player
     Param("lecture", "lecture", ""),
     Param("slide", "slide", 1, int),
+    # class mode: the class followed, and this student's random id (so a reconnecting page is the same student)
+    Param("class_code", "class", ""),
+    Param("student_id", "sid", ""),
 )
 
 

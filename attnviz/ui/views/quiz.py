@@ -14,10 +14,11 @@ URL = {  # the score too: a reloaded page keeps it
 
 import streamlit as st
 
+from attnviz.classroom.store import Question
 from attnviz.inference.translator import EOS_TOKEN
 from attnviz.presentation.analysis import QuizScore
-from attnviz.presentation.plots import weights_bar
-from attnviz.ui import common, state
+from attnviz.presentation.plots import class_answers_bar, weights_bar
+from attnviz.ui import classroom, common, state
 from attnviz.ui.i18n import language_name, t
 
 
@@ -48,6 +49,52 @@ def reset_score() -> None:
     st.session_state["quiz_score"] = "0,0,0"
 
 
+def send(question: Question) -> None:
+    """A student's Send button: the guess (and confidence) to the class store."""
+    st.session_state["_class_sent"] = classroom.send_answer(
+        question, st.session_state["quiz_guess"], st.session_state.get("class_confidence"))
+
+
+def class_verdict(question: Question, inputs: state.Inputs) -> None:
+    """The revealed answer with the class's distribution beside the model's weights."""
+    tally = classroom.tally(question)
+    source = list(question.source_words)
+    st.markdown(t("classroom.revealed", word=common.plain(source[question.answer]),
+                  weight=question.weights[question.answer], right=tally.right, total=tally.total))
+    st.plotly_chart(class_answers_bar(source, list(tally.shares), list(question.weights), question.answer,
+                                      common.style(inputs)), key="class_bars")
+
+
+@st.fragment(run_every=classroom.POLL_SECONDS)
+def class_results(question: Question, inputs: state.Inputs) -> None:
+    """The teacher's class panel: the answers arriving (polled), Reveal, then the class beside the model."""
+    shown = classroom.revealed(question)
+    st.markdown(t("classroom.answers", count=classroom.tally(question).total))
+    st.button(t("classroom.hide") if shown else t("classroom.reveal"), on_click=classroom.reveal,
+              args=(None if shown else question,), type="secondary" if shown else "primary", key="class_reveal")
+    if shown:
+        class_verdict(question, inputs)
+
+
+def student_panel(question: Question, inputs: state.Inputs) -> None:
+    """A student's page: the guess goes to the class; the answer appears when the teacher reveals it."""
+    st.text_input(t("classroom.nickname"), key="class_nickname", max_chars=30)
+    st.segmented_control(t("classroom.confidence"), [25, 50, 75, 100], key="class_confidence",
+                         format_func=lambda c: f"{c} %")
+    st.button(t("classroom.send"), on_click=send, args=(question,), disabled=st.session_state.get("quiz_guess") is None,
+              type="primary", key="class_send")
+    problem = st.session_state.pop("_class_sent", None)
+    if problem:
+        st.error(common.plain(problem))
+    mine = classroom.my_answer(question)
+    if mine is not None:
+        st.success(t("classroom.sent", word=common.plain(question.source_words[mine])))
+    if classroom.revealed(question):
+        class_verdict(question, inputs)
+    else:
+        st.caption(t("classroom.wait"))
+
+
 @st.fragment
 def quiz_panel(inputs: state.Inputs) -> None:
     """The question, the guess and the answer: its controls rerun this panel only, not the page."""
@@ -60,7 +107,7 @@ def quiz_panel(inputs: state.Inputs) -> None:
         return
     state.default("quiz_step", words[0], words)
     step = st.select_slider(t("quiz.target_word"), options=words, key="quiz_step", on_change=new_question,
-                            format_func=lambda i: f"{i + 1}: {target[i]}")
+                            format_func=lambda i: f"{i + 1}: {target[i]}", disabled=classroom.following())
     st.markdown(t("quiz.so_far", before=common.plain(" ".join(target[:step])), word=common.plain(target[step])))
     source_language = language_name(state.translator(name).info.source_language)
     st.markdown(t("quiz.question", word=common.plain(target[step]), language=source_language))
@@ -68,6 +115,12 @@ def quiz_panel(inputs: state.Inputs) -> None:
     guess = st.pills(t("quiz.guess"), list(range(len(source))), key="quiz_guess", on_change=new_question,
                      format_func=lambda j: source[j])
     model_choice = int(result.attention[step].argmax())
+    question = Question(name, inputs.sentence, step, target[step], tuple(source),
+                        tuple(float(w) for w in result.attention[step]))
+    if classroom.following():  # the teacher asks and reveals; the student's guess goes to the class
+        student_panel(question, inputs)
+        state.sync_query_params()
+        return
     links = common.eflomal_links({name: result})[name] if inputs.overlay else frozenset()
     eflomal_choices = sorted(j for j, i in links if i == step)
     left, middle, right = st.columns(3)
@@ -89,6 +142,11 @@ def quiz_panel(inputs: state.Inputs) -> None:
     st.markdown(t("quiz.score", model=model, asked=asked)
                 + (t("quiz.score_eflomal", eflomal=eflomal, asked=asked) if inputs.overlay else t("quiz.end")))
     state.sync_query_params()  # a panel's rerun skips the page's own mirror of the state in the URL
+    if classroom.teaching():
+        st.divider()
+        classroom.ask(question)
+        classroom.publish()  # a new target word is a new question for the class
+        class_results(question, inputs)
 
 
 inputs = state.inputs()

@@ -1,0 +1,86 @@
+"""Class: the teacher starts a class and shows its join code; students join it and follow the teacher's slides."""
+
+ICON = ":material/groups:"
+ORDER = 50
+SECTION = "lesson"
+
+import io
+import urllib.parse
+
+import qrcode
+import streamlit as st
+
+from attnviz.ui import classroom, common, player
+from attnviz.ui.i18n import t
+
+
+def join_link(code: str) -> str:
+    """The address a student opens: this server's, with ``?class=CODE``."""
+    parts = urllib.parse.urlsplit(st.context.url or "http://localhost:8501/")
+    return urllib.parse.urlunsplit((parts.scheme, parts.netloc, "/", urllib.parse.urlencode({"class": code}), ""))
+
+
+def qr_png(link: str) -> bytes:
+    """The join link as a QR code, PNG bytes (to scan from the projector)."""
+    buffer = io.BytesIO()
+    qrcode.make(link, box_size=8, border=2).save(buffer)
+    return buffer.getvalue()
+
+
+def start_class() -> None:
+    """Button callback: open the class on the chosen lecture's first slide, or on the page the teacher came from."""
+    lecture = st.session_state.get("class_lecture") or ""
+    st.session_state["lecture"] = lecture
+    if lecture:
+        player.go(0)  # the next run switches to the first slide; the run after publishes it
+    classroom.start(classroom.last_view(), classroom.slide_title(), switch=not lecture)
+
+
+def join_class() -> None:
+    """Form callback: follow the typed class code."""
+    st.session_state["_class_join_problem"] = classroom.join(st.session_state.get("class_join_code", ""))
+
+
+def reclaim_class() -> None:
+    """Form callback: the teacher takes the class back with the teacher key."""
+    if not classroom.reclaim(st.session_state.get("class_teacher_key", "")):
+        st.session_state["_class_join_problem"] = t("classroom.wrong_key")
+
+
+st.subheader(t("classroom.heading"))
+if classroom.teaching():
+    code = classroom.code()
+    link = join_link(code)
+    left, right = st.columns([2, 1])
+    left.markdown(t("classroom.code", code=code))
+    left.markdown(t("classroom.link"))
+    left.code(link, language=None)
+    left.caption(t("classroom.how"))
+    right.image(qr_png(link), caption=t("classroom.qr"), width=240)
+    with st.expander(t("classroom.key_title")):
+        st.caption(t("classroom.key_help"))
+        st.code(st.session_state["_class_key"], language=None)
+    left, right = st.columns(2)
+    left.download_button(t("classroom.export"), classroom.answers_csv, f"class-{code}.csv", "text/csv",
+                         on_click="ignore", key="class_export")
+    right.button(t("classroom.close"), on_click=classroom.close, key="class_close")
+else:
+    problem = st.session_state.pop("_class_join_problem", None)
+    if problem:
+        st.error(common.plain(problem))
+    teacher, student = st.columns(2)
+    with teacher:
+        st.markdown(t("classroom.start_heading"))
+        lectures = player.lectures()[0]
+        st.selectbox(t("classroom.from"), ["", *lectures], key="class_lecture",
+                     format_func=lambda name: lectures[name].title if name else t("classroom.from_page"))
+        st.button(t("classroom.start"), on_click=start_class, type="primary", key="class_start")
+    with student:
+        st.markdown(t("classroom.join_heading"))
+        with st.form("class_join", border=False):
+            st.text_input(t("classroom.join_code"), key="class_join_code", max_chars=12, placeholder="K7Q4")
+            st.form_submit_button(t("classroom.join"), on_click=join_class)
+        if classroom.code():
+            with st.form("class_reclaim", border=False):
+                st.text_input(t("classroom.teacher_key"), key="class_teacher_key", type="password")
+                st.form_submit_button(t("classroom.reclaim"), on_click=reclaim_class)
