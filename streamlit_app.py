@@ -56,3 +56,4 @@ except Exception as err:  # logged with its traceback; the page shows one line, 
     st.error(t("app.view_failed", error=type(err).__name__))
 state.sync_query_params()
 classroom.publish(view)
+classroom.finished()

@@ -52,33 +52,38 @@ def server():
         yield url
 
 
-@contextlib.contextmanager
-def running_app(**environment):
-    """`streamlit run` on a free loopback port with ``environment`` added; yields its URL, stops it afterwards."""
+def start_app(port: int, **environment) -> subprocess.Popen:
+    """`streamlit run` on loopback ``port`` with ``environment`` added, once its health check answers."""
     if not os.path.exists(CHROMIUM):
         if os.environ.get("CI"):
             pytest.fail(f"no Chromium at {CHROMIUM}: .ci/run should have installed it")
         pytest.skip("Debian's chromium is not installed (apt-get install chromium)")
-    port = free_port()
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", str(ROOT / "streamlit_app.py"), "--server.port", str(port),
          "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false"],
         cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env={**os.environ, **environment},
     )
-    url = f"http://127.0.0.1:{port}"
     deadline = time.time() + 90
     while time.time() < deadline:
         try:
-            if urllib.request.urlopen(f"{url}/_stcore/health", timeout=2).read() == b"ok":
-                break
+            if urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2).read() == b"ok":
+                return proc
         except OSError:
             time.sleep(0.5)
-    else:
-        proc.kill()
-        pytest.fail("streamlit did not start within 90 s")
-    yield url
-    proc.terminate()
-    proc.wait(timeout=20)
+    proc.kill()
+    pytest.fail("streamlit did not start within 90 s")
+
+
+@contextlib.contextmanager
+def running_app(**environment):
+    """`streamlit run` on a free loopback port with ``environment`` added; yields its URL, stops it afterwards."""
+    port = free_port()
+    proc = start_app(port, **environment)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
 
 
 def test_real_page_draws_heatmaps(server):

@@ -188,16 +188,30 @@ def current() -> ClassState | None:
     return st.session_state.get("_class_state") if following() else None
 
 
+RETRIES = 3  # full reruns asked for a slide whose page run did not finish (then the student can reload)
+
+
+def finished() -> None:
+    """Called at the end of a full page run: the slide taken by ``follow`` is on the student's screen."""
+    st.session_state["_class_done"] = st.session_state.get("_class_seen")
+    st.session_state["_class_retries"] = 0
+
+
 @st.fragment(run_every=POLL_SECONDS)
 def watch() -> None:
-    """A student's page: rerun the whole page when the teacher changed the slide or revealed an answer."""
+    """A student's page: rerun the whole page when the teacher changed the slide or revealed an answer, or when
+    the page run that took the current slide was cut short (a new slide arriving while the page was switching)."""
     if not following():
         return
     try:
         state = store().current(code())
     except ClassError:
         st.rerun()  # ``follow`` says why on the page and leaves class mode
-    if st.session_state.get("_class_seen") != (state.revision, state.revealed):
+    seen = st.session_state.get("_class_seen")
+    if seen != (state.revision, state.revealed):
+        st.rerun()
+    if st.session_state.get("_class_done") != seen and st.session_state.get("_class_retries", 0) < RETRIES:
+        st.session_state["_class_retries"] = st.session_state.get("_class_retries", 0) + 1
         st.rerun()
 
 
