@@ -232,3 +232,24 @@ def test_the_shipped_classifiers_have_cards_with_full_test_accuracy(entry):
     verdicts = classifier.classify_many(["A wonderful, moving film with brilliant acting.",
                                          "The worst movie I have ever seen: boring and stupid."])
     assert verdicts[0, 1] > 0.5 > verdicts[1, 1]
+
+
+def test_word_vectors_start_the_embeddings_and_the_recipe_says_so(tmp_path):
+    from attnviz.data.reviews import review_tokens
+    from attnviz.data.tokenization import Vocab
+    from attnviz.training.classify import classifier_flags, word_vectors
+
+    reviews = synthetic_reviews(400, 1)
+    token_lists = [review_tokens(r.text) for r in reviews]
+    vocab = Vocab.build(token_lists, 60)
+    matrix = word_vectors(token_lists, vocab, 16, epochs=5, seed=1, threads=1)
+    assert matrix.shape == (len(vocab), 16) and matrix.dtype == torch.float32
+    assert torch.all(matrix[0] == 0)  # the padding row
+    known = matrix[4:]
+    assert abs(float(known.std()) - 1.0) < 0.05  # word2vec's scale brought to nn.Embedding's N(0, 1)
+    assert torch.equal(matrix, word_vectors(token_lists, vocab, 16, epochs=5, seed=1, threads=1))  # seeded
+    recipe = ClassifierRecipe(epochs=1, max_minutes=0.001, valid_reviews=40, batch_tokens=400, vocab_size=60,
+                              word_vector_epochs=3)
+    card = train_classifier(reviews, synthetic_reviews(100, 2), small_config(), recipe, tmp_path / "wv")
+    assert card["training"]["recipe"]["word_vector_epochs"] == 3
+    assert "--word-vector-epochs 3" in " ".join(classifier_flags(small_config(), recipe))
