@@ -1,5 +1,7 @@
 """Shared fixtures: a tiny randomly initialised model saved as a real model directory."""
 
+import os
+import tempfile
 import tomllib
 from pathlib import Path
 
@@ -15,6 +17,9 @@ from attnviz.families.transformer import TransformerConfig, TransformerSeq2Seq
 from attnviz.inference import checkpoint
 
 ROOT = Path(__file__).resolve().parent.parent
+# class mode's store: a SQLite file of the test run's own, never the repository's var/ or a configured database
+# (the tests that need PostgreSQL take ATTNVIZ_TEST_DATABASE_URL); servers the tests start inherit it
+os.environ["ATTNVIZ_DATABASE_URL"] = f"sqlite:///{tempfile.mkdtemp(prefix='attnviz-classes-')}/classes.sqlite"
 APP = str(ROOT / "streamlit_app.py")  # AppTest resolves relative paths against this file: pass it absolute
 # the start of the app's one-line "this view failed" message, in every interface language
 VIEW_FAILED = tuple(tomllib.loads(path.read_text(encoding="utf-8"))["app"]["view_failed"].split("{")[0]
