@@ -77,6 +77,17 @@ def test_the_app_survives_any_text(sentence, forced):
         assert "<img" not in element.value and "](http" not in element.value.replace("\\]\\(", "")
 
 
+@settings(max_examples=int(os.environ.get("FUZZ_APP_EXAMPLES", 15)), deadline=None)
+@given(st.sampled_from(PAYLOADS) | st.text(max_size=40), st.sampled_from(["", *PAYLOADS]))
+def test_any_class_code_or_student_id_in_the_address_gets_at_most_one_line(code, student):
+    at = start(**{"class": code, "sid": student, "s": "I see her.", "m": "en-fr-dot"})
+    assert not at.exception and len(at.error) <= 1  # no class has it, or it is not a code: one line
+    assert at.get("plotly_chart")  # and the page works
+    for element in at.error:
+        assert element.value.startswith("Class mode: ") and "\n" not in element.value
+        assert "<" not in element.value.replace("\\<", "")  # shown as text: every "<" escaped
+
+
 def test_a_huge_line_is_refused_before_tokenizing():
     import pytest
 
