@@ -48,12 +48,13 @@ view = next((address for address, p in pages.items() if p is page), navigation.D
 classroom.banner(lambda address: t(f"views.{address.replace('-', '_')}"))
 player.bar()
 state.sync_query_params()  # now, in case the view ends early with st.stop(); and again after it
-classroom.publish(view)
 try:
     page.run()
 except Exception as err:  # logged with its traceback; the page shows one line, never a traceback
     logging.getLogger("attnviz.ui").exception("view %s failed", page.title)
     st.error(t("app.view_failed", error=type(err).__name__))
-state.sync_query_params()
-classroom.publish(view)
+finally:  # st.stop() in a view ends the run here too
+    state.sync_query_params()
+    # after the view: a quiz slide's question is in the store before the students' pages take the slide
+    classroom.publish(view)
 classroom.finished()

@@ -222,20 +222,20 @@ def banner(view_title) -> None:
     """
     problem = st.session_state.pop("_class_problem", None)
     if problem:
-        st.error(t("classroom.problem", problem=plain(problem)))
+        st.error(t("class_mode.problem", problem=plain(problem)))
     if teaching():
-        st.info(t("classroom.teaching", code=code()), icon=":material/co_present:")
+        st.info(t("class_mode.teaching", code=code()), icon=":material/co_present:")
     elif following():
         state = current()
         title = (state.title or view_title(state.view)) if state else ""
         text, button = st.columns([6, 1], vertical_alignment="center")
-        text.info(t("classroom.following", code=code(), title=plain(title)), icon=":material/groups:")
-        button.button(t("classroom.leave"), on_click=leave, key="class_leave")
+        text.info(t("class_mode.following", code=code(), title=plain(title)), icon=":material/groups:")
+        button.button(t("class_mode.leave"), on_click=leave, key="class_leave")
         watch()
     elif code():
         text, button = st.columns([6, 1], vertical_alignment="center")
-        text.caption(t("classroom.left", code=code()))
-        button.button(t("classroom.rejoin"), on_click=rejoin, key="class_rejoin")
+        text.caption(t("class_mode.left", code=code()))
+        button.button(t("class_mode.rejoin"), on_click=rejoin, key="class_rejoin")
 
 
 # the quiz in class mode

@@ -44,43 +44,43 @@ def join_class() -> None:
 def reclaim_class() -> None:
     """Form callback: the teacher takes the class back with the teacher key."""
     if not classroom.reclaim(st.session_state.get("class_teacher_key", "")):
-        st.session_state["_class_join_problem"] = t("classroom.wrong_key")
+        st.session_state["_class_join_problem"] = t("class_mode.wrong_key")
 
 
-st.subheader(t("classroom.heading"))
+st.subheader(t("class_mode.heading"))
 if classroom.teaching():
     code = classroom.code()
     link = join_link(code)
     left, right = st.columns([2, 1])
-    left.markdown(t("classroom.code", code=code))
-    left.markdown(t("classroom.link"))
+    left.markdown(t("class_mode.code", code=code))
+    left.markdown(t("class_mode.link"))
     left.code(link, language=None)
-    left.caption(t("classroom.how"))
-    right.image(qr_png(link), caption=t("classroom.qr"), width=240)
-    with st.expander(t("classroom.key_title")):
-        st.caption(t("classroom.key_help"))
+    left.caption(t("class_mode.how"))
+    right.image(qr_png(link), caption=t("class_mode.qr"), width=240)
+    with st.expander(t("class_mode.key_title")):
+        st.caption(t("class_mode.key_help"))
         st.code(st.session_state["_class_key"], language=None)
     left, right = st.columns(2)
-    left.download_button(t("classroom.export"), classroom.answers_csv, f"class-{code}.csv", "text/csv",
+    left.download_button(t("class_mode.export"), classroom.answers_csv, f"class-{code}.csv", "text/csv",
                          on_click="ignore", key="class_export")
-    right.button(t("classroom.close"), on_click=classroom.close, key="class_close")
+    right.button(t("class_mode.close"), on_click=classroom.close, key="class_close")
 else:
     problem = st.session_state.pop("_class_join_problem", None)
     if problem:
         st.error(common.plain(problem))
     teacher, student = st.columns(2)
     with teacher:
-        st.markdown(t("classroom.start_heading"))
+        st.markdown(t("class_mode.start_heading"))
         lectures = player.lectures()[0]
-        st.selectbox(t("classroom.from"), ["", *lectures], key="class_lecture",
-                     format_func=lambda name: lectures[name].title if name else t("classroom.from_page"))
-        st.button(t("classroom.start"), on_click=start_class, type="primary", key="class_start")
+        st.selectbox(t("class_mode.from"), ["", *lectures], key="class_lecture",
+                     format_func=lambda name: lectures[name].title if name else t("class_mode.from_page"))
+        st.button(t("class_mode.start"), on_click=start_class, type="primary", key="class_start")
     with student:
-        st.markdown(t("classroom.join_heading"))
+        st.markdown(t("class_mode.join_heading"))
         with st.form("class_join", border=False):
-            st.text_input(t("classroom.join_code"), key="class_join_code", max_chars=12, placeholder="K7Q4")
-            st.form_submit_button(t("classroom.join"), on_click=join_class)
+            st.text_input(t("class_mode.join_code"), key="class_join_code", max_chars=12, placeholder="K7Q4")
+            st.form_submit_button(t("class_mode.join"), on_click=join_class)
         if classroom.code():
             with st.form("class_reclaim", border=False):
-                st.text_input(t("classroom.teacher_key"), key="class_teacher_key", type="password")
-                st.form_submit_button(t("classroom.reclaim"), on_click=reclaim_class)
+                st.text_input(t("class_mode.teacher_key"), key="class_teacher_key", type="password")
+                st.form_submit_button(t("class_mode.reclaim"), on_click=reclaim_class)

@@ -59,7 +59,7 @@ def class_verdict(question: Question, inputs: state.Inputs) -> None:
     """The revealed answer with the class's distribution beside the model's weights."""
     tally = classroom.tally(question)
     source = list(question.source_words)
-    st.markdown(t("classroom.revealed", word=common.plain(source[question.answer]),
+    st.markdown(t("class_mode.revealed", word=common.plain(source[question.answer]),
                   weight=question.weights[question.answer], right=tally.right, total=tally.total))
     st.plotly_chart(class_answers_bar(source, list(tally.shares), list(question.weights), question.answer,
                                       common.style(inputs)), key="class_bars")
@@ -69,8 +69,8 @@ def class_verdict(question: Question, inputs: state.Inputs) -> None:
 def class_results(question: Question, inputs: state.Inputs) -> None:
     """The teacher's class panel: the answers arriving (polled), Reveal, then the class beside the model."""
     shown = classroom.revealed(question)
-    st.markdown(t("classroom.answers", count=classroom.tally(question).total))
-    st.button(t("classroom.hide") if shown else t("classroom.reveal"), on_click=classroom.reveal,
+    st.markdown(t("class_mode.answers", count=classroom.tally(question).total))
+    st.button(t("class_mode.hide") if shown else t("class_mode.reveal"), on_click=classroom.reveal,
               args=(None if shown else question,), type="secondary" if shown else "primary", key="class_reveal")
     if shown:
         class_verdict(question, inputs)
@@ -78,21 +78,21 @@ def class_results(question: Question, inputs: state.Inputs) -> None:
 
 def student_panel(question: Question, inputs: state.Inputs) -> None:
     """A student's page: the guess goes to the class; the answer appears when the teacher reveals it."""
-    st.text_input(t("classroom.nickname"), key="class_nickname", max_chars=30)
-    st.segmented_control(t("classroom.confidence"), [25, 50, 75, 100], key="class_confidence",
+    st.text_input(t("class_mode.nickname"), key="class_nickname", max_chars=30)
+    st.segmented_control(t("class_mode.confidence"), [25, 50, 75, 100], key="class_confidence",
                          format_func=lambda c: f"{c} %")
-    st.button(t("classroom.send"), on_click=send, args=(question,), disabled=st.session_state.get("quiz_guess") is None,
+    st.button(t("class_mode.send"), on_click=send, args=(question,), disabled=st.session_state.get("quiz_guess") is None,
               type="primary", key="class_send")
     problem = st.session_state.pop("_class_sent", None)
     if problem:
         st.error(common.plain(problem))
     mine = classroom.my_answer(question)
     if mine is not None:
-        st.success(t("classroom.sent", word=common.plain(question.source_words[mine])))
+        st.success(t("class_mode.sent", word=common.plain(question.source_words[mine])))
     if classroom.revealed(question):
         class_verdict(question, inputs)
     else:
-        st.caption(t("classroom.wait"))
+        st.caption(t("class_mode.wait"))
 
 
 @st.fragment
