@@ -116,7 +116,7 @@ def cmd_train_classifier(args) -> int:
                               lr=args.lr, weight_decay=args.weight_decay,
                               init_from=repo_relative(args.init_from) if args.init_from else "",
                               word_vector_epochs=args.word_vector_epochs)
-    if args.all:  # in the zoo's order: a longer run starts from the model trained before it
+    if args.all:  # in the zoo's order
         jobs = [(Path(args.out or PRETRAINED) / e.name, {"dropout": args.dropout, **e.fields}, replace(recipe, **e.recipe))
                 for e in CLASSIFIER_ZOO]
     elif args.out:
