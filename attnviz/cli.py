@@ -48,7 +48,8 @@ from .presentation.lecture import read as read_lecture
 from .presentation.lecture_export import export_lecture
 from .training import loop, recipes
 from .training.card import model_card
-from .training.classify import CLASSIFIER_ZOO, ClassifierRecipe, classifier_flags, train_classifier
+from .training.classify import (CLASSIFIER_ZOO, READ_LENGTHS, ClassifierRecipe, choose_read_length, classifier_flags,
+                                train_classifier)
 from .training.loop import alignment_metrics
 from .training.recipes import TrainConfig, family_flags, recipe_flags
 
@@ -117,21 +118,33 @@ def cmd_train_classifier(args) -> int:
                               init_from=repo_relative(args.init_from) if args.init_from else "",
                               word_vector_epochs=args.word_vector_epochs)
     if args.all:  # in the zoo's order
-        jobs = [(Path(args.out or PRETRAINED) / e.name, {"dropout": args.dropout, **e.fields}, replace(recipe, **e.recipe))
-                for e in CLASSIFIER_ZOO]
+        jobs = [(Path(args.out or PRETRAINED) / e.name, {"dropout": args.dropout, **e.fields}, replace(recipe, **e.recipe),
+                 e.reread) for e in CLASSIFIER_ZOO]
     elif args.out:
-        jobs = [(Path(args.out), {"pooling": args.pooling, "heads": args.heads, "dropout": args.dropout}, recipe)]
+        jobs = [(Path(args.out), {"pooling": args.pooling, "heads": args.heads, "dropout": args.dropout}, recipe,
+                 args.reread)]
     else:
         print("train-classifier: give --out DIR, or --all", file=sys.stderr)
         return 2
+    if args.reread and not args.all and not (Path(args.out) / checkpoint.CONFIG_FILE).is_file():
+        print(f"train-classifier: --reread needs a trained classifier in {args.out}", file=sys.stderr)
+        return 2
     print(f"reading {args.data_dir} …", file=sys.stderr)
     train, test = read_reviews(Path(args.data_dir) / "train.tsv.gz"), read_reviews(Path(args.data_dir) / "test.tsv.gz")
-    for out, fields, job_recipe in jobs:
-        config = ClassifierConfig(5, 2, **fields)
-        command = " ".join(["python -m attnviz train-classifier", *classifier_flags(config, job_recipe),
-                            "--out", f"pretrained/{out.name}"])
-        card = train_classifier(train, test, config, job_recipe, out, Path(args.data_dir), command)
-        print(f"{out}: {json.dumps(card['metrics'])}", file=sys.stderr)
+    for out, fields, job_recipe, reread in jobs:
+        if not (args.reread and not args.all):  # --reread --out DIR: the model there is not trained again
+            config = ClassifierConfig(5, 2, **fields)
+            command = " ".join(["python -m attnviz train-classifier", *classifier_flags(config, job_recipe),
+                                "--out", f"pretrained/{out.name}"])
+            card = train_classifier(train, test, config, job_recipe, out, Path(args.data_dir), command)
+            print(f"{out}: {json.dumps(card['metrics'])}", file=sys.stderr)
+        if reread:
+            accuracy = choose_read_length(out, train, test, data_dir=Path(args.data_dir))
+            metrics = checkpoint.load(out).config["metrics"]
+            print(f"{out}: validation accuracy by tokens read: "
+                  + ", ".join(f"{n} {a:.2%}" for n, a in accuracy.items())
+                  + f"; reads {max(accuracy, key=lambda n: (accuracy[n], n))}; test accuracy {metrics['test_accuracy']:.2%}",
+                  file=sys.stderr)
     return 0
 
 
@@ -367,7 +380,7 @@ def cmd_train(args) -> int:
         valid_sentences=args.valid_sentences, test_sentences=args.test_sentences,
         lr=args.lr, warmup_steps=args.warmup_steps, guided_lambda=args.guided_lambda,
         guided_columns=args.guided_columns, dictionary=args.dictionary, dictionary_repeats=args.dictionary_repeats,
-        segmentation=args.segmentation, unpunctuated=args.unpunctuated,
+        segmentation=args.segmentation, unpunctuated=args.unpunctuated, concatenated=args.concatenated,
         init_from=repo_relative(args.init_from) if args.init_from else "",
     )
     if config.guided_columns and not config.guided_lambda:
@@ -406,7 +419,7 @@ def cmd_train(args) -> int:
         lexicon = lexicon_entries(job_config.segmentation) if recipe.fields.get("lexicon_pointer") else ()
         key = (job_config.dictionary, job_config.dictionary_repeats, job_config.segmentation, job_config.split_seed,
                job_config.valid_sentences, job_config.test_sentences, job_config.src_vocab_size,
-               job_config.tgt_vocab_size, lexicon, job_config.unpunctuated)
+               job_config.tgt_vocab_size, lexicon, job_config.unpunctuated, job_config.concatenated)
         if key not in corpora:
             print(f"reading and splitting {data} …", file=sys.stderr)
             corpora[key] = prepare_corpus(
@@ -414,7 +427,7 @@ def cmd_train(args) -> int:
                 job_config.valid_sentences, job_config.test_sentences, pair,
                 proper_noun_pairs() * job_config.dictionary_repeats if job_config.dictionary else (),
                 job_config.segmentation, lexicon,
-                job_config.unpunctuated)
+                job_config.unpunctuated, job_config.concatenated)
         corpus = corpora[key]
         card = loop.train_model(corpus, recipes.model_config(recipe, corpus), job_config, out, args.gold_dir, data,
                                 device=args.device, shown_by_default=recipe.shown_by_default)
@@ -585,6 +598,9 @@ def build_parser() -> argparse.ArgumentParser:
     tn.add_argument("--unpunctuated", type=_bounded(float, 0.0, 1.0, "--unpunctuated"), default=defaults.unpunctuated,
                     help="share of training pairs (0–1) that lose their sentence-final punctuation on both sides, "
                     "so bare phrases such as 欢迎来北京 translate too")
+    tn.add_argument("--concatenated", type=_bounded(float, 0.0, 1.0, "--concatenated"), default=defaults.concatenated,
+                    help="add this share (0–1) of training pairs again as longer pairs, each 2–4 training pairs "
+                    "joined end to end, so long sentences' positions are seen in training")
     tn.add_argument("--gold-dir", type=Path, default=DEFAULT_GOLD, help="WPT03 dev alignments for AER")
     tn.add_argument("--out", type=Path, help="model directory (with --all: the parent directory)")
     tn.add_argument("--epochs", type=int, default=defaults.epochs)
@@ -640,6 +656,10 @@ def build_parser() -> argparse.ArgumentParser:
     tc.add_argument("--init-from", type=Path, help="start from a trained classifier's weights (same vocabulary)")
     tc.add_argument("--word-vector-epochs", type=_bounded(int, 0, 100, "--word-vector-epochs"), default=recipe.word_vector_epochs,
                     help="start the embeddings from skip-gram word vectors trained this many epochs on the training reviews (default 0: random)")
+    tc.add_argument("--reread", action="store_true",
+                    help="for the trained classifier in --out (no training; --all does it for the zoo's word-vector "
+                    f"models after training): choose how many tokens of a review it reads among {', '.join(map(str, READ_LENGTHS))} on the validation reviews, "
+                    "then re-measure the test set")
     tc.set_defaults(func=cmd_train_classifier)
     return parser
 

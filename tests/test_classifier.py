@@ -229,9 +229,42 @@ def test_the_shipped_classifiers_have_cards_with_full_test_accuracy(entry):
     assert len(read_history(directory)) == training["epochs_run"] >= 1
     card = (directory / "README.md").read_text(encoding="utf-8")
     assert f"{metrics['test_accuracy']:.2%}" in card and "first 400 tokens" in card
+    if entry.reread:  # the read length was chosen on validation, and the card's figures are measured with it
+        read = training["read_length"]
+        accuracy = {int(n): a for n, a in read["valid_accuracy_by_tokens"].items()}
+        assert read["trained_tokens"] == 400 and classifier.model.config.max_tokens == read["chosen_tokens"]
+        assert metrics["valid_accuracy"] == accuracy[read["chosen_tokens"]] == max(accuracy.values())
     verdicts = classifier.classify_many(["A wonderful, moving film with brilliant acting.",
                                          "The worst movie I have ever seen: boring and stupid."])
     assert verdicts[0, 1] > 0.5 > verdicts[1, 1]
+
+
+def test_the_read_length_is_chosen_on_validation_and_the_test_is_measured_with_it(tmp_path):
+    """A classifier trained on the first 5 tokens of 10-token reviews (the sentiment word is anywhere) reads the
+    whole review better; the choice is made on validation, ties go to the longer length, and the card says so."""
+    from attnviz.training.classify import choose_read_length
+
+    train, test, out = synthetic_reviews(400, 1), synthetic_reviews(100, 2), tmp_path / "short"
+    recipe = ClassifierRecipe(epochs=6, max_minutes=5, valid_reviews=40, batch_tokens=400, lr=1e-2, vocab_size=60)
+    before = train_classifier(train, test, small_config(max_tokens=5), recipe, out)
+    accuracy = choose_read_length(out, train, test, lengths=(5, 20, 30))
+    assert accuracy[20] == accuracy[30] > accuracy[5]
+    loaded = checkpoint.load(out)
+    card = loaded.config
+    assert loaded.model.config.max_tokens == 30  # the tie goes to the longer length
+    assert card["training"]["read_length"] == {"trained_tokens": 5, "chosen_tokens": 30,
+                                               "valid_accuracy_by_tokens": {"5": accuracy[5], "20": accuracy[20],
+                                                                            "30": accuracy[30]}}
+    assert card["metrics"]["valid_accuracy"] == accuracy[30]
+    assert card["metrics"]["test_accuracy"] > before["metrics"]["test_accuracy"]
+    assert card["metrics"]["test_truncated_share"] == 0 < before["metrics"]["test_truncated_share"]
+    assert card["training"]["best_epoch"] == before["training"]["best_epoch"]
+    assert "Training read the first 5 tokens" in (out / "README.md").read_text()
+    with pytest.raises(ValueError, match="read lengths"):
+        choose_read_length(out, train, test, lengths=(0,))
+    from attnviz.cli import main
+
+    assert main(["train-classifier", "--reread", "--out", str(tmp_path / "none")]) == 2
 
 
 def test_word_vectors_start_the_embeddings_and_the_recipe_says_so(tmp_path):

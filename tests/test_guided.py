@@ -57,6 +57,20 @@ def test_links_are_computed_once_then_read_from_the_cache(tmp_path, monkeypatch)
         guided.training_links([(["a"], [])], tmp_path)
 
 
+def test_a_concatenated_pair_has_its_parts_links_shifted_past_the_words_before(tmp_path, monkeypatch):
+    from dataclasses import replace
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    corpus = tiny_corpus()
+    crossing = {(0, 0), (1, 2), (2, 1), (3, 3), (4, 4), (5, 5)}  # every pair has 6 tokens a side
+    guided.write_links(guided.links_path(corpus.train_tokens), [crossing] * len(corpus.train_tokens))
+    joined = replace(corpus, joined=((4, 9), (1, 2, 3)))
+    links = guided.corpus_links(joined)
+    assert links[: len(corpus.train_tokens)] == [crossing] * len(corpus.train_tokens)
+    assert links[-2] == crossing | {(j + 6, i + 6) for j, i in crossing}
+    assert links[-1] == {(j + 6 * k, i + 6 * k) for k in range(3) for j, i in crossing}
+
+
 def test_a_guided_model_learns_the_links_and_its_card_says_so(tmp_path, monkeypatch):
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     corpus = tiny_corpus()

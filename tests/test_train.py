@@ -241,9 +241,38 @@ def test_the_unpunctuated_share_is_in_the_retrain_command_and_the_cli_reads_it_b
     assert args.unpunctuated == 0.5
     with pytest.raises(SystemExit):
         build_parser().parse_args(["train", "--out", "x", "--unpunctuated", "1.5"])
+    flags = recipe_flags(TrainConfig(concatenated=0.25))
+    assert build_parser().parse_args(["train", "--out", "x", *flags]).concatenated == 0.25
     flags = recipe_flags(TrainConfig(dictionary=True, dictionary_repeats=3))
     assert flags[flags.index("--dictionary-repeats") + 1] == "3"
     assert build_parser().parse_args(["train", "--out", "x", *flags]).dictionary_repeats == 3
+
+
+def test_concatenated_pairs_join_two_to_four_training_pairs_end_to_end(tmp_path):
+    from attnviz.data.tatoeba import (JOINED_PARTS, MAX_JOINED_TOKENS, concatenations, joined_pair, prepare_corpus)
+    from attnviz.data.tokenization import EOS
+
+    assert joined_pair([([5, 6, EOS], [7]), ([8, EOS], [9, 10])]) == ([5, 6, 8, EOS], [7, 9, 10])
+    lengths = [(30, 29), (1, 1), (25, 30), (4, 6)] * 50
+    groups = concatenations(lengths, 0.5, 3)
+    assert len(groups) == 100 and groups == concatenations(lengths, 0.5, 3)  # seeded
+    assert all(JOINED_PARTS[0] <= len(g) <= JOINED_PARTS[1] and len(set(g)) == len(g) for g in groups)
+    assert all(sum(lengths[i][side] for i in g) <= MAX_JOINED_TOKENS for g in groups for side in (0, 1))
+    assert {len(g) for g in groups} >= {2, 3, 4}
+    assert concatenations(lengths, 0.0, 3) == []
+    with pytest.raises(ValueError, match="concatenated share"):
+        concatenations(lengths, 1.5, 3)
+    (tmp_path / "fra.txt").write_text("".join(f"Sentence {k}.\tPhrase {k}.\n" for k in range(60)), encoding="utf-8")
+    plain = prepare_corpus(tmp_path / "fra.txt", 1, 100, 100, 5, 5)
+    corpus = prepare_corpus(tmp_path / "fra.txt", 1, 100, 100, 5, 5, concatenated=0.5)
+    n = len(corpus.train_tokens)
+    assert corpus.train[:n] == plain.train and len(corpus.train) == n + len(corpus.joined) == n + round(0.5 * n)
+    assert corpus.src_vocab.tokens == plain.src_vocab.tokens  # the vocabularies come from the sentence pairs alone
+    parts = corpus.joined[0]
+    source, target = corpus.train[n]
+    assert source.count(EOS) == 1 and source[-1] == EOS
+    assert corpus.src_vocab.decode(source[:-1]) == [w for i in parts for w in corpus.train_tokens[i][0]]
+    assert corpus.tgt_vocab.decode(target) == [w for i in parts for w in corpus.train_tokens[i][1]]
 
 
 def test_cc_cedict_proper_nouns_become_training_pairs(tmp_path):

@@ -22,6 +22,10 @@ SHARED_DATA = REPO.parent / "shared" / "data"
 DEFAULT_DATA = SHARED_DATA / "tatoeba-fra-eng" / "fra.txt"
 ATTRIBUTION = "Tatoeba Project (tatoeba.org), via manythings.org/anki (2019-04-07), licence CC BY 2.0 FR"
 MAX_TRAIN_TOKENS = 30  # training keeps a pair only if both sides have ≤ this many tokens
+# a concatenated training pair (``concatenations``) stays within this many tokens a side: twice the single pairs',
+# so positions up to the Hansards' longest sentences are seen in training
+MAX_JOINED_TOKENS = 2 * MAX_TRAIN_TOKENS
+JOINED_PARTS = (2, 4)  # a concatenated pair joins this many training pairs (inclusive range)
 # tokens that end a Tatoeba sentence; nearly every training pair ends with one, so a model trained on them alone
 # never sees a bare phrase such as the seed notes' 欢迎来北京 (no 。)
 SENTENCE_FINAL = frozenset({".", "!", "?", "。", "！", "？", "…"})
@@ -199,8 +203,10 @@ class Corpus:
         src_vocab, tgt_vocab: built on the training pairs.
         train: encoded pairs (source ids ending with EOS, target ids without).
         filtered_out: training pairs dropped for length.
-        train_tokens: the same pairs as tokens (what a statistical aligner reads), or
-            empty where only ids were kept.
+        train_tokens: the first ``len(train_tokens)`` pairs of ``train`` as tokens (what a statistical
+            aligner reads), or empty where only ids were kept.
+        joined: for each pair of ``train`` after those, the indices of the training pairs it joins end to
+            end (``concatenations``); empty without concatenation.
         pair: the languages, source → target.
         segmentation: how Chinese text was cut (``tokenization.SEGMENTATIONS``).
         lexicon: (source token, target token) entries whose tokens the vocabularies always
@@ -216,6 +222,7 @@ class Corpus:
     pair: LanguagePair = DEFAULT_PAIR
     segmentation: str = "words"
     lexicon: tuple[tuple[str, str], ...] = ()
+    joined: tuple[tuple[int, ...], ...] = ()
 
     def tokens(self, text: str, lang: str) -> list[str]:
         """``model_tokens`` of ``text`` with this corpus's segmentation."""
@@ -231,7 +238,7 @@ def split_pair(data: Path, pair: LanguagePair, seed: int, n_valid: int = 2000, n
 def prepare_corpus(
     data: Path, split_seed: int, src_vocab_size: int, tgt_vocab_size: int, n_valid: int = 2000, n_test: int = 2000,
     pair: LanguagePair = DEFAULT_PAIR, extra_pairs: tuple[tuple[str, str], ...] = (), segmentation: str = "words",
-    lexicon: tuple[tuple[str, str], ...] = (), unpunctuated: float = 0.0,
+    lexicon: tuple[tuple[str, str], ...] = (), unpunctuated: float = 0.0, concatenated: float = 0.0,
 ) -> Corpus:
     """Read, split, tokenize, filter (both sides ≤ MAX_TRAIN_TOKENS), build vocabularies and encode.
 
@@ -243,9 +250,11 @@ def prepare_corpus(
             sizes, so a lexicon pointer can copy every entry.
         unpunctuated: the share of the split's training pairs that lose their final punctuation
             (``without_final_punctuation``, seeded by ``split_seed``); validation and test keep theirs.
+        concatenated: that many more training pairs, as a share of the kept ones, each joining 2–4 of them
+            (``concatenations``, seeded by ``split_seed``); the vocabularies are built before, so they do not change.
 
     Raises:
-        FileNotFoundError: no corpus at ``data``. ValueError: ``unpunctuated`` outside [0, 1].
+        FileNotFoundError: no corpus at ``data``. ValueError: ``unpunctuated`` or ``concatenated`` outside [0, 1].
     """
     split = split_pair(data, pair, split_seed, n_valid, n_test)
 
@@ -256,8 +265,54 @@ def prepare_corpus(
     kept = [(s, t) for s, t in tokenized if 0 < len(s) <= MAX_TRAIN_TOKENS and 0 < len(t) <= MAX_TRAIN_TOKENS]
     src_vocab = Vocab.build((s for s, _ in kept), src_vocab_size, always=(s for s, _ in lexicon))
     tgt_vocab = Vocab.build((t for _, t in kept), tgt_vocab_size, always=(t for _, t in lexicon))
-    return Corpus(split, src_vocab, tgt_vocab, encode_pairs(kept, src_vocab, tgt_vocab), len(tokenized) - len(kept),
-                  kept, pair, segmentation, tuple(lexicon))
+    train = encode_pairs(kept, src_vocab, tgt_vocab)
+    joined = concatenations([(len(s), len(t)) for s, t in kept], concatenated, split_seed)
+    train += [joined_pair([train[i] for i in parts]) for parts in joined]
+    return Corpus(split, src_vocab, tgt_vocab, train, len(tokenized) - len(kept),
+                  kept, pair, segmentation, tuple(lexicon), tuple(joined))
+
+
+def concatenations(lengths: list[tuple[int, int]], share: float, seed: int) -> list[tuple[int, ...]]:
+    """Groups of training pairs to join end to end into longer pairs (concatenation augmentation).
+
+    Tatoeba's sentences are short (a median of 7 tokens), so a model rarely sees the positions of a long
+    sentence; joining sentence pairs teaches them (Kondo et al. 2021, "Sentence Concatenation Approach to
+    Data Augmentation for Neural Machine Translation"; Nguyen et al. 2021). Each group draws 2–4 pairs
+    (``JOINED_PARTS``) uniformly at random and keeps as many of them, in order, as fit ``MAX_JOINED_TOKENS`` on
+    both sides (at least 2; a group that cannot is drawn again).
+
+    Args:
+        lengths: (source tokens, target tokens) of each training pair, each ≤ ``MAX_TRAIN_TOKENS``.
+        share: round(share × len(lengths)) groups, in [0, 1]; seed: the draw.
+
+    Returns:
+        index tuples into ``lengths``, each of 2–4 distinct indices.
+
+    Raises:
+        ValueError: ``share`` outside [0, 1], or fewer than 2 pairs for a share above 0.
+    """
+    if not 0.0 <= share <= 1.0:
+        raise ValueError(f"the concatenated share must be in [0, 1], not {share}")
+    count = round(share * len(lengths))
+    if count and len(lengths) < 2:
+        raise ValueError("concatenation needs at least 2 training pairs")
+    chooser, groups = random.Random(seed), []
+    while len(groups) < count:
+        drawn = chooser.sample(range(len(lengths)), min(chooser.randint(*JOINED_PARTS), len(lengths)))
+        kept, source, target = [], 0, 0
+        for i in drawn:
+            if source + lengths[i][0] > MAX_JOINED_TOKENS or target + lengths[i][1] > MAX_JOINED_TOKENS:
+                break
+            kept.append(i)
+            source, target = source + lengths[i][0], target + lengths[i][1]
+        if len(kept) >= JOINED_PARTS[0]:
+            groups.append(tuple(kept))
+    return groups
+
+
+def joined_pair(parts: list[tuple[list[int], list[int]]]) -> tuple[list[int], list[int]]:
+    """Encoded pairs joined end to end: one source ending with a single EOS, the targets one after another."""
+    return [i for s, _ in parts for i in s[:-1]] + [EOS], [i for _, t in parts for i in t]
 
 
 def without_final_punctuation(

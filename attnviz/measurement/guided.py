@@ -83,6 +83,24 @@ def training_links(pairs: list[tuple[list[str], list[str]]], cache: Path | None 
     return links
 
 
+def corpus_links(corpus) -> list[set[Link]]:
+    """The guided links of every pair in ``corpus.train``: eflomal's (``training_links``) for its sentence pairs,
+    and for a concatenated pair (``Corpus.joined``) the links of its parts, each shifted by the tokens before it
+    (so the joined pairs need no second alignment, and no link crosses from one sentence into another).
+
+    Returns:
+        one set of (source j, target i) links per pair of ``corpus.train``, 0-based.
+    """
+    links = training_links(corpus.train_tokens)
+    for parts in corpus.joined:
+        shifted, source, target = set(), 0, 0
+        for i in parts:
+            shifted |= {(j + source, k + target) for j, k in links[i]}
+            source, target = source + len(corpus.train_tokens[i][0]), target + len(corpus.train_tokens[i][1])
+        links.append(shifted)
+    return links
+
+
 def links_path(pairs: list[tuple[list[str], list[str]]], cache: Path | None = None) -> Path:
     """Where ``training_links`` caches the links of these pairs: ``cache/links-<digest>.txt.gz``."""
     return Path(cache or cache_dir()) / f"links-{corpus_digest(pairs)[:16]}.txt.gz"

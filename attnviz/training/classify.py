@@ -75,14 +75,21 @@ class ClassifierRecipe:
     word_vector_epochs: int = 0
 
 
+# the read lengths (tokens) ``choose_read_length`` compares on validation; the last reads every review whole (the
+# longest IMDB review has 2,740 tokens, and the app takes at most MAX_REVIEW_CHARS characters)
+READ_LENGTHS = (400, 600, 1000, 5000)
+
+
 @dataclass(frozen=True)
 class ClassifierZooEntry:
     """One shipped classifier: its directory name, the ``ClassifierConfig`` fields and the ``ClassifierRecipe``
-    fields that set it apart."""
+    fields that set it apart; ``reread``: after training, its read length is chosen on validation among
+    ``READ_LENGTHS`` (``choose_read_length``)."""
 
     name: str
     fields: dict = field(default_factory=dict)
     recipe: dict = field(default_factory=dict)
+    reread: bool = False
 
 
 # both poolings alike from word vectors trained on the training reviews, more dropout, AdamW weight decay and a
@@ -91,8 +98,10 @@ WORD_VECTORS = {"word_vector_epochs": 5, "weight_decay": 0.01, "max_minutes": 11
 CLASSIFIER_ZOO = (
     ClassifierZooEntry("imdb-self-attention", {"pooling": "self_attention"}),
     ClassifierZooEntry("imdb-multihead", {"pooling": "multihead", "heads": 4}),
-    ClassifierZooEntry("imdb-self-attention-word-vectors", {"pooling": "self_attention", "dropout": 0.5}, WORD_VECTORS),
-    ClassifierZooEntry("imdb-multihead-word-vectors", {"pooling": "multihead", "heads": 4, "dropout": 0.5}, WORD_VECTORS),
+    ClassifierZooEntry("imdb-self-attention-word-vectors", {"pooling": "self_attention", "dropout": 0.5}, WORD_VECTORS,
+                       reread=True),
+    ClassifierZooEntry("imdb-multihead-word-vectors", {"pooling": "multihead", "heads": 4, "dropout": 0.5}, WORD_VECTORS,
+                       reread=True),
 )
 
 
@@ -254,9 +263,57 @@ def train_classifier(
     return card
 
 
+def choose_read_length(out: Path, train: list[Review], test: list[Review], lengths: tuple[int, ...] = READ_LENGTHS,
+                       data_dir: Path | None = None) -> dict[int, float]:
+    """Choose how much of a review a trained classifier reads, on validation; re-measure it and rewrite its card.
+
+    Training cuts reviews to ``max_tokens`` (400 in the zoo: the 2-core CPU's time budget), but the GRU and the
+    attention pooling read a review of any length. Each length is measured on the run's own validation reviews
+    (``carve_validation`` with its recipe's seed); the most accurate is kept — on a tie the longer, since it cuts
+    less — written as ``max_tokens`` into config.json, and only then is the test set measured (``finish_classifier``).
+    The weights, the history and the best epoch do not change; the card records the length trained on and the
+    validation accuracy of each length.
+
+    Args:
+        out: a trained classifier's directory (config.json with its card, history.json).
+        train, test: the IMDB training and test reviews (the training file's validation draw is carved again).
+        lengths: read lengths in tokens, each in [1, 100000].
+
+    Returns:
+        {length: validation accuracy (0–1)}.
+
+    Raises:
+        ValueError: no lengths, or a length out of range; FileNotFoundError: no model at ``out``.
+    """
+    if not lengths or not all(1 <= n <= 100_000 for n in lengths):
+        raise ValueError(f"read lengths must be 1–100000 tokens, got {list(lengths)}")
+    loaded = checkpoint.load(out)
+    card = loaded.config
+    recipe = ClassifierRecipe(**card["training"]["recipe"])
+    _, valid = carve_validation(train, recipe.valid_reviews, recipe.seed)
+    accuracy = {}
+    for length in sorted(lengths):
+        ids, labels = encode_reviews(valid, loaded.src_vocab, length)
+        accuracy[length] = evaluate_classifier(loaded.model, ids, labels)["accuracy"]
+    chosen = max(sorted(accuracy), key=lambda n: (accuracy[n], n))
+    trained = card["training"].get("read_length", {}).get("trained_tokens", loaded.model.config.max_tokens)
+    loaded.model.config.max_tokens = chosen
+    checkpoint.save(out, loaded.model, loaded.info, loaded.src_vocab, None, card)
+    progress = {"history": checkpoint.read_history(out), "best_epoch": card["training"]["best_epoch"], "best_accuracy": accuracy[chosen],
+                "seconds": card["training"]["train_minutes"] * 60, "cpu_seconds": card["training"]["train_cpu_minutes"] * 60}
+    read_length = {"trained_tokens": trained, "valid_accuracy_by_tokens": {str(n): a for n, a in accuracy.items()},
+                   "chosen_tokens": chosen}
+    finish_classifier(Path(out), test, recipe, progress, card["training"]["split"],
+                      data_dir, card["training"]["command"], read_length)
+    return accuracy
+
+
 def finish_classifier(out: Path, test: list[Review], recipe: ClassifierRecipe, progress: dict, split: dict,
-                      data_dir: Path | None, command: str) -> dict:
-    """Measure the best epoch on the test reviews; write config.json's card and the README.md."""
+                      data_dir: Path | None, command: str, read_length: dict | None = None) -> dict:
+    """Measure the best epoch on the test reviews; write config.json's card and the README.md.
+
+    ``read_length``: ``choose_read_length``'s record (the length trained on, validation accuracy by length), kept
+    on the card; None for a model that reads what it was trained on."""
     loaded = checkpoint.load(out)
     eval_start = time.perf_counter()
     test_ids, test_labels = encode_reviews(test, loaded.src_vocab, loaded.model.config.max_tokens)
@@ -277,6 +334,7 @@ def finish_classifier(out: Path, test: list[Review], recipe: ClassifierRecipe, p
             "eval_minutes": round((time.perf_counter() - eval_start) / 60, 1),
             "machine": machine_description(recipe.threads),
             "load_average_at_end": round(os.getloadavg()[0], 1),
+            **({"read_length": read_length} if read_length else {}),
         },
         "metrics": Metrics(test_accuracy=scores["accuracy"], test_loss=scores["loss"],
                            valid_accuracy=progress["best_accuracy"], test_truncated_share=truncated / len(test)).to_dict(),
@@ -284,6 +342,18 @@ def finish_classifier(out: Path, test: list[Review], recipe: ClassifierRecipe, p
     checkpoint.save(out, loaded.model, loaded.info, loaded.src_vocab, None, card)
     atomic_write_text(out / checkpoint.CARD_FILE, classifier_card(card, loaded.model, progress["history"]))
     return card
+
+
+def read_length_text(training: dict, max_tokens: int, truncated_share: float) -> str:
+    """The card's sentence on how much of a review the model reads (and, after ``choose_read_length``, why)."""
+    read = training.get("read_length")
+    if not read:
+        return f"Texts are cut to their first {max_tokens} tokens ({truncated_share:.0%} of the test reviews are longer)."
+    by_length = ", ".join(f"{n} → {a:.2%}" for n, a in read["valid_accuracy_by_tokens"].items())
+    return (f"Training read the first {read['trained_tokens']} tokens of each review; validation, the test and the app "
+            f"read the first {max_tokens} ({truncated_share:.0%} of the test reviews are longer), the read length chosen "
+            f"on the validation reviews after training (`python -m attnviz train-classifier --reread --out DIR`; "
+            f"validation accuracy by tokens read: {by_length}).")
 
 
 def classifier_card(card: dict, model: AttentionClassifier, history: list[dict]) -> str:
@@ -299,8 +369,7 @@ English movie-review sentiment classifier: **{model.describe()}**, part of the a
 ## Data
 Trained on the {t['data_attribution']}: {t['split']['train_reviews']:,} of its training reviews, the other
 {t['split']['valid_reviews']:,} drawn at random (seed {t['recipe']['seed']}) for validation; tested on all {t['split']['test_reviews']:,} test reviews
-(disjoint films). Texts are cut to their first {model.config.max_tokens} tokens ({m.test_truncated_share:.0%} of the
-test reviews are longer).
+(disjoint films). {read_length_text(t, model.config.max_tokens, m.test_truncated_share)}
 
 ## Architecture
 {model.architecture("en")} {weights_mb:.1f} MB of float16 weights.

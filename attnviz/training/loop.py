@@ -356,7 +356,7 @@ def train_model(
             raise ValueError(f"guided training needs attention weights from the training pass; this {info.family} "
                              "model returns none (a Transformer returns them only with an alignment layer: "
                              "--alignment-attention)")
-        links = guided.training_links(corpus.train_tokens)
+        links = guided.corpus_links(corpus)
     for epoch in range(progress["epoch"] + 1, config.epochs + 1):
         if history and time.perf_counter() - start > budget:  # a resumed run whose budget is spent
             break

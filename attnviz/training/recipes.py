@@ -50,6 +50,8 @@ class TrainConfig:
             other languages are always Moses words.
         unpunctuated: the share of training pairs that lose their sentence-final punctuation on both
             sides (``tatoeba.without_final_punctuation``), so bare phrases translate too.
+        concatenated: that many more training pairs (a share of the training pairs), each 2–4 of them joined
+            end to end (``tatoeba.concatenations``), so long sentences' positions are seen in training.
         init_from: a model directory (relative to the repository) whose weights start the
             run where names and shapes match (a warm start; e.g. adding an alignment head
             to a trained model); "" starts from random weights.
@@ -76,6 +78,7 @@ class TrainConfig:
     dictionary_repeats: int = 1
     segmentation: str = "words"
     unpunctuated: float = 0.0
+    concatenated: float = 0.0
     init_from: str = ""
 
 
@@ -204,6 +207,8 @@ def recipe_flags(config: TrainConfig) -> list[str]:
         flags += ["--segmentation", config.segmentation]
     if config.unpunctuated != TrainConfig.unpunctuated:
         flags += ["--unpunctuated", f"{config.unpunctuated:g}"]
+    if config.concatenated != TrainConfig.concatenated:
+        flags += ["--concatenated", f"{config.concatenated:g}"]
     if config.guided_lambda != TrainConfig.guided_lambda:
         flags += ["--guided-lambda", f"{config.guided_lambda:g}"]
     if config.guided_columns:
