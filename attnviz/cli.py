@@ -15,12 +15,12 @@ import numpy as np
 
 from .attention.alignment import to_pharaoh
 from .attention.normalizers import NORMALIZERS, Normalizer
-from .data.dictionary import lexicon_entries
+from .data.dictionary import lexicon_entries, rare_name_contexts
 from .data.files import atomic_write_text
 from .data.modelcard import Metrics
 from .data.names import proper_noun_pairs
 from .data.reviews import IMDB_DIR, read_reviews
-from .data.tatoeba import DEFAULT_PAIR, PAIRS, prepare_corpus, repo_relative
+from .data.tatoeba import DEFAULT_PAIR, PAIRS, prepare_corpus, repo_relative, split_pair
 from .data.tokenization import MAX_TOKENS, SEGMENTATIONS
 from .families import DEFAULT_FAMILY, FAMILIES
 from .families.classifier import POOLINGS, ClassifierConfig
@@ -381,7 +381,7 @@ def cmd_train(args) -> int:
         lr=args.lr, warmup_steps=args.warmup_steps, guided_lambda=args.guided_lambda,
         guided_columns=args.guided_columns, dictionary=args.dictionary, dictionary_repeats=args.dictionary_repeats,
         segmentation=args.segmentation, unpunctuated=args.unpunctuated, concatenated=args.concatenated,
-        init_from=repo_relative(args.init_from) if args.init_from else "",
+        name_contexts=args.name_contexts, init_from=repo_relative(args.init_from) if args.init_from else "",
     )
     if config.guided_columns and not config.guided_lambda:
         print("train: --guided-columns needs --guided-lambda above 0 (it weighs the columns too)", file=sys.stderr)
@@ -406,6 +406,9 @@ def cmd_train(args) -> int:
     if config.dictionary and pair.name != "zh-en":
         print("train: --dictionary adds Chinese → English pairs; use it with --pair zh-en", file=sys.stderr)
         return 2
+    if config.name_contexts and pair.name != "zh-en":
+        print("train: --name-contexts puts Chinese city names into new pairs; use it with --pair zh-en", file=sys.stderr)
+        return 2
     if _segmentation_refused("train", pair, config.segmentation):
         return 2
     for _, recipe, job_config in jobs:
@@ -419,13 +422,19 @@ def cmd_train(args) -> int:
         lexicon = lexicon_entries(job_config.segmentation) if recipe.fields.get("lexicon_pointer") else ()
         key = (job_config.dictionary, job_config.dictionary_repeats, job_config.segmentation, job_config.split_seed,
                job_config.valid_sentences, job_config.test_sentences, job_config.src_vocab_size,
-               job_config.tgt_vocab_size, lexicon, job_config.unpunctuated, job_config.concatenated)
+               job_config.tgt_vocab_size, lexicon, job_config.unpunctuated, job_config.concatenated,
+               job_config.name_contexts)
         if key not in corpora:
             print(f"reading and splitting {data} …", file=sys.stderr)
+            extra = proper_noun_pairs() * job_config.dictionary_repeats if job_config.dictionary else ()
+            if job_config.name_contexts:  # new pairs made from the training part of the same split
+                extra += tuple(rare_name_contexts(
+                    split_pair(data, pair, job_config.split_seed, job_config.valid_sentences, job_config.test_sentences).train,
+                    job_config.name_contexts, job_config.split_seed))
             corpora[key] = prepare_corpus(
                 data, job_config.split_seed, job_config.src_vocab_size, job_config.tgt_vocab_size,
                 job_config.valid_sentences, job_config.test_sentences, pair,
-                proper_noun_pairs() * job_config.dictionary_repeats if job_config.dictionary else (),
+                extra,
                 job_config.segmentation, lexicon,
                 job_config.unpunctuated, job_config.concatenated)
         corpus = corpora[key]
@@ -598,6 +607,9 @@ def build_parser() -> argparse.ArgumentParser:
     tn.add_argument("--unpunctuated", type=_bounded(float, 0.0, 1.0, "--unpunctuated"), default=defaults.unpunctuated,
                     help="share of training pairs (0–1) that lose their sentence-final punctuation on both sides, "
                     "so bare phrases such as 欢迎来北京 translate too")
+    tn.add_argument("--name-contexts", type=_bounded(int, 0, 20, "--name-contexts"), default=defaults.name_contexts,
+                    help="zh-en: for each training pair naming one city, N copies with a rare city name in its place "
+                    "(北京 is in two Tatoeba sentences), so rare names are learned from more contexts")
     tn.add_argument("--concatenated", type=_bounded(float, 0.0, 1.0, "--concatenated"), default=defaults.concatenated,
                     help="add this share (0–1) of training pairs again as longer pairs, each 2–4 training pairs "
                     "joined end to end, so long sentences' positions are seen in training")

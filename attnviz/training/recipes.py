@@ -50,6 +50,9 @@ class TrainConfig:
             other languages are always Moses words.
         unpunctuated: the share of training pairs that lose their sentence-final punctuation on both
             sides (``tatoeba.without_final_punctuation``), so bare phrases translate too.
+        name_contexts: Chinese → English: for each training pair naming one city, this many copies with a rare city
+            name in its place (``dictionary.rare_name_contexts``; Fadaee et al. 2017), so a name seen in one or two
+            sentences (北京) is learned from more; 0: none.
         concatenated: that many more training pairs (a share of the training pairs), each 2–4 of them joined
             end to end (``tatoeba.concatenations``), so long sentences' positions are seen in training.
         init_from: a model directory (relative to the repository) whose weights start the
@@ -79,6 +82,7 @@ class TrainConfig:
     segmentation: str = "words"
     unpunctuated: float = 0.0
     concatenated: float = 0.0
+    name_contexts: int = 0
     init_from: str = ""
 
 
@@ -207,6 +211,8 @@ def recipe_flags(config: TrainConfig) -> list[str]:
         flags += ["--segmentation", config.segmentation]
     if config.unpunctuated != TrainConfig.unpunctuated:
         flags += ["--unpunctuated", f"{config.unpunctuated:g}"]
+    if config.name_contexts != TrainConfig.name_contexts:
+        flags += ["--name-contexts", str(config.name_contexts)]
     if config.concatenated != TrainConfig.concatenated:
         flags += ["--concatenated", f"{config.concatenated:g}"]
     if config.guided_lambda != TrainConfig.guided_lambda:
