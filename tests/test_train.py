@@ -76,6 +76,28 @@ def test_training_learns_and_writes_a_complete_model(tmp_path):
     assert loaded.card["training"]["command"].startswith("python -m attnviz train --scorer general")
 
 
+def test_a_stage_continues_in_place_and_its_card_keeps_where_it_started(tmp_path):
+    """A recipe's later stage (``Recipe.stages``) trains again in the same directory from the weights there; its
+    card keeps the first run's command, epochs and figures, and the README says where it started."""
+    from attnviz.training.recipes import Recipe
+
+    corpus = tiny_corpus()
+    config = RNNConfig(len(corpus.src_vocab), len(corpus.tgt_vocab), embedding_size=32, encoder_size=16,
+                       decoder_size=32, attention_size=16, dropout=0.0)
+    shared = TrainConfig(epochs=2, max_minutes=5, batch_tokens=300, lr=1e-2, threads=1, bf16=False)
+    stages = Recipe("m", "rnn", stages=({"lr": 5e-3, "epochs": 1},)).train_configs(shared, str(tmp_path / "m"))
+    assert [(c.lr, c.epochs, c.init_from) for c in stages] == [(1e-2, 2, ""), (5e-3, 1, str(tmp_path / "m"))]
+    first = train_model(corpus, config, stages[0], tmp_path / "m", gold_dir=None)
+    second = train_model(corpus, config, stages[1], tmp_path / "m", gold_dir=None)
+    start = second["training"]["started_from"]
+    assert (start["name"], start["command"], start["epochs_run"]) == ("m", first["training"]["command"], 2)
+    assert start["metrics"]["test_bleu_greedy"] == first["metrics"]["test_bleu_greedy"]
+    assert second["training"]["epochs_run"] == 1 and "--lr 0.005" in second["training"]["command"]
+    readme = (tmp_path / "m" / "README.md").read_text()
+    assert f"Started from the weights of `m` (test BLEU {first['metrics']['test_bleu_greedy']:.2f} greedy" in readme
+    assert first["training"]["command"] in readme
+
+
 def test_time_budget_stops_cleanly_and_still_saves(tmp_path):
     corpus = tiny_corpus()
     config = RNNConfig(len(corpus.src_vocab), len(corpus.tgt_vocab), embedding_size=16, encoder_size=8,

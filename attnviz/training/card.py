@@ -14,6 +14,7 @@ from ..attention.normalizers import NORMALIZERS
 from ..data.modelcard import Metrics
 from ..data.tokenization import describe_tokens
 from ..families import LANGUAGES
+from ..inference import checkpoint
 
 
 def machine_description(threads: int, device: str = "cpu", world_size: int = 1) -> str:
@@ -34,6 +35,39 @@ def machine_description(threads: int, device: str = "cpu", world_size: int = 1) 
 def epoch_label(record: dict) -> str:
     """'3', or '5 (40% of it)' for an epoch the time budget stopped part-way."""
     return str(record["epoch"]) if record.get("fraction", 1) >= 1 else f"{record['epoch']} ({record['fraction']:.0%} of it)"
+
+
+def starting_point(directory: Path) -> dict:
+    """What a warm-started run starts from, as its card records it: the model's name, retrain command,
+    training time (minutes), headline figures, and where that model itself started (a chain of runs).
+
+    Raises:
+        CheckpointError: ``directory`` has no readable config.json. KeyError: a card without a training section.
+    """
+    card = checkpoint.read_config(directory)
+    t = card["training"]
+    metrics = {k: v for k, v in card.get("metrics", {}).items() if k in ("test_bleu_greedy", "test_bleu_beam5", "dev_aer")}
+    point = {"name": card["name"], "command": t["command"], "epochs_run": t["epochs_run"],
+             "train_minutes": t["train_minutes"], "metrics": metrics}
+    if "started_from" in t:
+        point["started_from"] = t["started_from"]
+    return point
+
+
+def starting_points_text(point: dict | None) -> str:
+    """The card's sentences on where training started: 'Started from `A` (…), trained with `…`; A started
+    from `B` …', or "" for a run from random weights."""
+    sentences = []
+    while point:
+        m = Metrics.from_card(point)
+        figures = [f"test BLEU {m.test_bleu_greedy:.2f} greedy" if m.test_bleu_greedy is not None else "",
+                   f"dev AER {m.dev_aer:.3f}" if m.dev_aer is not None else "",
+                   f"{point['epochs_run']} epochs in {point['train_minutes']} minutes"]
+        subject = "Started" if not sentences else f"`{previous}` started"
+        sentences.append(f"{subject} from the weights of `{point['name']}` ({'; '.join(f for f in figures if f)}), "
+                         f"trained with `{point['command']}`.")
+        previous, point = point["name"], point.get("started_from")
+    return " ".join(sentences)
 
 
 def model_card(card: dict, model, info, history: list[dict], weights_mb: float) -> str:
@@ -102,6 +136,8 @@ def model_card(card: dict, model, info, history: list[dict], weights_mb: float) 
     if twin and twin_figures.test_bleu_greedy is not None and twin_figures.dev_aer is not None:
         supervision += (f" Its twin trained without guidance, `{twin['name']}`: test BLEU "
                         f"{twin_figures.test_bleu_greedy:.2f} greedy, dev AER {twin_figures.dev_aer:.3f}.")
+    if "started_from" in t:
+        supervision += "\n" + starting_points_text(t["started_from"])
     lexicon = t.get("lexicon")
     if lexicon:
         supervision += f"\nLexicon pointer: {lexicon['entries']} entries from {lexicon['source']}; {lexicon['what']}."

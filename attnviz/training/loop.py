@@ -62,7 +62,7 @@ from ..measurement.evaluation import (
     rounded_by_length,
     translate_batch,
 )
-from .card import machine_description, model_card
+from .card import machine_description, model_card, starting_point
 from .recipes import DEMO_SENTENCES, TrainConfig, recipe_differences, retrain_command
 
 RESUME_FILE = "resume.safetensors"
@@ -332,11 +332,13 @@ def train_model(
         if differences:
             raise ValueError(f"{resume_path} was made with another recipe ({'; '.join(differences)}); "
                              "delete it to start over")
-        progress.update({k: saved[k] for k in ("epoch", "steps", "history", "best_bleu", "best_epoch", "seconds", "cpu_seconds")
-                         if k in saved})
+        progress.update({k: saved[k] for k in ("epoch", "steps", "history", "best_bleu", "best_epoch", "seconds", "cpu_seconds",
+                                               "started_from") if k in saved})
         if processes.main:
             tqdm.write(f"{out.name}: resuming after epoch {progress['epoch']} ({progress['seconds'] / 60:.1f} min done)")
     elif config.init_from:
+        # read before the first epoch's save, which replaces that card when a run continues in place
+        progress["started_from"] = starting_point(REPO / config.init_from)
         started_from = warm_start(model, REPO / config.init_from, corpus)
         if processes.main:
             tqdm.write(f"{out.name}: starting from {config.init_from} (new: {', '.join(started_from) or 'nothing'})")
@@ -539,6 +541,7 @@ def finish(corpus, model_config, config, out, gold_dir, data_path, info, progres
             "bf16_used": progress["bf16_used"],
             # other jobs sharing the cores stretch wall time; CPU-minutes above do not depend on them
             "load_average_at_end": round(os.getloadavg()[0], 1),
+            **({"started_from": progress["started_from"]} if "started_from" in progress else {}),
         },
         "metrics": metrics.to_dict(),
         **alignment_choice,
