@@ -1,6 +1,7 @@
 """The shipped model zoo: every model loads, matches its config, is small, and translates simple sentences."""
 
 import json
+from dataclasses import asdict
 
 import pytest
 
@@ -11,7 +12,7 @@ from attnviz.inference.catalog import discover
 from attnviz.inference.checkpoint import PRETRAINED, priors_path
 from attnviz.inference.translator import Translator
 from attnviz.measurement.evaluation import DECODINGS
-from attnviz.training.recipes import ZOO, family_flags
+from attnviz.training.recipes import ZOO, TrainConfig, family_flags
 
 
 def test_the_whole_zoo_is_shipped():
@@ -53,8 +54,12 @@ def test_config_matches_weights_and_zoo(shipped):
     assert {key: read_back[key] for key in recipe.fields} == recipe.fields
     if recipe.family == "rnn":
         assert (config["embedding_size"], config["encoder_size"], config["decoder_size"]) == (256, 128, 256)
-    for key, value in recipe.train.items():
-        assert config["training"]["recipe"][key] == value
+    # the card's recipe is the last stage's: the recipe's changes, then each stage's, continuing in place
+    final = asdict(recipe.train_configs(TrainConfig(), f"pretrained/{name}")[-1])
+    changed = {*recipe.train, *(key for stage in recipe.stages for key in stage), *(["init_from"] if recipe.stages else [])}
+    assert {key: config["training"]["recipe"][key] for key in changed} == {key: final[key] for key in changed}
+    if recipe.stages:
+        assert config["training"]["started_from"]["name"] == name
     assert (PRETRAINED / name / checkpoint.WEIGHTS_FILE).stat().st_size <= 25e6
 
 
