@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from attnviz.data.tatoeba import PAIRS
 from attnviz.data.tokenization import MAX_TOKENS
 from attnviz.inference.catalog import discover
 from attnviz.ui.navigation import view_pages
@@ -387,6 +388,13 @@ def test_the_chinese_models_have_their_own_pair_sentence_and_examples():
     at.radio(key="pair").set_value("en-fr").run()  # back: that pair's models and sentence
     assert at.text_input(key="sentence").value == "The black cat is sleeping on the red chair."
     assert at.multiselect(key="models").value == SHOWN
+
+
+def test_context_vectors_open_with_the_lesson_model_among_all_chinese_models():
+    at = start("Context vectors", pair="zh-en")
+    picker = at.selectbox(key="cv_model")
+    assert picker.label == "Model" and picker.value == PAIRS["zh-en"].lesson_model
+    assert "welcome to beijing" in text_of(at)
 
 
 def test_context_vectors_say_which_words_a_lexicon_pointer_copied():

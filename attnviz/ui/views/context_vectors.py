@@ -26,7 +26,7 @@ if common.checked_sentence(inputs):
         st.info(t("context_vectors.choose_gru"))
         st.stop()
     lesson = PAIRS[inputs.pair].lesson_model  # the pair's model for the seed example, when it is among them
-    name = common.model_picker(readers, "cv_model", readers.index(lesson) if lesson in readers else None)
+    name = common.model_picker(readers, "cv_model", index=readers.index(lesson) if lesson in readers else None)
     with common.model_panel(name):
         result = common.decode(name, inputs.sentence, inputs.forced)
         st.markdown("→ " + (common.plain(result.text) or "∅"))
