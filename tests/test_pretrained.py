@@ -107,17 +107,22 @@ def test_eflomal_priors_of_every_language_pair_are_shipped_and_small():
         assert priors.is_file() and priors.stat().st_size < 5e6, priors
 
 
-def test_the_seed_notes_example_is_welcome_to_beijing_looking_at_beijing():
-    """The lesson's model — ``LanguagePair.lesson_model``, which the Context vectors view opens with — translates
-    欢迎来北京 as "welcome to beijing", writing Beijing while attending to 北京 (or one of its characters).
-    The others are comparisons, and several fail here (README, Chinese → English)."""
-    lesson = PAIRS["zh-en"].lesson_model
-    assert lesson and not checkpoint.missing_files(PRETRAINED / lesson)
-    result = Translator.load(PRETRAINED / lesson).translate("欢迎来北京")
+@pytest.mark.parametrize("sentence", ["欢迎来北京", "欢迎来北京。"])
+@pytest.mark.parametrize("name", [r.name for r in ZOO if r.info.source_language == "zh"])
+def test_the_seed_notes_example_is_welcome_to_beijing_looking_at_beijing(name, sentence):
+    """Every Chinese → English model translates the seed notes' 欢迎来北京, bare and with its 。, as "welcome to
+    beijing", writing Beijing while its alignment attention looks at 北京 (or one of its characters)."""
+    result = Translator.load(PRETRAINED / name).translate(sentence)
     assert result.text.lower().startswith("welcome to beijing"), result.text
     row = result.target_tokens.index("beijing")
     attended = result.source_tokens[int(result.attention[row].argmax())]
     assert attended in ("北京", "北", "京"), attended
+
+
+def test_the_lesson_model_is_shipped():
+    """``LanguagePair.lesson_model`` is what the Context vectors view opens with for Chinese."""
+    lesson = PAIRS["zh-en"].lesson_model
+    assert lesson in [r.name for r in ZOO] and not checkpoint.missing_files(PRETRAINED / lesson)
 
 
 def test_a_lexicon_pointer_writes_names_it_saw_only_in_the_dictionary():

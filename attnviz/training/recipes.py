@@ -125,10 +125,10 @@ class Recipe:
         return [first, *(replace(first, **stage, init_from=directory) for stage in self.stages)]
 
 
-ZH_EN = {"dictionary": True, "valid_sentences": 1000, "test_sentences": 1000}  # the zh-en recipes' changes
-# half the training pairs without final punctuation, so the bare seed sentence 欢迎来北京 (no 。) is a sentence
-# the models have seen the like of (the models retrained so; the others keep their measured recipes)
-UNPUNCTUATED = {"unpunctuated": 0.5}
+# the zh-en recipes' changes: half the training pairs without final punctuation, so the bare seed sentence
+# 欢迎来北京 (no 。) is a sentence the models have seen the like of; and each pair naming a city three more
+# times with a rare city in its place, so 北京 (in two Tatoeba pairs) is learned from more contexts
+ZH_EN = {"dictionary": True, "valid_sentences": 1000, "test_sentences": 1000, "unpunctuated": 0.5, "name_contexts": 3}
 # shown_by_default: what a class sees first in English → French, the four scorers and the Transformer
 ZOO = (
     Recipe("en-fr-dot", "rnn", {"scorer": "dot", "placement": "conditional"}, shown_by_default=True),
@@ -184,13 +184,15 @@ ZOO = (
     # characters measured better than jieba words (test BLEU 28.5 against 26.3 at equal time), so the rest read characters
     Recipe("zh-en-additive-bahdanau", "rnn", {"scorer": "additive", "placement": "previous"},
            ModelInfo("translation", "rnn", "zh", "en", segmentation="characters"),
-           {**ZH_EN, **UNPUNCTUATED, "segmentation": "characters", "max_minutes": 30.0}),
+           # three rare-city contexts (12 or 16 epochs) still read 京 as Tokyo's on the bare seed sentence
+           {**ZH_EN, "segmentation": "characters", "max_minutes": 30.0, "epochs": 16, "name_contexts": 10}),
     # rare names: attention may copy a CC-CEDICT name's English entry; characters, with those names kept whole
     # (with jieba words, measured: names as well written, but 我爱你 is one rare word and BLEU lower)
     Recipe("zh-en-additive-characters-lexicon", "rnn",
            {"scorer": "additive", "placement": "conditional", "lexicon_pointer": True},
            ModelInfo("translation", "rnn", "zh", "en", segmentation="characters+names"),
-           {**ZH_EN, "segmentation": "characters+names"}),
+           # a quarter without final punctuation: with half, 我想去X。 lost the name ("i want to go.", 6 of 200 written)
+           {**ZH_EN, "segmentation": "characters+names", "unpunctuated": 0.25}),
     Recipe("zh-en-transformer", "transformer", {"layers": 2, "heads": 4, "d_model": 256},
            ModelInfo("translation", "transformer", "zh", "en", layers=2, heads=4,
                      maps=("cross", "encoder_self", "decoder_self"), segmentation="characters"),
