@@ -400,7 +400,7 @@ def cmd_train(args) -> int:
         except ValueError as err:
             print(f"train: {err}", file=sys.stderr)
             return 2
-        jobs = [(Path(args.out), recipes.Recipe(Path(args.out).name, family.family, fields), config)]
+        jobs = [(Path(args.out), recipes.flags_recipe(Path(args.out).name, family.family, fields, args.pair), config)]
     if args.all and args.jobs > 1:
         return _train_in_parallel(args, jobs)
     pair = PAIRS[args.pair]

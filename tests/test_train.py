@@ -98,6 +98,20 @@ def test_a_stage_continues_in_place_and_its_card_keeps_where_it_started(tmp_path
     assert first["training"]["command"] in readme
 
 
+def test_a_flags_run_into_a_zoo_models_directory_keeps_it_shown_by_default():
+    """Retraining a shipped model with its card's command (flags, not ``--all``) still writes
+    ``shown_by_default`` on the card; a directory of another name, or of the other pair, does not."""
+    from attnviz.training.recipes import ZOO, flags_recipe
+
+    shown = [r for r in ZOO if r.shown_by_default]
+    assert any(r.name == "en-fr-transformer-aligned" for r in shown)
+    for recipe in shown:
+        assert flags_recipe(recipe.name, recipe.family, recipe.fields, recipe.info.pair_name).shown_by_default
+    assert not flags_recipe("my-transformer", "transformer", {}, "en-fr").shown_by_default
+    assert not flags_recipe("en-fr-transformer-aligned", "transformer", {}, "zh-en").shown_by_default
+    assert not flags_recipe("en-fr-bottleneck", "rnn", {}, "en-fr").shown_by_default  # a zoo model not shown first
+
+
 def test_time_budget_stops_cleanly_and_still_saves(tmp_path):
     corpus = tiny_corpus()
     config = RNNConfig(len(corpus.src_vocab), len(corpus.tgt_vocab), embedding_size=16, encoder_size=8,

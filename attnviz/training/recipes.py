@@ -202,6 +202,14 @@ ZOO = (
 )
 
 
+def flags_recipe(name: str, family: str, fields: dict, pair: str) -> Recipe:
+    """The recipe of a ``train`` run given by flags into a directory called ``name``: the family fields the flags
+    set, and — when ``name`` is a zoo model of ``pair`` — that model's ``shown_by_default``, so retraining a
+    shipped model with its card's command keeps it a class's first view."""
+    zoo = next((r for r in ZOO if r.name == name and r.info.pair_name == pair), None)
+    return Recipe(name, family, fields, shown_by_default=zoo is not None and zoo.shown_by_default)
+
+
 def model_config(recipe: "Recipe", corpus: Corpus) -> FamilyConfig:
     """The family config of a recipe for a corpus's vocabularies (``TranslationModel.make_config``).
 
