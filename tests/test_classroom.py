@@ -1,17 +1,23 @@
-"""Class mode: the class store on SQLite and on PostgreSQL, and the teacher's and a student's pages in AppTest."""
+"""Class mode: the class store on SQLite and on PostgreSQL (from several processes, through a database that stops
+and starts), and the teacher's and a student's pages in AppTest."""
 
 import csv
 import io
+import multiprocessing
 import sqlite3
+import subprocess
 import threading
 import time
 
 import pytest
 
-from attnviz.classroom.store import (CLASS_HOURS, CODE_ALPHABET, ClassError, ClassStore, NotTeacher, Question,
-                                     TooFast, normalise_code)
+from attnviz.classroom import store as store_module
+from attnviz.classroom.store import (CLASS_HOURS, CODE_ALPHABET, RETENTION_DAYS, ClassError, ClassStore, NotTeacher,
+                                     Question, StoreUnavailable, TooFast, clean_nickname, normalise_code,
+                                     spreadsheet_safe)
+from scripts.class_storm import storm
 
-from .conftest import fresh_database
+from .conftest import ROOT, fresh_database
 from .test_app import VIEWS, start
 
 QUESTION = Question("en-fr-additive", "I see her.", 2, "vois", ("I", "see", "her", "."), (0.1, 0.7, 0.15, 0.05))
@@ -36,7 +42,7 @@ def opened(store_url):
 
 def test_a_class_starts_with_a_random_code_and_students_see_the_teachers_slide(opened):
     store, code, key = opened
-    assert len(code) == 4 and set(code) <= set(CODE_ALPHABET)
+    assert len(code) == 6 and set(code) <= set(CODE_ALPHABET)
     state = store.current(code.lower())  # typed in lower case: the same class
     assert (state.view, state.params, state.title, state.revealed) == ("compare", {"s": "I see her."}, "Four scorers", None)
     assert store.publish(code, key, "compare", {"s": "I see her."}, "Four scorers") == state.revision  # no change
@@ -45,36 +51,73 @@ def test_a_class_starts_with_a_random_code_and_students_see_the_teachers_slide(o
     assert key not in str(store.current(code))  # the key never leaves the teacher's session
 
 
+def test_student_ids_are_issued_and_signed_by_the_server(opened):
+    store, code, key = opened
+    sid = store.join(code)
+    assert store.student(code, sid) == sid.split(".")[0]
+    other_code, _ = store.start("compare", {}, "")
+    foreign = store.join(other_code)
+    token, signature = sid.split(".")
+    invented = ["anything", "student-aaaa", f"{token}.{'A' * 16}", f"{'A' * 11}.{signature}", foreign, "", sid + "x"]
+    for fake in invented:
+        assert store.student(code, fake) is None, fake
+        with pytest.raises(ClassError, match="not issued for this class"):
+            store.answer(code, fake, QUESTION.key, 1)
+    assert store.tally(code, QUESTION.key).total == 0
+    store.answer(code, sid, QUESTION.key, 1)
+    assert store.student_answer(code, QUESTION.key, sid) == 1 and store.student_answer(code, QUESTION.key, foreign) is None
+    assert ClassStore(store.url).student(code, sid) is not None  # another replica on the database checks it too
+
+
 def test_one_answer_per_student_per_question_answering_again_replaces_it(opened):
     store, code, _ = opened
     now = time.time()
-    store.answer(code, "student-aaaa", QUESTION.key, 0, now=now)
-    store.answer(code, "student-aaaa", QUESTION.key, 1, confidence=75, now=now + 1)
-    store.answer(code, "student-bbbb", QUESTION.key, 1, now=now + 1)
-    store.answer(code, "student-cccc", QUESTION.key, 2, confidence=25, now=now + 1)
+    a, b, c = (store.join(code) for _ in range(3))
+    store.answer(code, a, QUESTION.key, 0, now=now)
+    store.answer(code, a, QUESTION.key, 1, confidence=75, now=now + 1)
+    store.answer(code, b, QUESTION.key, 1, now=now + 1)
+    store.answer(code, c, QUESTION.key, 2, confidence=25, now=now + 1)
     tally = store.tally(code, QUESTION.key)
     assert tally.counts == (0, 2, 1, 0) and tally.total == 3 and tally.right == 2  # the model's answer is "see"
     assert tally.shares == pytest.approx((0, 2 / 3, 1 / 3, 0)) and tally.mean_confidence == 50
-    assert store.student_answer(code, QUESTION.key, "student-aaaa") == 1
+    assert store.student_answer(code, QUESTION.key, a) == 1
 
 
-def test_a_flood_from_one_student_is_refused(opened):
+def test_a_flood_from_one_student_is_refused_and_a_class_is_capped(opened, monkeypatch):
     store, code, _ = opened
     now = time.time()
-    store.answer(code, "student-aaaa", QUESTION.key, 0, now=now)
+    a, b = store.join(code), store.join(code)
+    store.answer(code, a, QUESTION.key, 0, now=now)
     with pytest.raises(TooFast):
-        store.answer(code, "student-aaaa", QUESTION.key, 1, now=now + 0.1)
-    assert store.student_answer(code, QUESTION.key, "student-aaaa") == 0
-    store.answer(code, "student-bbbb", QUESTION.key, 1, now=now + 0.1)  # another student is not slowed down
+        store.answer(code, a, QUESTION.key, 1, now=now + 0.1)
+    assert store.student_answer(code, QUESTION.key, a) == 0
+    store.answer(code, b, QUESTION.key, 1, now=now + 0.1)  # another student is not slowed down
+    monkeypatch.setattr(store_module, "MAX_STUDENTS", 3)
+    store.join(code)
+    with pytest.raises(ClassError, match="is full"):
+        store.join(code)  # new ids stop at the cap, so a flood of new ids stops there too
+
+
+def test_answers_after_the_reveal_are_refused(opened):
+    store, code, key = opened
+    early, late = store.join(code), store.join(code)
+    store.answer(code, early, QUESTION.key, 1)
+    store.reveal(code, key, QUESTION.key)
+    with pytest.raises(ClassError, match="revealed: answers are closed"):
+        store.answer(code, late, QUESTION.key, 1)
+    with pytest.raises(ClassError, match="revealed"):
+        store.answer(code, early, QUESTION.key, 2, now=time.time() + 5)
+    assert store.tally(code, QUESTION.key).counts == (0, 1, 0, 0)
 
 
 def test_many_students_answering_at_once_each_count_once(opened):
     store, code, _ = opened
     failures = []
+    sids = [store.join(code) for _ in range(30)]
 
     def answer(k: int):
         try:
-            store.answer(code, f"student-{k:04d}", QUESTION.key, k % 4)
+            store.answer(code, sids[k], QUESTION.key, k % 4)
         except Exception as err:  # collected and reported by the assertion below
             failures.append(err)
 
@@ -84,6 +127,29 @@ def test_many_students_answering_at_once_each_count_once(opened):
     for thread in threads:
         thread.join()
     assert not failures and store.tally(code, QUESTION.key).total == 30
+
+
+@pytest.mark.slow
+def test_a_storm_from_several_processes_loses_and_doubles_nothing(store_url):
+    result = storm(store_url, processes=4, students=30, publishes=24)
+    assert sorted(result["revisions"]) == list(range(2, 26)) and result["final_revision"] == 25  # all distinct
+    assert result["answers"] == ["stored"] * 30 and result["stored"] == 30
+    one, seconds = result["one_student"], result["one_student_seconds"]
+    # the flood limit lets one answer in per MIN_ANSWER_SECONDS while the burst lasts (a loaded machine stretches it)
+    assert 1 <= one.count("stored") <= 1 + seconds / store_module.MIN_ANSWER_SECONDS and one.count("too fast") == 30 - one.count("stored")
+
+
+def _open_store(url: str) -> int:
+    return ClassStore(url).current(ClassStore(url).start("compare", {}, "")[0]).revision
+
+
+@pytest.mark.slow
+def test_three_replicas_starting_at_once_on_a_fresh_database_agree_on_the_schema(store_url):
+    with multiprocessing.get_context("spawn").Pool(3) as pool:
+        assert pool.map(_open_store, [store_url] * 3) == [1, 1, 1]
+    store = ClassStore(store_url)
+    with store.engine.connect() as db:
+        assert [r.version for r in db.execute(store_module.select(store_module.schema_table))] == [2]
 
 
 def test_only_the_teacher_key_advances_reveals_closes_and_exports(opened):
@@ -105,8 +171,8 @@ def test_only_the_teacher_key_advances_reveals_closes_and_exports(opened):
     assert store.current(code).revealed == QUESTION.key
 
 
-@pytest.mark.parametrize("raw, says", [("ZZ", "is not a class code"), ("K7Q4", "no class has the code"),
-                                       ("<b>x</b>", "is not a class code")])
+@pytest.mark.parametrize("raw, says", [("ZZ", "is not a class code"), ("K7Q4MX", "no live class has the code K7Q4MX"),
+                                       ("<b>x</b>", "is not a class code"), ("K7Q4", "is not a class code")])
 def test_a_bad_code_gets_one_clear_line(opened, raw, says):
     store = opened[0]
     with pytest.raises(ClassError) as err:
@@ -114,54 +180,116 @@ def test_a_bad_code_gets_one_clear_line(opened, raw, says):
     assert says in str(err.value) and "\n" not in str(err.value)
 
 
-def test_an_ended_or_expired_class_refuses_students_and_keeps_its_answers(opened):
+def test_never_ended_and_expired_codes_get_the_same_message_and_keep_their_answers(opened):
     store, code, key = opened
-    store.answer(code, "student-aaaa", QUESTION.key, 1)
-    with pytest.raises(ClassError, match="has expired"):
-        store.current(code, now=time.time() + CLASS_HOURS * 3600 + 1)
-    with pytest.raises(ClassError, match="has expired"):
-        store.answer(code, "student-bbbb", QUESTION.key, 1, now=time.time() + CLASS_HOURS * 3600 + 1)
+    sid = store.join(code)
+    store.answer(code, sid, QUESTION.key, 1)
+    later = time.time() + CLASS_HOURS * 3600 + 1
+    messages = set()
+    for attempt in (lambda: store.current(code, now=later), lambda: store.join(code, now=later),
+                    lambda: store.answer(code, store.join(code), QUESTION.key, 1, now=later)):
+        with pytest.raises(ClassError) as err:
+            attempt()
+        messages.add(str(err.value))
     store.close(code, key)
-    with pytest.raises(ClassError, match="has ended"):
+    with pytest.raises(ClassError) as err:
         store.current(code)
-    with pytest.raises(ClassError, match="has ended"):
-        store.answer(code, "student-bbbb", QUESTION.key, 1)
-    assert "student 1" in store.export_csv(code, key)  # the export still works after the end
+    messages.add(str(err.value))
+    never = next(c for c in ("AAAAAA", "CCCCCC") if c != code)
+    with pytest.raises(ClassError) as err:
+        store.current(never)
+    assert messages == {f"no live class has the code {code}; check the code on the teacher's screen"}
+    assert str(err.value) == f"no live class has the code {never}; check the code on the teacher's screen"
+    assert '"student 1"' in store.export_csv(code, key)  # the export still works after the end
+    assert store.is_teacher(code, key, live=False) and not store.is_teacher(code, key)
+
+
+def test_ended_classes_are_purged_after_the_retention_period(opened):
+    store, code, key = opened
+    store.answer(code, store.join(code), QUESTION.key, 1)
+    store.close(code, key)
+    assert store.purge(time.time() + RETENTION_DAYS * 86400 - 60) == 0
+    assert store.export_csv(code, key)
+    assert store.purge(time.time() + RETENTION_DAYS * 86400 + 60) == 1
+    with pytest.raises(ClassError, match="is kept"):
+        store.export_csv(code, key)
+    assert not store.is_teacher(code, key, live=False)
 
 
 @pytest.mark.parametrize("change, says", [
     ({"choice": 4}, "is not one of the sentence's word positions"), ({"choice": -1}, "word positions"),
-    ({"confidence": 101}, "confidence must be"), ({"student": "x"}, "a student id is"),
-    ({"student": "a' OR '1'='1"}, "a student id is"), ({"question": "0" * 40}, "not asked")])
+    ({"confidence": 101}, "confidence must be"), ({"student": "x"}, "not issued for this class"),
+    ({"student": "a' OR '1'='1"}, "not issued"), ({"question": "0" * 40}, "not asked")])
 def test_every_answer_is_validated(opened, change, says):
     store, code, _ = opened
-    answer = {"student": "student-aaaa", "question": QUESTION.key, "choice": 1, "confidence": None} | change
+    answer = {"student": store.join(code), "question": QUESTION.key, "choice": 1, "confidence": None} | change
     with pytest.raises(ClassError, match=says):
         store.answer(code, answer["student"], answer["question"], answer["choice"], answer["confidence"])
     assert store.tally(code, QUESTION.key).total == 0
 
 
-def test_the_export_is_anonymous_unless_a_nickname_was_typed(opened):
+def test_the_export_is_numbered_by_the_server_and_safe_in_a_spreadsheet(opened):
     store, code, key = opened
     now = time.time()
-    store.answer(code, "student-aaaa", QUESTION.key, 1, 80, now=now)
-    store.answer(code, "student-bbbb", QUESTION.key, 2, nickname="=cmd|' /C calc'!A0 <b>Ana</b>\n", now=now + 1)
-    rows = list(csv.DictReader(io.StringIO(store.export_csv(code, key))))
-    assert [r["student"] for r in rows] == ["student 1", "=cmd|' /C calc'!A0 <b>Ana</b>"[:30]]
-    assert [r["student"] for r in rows if "aaaa" in r["student"] or "bbbb" in r["student"]] == []
+    nicknames = ["", "=HYPERLINK(\"http://x\",\"y\")", "+cmd|' /C calc'!A0", "student 1", "Ana\u202e\u200bmaria",
+                 "@SUM(1)", "-2+3", "\tTab"]
+    sids = [store.join(code) for _ in nicknames]
+    for k, (sid, nickname) in enumerate(zip(sids, nicknames)):
+        store.answer(code, sid, QUESTION.key, k % 4, 80 if k == 0 else None, nickname=nickname, now=now + k)
+    text = store.export_csv(code, key)
+    rows = list(csv.DictReader(io.StringIO(text)))
+    assert [r["student"] for r in rows] == [f"student {k}" for k in range(1, len(nicknames) + 1)]
+    assert [r["nickname"] for r in rows] == ["", "'=HYPERLINK(\"http://x\",\"y\")", "'+cmd|' /C calc'!A0",
+                                             "student 1", "Anamaria", "'@SUM(1)", "'-2+3", "Tab"]
+    cells = [cell for r in rows for cell in r.values()]
+    assert not [c for c in cells if c.startswith(("=", "+", "-", "@", "\t", "\r"))]
+    assert all(line.startswith('"') for line in text.splitlines())  # every cell quoted
     assert rows[0] | {"question_asked": "", "answered": ""} == {
         "question_asked": "", "model": "en-fr-additive", "sentence": "I see her.", "target_word": "vois",
-        "student": "student 1", "answer": "see", "model_answer": "see", "right": "1", "confidence": "80", "answered": ""}
-    assert rows[1]["right"] == "0" and rows[1]["confidence"] == ""
+        "student": "student 1", "nickname": "", "answer": "I", "model_answer": "see", "right": "0",
+        "confidence": "80", "answered": ""}
+    assert rows[1]["right"] == "1" and rows[1]["confidence"] == ""
 
 
-def test_another_schema_version_is_refused_in_one_line(tmp_path):
-    url = f"sqlite:///{tmp_path / 'old.sqlite'}"
-    ClassStore(url)
+def test_nicknames_lose_format_characters_and_cells_lose_formulas():
+    assert clean_nickname(" a\u202eb\u200dc\u2066d\ne  f ") == "abcde f"
+    assert clean_nickname("x" * 50) == "x" * 30
+    assert [spreadsheet_safe(c) for c in ("=1+1", "+1", "-1", "@A", "\tx", "\rx", "ok", 3)] == [
+        "'=1+1", "'+1", "'-1", "'@A", "'\tx", "'\rx", "ok", 3]
+
+
+def _make_version_1(path) -> None:
+    """A database as attnviz with schema version 1 left it: any student id, no students table."""
+    with sqlite3.connect(path) as db:
+        db.executescript("""
+            CREATE TABLE attnviz_schema (version INTEGER NOT NULL);
+            INSERT INTO attnviz_schema VALUES (1);
+            CREATE TABLE class_sessions (code VARCHAR(8) PRIMARY KEY, teacher_key_sha256 VARCHAR(64) NOT NULL,
+              view VARCHAR(64) NOT NULL, params TEXT NOT NULL, title VARCHAR(2000) NOT NULL, revision INTEGER NOT NULL,
+              revealed VARCHAR(64), created FLOAT NOT NULL, expires FLOAT NOT NULL, closed BOOLEAN NOT NULL);
+            CREATE TABLE class_questions (code VARCHAR(8), question VARCHAR(64), model VARCHAR(200) NOT NULL,
+              sentence TEXT NOT NULL, step INTEGER NOT NULL, target_word VARCHAR(200) NOT NULL,
+              source_words TEXT NOT NULL, weights TEXT NOT NULL, asked FLOAT NOT NULL, PRIMARY KEY (code, question));
+            CREATE TABLE class_answers (code VARCHAR(8), question VARCHAR(64), student VARCHAR(32), choice INTEGER NOT NULL,
+              confidence INTEGER, nickname VARCHAR(30), answered FLOAT NOT NULL, PRIMARY KEY (code, question, student));
+            INSERT INTO class_sessions VALUES ('K7Q4', 'x', 'quiz', '{}', '', 1, NULL, 1.0, 2.0, 1);
+            INSERT INTO class_questions VALUES ('K7Q4', 'q', 'm', 's', 0, 't', '["a", "b"]', '[0.2, 0.8]', 1.0);
+            INSERT INTO class_answers VALUES ('K7Q4', 'q', 'second-student', 1, NULL, NULL, 1.6);
+            INSERT INTO class_answers VALUES ('K7Q4', 'q', 'first-student', 0, NULL, NULL, 1.5);
+        """)
+
+
+def test_a_version_1_database_is_migrated_and_another_version_refused_in_one_line(tmp_path):
+    _make_version_1(tmp_path / "old.sqlite")
+    store = ClassStore(f"sqlite:///{tmp_path / 'old.sqlite'}")
     with sqlite3.connect(tmp_path / "old.sqlite") as db:
+        assert db.execute("SELECT version FROM attnviz_schema").fetchall() == [(2,)]
+        assert db.execute("SELECT student, number FROM class_students ORDER BY number").fetchall() == [
+            ("first-student", 1), ("second-student", 2)]
         db.execute("UPDATE attnviz_schema SET version = 99")
-    with pytest.raises(ClassError, match="schema version 99; this attnviz needs 1"):
-        ClassStore(url)
+    assert store.purge(time.time()) == 1  # its class ended long ago
+    with pytest.raises(ClassError, match="schema version 99; this attnviz needs 2"):
+        ClassStore(f"sqlite:///{tmp_path / 'old.sqlite'}")
 
 
 def test_sqlite_runs_in_wal_mode_so_processes_share_the_file(tmp_path):
@@ -172,11 +300,60 @@ def test_sqlite_runs_in_wal_mode_so_processes_share_the_file(tmp_path):
     assert ClassStore(f"sqlite:///{tmp_path / 'classes.sqlite'}").current(code).view == "compare"  # another store
 
 
+def test_a_locked_sqlite_file_gives_one_line_then_the_class_goes_on(tmp_path, monkeypatch):
+    monkeypatch.setattr(store_module, "SQLITE_BUSY_SECONDS", 0.3)
+    store = ClassStore(f"sqlite:///{tmp_path / 'classes.sqlite'}")
+    code, key = store.start("compare", {}, "")
+    holder = sqlite3.connect(tmp_path / "classes.sqlite", isolation_level=None)
+    holder.execute("BEGIN EXCLUSIVE")  # another process holds the file
+    with pytest.raises(StoreUnavailable) as err:
+        store.publish(code, key, "quiz", {}, "")
+    assert str(err.value) == "the class database is not answering (OperationalError); trying again"
+    holder.execute("COMMIT")
+    holder.close()
+    assert store.publish(code, key, "quiz", {}, "") == 2
+
+
+@pytest.mark.slow
+def test_postgresql_stopped_and_started_mid_class_gives_one_line_then_the_class_goes_on(tmp_path):
+    import glob
+    import os
+
+    if not glob.glob("/usr/lib/postgresql/*/bin/initdb"):
+        if os.environ.get("CI"):
+            pytest.fail("PostgreSQL is not installed: .ci/run should have installed Debian's postgresql")
+        pytest.skip("PostgreSQL is not installed (apt-get install postgresql)")
+    from .test_browser import free_port
+
+    import tempfile
+
+    folder, port, script = tempfile.mkdtemp(prefix="attnviz-pg-restart-"), str(free_port()), str(ROOT / "scripts" / "postgres.sh")
+    url = subprocess.run(["bash", script, "start", folder, port], check=True, capture_output=True, text=True).stdout.strip()
+    try:
+        store = ClassStore(url)
+        code, key = store.start("compare", {}, "")
+        sid = store.join(code)
+        store.ask(code, key, QUESTION)
+        subprocess.run(["bash", script, "stop", folder], check=True)
+        for attempt in (lambda: store.current(code), lambda: store.publish(code, key, "quiz", {}, ""),
+                        lambda: store.answer(code, sid, QUESTION.key, 1)):
+            with pytest.raises(StoreUnavailable) as err:
+                attempt()
+            assert str(err.value).startswith("the class database is not answering (") and "\n" not in str(err.value)
+        subprocess.run(["bash", script, "start", folder, port], check=True, capture_output=True)
+        assert store.publish(code, key, "quiz", {}, "") == 2  # the same store, no restart of the app
+        store.answer(code, sid, QUESTION.key, 1)
+        assert store.tally(code, QUESTION.key).total == 1 and store.current(code).view == "quiz"
+    finally:
+        subprocess.run(["bash", script, "stop", folder], check=False, capture_output=True)
+        subprocess.run(["rm", "-rf", folder], check=False)
+
+
 def test_codes_are_typed_forgivingly():
-    assert normalise_code(" k7q4 ".replace("7", "7")) == "K7Q4"
-    assert normalise_code("k7-q4") == "K7Q4"
+    assert normalise_code(" k7q4mx ") == "K7Q4MX"
+    assert normalise_code("k7q-4mx") == "K7Q4MX"
     with pytest.raises(ClassError):
-        normalise_code("K0Q4")  # 0 is not in the alphabet (it reads like O)
+        normalise_code("K0Q4MX")  # 0 is not in the alphabet (it reads like O)
 
 
 # the pages, in AppTest
@@ -240,17 +417,60 @@ def test_a_student_follows_the_teachers_next_slide_and_cannot_change_it(class_da
 
 
 def test_a_bad_or_ended_code_in_the_link_gets_one_line_and_the_app_works(class_database):
-    student = start(**{"class": "KKKK"})
-    assert [e.value for e in student.error] == ["Class mode: no class has the code KKKK; check the code on the "
-                                                 "teacher's screen"]
+    student = start(**{"class": "KKKKKK"})
+    assert [e.value for e in student.error] == ["Class mode: no live class has the code KKKKKK; check the code on "
+                                                 "the teacher's screen"]
     assert len(student.get("plotly_chart")) > 0 and "class" not in student.query_params
     typo = start(**{"class": "<b>Z0</b>"})
     assert len(typo.error) == 1 and "is not a class code" in typo.error[0].value and "<b>" not in typo.error[0].value
     teacher = teacher_on_quiz()
     code = teacher.session_state["class_code"]
+    member = start(**{"class": code})
     teacher.switch_page(VIEWS["Class"]).run().button(key="class_close").click().run()
-    late = start(**{"class": code})
-    assert [e.value for e in late.error] == [f"Class mode: class {code} has ended"]
+    late = start(**{"class": code})  # the same line as for a code that never existed
+    assert [e.value for e in late.error] == [f"Class mode: no live class has the code {code}; check the code on "
+                                              "the teacher's screen"]
+    member.run()  # a student who was in the class reads that it ended
+    assert [e.value for e in member.error] == [f"Class mode: class {code} has ended"]
+    assert "class_leave" not in [b.key for b in member.button] and "class" not in member.query_params
+
+
+def test_a_student_id_in_the_address_is_kept_only_if_the_server_issued_it(class_database):
+    teacher = teacher_on_quiz()
+    code = teacher.session_state["class_code"]
+    invented = start(**{"class": code, "sid": "anything-i-like"})
+    issued = invented.query_params["sid"]
+    assert issued != "anything-i-like" and class_database.student(code, issued) is not None
+    again = start(**{"class": code, "sid": issued})  # a reload keeps the issued id: the same student
+    assert again.query_params["sid"] == issued
+    other = ClassStore(class_database.url)
+    other_code, _ = other.start("compare", {}, "")
+    foreign = start(**{"class": code, "sid": other.join(other_code)})  # an id of another class
+    assert class_database.student(code, foreign.query_params["sid"]) is not None
+
+
+def test_wrong_codes_are_throttled_per_page(class_database):
+    page = start("Class")
+    for attempt in range(6):
+        page.text_input(key="class_join_code").input(f"AAAAA{CODE_ALPHABET[attempt]}")
+        page.button(key="FormSubmitter:class_join-Join").click().run()
+    assert [e.value for e in page.error] == ["too many wrong class codes from this page; try again in 10 s"]
+
+
+def test_the_teacher_key_is_never_on_the_page_and_the_answers_download_after_the_end(class_database):
+    teacher = teacher_on_quiz()
+    code, key = teacher.session_state["class_code"], teacher.session_state["_class_key"]
+    for page in (teacher, teacher.switch_page(VIEWS["Class"]).run()):
+        shown = [e.value for kind in ("markdown", "code", "caption", "info", "text") for e in page.get(kind)
+                 if isinstance(getattr(e, "value", None), str)]
+        assert shown and not [v for v in shown if key in v]
+    labels = [d.proto.label for d in teacher.get("download_button")]
+    assert labels == ["Download the answers (CSV)", "Save the teacher key (file)"]
+    assert teacher.get("download_button")[0].proto.deferred_file_id  # read when clicked (tests/test_class_browser.py)
+    teacher.button(key="class_close").click().run()
+    kept = [m.value for m in teacher.markdown if "has ended" in m.value]
+    assert kept == [f"Class **{code}** has ended; its answers are kept for 7 days."]
+    assert [d.proto.label for d in teacher.get("download_button")] == ["Download the answers (CSV)"]
 
 
 def test_the_teacher_takes_the_class_back_with_the_teacher_key(class_database):

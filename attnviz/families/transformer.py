@@ -229,21 +229,27 @@ class TransformerSeq2Seq(TranslationModel):
                                                "help": "transformer: layer width (feed-forward 4 × d_model)"}, always=True),
             TrainFlag("--alignment-attention", "alignment_attention", {"action": "store_true"}),
             TrainFlag("--alignment-full-context", "alignment_full_context", {"action": "store_true"}),
+            TrainFlag("--alignment-last-layer", "alignment_last_layer", {
+                "action": "store_true",
+                "help": "transformer: the alignment head is head 1 of the last decoder layer, not the penultimate"}),
         )
 
     @classmethod
     def make_config(cls, src_vocab_size: int, tgt_vocab_size: int, layers: int = TransformerConfig.encoder_layers,
                     heads: int = TransformerConfig.heads, d_model: int = TransformerConfig.d_model,
-                    alignment_attention: bool = False, alignment_full_context: bool = False) -> TransformerConfig:
+                    alignment_attention: bool = False, alignment_full_context: bool = False,
+                    alignment_last_layer: bool = False) -> TransformerConfig:
         """``layers`` encoder and decoder layers, feed-forward 4 × d_model; with ``alignment_attention``, head 1 of
-        the penultimate decoder layer is the alignment head (Garg et al. 2019).
+        the penultimate decoder layer is the alignment head (Garg et al. 2019), of the last one with
+        ``alignment_last_layer``.
 
         Raises:
             ValueError: as ``TransformerConfig``.
         """
         return TransformerConfig(src_vocab_size, tgt_vocab_size, d_model=d_model, heads=heads, encoder_layers=layers,
                                  decoder_layers=layers, ffn_size=4 * d_model,
-                                 alignment_layer=max(layers - 2, 0) if alignment_attention else None,
+                                 alignment_layer=(max(layers - 1 - (not alignment_last_layer), 0)
+                                                  if alignment_attention else None),
                                  alignment_full_context=alignment_full_context)
 
     @classmethod
@@ -251,7 +257,9 @@ class TransformerSeq2Seq(TranslationModel):
         """The recipe fields of a config (``make_config``'s arguments)."""
         return {"layers": config.encoder_layers, "heads": config.heads, "d_model": config.d_model,
                 "alignment_attention": config.alignment_layer is not None,
-                "alignment_full_context": config.alignment_full_context}
+                "alignment_full_context": config.alignment_full_context,
+                "alignment_last_layer": config.alignment_layer is not None and config.decoder_layers > 1
+                and config.alignment_layer == config.decoder_layers - 1}
 
     def __init__(self, config: TransformerConfig):
         super().__init__()

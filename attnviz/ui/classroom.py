@@ -1,19 +1,25 @@
 """Class mode in the app: the teacher's pages are published to the class store, students' pages follow them.
 
-The teacher starts a class (the Class view) and keeps its teacher key in the session only; every run of
-the teacher's page publishes its view and URL parameters as the class's current slide. A student's page
-(``?class=K7Q4``) polls the store every ``POLL_SECONDS`` in a fragment and, when the slide or the revealed
-answer changed, reruns the page, which then takes the teacher's view and settings (``follow``). Students
-write nothing but their answers.
+The teacher starts a class (the Class view); the teacher key stays in the teacher's session and in the
+teacher's browser (localStorage, through the ``teacher_keys`` component: a reload, or a replica that died,
+finds the teacher again) and never on the page. Every run of the teacher's page publishes its view and
+URL parameters as the class's current slide. A student's page (``?class=K7Q4MX``) gets an id the server
+issued and signed (kept in its address as ``sid``), polls the store every ``POLL_SECONDS`` in a fragment
+and, when the slide or the revealed answer changed, reruns the page, which then takes the teacher's view
+and settings (``follow``). Students write nothing but their answers. A database that does not answer
+gives one line and the polling goes on until it does.
 """
 
 from __future__ import annotations
 
-import secrets
+import functools
+import math
+import time
+from pathlib import Path
 
 import streamlit as st
 
-from ..classroom.store import ClassError, ClassState, ClassStore, Question, Tally, database_url
+from ..classroom.store import ClassError, ClassState, ClassStore, Question, StoreUnavailable, Tally, database_url
 from .common import plain
 from .i18n import t
 from .player import current as current_lecture
@@ -21,10 +27,16 @@ from .player import set_controls
 from .state import query_values
 
 POLL_SECONDS = 1.0  # a student's page sees a new slide within about this long (plus one page run)
+RESEND_SECONDS = 2.0  # a teacher's slide the database refused is sent again this often
 VIEW = "class-mode"  # the Class view's address: never published as a slide
 # URL parameters that stay each person's own: class mode's, the lecture player's (students follow the slide,
 # not the lecture), the viewer's language and projector mode, and the quiz's own guess, reveal and score
 PRIVATE = ("class", "sid", "lecture", "slide", "lang", "present", "qg", "qr", "qscore")
+FREE_WRONG_CODES = 5  # wrong join codes a page may type before it must wait
+WRONG_CODE_WAIT = 10.0  # seconds after the next wrong code, doubling with each one, at most MAX_WRONG_CODE_WAIT
+MAX_WRONG_CODE_WAIT = 300.0
+_KEEPER = st.components.v2.component(
+    "attnviz.teacher_keys", js=(Path(__file__).parent / "components" / "teacher_keys.js").read_text(encoding="utf-8"))
 
 
 def store() -> ClassStore:
@@ -52,13 +64,22 @@ def following() -> bool:
     return bool(code() and not teaching() and st.session_state.get("_class_following", True))
 
 
+def _problem(err: ClassError | str) -> None:
+    """Keep a one-line problem for the banner of the next run (or of this one, when it has not been drawn)."""
+    st.session_state["_class_problem"] = str(err)
+
+
 def start(view: str, title: str, switch: bool) -> None:
     """Open a class with ``view`` and the current settings as its first slide; this session becomes its teacher.
 
     switch: go to ``view`` on the next run (``pending_view``): the class starts on the teacher's page.
     """
-    class_code, key = store().start(view, published_params(), title)
-    st.session_state.update(class_code=class_code, _class_key=key, _class_published=None)
+    try:
+        class_code, key = store().start(view, published_params(), title)
+    except ClassError as err:
+        _problem(err)
+        return
+    st.session_state.update(class_code=class_code, _class_key=key, _class_published=None, student_id="")
     if switch:
         st.session_state["_class_switch"] = view
 
@@ -73,24 +94,51 @@ def pending_view() -> str | None:
     return st.session_state.pop("_class_switch", None)
 
 
+def _wrong_code_wait() -> float:
+    """Seconds this session must still wait before trying another code (0 when it may try now)."""
+    wrong = st.session_state.get("_class_wrong") or []
+    if len(wrong) < FREE_WRONG_CODES:
+        return 0.0
+    wait = min(WRONG_CODE_WAIT * 2 ** (len(wrong) - FREE_WRONG_CODES), MAX_WRONG_CODE_WAIT)
+    return max(0.0, wait - (time.time() - wrong[-1]))
+
+
+def _wrong_code() -> None:
+    st.session_state["_class_wrong"] = [*(st.session_state.get("_class_wrong") or []), time.time()]
+
+
 def join(raw: str) -> str | None:
-    """Follow class ``raw`` (a typed code) as a student; return a one-line problem or None."""
+    """Follow class ``raw`` (a typed code) as a student; return a one-line problem or None.
+
+    Wrong codes are throttled per session: after ``FREE_WRONG_CODES`` of them, each next try waits
+    ``WRONG_CODE_WAIT`` seconds, doubling.
+    """
+    wait = _wrong_code_wait()
+    if wait > 0:
+        return f"too many wrong class codes from this page; try again in {math.ceil(wait)} s"
     try:
         state = store().current(raw)
-    except ClassError as err:
+    except StoreUnavailable as err:
         return str(err)
-    st.session_state.update(class_code=state.code, _class_following=True)
+    except ClassError as err:
+        _wrong_code()
+        return str(err)
+    st.session_state.update(class_code=state.code, _class_following=True, student_id="")
     st.session_state.pop("_class_seen", None)
     return None
 
 
 def reclaim(key: str) -> bool:
-    """Become this class's teacher again with its teacher key (after a reload or a server restart)."""
-    if store().is_teacher(code(), key.strip()):
-        st.session_state["_class_key"] = key.strip()
-        st.session_state.pop("_class_published", None)
-        return True
-    return False
+    """Become this class's teacher again with its teacher key (typed, or kept by this browser)."""
+    try:
+        if not (code() and store().is_teacher(code(), key.strip())):
+            return False
+    except ClassError as err:
+        _problem(err)
+        return False
+    st.session_state.update(_class_key=key.strip(), student_id="")
+    st.session_state.pop("_class_published", None)
+    return True
 
 
 def leave() -> None:
@@ -105,10 +153,44 @@ def rejoin() -> None:
 
 
 def close() -> None:
-    """The teacher ends the class: the code stops working; the answers stay for the export."""
-    store().close(code(), st.session_state["_class_key"])
-    for key in ("class_code", "_class_key", "_class_published"):
-        st.session_state.pop(key, None)
+    """The teacher ends the class: the code stops working; the answers stay for the export (``ended``)."""
+    class_code, key = code(), st.session_state["_class_key"]
+    try:
+        store().close(class_code, key)
+    except ClassError as err:
+        _problem(err)
+        if isinstance(err, StoreUnavailable):
+            return
+    st.session_state.setdefault("_class_ended", {})[class_code] = key
+    for name in ("class_code", "_class_key", "_class_published"):
+        st.session_state.pop(name, None)
+
+
+def ended() -> dict[str, str]:
+    """{code: teacher key} of the ended classes whose answers this teacher can still download: those ended in
+    this session and those whose key this browser keeps, while the store keeps them (``RETENTION_DAYS``)."""
+    keys = {**(st.session_state.get("_class_keys") or {}), **(st.session_state.get("_class_ended") or {})}
+    kept, gone = {}, []
+    for class_code, key in sorted(keys.items()):
+        if class_code == code():
+            continue
+        try:
+            if store().is_teacher(class_code, key, live=False):
+                kept[class_code] = key
+            else:
+                gone.append(class_code)
+        except ClassError:  # the database does not answer: nothing to offer now
+            return {}
+    st.session_state["_class_forget"] = gone  # the browser forgets keys of classes the store no longer has
+    return kept
+
+
+def export(class_code: str, key: str):
+    """The download button's data: a callable that reads class ``class_code``'s answers as CSV when clicked.
+
+    It binds the store, code and key now: Streamlit calls it outside any session, where session state is
+    not available."""
+    return functools.partial(store().export_csv, class_code, key)
 
 
 def published_params() -> dict[str, str]:
@@ -128,7 +210,9 @@ def slide_title() -> str:
 def publish(view: str | None = None) -> None:
     """Teacher only: make this page the class's current slide (no database write when nothing changed).
 
-    view: the page's address; None: the one the last full run recorded (a fragment's rerun).
+    view: the page's address; None: the one the last full run recorded (a fragment's rerun). A database
+    that does not answer leaves the slide pending: ``resend`` sends it again; a class that is no longer
+    live (expired) ends teaching with one line.
     """
     if view == VIEW:  # the Class view itself is never a slide
         return
@@ -140,14 +224,37 @@ def publish(view: str | None = None) -> None:
     slide = (view, published_params(), slide_title())
     if st.session_state.get("_class_published") == slide:
         return
-    store().publish(code(), st.session_state["_class_key"], *slide)
+    try:
+        store().publish(code(), st.session_state["_class_key"], *slide)
+    except StoreUnavailable as err:
+        _problem(err)
+        st.session_state["_class_pending"] = slide
+        return
+    except ClassError as err:  # expired, or ended on another page of the teacher's
+        _problem(err)
+        for name in ("class_code", "_class_key", "_class_published"):
+            st.session_state.pop(name, None)
+        return
     st.session_state["_class_published"] = slide
+    st.session_state.pop("_class_pending", None)
+
+
+def _reclaim_from_browser() -> None:
+    """A page of this class whose browser keeps its teacher key is the teacher's (a reload, a new replica)."""
+    key = (st.session_state.get("_class_keys") or {}).get(code())
+    if code() and not teaching() and key:
+        reclaim(key)
 
 
 def ensure_student_id() -> None:
-    """Give a student's page a random id, kept in its own address so a reconnecting page stays the same student."""
-    if code() and not teaching() and not st.session_state.get("student_id"):
-        st.session_state["student_id"] = secrets.token_urlsafe(9)
+    """Give a student's page an id the server issued for this class, kept in its address (``sid``) so a
+    reconnecting page is the same student; an id the server did not issue for this class is replaced.
+
+    Raises:
+        ClassError: the class is not live or full; StoreUnavailable: the database does not answer.
+    """
+    if code() and not teaching() and store().student(code(), st.session_state.get("student_id") or "") is None:
+        st.session_state["student_id"] = store().join(code())
 
 
 def follow(groups: dict[str, list[str]]) -> str | None:
@@ -157,16 +264,24 @@ def follow(groups: dict[str, list[str]]) -> str | None:
         groups: loadable model names by language pair (``state.available_models``).
 
     Returns:
-        the slide's view address to switch to, or None (no class, not following, or no change). A bad,
-        ended or expired code leaves class mode and keeps its one-line reason for ``banner``.
+        the slide's view address to switch to, or None (no class, not following, or no change). A code
+        that leads to no live class leaves class mode with its one-line reason for ``banner`` (a student who
+        was in the class reads that it ended); a database that does not answer keeps class mode.
     """
-    ensure_student_id()
+    _reclaim_from_browser()
     if not following():
         return None
     try:
         state = store().current(code())
+        ensure_student_id()
+    except StoreUnavailable as err:
+        _problem(err)
+        return None
     except ClassError as err:
-        st.session_state["_class_problem"] = str(err)
+        member = st.session_state.get("_class_seen") is not None
+        _problem(t("class_mode.ended", code=code()) if member else str(err))
+        if not member:
+            _wrong_code()
         st.session_state["class_code"] = ""
         return None
     st.session_state["class_code"] = state.code  # as stored: a code typed in lower case works too
@@ -200,11 +315,15 @@ def finished() -> None:
 @st.fragment(run_every=POLL_SECONDS)
 def watch() -> None:
     """A student's page: rerun the whole page when the teacher changed the slide or revealed an answer, or when
-    the page run that took the current slide was cut short (a new slide arriving while the page was switching)."""
+    the page run that took the current slide was cut short (a new slide arriving while the page was switching).
+    While the database does not answer, one line says so and the polling goes on."""
     if not following():
         return
     try:
         state = store().current(code())
+    except StoreUnavailable as err:
+        st.warning(t("class_mode.problem", problem=plain(str(err))))
+        return
     except ClassError:
         st.rerun()  # ``follow`` says why on the page and leaves class mode
     seen = st.session_state.get("_class_seen")
@@ -215,16 +334,45 @@ def watch() -> None:
         st.rerun()
 
 
+@st.fragment(run_every=RESEND_SECONDS)
+def resend() -> None:
+    """A teacher's page: a slide the database refused is sent again until it is stored (one line meanwhile)."""
+    if not (teaching() and st.session_state.get("_class_pending")):
+        return
+    publish()
+    problem = st.session_state.pop("_class_problem", None)
+    if problem:
+        st.warning(t("class_mode.problem", problem=plain(problem)))
+
+
+def _keys_arrived() -> None:
+    """The browser's teacher keys ({code: key}, from the ``teacher_keys`` component) into the session."""
+    keys = (st.session_state.get("class_keys_keeper") or {}).get("keys") or {}
+    st.session_state["_class_keys"] = {str(c)[:8]: str(k)[:64] for c, k in dict(keys).items()}
+
+
+def keep_teacher_keys() -> None:
+    """Mount the ``teacher_keys`` component: it keeps this session's teacher key in the browser and reports
+    the keys the browser keeps (``_class_keys``), so a reloaded page of the class is the teacher's again."""
+    key = st.session_state.get("_class_key") if teaching() else None
+    _KEEPER(key="class_keys_keeper", data={"code": code() if key else "", "key": key,
+                                           "known": st.session_state.get("_class_keys") or {},
+                                           "forget": st.session_state.get("_class_forget") or []},
+            on_keys_change=_keys_arrived, height=1)
+
+
 def banner(view_title) -> None:
     """One line above every page: the class's code for the teacher, the slide followed for a student.
 
     view_title: ``view_title(address)`` → the view's title in the viewer's language.
     """
+    keep_teacher_keys()
     problem = st.session_state.pop("_class_problem", None)
     if problem:
         st.error(t("class_mode.problem", problem=plain(problem)))
     if teaching():
         st.info(t("class_mode.teaching", code=code()), icon=":material/co_present:")
+        resend()
     elif following():
         state = current()
         title = (state.title or view_title(state.view)) if state else ""
@@ -241,32 +389,45 @@ def banner(view_title) -> None:
 # the quiz in class mode
 
 def ask(question: Question) -> None:
-    """Teacher only: offer ``question`` to the class (recorded once)."""
+    """Teacher only: offer ``question`` to the class (recorded once; a refusal is one line)."""
     asked = st.session_state.setdefault("_class_asked", set())
     if teaching() and (code(), question.key) not in asked:
-        store().ask(code(), st.session_state["_class_key"], question)
+        try:
+            store().ask(code(), st.session_state["_class_key"], question)
+        except ClassError as err:
+            _problem(err)
+            return
         asked.add((code(), question.key))
 
 
 def reveal(question: Question | None) -> None:
     """Teacher only: show (or, with None, hide) the answer on the students' pages."""
-    store().reveal(code(), st.session_state["_class_key"], question.key if question else None)
+    try:
+        store().reveal(code(), st.session_state["_class_key"], question.key if question else None)
+    except ClassError as err:
+        _problem(err)
 
 
 def revealed(question: Question) -> bool:
-    """Whether the teacher has revealed this question's answer to the class."""
-    return store().current(code()).revealed == question.key
+    """Whether the teacher has revealed this question's answer to the class (False while the store is away)."""
+    try:
+        return store().current(code()).revealed == question.key
+    except ClassError:
+        return False
 
 
 def tally(question: Question) -> Tally:
-    """The class's answers to ``question`` so far."""
-    return store().tally(code(), question.key)
+    """The class's answers to ``question`` so far (none counted while the store does not answer)."""
+    try:
+        return store().tally(code(), question.key)
+    except ClassError:
+        return Tally((0,) * len(question.source_words), 0, 0, None)
 
 
 def send_answer(question: Question, choice: int, confidence: int | None) -> str | None:
     """A student's answer (replacing an earlier one); return a one-line problem or None."""
     try:
-        store().answer(code(), st.session_state["student_id"], question.key, choice, confidence,
+        store().answer(code(), st.session_state.get("student_id", ""), question.key, choice, confidence,
                        st.session_state.get("class_nickname", ""))
     except ClassError as err:
         return str(err)
@@ -274,10 +435,8 @@ def send_answer(question: Question, choice: int, confidence: int | None) -> str 
 
 
 def my_answer(question: Question) -> int | None:
-    """The choice this student sent for ``question``, or None."""
-    return store().student_answer(code(), question.key, st.session_state.get("student_id", ""))
-
-
-def answers_csv() -> str:
-    """Teacher only: the class's answers as CSV text (``ClassStore.export_csv``)."""
-    return store().export_csv(code(), st.session_state["_class_key"])
+    """The choice this student sent for ``question``, or None (also while the store does not answer)."""
+    try:
+        return store().student_answer(code(), question.key, st.session_state.get("student_id", ""))
+    except ClassError:
+        return None

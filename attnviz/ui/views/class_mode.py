@@ -10,6 +10,7 @@ import urllib.parse
 import qrcode
 import streamlit as st
 
+from attnviz.classroom.store import RETENTION_DAYS
 from attnviz.ui import classroom, common, player
 from attnviz.ui.i18n import t
 
@@ -47,6 +48,15 @@ def reclaim_class() -> None:
         st.session_state["_class_join_problem"] = t("class_mode.wrong_key")
 
 
+def ended_classes() -> None:
+    """The answers of this teacher's ended classes, while the store keeps them."""
+    for code, key in classroom.ended().items():
+        text, button = st.columns([3, 2], vertical_alignment="center")
+        text.markdown(t("class_mode.ended_kept", code=code, days=f"{RETENTION_DAYS:g}"))
+        button.download_button(t("class_mode.export"), classroom.export(code, key), f"class-{code}.csv", "text/csv",
+                               on_click="ignore", key=f"class_export_{code}")
+
+
 st.subheader(t("class_mode.heading"))
 if classroom.teaching():
     code = classroom.code()
@@ -57,13 +67,12 @@ if classroom.teaching():
     left.code(link, language=None)
     left.caption(t("class_mode.how"))
     right.image(qr_png(link), caption=t("class_mode.qr"), width=240)
-    with st.expander(t("class_mode.key_title")):
-        st.caption(t("class_mode.key_help"))
-        st.code(st.session_state["_class_key"], language=None)
-    left, right = st.columns(2)
-    left.download_button(t("class_mode.export"), classroom.answers_csv, f"class-{code}.csv", "text/csv",
-                         on_click="ignore", key="class_export")
-    right.button(t("class_mode.close"), on_click=classroom.close, key="class_close")
+    export, save_key, close = st.columns(3)
+    export.download_button(t("class_mode.export"), classroom.export(code, st.session_state["_class_key"]),
+                           f"class-{code}.csv", "text/csv", on_click="ignore", key="class_export")
+    save_key.download_button(t("class_mode.save_key"), st.session_state["_class_key"], f"teacher-key-{code}.txt",
+                             "text/plain", on_click="ignore", key="class_save_key", help=t("class_mode.key_help"))
+    close.button(t("class_mode.close"), on_click=classroom.close, key="class_close")
 else:
     problem = st.session_state.pop("_class_join_problem", None)
     if problem:
@@ -78,9 +87,10 @@ else:
     with student:
         st.markdown(t("class_mode.join_heading"))
         with st.form("class_join", border=False):
-            st.text_input(t("class_mode.join_code"), key="class_join_code", max_chars=12, placeholder="K7Q4")
+            st.text_input(t("class_mode.join_code"), key="class_join_code", max_chars=12, placeholder="K7Q4MX")
             st.form_submit_button(t("class_mode.join"), on_click=join_class)
         if classroom.code():
             with st.form("class_reclaim", border=False):
                 st.text_input(t("class_mode.teacher_key"), key="class_teacher_key", type="password")
                 st.form_submit_button(t("class_mode.reclaim"), on_click=reclaim_class)
+    ended_classes()
