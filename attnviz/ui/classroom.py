@@ -1,8 +1,8 @@
 """Class mode in the app: the teacher's pages are published to the class store, students' pages follow them.
 
 The teacher starts a class (the Class view); the teacher key stays in the teacher's session and in the
-teacher's browser (localStorage, through the ``teacher_keys`` component: a reload, or a replica that died,
-finds the teacher again) and never on the page. Every run of the teacher's page publishes its view and
+teacher's browser (a cookie set by the ``teacher_keys`` component and read with the page's first request: a
+reload, or a replica that died, finds the teacher again) and never on the page. Every run of the teacher's page publishes its view and
 URL parameters as the class's current slide. A student's page (``?class=K7Q4MX``) gets an id the server
 issued and signed (kept in its address as ``sid``), polls the store every ``POLL_SECONDS`` in a fragment
 and, when the slide or the revealed answer changed, reruns the page, which then takes the teacher's view
@@ -19,7 +19,8 @@ from pathlib import Path
 
 import streamlit as st
 
-from ..classroom.store import ClassError, ClassState, ClassStore, Question, StoreUnavailable, Tally, database_url
+from ..classroom.store import (CLASS_HOURS, RETENTION_DAYS, ClassError, ClassState, ClassStore, Question,
+                               StoreUnavailable, Tally, database_url)
 from .common import plain
 from .i18n import t
 from .player import current as current_lecture
@@ -169,7 +170,7 @@ def close() -> None:
 def ended() -> dict[str, str]:
     """{code: teacher key} of the ended classes whose answers this teacher can still download: those ended in
     this session and those whose key this browser keeps, while the store keeps them (``RETENTION_DAYS``)."""
-    keys = {**(st.session_state.get("_class_keys") or {}), **(st.session_state.get("_class_ended") or {})}
+    keys = {**browser_keys(), **(st.session_state.get("_class_ended") or {})}
     kept, gone = {}, []
     for class_code, key in sorted(keys.items()):
         if class_code == code():
@@ -241,7 +242,7 @@ def publish(view: str | None = None) -> None:
 
 def _reclaim_from_browser() -> None:
     """A page of this class whose browser keeps its teacher key is the teacher's (a reload, a new replica)."""
-    key = (st.session_state.get("_class_keys") or {}).get(code())
+    key = browser_keys().get(code())
     if code() and not teaching() and key:
         reclaim(key)
 
@@ -345,20 +346,23 @@ def resend() -> None:
         st.warning(t("class_mode.problem", problem=plain(problem)))
 
 
-def _keys_arrived() -> None:
-    """The browser's teacher keys ({code: key}, from the ``teacher_keys`` component) into the session."""
-    keys = (st.session_state.get("class_keys_keeper") or {}).get("keys") or {}
-    st.session_state["_class_keys"] = {str(c)[:8]: str(k)[:64] for c, k in dict(keys).items()}
+COOKIE_PREFIX = "attnviz_teacher_"  # the teacher_keys component's cookies: attnviz_teacher_<CODE> = key
+
+
+def browser_keys() -> dict[str, str]:
+    """{code: teacher key} of the classes whose key this browser keeps (its cookies, sent with the page)."""
+    cookies = st.context.cookies or {}
+    return {name.removeprefix(COOKIE_PREFIX)[:8]: str(value)[:64] for name, value in cookies.items()
+            if name.startswith(COOKIE_PREFIX)}
 
 
 def keep_teacher_keys() -> None:
-    """Mount the ``teacher_keys`` component: it keeps this session's teacher key in the browser and reports
-    the keys the browser keeps (``_class_keys``), so a reloaded page of the class is the teacher's again."""
+    """Mount the ``teacher_keys`` component: this session's teacher key goes into a cookie of the browser's
+    (for the class's time and its retention), and the keys of classes the store dropped are forgotten."""
     key = st.session_state.get("_class_key") if teaching() else None
-    _KEEPER(key="class_keys_keeper", data={"code": code() if key else "", "key": key,
-                                           "known": st.session_state.get("_class_keys") or {},
-                                           "forget": st.session_state.get("_class_forget") or []},
-            on_keys_change=_keys_arrived, height=1)
+    _KEEPER(key="class_keys_keeper", height=1, data={
+        "code": code() if key else "", "key": key, "max_age": int((CLASS_HOURS + RETENTION_DAYS * 24) * 3600),
+        "forget": st.session_state.get("_class_forget") or []})
 
 
 def banner(view_title) -> None:

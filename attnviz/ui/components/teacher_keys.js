@@ -1,27 +1,17 @@
-// Class mode: this browser keeps the teacher keys of the classes it started (localStorage, never the page),
-// so a teacher who reloads, or whose replica restarted, is still the teacher without typing a key.
-// data: {code, key, known}: a key to keep for a class (null when none) and the keys the server already has.
-// state "keys": {code: key} of every class this browser teaches, sent only when it differs from "known".
-const PREFIX = "attnviz-teacher:";
+// Class mode: this browser keeps the teacher keys of the classes it teaches in cookies of its own
+// (attnviz_teacher_<CODE>), never on the page. The server reads them with the page's first request
+// (st.context.cookies), so a teacher who reloads, or whose replica restarted, is the teacher again from
+// the first run, without typing a key.
+// data: {code, key, max_age (s), forget: [codes]}: a key to keep (none when code is empty), keys to drop.
+const PREFIX = "attnviz_teacher_";
 
-function storedKeys(storage) {
-  const keys = {};
-  for (let i = 0; i < storage.length; i += 1) {
-    const name = storage.key(i);
-    if (name && name.startsWith(PREFIX)) keys[name.slice(PREFIX.length)] = storage.getItem(name);
-  }
-  return keys;
-}
-
-function canonical(keys) {
-  return JSON.stringify(Object.keys(keys || {}).sort().map((code) => [code, keys[code]]));
+function setCookie(name, value, maxAge) {
+  document.cookie = `${name}=${encodeURIComponent(value)}; path=/; max-age=${maxAge}; samesite=strict`;
 }
 
 export default function (component) {
-  const { data, setStateValue } = component;
-  const storage = window.localStorage;
-  if (data && data.code && data.key) storage.setItem(PREFIX + data.code, data.key);
-  for (const code of (data && data.forget) || []) storage.removeItem(PREFIX + code);
-  const keys = storedKeys(storage);
-  if (canonical(keys) !== canonical(data && data.known)) setStateValue("keys", keys);
+  const { data } = component;
+  if (!data) return;
+  if (data.code && data.key) setCookie(PREFIX + data.code, data.key, data.max_age);
+  for (const code of data.forget || []) setCookie(PREFIX + code, "", 0);
 }
