@@ -484,3 +484,30 @@ def test_the_teacher_takes_the_class_back_with_the_teacher_key(class_database):
     reloaded.text_input(key="class_teacher_key").input(key)
     reloaded.button(key="FormSubmitter:class_reclaim-Teach this class").click().run()
     assert "class_close" in [b.key for b in reloaded.button]
+
+
+def test_a_database_that_stops_answering_gives_one_line_and_the_class_goes_on_after(class_database, monkeypatch):
+    monkeypatch.setattr(store_module, "SQLITE_BUSY_SECONDS", 0.3)  # before the app's store opens its database
+    teacher = teacher_on_quiz()
+    code = teacher.session_state["class_code"]
+    student = start(**{"class": code})
+    path = class_database.url.removeprefix("sqlite:///")
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")  # another process holds the write lock past the busy timeout
+    try:
+        teacher.text_input(key="sentence").input("She is tired.").run()
+        student.session_state["quiz_guess"] = 1
+        student.run().button(key="class_send").click().run()
+        line = "the class database is not answering"
+        assert len(student.error) == 1 and line in student.error[0].value  # one line, and still in the class
+        assert student.query_params["class"] == code
+        teacher.run()
+        shown = [e.value for e in teacher.error] + [w.value for w in teacher.warning]
+        assert len(shown) == 1 and line in shown[0], shown
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    teacher.run()  # the database is back: the pending slide goes out without a reload
+    assert class_database.current(code).params["s"] == "She is tired."
+    student.run()
+    assert student.text_input(key="sentence").value == "She is tired."

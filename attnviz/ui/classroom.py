@@ -372,7 +372,7 @@ def banner(view_title) -> None:
     """
     keep_teacher_keys()
     problem = st.session_state.pop("_class_problem", None)
-    if problem:
+    if problem and not (teaching() and st.session_state.get("_class_pending")):  # else ``resend`` says it
         st.error(t("class_mode.problem", problem=plain(problem)))
     if teaching():
         st.info(t("class_mode.teaching", code=code()), icon=":material/co_present:")
