@@ -82,10 +82,10 @@ def start_server() -> tuple[subprocess.Popen, str]:
     raise SystemExit("streamlit did not start within 90 s")
 
 
+# every heatmap element drawn for the new sentence: its canvas's aria-label names its words
 DRAWN = """([word, count]) => {
-    const plots = Array.from(document.querySelectorAll('.js-plotly-plot'));
-    return plots.length === count && plots.every(p =>
-        Array.from(p.querySelectorAll('.xtick text')).some(t => t.textContent === word));
+    const maps = Array.from(document.querySelectorAll('.attnviz-heatmap canvas[data-drawn]'));
+    return maps.length === count && maps.every(c => (c.getAttribute('aria-label') || '').split(/[\\s:;()]+/).includes(word));
 }"""
 
 

@@ -28,7 +28,7 @@ class PageRun:
 
     Attributes:
         seconds: from sending the request to ``script_finished`` (s); None when it never finished.
-        charts: Plotly figures in the page; bytes: bytes received.
+        charts: figures in the page (Plotly charts and attnviz's heatmap elements); bytes: bytes received.
         problems: texts of error elements and exceptions (a complete page has none).
         finished: the script finished successfully.
     """
@@ -78,7 +78,8 @@ async def open_page(base: str, query: dict[str, str], timeout: float = 120.0, co
                 if kind == "delta" and message.delta.WhichOneof("type") == "new_element":
                     element = message.delta.new_element
                     which = element.WhichOneof("type")
-                    if which == "plotly_chart":
+                    if which == "plotly_chart" or (
+                            which == "bidi_component" and element.bidi_component.component_name == "attnviz.heatmap"):
                         run.charts += 1
                     elif which == "alert" and element.alert.format == element.alert.ERROR:
                         run.problems.append(element.alert.body[:200])

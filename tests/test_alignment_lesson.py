@@ -9,7 +9,7 @@ from attnviz.measurement.evaluation import DEFAULT_GOLD, load_gold
 from attnviz.presentation.analysis import alignment_disagreements, attention_mass, is_punctuation
 
 from .conftest import ROOT
-from .test_app import start
+from .test_app import charts, start
 
 
 def translation(source: list[str], target: list[str], weights: list[list[float]]) -> Translation:
@@ -46,7 +46,7 @@ def test_the_view_shows_both_models_their_eflomal_agreement_and_the_disagreement
     at = start("Attention vs alignment", s="The black cat is sleeping on the red chair.",
                m="en-fr-dot,en-fr-additive", ala="en-fr-dot", alb="en-fr-additive")
     assert not at.exception and not at.error
-    assert len(at.get("plotly_chart")) == 2
+    assert len(charts(at)) == 2
     numbers = at.table[0].value
     assert list(numbers.index) == ["en-fr-dot", "en-fr-additive"]
     assert numbers["agreement with eflomal (1 − AER)"].between(0, 1).all()

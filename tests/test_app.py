@@ -29,7 +29,23 @@ def start(view: str | None = None, **params) -> AppTest:
 
 
 def charts(at: AppTest) -> list:
-    return at.get("plotly_chart")
+    """The page's figures in page order: Plotly charts and attnviz's heatmap elements (drawn in the browser)."""
+    found = []
+
+    def walk(node) -> None:
+        for child in getattr(node, "children", {}).values():
+            if child.type == "plotly_chart" or (
+                    child.type == "bidi_component" and child.proto.component_name == "attnviz.heatmap"):
+                found.append(child)
+            walk(child)
+
+    walk(at.main)
+    return found
+
+
+def heatmaps(at: AppTest) -> list[dict]:
+    """The data of the page's heatmap elements (``presentation.drawing.payload``), in page order."""
+    return [json.loads(c.proto.json) for c in charts(at) if c.type == "bidi_component"]
 
 
 def text_of(at: AppTest) -> str:
@@ -205,18 +221,21 @@ def test_heads_view_shows_every_map_of_a_transformer():
     for kind in ("cross", "encoder_self", "decoder_self"):
         at.radio(key="heads_map").set_value(kind).run()
         assert not at.exception and not at.error, kind
-        grid, enlarged = charts(at)[:2]  # then the AER grids
-        assert len(json.loads(grid.proto.spec)["data"]) == info.layers * (info.heads + 1)  # heads + their mean
-        z = json.loads(enlarged.proto.spec)["data"][0]["z"]  # Plotly's typed array: base64 of float64
-        rows, columns = (int(n) for n in str(z["shape"]).split(","))
-        weights = np.frombuffer(base64.b64decode(z["bdata"]), dtype=z["dtype"]).reshape(rows, columns)
+        grid, enlarged = heatmaps(at)[:2]  # then the AER grids
+        assert len(grid["panels"]) == info.layers * (info.heads + 1) and grid["compact"]  # heads + their mean
+        assert grid["columns"] == info.heads + 1
+        weights = chart_weights(charts(at)[1])
         np.testing.assert_allclose(np.nansum(weights, -1), 1, atol=1e-3)  # rows sum to 1
     at.selectbox(key="heads_pick").set_value("0.1").run()
-    assert not at.exception and "layer 1 · head 2" in json.loads(charts(at)[1].proto.spec)["layout"]["title"]["text"]
+    assert not at.exception and "layer 1 · head 2" in heatmaps(at)[1]["panels"][0]["title"]
 
 
 def chart_weights(chart) -> np.ndarray:
-    """The z matrix of a heatmap chart (Plotly's typed array: base64 of float64)."""
+    """The matrix of a heatmap: a heatmap element's first panel (None → NaN), or a Plotly chart's z (its typed
+    array: base64 of float64)."""
+    if chart.type == "bidi_component":
+        weights = json.loads(chart.proto.json)["panels"][0]["weights"]
+        return np.array([[np.nan if v is None else v for v in row] for row in weights], dtype=float)
     z = json.loads(chart.proto.spec)["data"][0]["z"]
     rows, columns = (int(n) for n in str(z["shape"]).split(","))
     return np.frombuffer(base64.b64decode(z["bdata"]), dtype=z["dtype"]).reshape(rows, columns)

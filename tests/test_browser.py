@@ -1,6 +1,7 @@
 """Real page loads: `streamlit run` on localhost, driven by Playwright in Debian's Chromium."""
 
 import contextlib
+import re
 import os
 import shutil
 import socket
@@ -86,33 +87,77 @@ def running_app(**environment):
         proc.wait(timeout=20)
 
 
-def test_real_page_draws_heatmaps(server):
+# figures on a page: Plotly charts and attnviz's heatmap elements (canvases drawn in the browser)
+FIGURES = "document.querySelectorAll('.js-plotly-plot, .attnviz-heatmap canvas[data-drawn]').length"
+HEATMAPS = ".attnviz-heatmap canvas[data-drawn]"
+# every heatmap names the word in its aria-label (its text alternative lists its source and target words)
+NAMING = """([word, count]) => {
+    const maps = Array.from(document.querySelectorAll('.attnviz-heatmap canvas[data-drawn]'));
+    return maps.length === count && maps.every(c => (c.getAttribute('aria-label') || '').split(/[\\s:;()]+/).includes(word));
+}"""
 
+
+def pixel(page, index: int, x: int, y: int) -> list[int]:
+    """The RGBA of the canvas pixel (x, y) (CSS px) of the page's heatmap ``index``."""
+    return page.evaluate("""([index, x, y]) => {
+        const canvas = document.querySelectorAll('.attnviz-heatmap canvas[data-drawn]')[index];
+        const ratio = canvas.width / canvas.getBoundingClientRect().width;
+        return Array.from(canvas.getContext('2d').getImageData(x * ratio, y * ratio, 1, 1).data);
+    }""", [index, x, y])
+
+
+def test_real_page_draws_heatmaps_with_hover_browser_only_controls_and_png(server, tmp_path):
     ARTIFACTS.mkdir(exist_ok=True)
     with browser_page(1700, 1300) as page:
         page.goto(server, timeout=60_000)
-        heatmaps = page.locator(".js-plotly-plot .heatmaplayer image")
-        page.wait_for_function(
-            f"document.querySelectorAll('.js-plotly-plot .heatmaplayer image').length >= {len(SHOWN)}",
-            timeout=120_000,
-        )
+        page.wait_for_function(f"{FIGURES} >= {len(SHOWN)}", timeout=120_000)
         box = page.get_by_role("textbox", name="English sentence")
         box.fill("I do not like apples.")
         box.press("Enter")
-        # settled: every chart redrawn for the new sentence (during a rerun old and new charts coexist)
-        page.wait_for_function(
-            f"""() => {{
-                const plots = document.querySelectorAll('.js-plotly-plot');
-                const withApples = Array.from(plots).filter(p => Array.from(p.querySelectorAll('.xtick text'))
-                    .some(t => t.textContent === 'apples'));
-                return plots.length === {len(SHOWN)} && withApples.length === {len(SHOWN)};
-            }}""",
-            timeout=120_000,
-        )
-        page.wait_for_timeout(1000)  # let the last image layer paint before the screenshot
+        # settled: every heatmap redrawn for the new sentence (during a rerun old and new elements coexist)
+        page.wait_for_function(NAMING, arg=["apples", len(SHOWN)], timeout=120_000)
+        page.wait_for_timeout(1000)
         page.screenshot(path=str(ARTIFACTS / "app.png"), full_page=True)
-        assert heatmaps.count() == len(SHOWN)
         assert "ne" in page.inner_text("body") or "pas" in page.inner_text("body")
+        first = page.locator(HEATMAPS).first
+        label = first.get_attribute("aria-label")
+        assert "source words (columns): i do not like apples . </s>" in label.lower() and "target words (rows)" in label
+
+        # hover: the middle of the first row's last cell but one names the target word, the source word, the weight
+        frame = first.bounding_box()
+        page.mouse.move(frame["x"] + 1, frame["y"] + 1)
+        hovered = None
+        for fraction in (0.3, 0.4, 0.5):  # somewhere inside the cells
+            page.mouse.move(frame["x"] + frame["width"] * fraction, frame["y"] + frame["height"] * 0.6)
+            tip = page.locator(".attnviz-tooltip").first
+            if tip.is_visible():
+                hovered = tip.inner_text()
+                break
+        assert hovered and " ← " in hovered and re.search(r"α = [01]\.\d{3}", hovered), hovered
+        target, source = hovered.split(": α")[0].split(" ← ")
+        assert source in label and target in label
+
+        # a drawing-only control: the whole page's heatmaps redraw in the browser, no message to the server
+        sent = []
+        page.on("websocket", lambda ws: ws.on("framesent", lambda frame: sent.append(frame)))
+        before = [first.get_attribute("data-drawn"), pixel(page, 0, frame["width"] * 0.5, frame["height"] * 0.7)]
+        streams_before = len(sent)
+        page.locator(".attnviz-toolbar").first.get_by_role("button", name="Paper style").click()
+        page.wait_for_function("([n]) => document.querySelector('.attnviz-heatmap canvas[data-drawn]').dataset.drawn != n",
+                               arg=[before[0]], timeout=5_000)
+        after = pixel(page, 0, frame["width"] * 0.5, frame["height"] * 0.7)
+        assert after != before[1] and after[0] == after[1] == after[2], (before, after)  # greyscale now
+        last = page.locator(HEATMAPS).last.get_attribute("data-drawn")
+        assert int(last) >= 2  # every heatmap of the page, not only the clicked one
+        page.wait_for_timeout(500)
+        assert len(sent) == streams_before  # no rerun asked of the server
+
+        # PNG from the canvas
+        with page.expect_download(timeout=30_000) as download:
+            page.locator(".attnviz-toolbar").first.get_by_role("button", name="PNG").click()
+        path = tmp_path / download.value.suggested_filename
+        download.value.save_as(path)
+        assert path.suffix == ".png" and path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and path.stat().st_size > 2000
     assert (ARTIFACTS / "app.png").stat().st_size > 10_000
 
 
@@ -147,9 +192,7 @@ def test_every_view_opens_from_its_url(server):
             figures, text = EXPECTED[view.title]
             page.goto(f"{server}/{view.url_path}?s=I%20see%20her.", timeout=60_000)  # /compare too, not only /
             page.get_by_text(text).first.wait_for(timeout=120_000)
-            page.wait_for_function(
-                f"document.querySelectorAll('.js-plotly-plot').length >= {figures}", timeout=120_000
-            )
+            page.wait_for_function(f"{FIGURES} >= {figures}", timeout=120_000)
             page.wait_for_timeout(500)
             body = page.inner_text("body")
             assert "failed" not in body and "Traceback" not in body, view.title
@@ -161,8 +204,8 @@ def test_the_first_heatmap_is_above_the_fold_and_every_section_lists_its_views(s
     screen; the navigation's sections hold every view."""
     with browser_page(1280, 720) as page:
         page.goto(server, timeout=60_000)
-        page.wait_for_function(f"document.querySelectorAll('.js-plotly-plot').length >= {len(SHOWN)}", timeout=120_000)
-        box = page.locator(".js-plotly-plot").first.bounding_box()
+        page.wait_for_function(f"{FIGURES} >= {len(SHOWN)}", timeout=120_000)
+        box = page.locator(HEATMAPS).first.bounding_box()
         assert box["y"] < 720 / 2, box
         nav = page.locator("[data-testid='stTopNavSection']")
         assert nav.count() == len(sections())
@@ -258,16 +301,12 @@ def test_presentation_mode_is_readable_from_the_back_row(server):
             page = browser.new_page(viewport={"width": width, "height": height})
             page.goto(f"{server}/?s={sentence}&m=en-fr-additive&present=1", timeout=60_000)
             settled(page, HEADINGS["Compare"])
-            page.wait_for_function("document.querySelectorAll('.js-plotly-plot .heatmaplayer image').length >= 1",
-                                   timeout=120_000)
+            page.wait_for_function(f"{FIGURES} >= 1", timeout=120_000)
             page.wait_for_timeout(800)
-            sizes = page.eval_on_selector_all(
-                ".js-plotly-plot .xtick text, .js-plotly-plot .ytick text",
-                "nodes => nodes.map(n => parseFloat(getComputedStyle(n).fontSize))",
-            )
+            sizes = page.eval_on_selector_all(HEATMAPS, "nodes => nodes.map(n => Number(n.dataset.font))")
             page.screenshot(path=str(ARTIFACTS / f"present-{width}x{height}.png"))
             assert sizes and min(sizes) >= 20, sizes
-            box = page.locator(".js-plotly-plot").first.bounding_box()
+            box = page.locator(HEATMAPS).first.bounding_box()
             assert box["height"] <= height and box["width"] <= width, (box, width, height)
             assert box["y"] >= 0 and box["y"] + box["height"] <= height, box  # on screen as the page opens
             page.close()
@@ -307,7 +346,7 @@ def test_attention_vs_alignment_on_a_gold_pair(server):
     with browser_page(1400, 1000) as page:
         page.goto(f"{server}/attention-vs-alignment?gold=5", timeout=60_000)
         body = settled(page, HEADINGS["Attention vs alignment"])
-        page.wait_for_function("document.querySelectorAll('.js-plotly-plot').length >= 2", timeout=120_000)
+        page.wait_for_function(f"{FIGURES} >= 2", timeout=120_000)
         page.get_by_text("AER vs gold").first.wait_for(timeout=60_000)
         body = page.inner_text("body")
         assert "failed" not in body and "Traceback" not in body
@@ -329,7 +368,7 @@ def test_the_interface_in_chinese_and_back(server):
     with browser_page(1400, 1000) as page:
         page.goto(f"{server}/?lang=zh&s=I%20miss%20you.&m=en-fr-additive,en-fr-transformer", timeout=60_000)
         body = settled(page, zh["compare.heading"])
-        page.wait_for_function("document.querySelectorAll('.js-plotly-plot').length >= 2", timeout=120_000)
+        page.wait_for_function(f"{FIGURES} >= 2", timeout=120_000)
         body = page.inner_text("body")
         assert zh["app.title"] in body and zh["sidebar.overlay"] in body and zh["sections.lesson"] in body
         assert "failed" not in body and "Traceback" not in body
@@ -376,7 +415,7 @@ def test_the_seed_notes_example_live_in_chinese(server):
     with browser_page(1400, 1000) as page:
         page.goto(f"{server}/context-vectors?lang=zh&pair=zh-en&cvm=zh-en-additive-characters", timeout=60_000)
         settled(page, zh["context_vectors.heading"])
-        page.wait_for_function("document.querySelectorAll('.js-plotly-plot').length >= 1", timeout=120_000)
+        page.wait_for_function(f"{FIGURES} >= 1", timeout=120_000)
         body = page.inner_text("body")
         assert "failed" not in body and "Traceback" not in body
         assert page.get_by_role("textbox", name=zh["sidebar.sentence"].format(language=zh["languages.zh"])
@@ -396,15 +435,11 @@ def test_a_hugging_face_folder_in_compare_and_heads(tmp_path):
     folder = make_marian(tmp_path / "models" / "opus-mt-en-fr-tiny")
     with running_app(ATTNVIZ_MODELS=str(folder.parent)) as url, browser_page(1400, 1000) as page:
         page.goto(f"{url}/?m=opus-mt-en-fr-tiny,en-fr-additive&s=welcome+to+beijing", timeout=60_000)
-        page.wait_for_function(
-            """() => Array.from(document.querySelectorAll('.js-plotly-plot')).filter(p =>
-                Array.from(p.querySelectorAll('.xtick text')).some(t => t.textContent === 'beijing')).length === 2""",
-            timeout=120_000)
+        page.wait_for_function(NAMING, arg=["beijing", 2], timeout=120_000)
         assert "opus-mt-en-fr-tiny" in page.inner_text("body")
         page.goto(f"{url}/heads?m=opus-mt-en-fr-tiny&s=welcome+to+beijing", timeout=60_000)
         page.get_by_text("Layers and heads").first.wait_for(timeout=120_000)
         page.get_by_role("button", name="Which head aligns?").click()
         page.get_by_text("Which head aligns", exact=False).nth(1).wait_for(timeout=120_000)
-        page.wait_for_function(
-            "document.querySelectorAll('.js-plotly-plot').length >= 4", timeout=120_000)  # grid, enlarged, 2 AER grids
+        page.wait_for_function(f"{FIGURES} >= 4", timeout=120_000)  # grid, enlarged, 2 AER grids
         assert "Sorry, this view failed" not in page.inner_text("body")

@@ -18,7 +18,7 @@ from attnviz.classroom.store import (CLASS_HOURS, CODE_ALPHABET, RETENTION_DAYS,
 from scripts.class_storm import storm
 
 from .conftest import ROOT, fresh_database
-from .test_app import VIEWS, start
+from .test_app import VIEWS, charts, start
 
 QUESTION = Question("en-fr-additive", "I see her.", 2, "vois", ("I", "see", "her", "."), (0.1, 0.7, 0.15, 0.05))
 
@@ -420,7 +420,7 @@ def test_a_bad_or_ended_code_in_the_link_gets_one_line_and_the_app_works(class_d
     student = start(**{"class": "KKKKKK"})
     assert [e.value for e in student.error] == ["Class mode: no live class has the code KKKKKK; check the code on "
                                                  "the teacher's screen"]
-    assert len(student.get("plotly_chart")) > 0 and "class" not in student.query_params
+    assert len(charts(student)) > 0 and "class" not in student.query_params
     typo = start(**{"class": "<b>Z0</b>"})
     assert len(typo.error) == 1 and "is not a class code" in typo.error[0].value and "<b>" not in typo.error[0].value
     teacher = teacher_on_quiz()

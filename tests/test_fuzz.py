@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from attnviz.inference.checkpoint import PRETRAINED
 from attnviz.inference.translator import InputError, Translator, language_warning
 
-from .test_app import start
+from .test_app import charts, start
 
 pytestmark = pytest.mark.slow  # `pytest -m "not slow"` leaves it out of the quick loop
 
@@ -82,7 +82,7 @@ def test_the_app_survives_any_text(sentence, forced):
 def test_any_class_code_or_student_id_in_the_address_gets_at_most_one_line(code, student):
     at = start(**{"class": code, "sid": student, "s": "I see her.", "m": "en-fr-dot"})
     assert not at.exception and len(at.error) <= 1  # no class has it, or it is not a code: one line
-    assert at.get("plotly_chart")  # and the page works
+    assert charts(at)  # and the page works
     for element in at.error:
         assert element.value.startswith("Class mode: ") and "\n" not in element.value
         assert "<" not in element.value.replace("\\<", "")  # shown as text: every "<" escaped

@@ -22,6 +22,7 @@ from attnviz.inference.huggingface import HuggingFaceTranslator, grouping, merge
 from attnviz.inference.translator import InputError, Translator
 
 from .conftest import ROOT, open_app
+from .test_app import chart_weights, charts
 
 ENGLISH = ["the cat sleeps on the mat", "i am tired", "welcome to beijing", "the agreement was signed in august",
            "i love you", "she sees her brother", "we are not here", "you are cold"]
@@ -329,34 +330,30 @@ def test_every_view_works_on_the_folder_or_says_why_in_one_line(app_with, marian
         text = "\n".join(str(m.value) for m in [*at.markdown, *at.caption, *at.info, *at.warning])
         assert not at.exception, title
         if title in VIEWS_THAT_DRAW:
-            assert at.get("plotly_chart"), title
+            assert charts(at), title
         assert "Traceback" not in text, title
 
 
 def test_heads_measures_which_head_of_the_folder_aligns_on_request(app_with, marian):
     at = app_with(m=marian.name, s="the cat sleeps on the mat").run()
     at.switch_page(str(Path("attnviz/ui/views/heads.py"))).run()
-    before = len(at.get("plotly_chart"))
+    before = len(charts(at))
     at.button(key="heads_measure").click().run()
-    charts = at.get("plotly_chart")
-    assert len(charts) == before + 2  # AER by head, plain and shifted: 2 layers × (2 heads + their mean)
-    from .test_app import chart_weights
-
-    aer = chart_weights(charts[-2])
+    drawn = charts(at)
+    assert len(drawn) == before + 2  # AER by head, plain and shifted: 2 layers × (2 heads + their mean)
+    aer = chart_weights(drawn[-2])
     assert aer.shape == (2, 3) and ((0 <= aer) & (aer <= 1)).all()
 
 
 def test_compare_shows_the_folders_words_and_on_request_its_pieces(app_with, marian):
-    from .test_app import chart_weights
-
     at = app_with(m=f"en-fr-additive,{marian.name}", s="welcome to beijing").run()
-    words = chart_weights(at.get("plotly_chart")[1])
+    words = chart_weights(charts(at)[1])
     assert words.shape[1] == 4  # welcome to beijing </s>
     at.toggle(key="compare_pieces").set_value(True).run()
-    pieces = chart_weights(at.get("plotly_chart")[1])
+    pieces = chart_weights(charts(at)[1])
     assert pieces.shape[1] > 4 and pieces.shape[0] >= words.shape[0]
     np.testing.assert_allclose(pieces.sum(1), 1.0, atol=1e-5)
-    assert chart_weights(at.get("plotly_chart")[0]).shape[1] == 4  # the GRU reads words: unchanged
+    assert chart_weights(charts(at)[0]).shape[1] == 4  # the GRU reads words: unchanged
     assert at.query_params["pieces"] == ["1"] or at.query_params["pieces"] == "1"
 
 
@@ -368,7 +365,7 @@ def test_the_app_lists_a_model_of_unknown_languages_under_its_own_pair(marian, t
     state.catalog.clear()
     try:
         at = open_app(pair="und-und", s="i am tired").run()
-        assert [chart.key for chart in at.get("plotly_chart")] == ["heat-mystery"]
+        assert [chart.proto.id.endswith("-heat-mystery") for chart in charts(at)] == [True]
         pairs = next(r for r in at.sidebar.radio if r.key == "pair")
         assert pairs.options[-1] == "unknown language → unknown language" and pairs.value == "und-und"
     finally:

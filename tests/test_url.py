@@ -8,7 +8,7 @@ from streamlit.testing.v1 import AppTest
 
 from attnviz.ui import state
 
-from .test_app import TRANSFORMERS, VIEWS, start
+from .test_app import TRANSFORMERS, VIEWS, charts, start
 
 SENTENCE = "The black cat is sleeping on the red chair."
 # three GRUs and the Transformers, so the views for heads draw their controls too
@@ -22,13 +22,13 @@ def fingerprint(at: AppTest) -> dict:
                  "toggle", "pills"):
         for widget in at.get(kind):
             widgets[widget.key or widget.label] = widget.value
-    figures = [json.loads(chart.proto.spec) for chart in at.get("plotly_chart")]
+    figures = [json.loads(chart.proto.spec if chart.type == "plotly_chart" else chart.proto.json) for chart in charts(at)]
     return {
         "markdown": [m.value for m in at.markdown],
         "latex": [m.value for m in at.latex],
         "caption": [c.value for c in at.caption],
         "widgets": widgets,
-        "figures": [(f["data"], f["layout"]) for f in figures],
+        "figures": [(f["data"], f["layout"]) if "layout" in f else f for f in figures],
         "errors": [e.value for e in at.error],
     }
 

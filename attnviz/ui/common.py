@@ -22,8 +22,10 @@ from ..data.tokenization import MAX_TOKENS
 from ..inference.checkpoint import CheckpointError
 from ..inference.translator import CARD_HEADS, EOS_TOKEN, InputError, Translation, language_warning
 from ..presentation.analysis import attention_records, reference_words, results_json
+from ..presentation.drawing import Panel, head_grid, payload
 from ..presentation.export import FORMATS, heatmap_file
-from ..presentation.plots import FigureStyle, attention_heatmap
+from ..presentation.plots import FigureStyle
+from . import drawing
 from .i18n import language, language_name, t
 from .state import Inputs, gold_set, model_priors, reference_links, translator
 
@@ -221,32 +223,36 @@ def columns(inputs: Inputs, count: int, source_length: int = 0) -> list:
     return st.columns(min(count, 2))
 
 
-def heatmap(result: Translation, title: str, inputs: Inputs, links: frozenset | None = None):
-    """The standard heatmap of a translation with the sidebar's style options."""
-    return attention_heatmap(
-        result.attention,
-        result.source_tokens,
-        result.target_tokens,
-        result.energies,
-        title=title,
-        style=style(inputs, len(result.source_tokens)),
-        links=set(links) if links and inputs.overlay else None,
-        source_unknown=result.source_unknown,
-        target_unknown=result.target_unknown,
-    )
+def panel(result: Translation, title: str, links: frozenset | None = None) -> Panel:
+    """A translation's attention as one panel of the heatmap element (with its links, drawn as outlines)."""
+    return Panel(title, result.attention, result.source_tokens, result.target_tokens, result.energies,
+                 links or None, result.source_unknown, result.target_unknown)
+
+
+def show_panel(shown: Panel, inputs: Inputs, key: str, diverging: bool = False) -> None:
+    """One heatmap element of ``shown`` in the sidebar's style (a diverging −1…1 scale for differences)."""
+    name = "attention-" + re.sub(r"[^A-Za-z0-9_.-]+", "-", shown.title).strip("-")
+    drawing.heatmap(payload([shown], style(inputs, len(shown.source)), outlines=inputs.overlay, diverging=diverging,
+                            name=name), key)
+
+
+def show_head_grid(maps: np.ndarray, keys: list[str], queries: list[str], inputs: Inputs, key: str) -> None:
+    """Every layer's and head's (L, H, Q, K) attention as one grid element in the browser (``drawing.head_grid``)."""
+    drawing.heatmap(head_grid(maps, keys, queries, style(inputs), name=f"heads-{key}"), key)
 
 
 def show_heatmap(result: Translation, title: str, inputs: Inputs, key: str, links: frozenset | None = None) -> None:
-    """Draw a translation's heatmap, with a Download menu: PNG and SVG in the current style, CSV and JSON.
-
-    The files are made only when their button is clicked.
+    """Draw a translation's heatmap in the browser (PNG from its toolbar), with a Download menu: SVG in the current
+    style, CSV and JSON. The files are made only when their button is clicked.
     """
-    st.plotly_chart(heatmap(result, title, inputs, links), width="content", key=key)
     figure_style = style(inputs, len(result.source_tokens))
-    drawn_links = set(links) if links and inputs.overlay else None
     stem = "attention-" + re.sub(r"[^A-Za-z0-9_.-]+", "-", title).strip("-")
+    drawing.heatmap(payload([panel(result, title, links)], figure_style, outlines=inputs.overlay, name=stem), key)
+    drawn_links = set(links) if links and inputs.overlay else None
     with st.popover(t("download.menu"), icon=":material/download:"):
         for fmt, mime in FORMATS.items():
+            if fmt == "png":  # the browser saves the canvas itself (the heatmap's PNG button)
+                continue
             st.download_button(
                 t("download.figure", format=fmt.upper()),
                 data=functools.partial(heatmap_file, result.attention, result.source_tokens, result.target_tokens,

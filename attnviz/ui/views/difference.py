@@ -9,7 +9,7 @@ URL = {"diff_a": ("a", None), "diff_b": ("b", None)}
 import streamlit as st
 
 from attnviz.attention.alignment import argmax_agreement
-from attnviz.presentation.plots import difference_heatmap
+from attnviz.presentation.drawing import Panel
 from attnviz.ui import common, state
 from attnviz.ui.i18n import language_name, t
 
@@ -38,10 +38,6 @@ if common.checked_sentence(inputs):
     st.markdown(t("difference.both_read", target=common.plain(target)) + whose)
     if not common.same_source_tokens({a: ra, b: rb}):
         st.stop()
-    st.plotly_chart(
-        difference_heatmap(ra.attention - rb.attention, ra.source_tokens, ra.target_tokens, f"{a} − {b}",
-                           common.style(inputs, len(ra.source_tokens))),
-        width="content",
-        key="diff",
-    )
+    common.show_panel(Panel(f"{a} − {b}", ra.attention - rb.attention, ra.source_tokens, ra.target_tokens), inputs,
+                      "diff", diverging=True)
     st.caption(t("difference.caption", agreement=argmax_agreement(ra.attention, rb.attention)))

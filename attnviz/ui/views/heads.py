@@ -15,7 +15,7 @@ import streamlit as st
 from attnviz.inference.translator import EOS_TOKEN, Translator
 from attnviz.measurement.evaluation import GOLD_PAIR, bleu, head_alignment, test_split
 from attnviz.presentation.analysis import head_triples
-from attnviz.presentation.plots import aer_grid, head_grid, head_mean
+from attnviz.presentation.plots import aer_grid, head_mean
 from attnviz.ui import common, state
 from attnviz.ui.i18n import bound, t
 
@@ -76,7 +76,7 @@ if common.checked_sentence(inputs):
     }[kind]
     layers, heads = records.shape[:2]
     st.markdown("→ " + common.plain(result.text) + t("heads.shape", layers=layers, heads=heads))
-    st.plotly_chart(head_grid(records, common.style(inputs)), key="grid")
+    common.show_head_grid(records, keys, queries, inputs, "grid")
     options = [f"{l}.{h}" for l in range(layers) for h in [*range(heads), "mean"]]
     state.default("heads_pick", f"{layers - 1}.mean", options)
 

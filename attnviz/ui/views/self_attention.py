@@ -12,7 +12,6 @@ import pandas as pd
 import streamlit as st
 
 from attnviz.presentation import self_attention as sa
-from attnviz.presentation.plots import head_grid
 from attnviz.ui import common, state
 from attnviz.ui.i18n import t
 
@@ -78,8 +77,7 @@ if common.checked_sentence(inputs):
 
     st.markdown(t("self_attention.multi", heads=H))
     st.latex(r"\mathrm{MultiHead}(X) = \mathrm{Concat}(\mathrm{head}_1, \dots, \mathrm{head}_{%d})\, W_O" % H)
-    st.plotly_chart(head_grid(np.stack([h.weights for h in combined.heads])[None], common.style(inputs)),
-                    key="sa_heads")
+    common.show_head_grid(np.stack([h.weights for h in combined.heads])[None], tokens, tokens, inputs, "sa_heads")
     st.markdown(t("self_attention.shapes", S=S, d=d, H=H, d_k=d_k, concatenated=H * d_k))
     per_head = pd.DataFrame(
         [h.output[row, :4] for h in combined.heads],

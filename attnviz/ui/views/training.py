@@ -10,7 +10,8 @@ import numpy as np
 import streamlit as st
 
 from attnviz.attention.alignment import word_entropy
-from attnviz.presentation.plots import attention_heatmap, classifier_curves, policy_curve, training_curves
+from attnviz.presentation.drawing import Panel
+from attnviz.presentation.plots import classifier_curves, policy_curve, training_curves
 from attnviz.ui import common, state
 from attnviz.ui.i18n import t
 
@@ -44,17 +45,8 @@ for index, (name, records) in enumerate(histories.items()):
     with columns[index % len(columns)]:
         st.markdown(t("training.model_epoch", model=common.plain(common.label(name)), epoch=record["epoch"],
                       bleu=record["valid_bleu"]))
-        st.plotly_chart(
-            attention_heatmap(
-                weights,
-                record["demo"]["source_tokens"],
-                record["demo"]["target_tokens"],
-                title=t("training.entropy", entropy=word_entropy(weights)),
-                style=common.style(inputs, length),
-            ),
-            width="content",
-            key=f"train-{name}",
-        )
+        common.show_panel(Panel(t("training.entropy", entropy=word_entropy(weights)), weights,
+                                record["demo"]["source_tokens"], record["demo"]["target_tokens"]), inputs, f"train-{name}")
         st.plotly_chart(training_curves(records, style=common.style(inputs)), key=f"curve-{name}")
         if any("policy_curve" in r for r in records):
             st.markdown(t("training.reinforce"))

@@ -1,0 +1,112 @@
+"""What the browser's attention heatmap draws (``attnviz/ui/components/heatmap.js``): JSON payloads.
+
+One payload is one element on the page: one heatmap, or a grid of them (layers × heads). The browser does the
+drawing — cells, words on both axes, the colour bar, outlines, hover — so a payload holds only the numbers and
+the words, rounded to 6 decimals.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..attention.alignment import Link
+from .plots import FigureStyle, head_mean
+
+DECIMALS = 6  # weights and energies as sent to the browser (the tests compare to 1e-6)
+
+
+def _matrix(values: np.ndarray | None) -> list[list[float | None]] | None:
+    """(T, S) floats as nested lists, NaN and ±inf as None (JSON has no NaN)."""
+    if values is None:
+        return None
+    rounded = np.round(np.asarray(values, dtype=float), DECIMALS)
+    return [[float(v) if np.isfinite(v) else None for v in row] for row in rounded]
+
+
+@dataclass(frozen=True)
+class Panel:
+    """One heatmap of a payload.
+
+    Attributes:
+        title: shown above it (and in its text alternative).
+        weights: (T, S) float — attention weights in [0, 1], or differences in [−1, 1]; NaN: no value.
+        source, target: S and T words for the axes.
+        energies: (T, S) raw energies for the hover text, or None.
+        links: (source j, target i) links drawn as outlines (eflomal's, or a gold alignment).
+        source_unknown, target_unknown: words the model read as ``<unk>`` (drawn in red).
+    """
+
+    title: str
+    weights: np.ndarray
+    source: list[str]
+    target: list[str]
+    energies: np.ndarray | None = None
+    links: frozenset[Link] | set[Link] | None = None
+    source_unknown: list[bool] | None = None
+    target_unknown: list[bool] | None = None
+
+    def to_json(self) -> dict:
+        """The panel as the browser reads it.
+
+        Raises:
+            ValueError: weights whose shape is not (len(target), len(source)).
+        """
+        weights = np.asarray(self.weights, dtype=float)
+        if weights.shape != (len(self.target), len(self.source)):
+            raise ValueError(f"weights of shape {weights.shape} for {len(self.target)} target and "
+                             f"{len(self.source)} source words")
+        return {"title": self.title, "weights": _matrix(weights), "source": [str(w) for w in self.source],
+                "target": [str(w) for w in self.target], "energies": _matrix(self.energies),
+                "links": sorted([int(j), int(i)] for j, i in (self.links or ())),
+                "source_unknown": list(self.source_unknown or []), "target_unknown": list(self.target_unknown or [])}
+
+
+def payload(panels: list[Panel], style: FigureStyle, *, outlines: bool = True, diverging: bool = False,
+            columns: int = 1, compact: bool = False, name: str = "attention") -> dict:
+    """The data of one heatmap element.
+
+    Args:
+        panels: the heatmaps it draws, ``columns`` a row (a layers × heads grid: H + 1 columns).
+        style: paper style, presentation sizes, a row of its own, the language of its texts.
+        outlines: draw the panels' links (the browser's toolbar can turn them off and on).
+        diverging: a −1…1 scale (red: positive) for differences; else the 0–1 attention scale.
+        compact: small cells without axis labels (a grid of many heads); the hover still names the words.
+        name: the PNG's file name, without extension.
+
+    Returns:
+        A JSON-ready dict (``heatmap.js`` documents its fields).
+    """
+    drawn = [p.to_json() for p in panels]
+    words = "; ".join(style.text("heatmap_aria", title=p["title"], source=" ".join(p["source"]),
+                                 target=" ".join(p["target"])) for p in drawn)
+    return {
+        "panels": drawn, "columns": columns, "compact": compact, "scale": "diverging" if diverging else "sequential",
+        "paper": style.paper, "outlines": outlines, "values": None, "present": style.present, "wide": style.wide,
+        "name": name,
+        "text": {"colour_title": "A − B" if diverging else "α", "hover": style.text("heatmap_hover_text"),
+                 "energy": style.text("energy_short"), "paper": style.text("toolbar_paper"),
+                 "outlines": style.text("toolbar_outlines"), "values": style.text("toolbar_values"),
+                 "png": style.text("toolbar_png"), "numbers": style.text("toolbar_numbers"), "aria": words},
+    }
+
+
+def head_grid(maps: np.ndarray, keys: list[str], queries: list[str], style: FigureStyle,
+              name: str = "heads") -> dict:
+    """Every layer's and head's attention as one grid element: rows = layers, columns = heads, then their mean.
+
+    Args:
+        maps: (L, H, Q, K) float in [0, 1]; NaN cells (a causal mask) are left blank.
+        keys, queries: the K and Q words (hover and text alternative; the grid's cells carry no labels).
+        style: paper style, sizes, language.
+
+    Returns:
+        A ``payload`` of L × (H + 1) compact panels titled "layer l · head h" (1-based) and "layer l · mean".
+    """
+    L, H = maps.shape[:2]
+    means = head_mean(maps)
+    panels = [Panel(style.text("layer_head", layer=l + 1, head=h + 1) if h < H else style.text("layer_mean", layer=l + 1),
+                    maps[l, h] if h < H else means[l], keys, queries)
+              for l in range(L) for h in range(H + 1)]
+    return payload(panels, style, columns=H + 1, compact=True, name=name)
