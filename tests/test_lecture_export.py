@@ -66,14 +66,18 @@ def test_an_exported_lecture_plays_from_a_file_with_the_network_blocked(name, tm
             shown = page.locator("section.slide:not([hidden])")
             assert shown.locator("h2").inner_text() == slide.title
             assert page.inner_text("#counter") == f"{number} / {len(lecture.slides)}"
-            plots = shown.locator(".js-plotly-plot")
-            assert plots.count() >= 1, slide.title
+            maps = shown.locator(".attnviz-heatmap canvas[data-drawn]")
+            assert maps.count() >= 1, slide.title
             if slide.note.strip():
                 assert shown.locator("aside").inner_text().strip()[:20] == slide.note.strip()[:20]
-            box = plots.first.locator(".nsewdrag").first.bounding_box()  # a heatmap cell: the hover names it
-            page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
-            page.wait_for_function("[...document.querySelectorAll('.hoverlayer')].some(h => /weight/.test(h.textContent)"
-                                   " || /权重/.test(h.textContent))", timeout=5000)
+            box = maps.first.bounding_box()  # the app's element at presentation size, filling the slide's width
+            assert box["width"] >= 0.5 * 1280 and maps.first.get_attribute("data-font") == "20", (slide.title, box)
+            for fraction in (0.5, 0.4, 0.6, 0.3):  # a cell: the hover names the words and the weight
+                page.mouse.move(box["x"] + box["width"] * fraction, box["y"] + box["height"] * 0.6)
+                tip = shown.locator(".attnviz-tooltip").first
+                if tip.is_visible():
+                    break
+            assert re.search(r" ← .+α = [01]\.\d{3}", tip.inner_text()), (slide.title, tip.inner_text())
             page.click("#next")
         page.click("#previous")
         assert page.locator("section.slide:not([hidden]) h2").inner_text() == lecture.slides[-2].title

@@ -8,12 +8,14 @@ the words, rounded to 6 decimals.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
 from ..attention.alignment import Link
 from .plots import FigureStyle, head_mean
 
+HEATMAP_JS = Path(__file__).with_name("heatmap.js")  # the element's ES module: the app's and the lecture file's
 DECIMALS = 6  # weights and energies as sent to the browser (the tests compare to 1e-6)
 
 

@@ -1,10 +1,10 @@
 """A lecture as one self-contained HTML file: no server, no network — students open it on any laptop.
 
-Every slide shows its sentence, each of its models' translations and attention heatmaps (Plotly, with
-the app's hover: source word, target word, weight, energy; eflomal's links outlined, as in Compare),
-and the speaker note; ◀/▶ (or the arrow keys) move between slides and the address's ``#N`` keeps the
-place. Plotly's JavaScript is inlined once, so the file works from ``file://`` with every outside
-request blocked. The views that change decoding (What if, Soft vs hard) or show other figures
+Every slide shows its sentence, each of its models' translations and attention heatmaps — drawn by the
+app's own element (``heatmap.js``, inlined once: the same canvas, hover, toolbar and PNG as in the app) at
+presentation size, one a row, filling the slide's width — and the speaker note; ◀/▶ (or the arrow keys)
+move between slides and the address's ``#N`` keeps the place. Nothing is fetched: the file works from
+``file://`` with every outside request blocked. The views that change decoding (What if, Soft vs hard) or show other figures
 (Training, Reviews) are exported as their slide's models' attention: a file cannot re-decode.
 """
 
@@ -16,9 +16,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-import plotly.io as pio
-from plotly.offline import get_plotlyjs
-
 from ..attention.normalizers import Normalizer
 from ..data.files import atomic_write_text
 from ..inference.catalog import ModelEntry, default_selection, discover
@@ -29,7 +26,8 @@ from .analysis import reference_words
 from .examples import default_sentence
 from .i18n import DEFAULT_UI_LANGUAGE, UI_LANGUAGES
 from .lecture import Lecture, Slide
-from .plots import FigureStyle, attention_heatmap
+from .drawing import HEATMAP_JS, Panel, payload
+from .plots import FigureStyle
 
 
 @dataclass
@@ -115,13 +113,21 @@ nav span { margin: 0 0.8rem; font-variant-numeric: tabular-nums; }
 section[hidden] { display: none; }
 h2 { font-size: 1.6rem; margin: 1rem 0 0.3rem; }
 .sentence { font-size: 1.2rem; }
-.models { display: flex; flex-wrap: wrap; gap: 1.5rem; }
+.models { display: flex; flex-direction: column; gap: 1.5rem; }
 figure { margin: 0; }
 figcaption { font-weight: 600; }
 .translation { margin: 0.3rem 0; }
 .problem { color: #a33; }
 aside { white-space: pre-wrap; background: #f6f6f2; border-left: 4px solid #bbb; padding: 0.6rem 1rem;
         margin-top: 1rem; max-width: 60rem; }
+"""
+
+# after heatmap.js in the same module: every figure's heatmap, from the payloads in #attnviz-heatmaps
+MOUNT = """
+const payloads = JSON.parse(document.getElementById("attnviz-heatmaps").textContent);
+document.querySelectorAll("[data-heatmap]").forEach((element) => {
+  mountHeatmap({ data: payloads[Number(element.dataset.heatmap)], parentElement: element });
+});
 """
 
 NAVIGATION = """
@@ -134,7 +140,7 @@ NAVIGATION = """
     slides.forEach((s, k) => { s.hidden = k !== current; });
     counter.textContent = (current + 1) + " / " + slides.length;
     history.replaceState(null, "", "#" + (current + 1));
-    slides[current].querySelectorAll(".js-plotly-plot").forEach((p) => Plotly.Plots.resize(p));
+    window.dispatchEvent(new Event("resize"));  // the shown slide's heatmaps fit its width
   }
   document.getElementById("previous").onclick = () => show(current - 1);
   document.getElementById("next").onclick = () => show(current + 1);
@@ -148,17 +154,18 @@ NAVIGATION = """
 
 
 def lecture_html(lecture: Lecture, contents: list[SlideContent], describe: Callable[[str], str]) -> str:
-    """The whole HTML document: every user or model text escaped, Plotly's JavaScript inlined once.
+    """The whole HTML document: every user or model text escaped, the heatmap element's JavaScript inlined once.
 
     Args:
         lecture: the lecture; contents: ``lecture_content``'s slides; describe: model name → its
             one-line description (``Translator.describe``).
     """
-    sections = []
+    sections, heatmaps = [], []
     for number, content in enumerate(contents, 1):
         slide = content.slide
         language = slide.params.get("lang", DEFAULT_UI_LANGUAGE)
-        style = FigureStyle(language=language if language in UI_LANGUAGES else DEFAULT_UI_LANGUAGE)
+        style = FigureStyle(present=True, wide=True,
+                            language=language if language in UI_LANGUAGES else DEFAULT_UI_LANGUAGE)
         figures = []
         for index, name in enumerate([*content.results, *content.problems]):
             caption = f"<figcaption>{html.escape(name)} — {html.escape(describe(name))}</figcaption>"
@@ -166,11 +173,10 @@ def lecture_html(lecture: Lecture, contents: list[SlideContent], describe: Calla
                 figures.append(f'<figure>{caption}<p class="problem">{html.escape(content.problems[name])}</p></figure>')
                 continue
             result = content.results[name]
-            figure = attention_heatmap(result.attention, result.source_tokens, result.target_tokens, result.energies,
-                                       title="", style=style, links=content.links.get(name) or None,
-                                       source_unknown=result.source_unknown, target_unknown=result.target_unknown)
-            plot = pio.to_html(figure, include_plotlyjs=False, full_html=False, div_id=f"slide{number}-model{index}",
-                               config={"displaylogo": False, "responsive": False})
+            shown = Panel(name, result.attention, result.source_tokens, result.target_tokens, result.energies,
+                          content.links.get(name) or None, result.source_unknown, result.target_unknown)
+            heatmaps.append(payload([shown], style, name=f"slide{number}-{name}"))
+            plot = f'<div class="heatmap" data-heatmap="{len(heatmaps) - 1}"></div>'
             figures.append(f'<figure>{caption}<p class="translation">→ {html.escape(result.text)}</p>{plot}</figure>')
         note = f"<aside>{html.escape(slide.note.strip())}</aside>" if slide.note.strip() else ""
         sections.append(
@@ -182,13 +188,20 @@ def lecture_html(lecture: Lecture, contents: list[SlideContent], describe: Calla
     return (
         f'<!DOCTYPE html>\n<html lang="{language}"><head><meta charset="utf-8"><title>{title}</title>'
         f'<meta name="generator" content="attnviz export-lecture"><style>{STYLE}</style>'
-        f"<script>{get_plotlyjs()}</script></head>\n<body><header><h1>{title}</h1>"
+        f"</head>\n<body><header><h1>{title}</h1>"
         '<nav><button id="previous" aria-label="previous slide">◀</button><span id="counter"></span>'
         '<button id="next" aria-label="next slide">▶</button></nav></header>\n'
         + "\n".join(sections)
+        + f'\n<script type="application/json" id="attnviz-heatmaps">{_safe_json(heatmaps)}</script>'
+        + f'<script type="module">{HEATMAP_JS.read_text(encoding="utf-8")}\n{MOUNT}</script>'
         + f"\n<script>{NAVIGATION}</script>"
         + f'<script type="application/json" id="attnviz-slides">{_slides_json(contents)}</script></body></html>\n'
     )
+
+
+def _safe_json(data) -> str:
+    """JSON that is safe inside a script element (no ``<``)."""
+    return json.dumps(data, ensure_ascii=False).replace("<", "\\u003c")
 
 
 def _slides_json(contents: list[SlideContent]) -> str:

@@ -3,13 +3,12 @@ browser (Streamlit Custom Components v2, no iframe)."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import streamlit as st
 
-_FILES = Path(__file__).parent / "components"
+from ..presentation.drawing import HEATMAP_JS
+
 _HEATMAP = st.components.v2.component(
-    "attnviz.heatmap", js=(_FILES / "heatmap.js").read_text(encoding="utf-8"),
+    "attnviz.heatmap", js=HEATMAP_JS.read_text(encoding="utf-8"),
     isolate_styles=False)  # in the page's DOM (heatmap.js adds its styles, prefixed attnviz-): tests query it
 
 

@@ -335,7 +335,7 @@ function build(parentElement, data) {
   return state;
 }
 
-export default function (component) {
+export default function mountHeatmap(component) {
   const { data, parentElement } = component;
   if (!data || !data.panels) return undefined;
   const state = parentElement.__attnvizHeatmap || build(parentElement, data);
