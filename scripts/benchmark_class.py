@@ -6,7 +6,9 @@ number of users it opens the Compare view in every session at once (time to
 the first heatmaps), then each user changes the sentence ``--changes`` times;
 a change is timed from pressing Enter until every chosen model's heatmap shows
 the new sentence. Prints p50/p95 per change in seconds, and the failed pages
-(a timeout, or a "failed" message on the page).
+(a timeout, or a "failed" message on the page). Then each user presses the heatmap toolbar's
+*Paper style* ``--toggles`` times, a drawing-only control: timed in the page from the click until every
+heatmap of the page is redrawn and painted (two animation frames), no server run involved.
 
 By default every user types sentences nobody else typed (no cache hits: the
 worst case); ``--same`` makes the whole class type the teacher's sentences in
@@ -89,11 +91,24 @@ DRAWN = """([word, count]) => {
 }"""
 
 
-async def user(browser, url: str, index: int, models: int, changes: int, same: bool, timeout_ms: int) -> dict:
+# one press of the toolbar's Paper style: seconds from the click until every heatmap is redrawn and painted
+TOGGLE = """async () => {
+    const button = document.querySelector('.attnviz-toolbar button[data-control="paper"]');
+    const maps = Array.from(document.querySelectorAll('.attnviz-heatmap canvas[data-drawn]'));
+    const before = maps.map(c => c.dataset.drawn);
+    const start = performance.now();
+    button.click();
+    await new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)));
+    return maps.every((c, k) => c.dataset.drawn !== before[k]) ? (performance.now() - start) / 1000 : null;
+}"""
+
+
+async def user(browser, url: str, index: int, models: int, changes: int, same: bool, timeout_ms: int,
+               toggles: int = 0) -> dict:
     """One student: open the page, then change the sentence ``changes`` times. Returns timings (s) and failures."""
     context = await browser.new_context(viewport={"width": 1280, "height": 900})
     page = await context.new_page()
-    result = {"open": None, "changes": [], "failed": 0}
+    result = {"open": None, "changes": [], "toggles": [], "failed": 0}
     first, word = sentence(index, 0, same)
     start = time.perf_counter()
     try:
@@ -108,6 +123,11 @@ async def user(browser, url: str, index: int, models: int, changes: int, same: b
             await box.press("Enter")
             await page.wait_for_function(DRAWN, arg=[word, models], timeout=timeout_ms, polling=20)
             result["changes"].append(time.perf_counter() - start)
+        for _ in range(toggles):
+            seconds = await page.evaluate(TOGGLE)
+            if seconds is None:
+                raise RuntimeError("a heatmap was not redrawn by the toolbar")
+            result["toggles"].append(seconds)
         if "failed" in await page.inner_text("body"):
             result["failed"] += 1
     except Exception as err:  # a timeout or a crashed page counts as a failed page; the run goes on
@@ -122,12 +142,12 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
-async def run(url: str, users: int, models: int, changes: int, same: bool, timeout_ms: int) -> None:
+async def run(url: str, users: int, models: int, changes: int, same: bool, timeout_ms: int, toggles: int) -> None:
     from playwright.async_api import async_playwright
 
     async with async_playwright() as p:
         browser = await p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-        results = await asyncio.gather(*(user(browser, url, k, models, changes, same, timeout_ms)
+        results = await asyncio.gather(*(user(browser, url, k, models, changes, same, timeout_ms, toggles)
                                          for k in range(users)))
         await browser.close()
     opens = [r["open"] for r in results if r["open"] is not None]
@@ -139,6 +159,9 @@ async def run(url: str, users: int, models: int, changes: int, same: bool, timeo
     if times:
         line += (f"sentence change p50 {statistics.median(times):5.2f} s, p95 {percentile(times, 0.95):5.2f} s "
                  f"({len(times)} changes); ")
+    toggled = [t for r in results for t in r["toggles"]]
+    if toggled:
+        line += f"drawing-only control p50 {1000 * statistics.median(toggled):4.0f} ms ({len(toggled)} presses); "
     print(line + f"failed pages {failed}", flush=True)
     for r in results:
         if "error" in r:
@@ -177,6 +200,7 @@ def main() -> None:
     parser.add_argument("--users", type=int, nargs="+", default=[1, 10, 30])
     parser.add_argument("--changes", type=int, default=5, help="sentence changes per user")
     parser.add_argument("--same", action="store_true", help="every user types the same sentences")
+    parser.add_argument("--toggles", type=int, default=12, help="presses of the heatmaps' Paper style per user")
     parser.add_argument("--timeout", type=float, default=120, help="seconds before a page counts as failed")
     parser.add_argument("--server-only", action="store_true", help="no browser: sessions over the websocket protocol")
     parser.add_argument("--ping", type=float, help="--server-only: websocket ping interval and timeout (s)")
@@ -196,7 +220,7 @@ def main() -> None:
     proc, url = start_server()
     try:
         for users in args.users:
-            asyncio.run(run(url, users, models, args.changes, args.same, int(args.timeout * 1000)))
+            asyncio.run(run(url, users, models, args.changes, args.same, int(args.timeout * 1000), args.toggles))
     finally:
         proc.terminate()
         proc.wait(timeout=20)
