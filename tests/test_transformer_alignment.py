@@ -111,3 +111,16 @@ def test_a_guided_transformer_head_learns_the_links_and_reproduces_its_flags(tmp
             total += 1
             hits += int(np.argmax(heads[0, 0, i])) == j
     assert hits / total > 0.9
+
+
+def test_the_alignment_head_goes_on_the_last_decoder_layer_on_request():
+    from attnviz.families.transformer import TransformerSeq2Seq
+
+    penultimate = TransformerSeq2Seq.make_config(20, 20, layers=3, alignment_attention=True)
+    last = TransformerSeq2Seq.make_config(20, 20, layers=3, alignment_attention=True, alignment_last_layer=True)
+    assert (penultimate.alignment_layer, last.alignment_layer) == (1, 2)
+    assert TransformerSeq2Seq.fields_of(last)["alignment_last_layer"] is True
+    assert TransformerSeq2Seq.fields_of(penultimate)["alignment_last_layer"] is False
+    assert TransformerSeq2Seq.make_config(20, 20, layers=3, alignment_last_layer=True).alignment_layer is None
+    assert TransformerSeq2Seq.make_config(**{"src_vocab_size": 20, "tgt_vocab_size": 20},
+                                          **TransformerSeq2Seq.fields_of(last)).alignment_layer == 2  # a recipe round trip
