@@ -436,7 +436,7 @@ class ClassStore:
         that ended within ``RETENTION_DAYS`` (its answers can still be exported)."""
         try:
             with self.engine.connect() as db:
-                self._teacher_row(db, code, key, live=live)
+                self._teacher_row(db, code, key, live=live, lock=False)
             return True
         except ClassError:
             return False
@@ -650,10 +650,16 @@ class ClassStore:
             raise ClassError(NO_CLASS.format(code=code))
         return row
 
-    def _teacher_row(self, db, code: str, key: str, live: bool = True):
+    def _teacher_row(self, db, code: str, key: str, live: bool = True, lock: bool = True):
+        """The class row once ``key`` is its teacher's: a live class (its row locked for a write transaction on
+        PostgreSQL with ``lock``), or with ``live=False`` any class still kept.
+
+        Raises:
+            ClassError: no live (or kept) class has the code. NotTeacher: a wrong key.
+        """
         code = normalise_code(code)
         if live:
-            row = self._live_row(db, code, None, lock=True)
+            row = self._live_row(db, code, None, lock=lock)
         else:
             row = db.execute(select(classes).where(classes.c.code == code)).first()
             if row is None:

@@ -1,4 +1,4 @@
-"""What the browser's attention heatmap draws (``attnviz/ui/components/heatmap.js``): JSON payloads.
+"""What the browser's attention heatmap draws (``heatmap.js`` beside this module): JSON payloads.
 
 One payload is one element on the page: one heatmap, or a grid of them (layers × heads). The browser does the
 drawing — cells, words on both axes, the colour bar, outlines, hover — so a payload holds only the numbers and

@@ -206,9 +206,8 @@ def _safe_json(data) -> str:
 
 def _slides_json(contents: list[SlideContent]) -> str:
     """The slides' titles and translations as JSON (for tests and tools), safe inside a script element."""
-    data = [{"title": c.slide.title, "sentence": c.sentence,
-             "translations": {name: r.text for name, r in c.results.items()}} for c in contents]
-    return json.dumps(data, ensure_ascii=False).replace("<", "\\u003c")
+    return _safe_json([{"title": c.slide.title, "sentence": c.sentence,
+                        "translations": {name: r.text for name, r in c.results.items()}} for c in contents])
 
 
 def export_lecture(lecture: Lecture, out: Path, root: Path = PRETRAINED) -> dict:

@@ -332,38 +332,6 @@ def head_mean(maps: np.ndarray) -> np.ndarray:
     return np.where(count > 0, np.where(valid, maps, 0.0).sum(1) / np.maximum(count, 1), np.nan)
 
 
-def head_grid(maps: np.ndarray, style: FigureStyle = FigureStyle()) -> go.Figure:
-    """Every layer's and head's attention as small heatmaps: rows = layers, columns = heads, then their mean.
-
-    Args:
-        maps: (L, H, Q, K) float in [0, 1]; NaN cells (a causal mask) are left blank.
-        style: paper style and font size.
-
-    Returns:
-        One figure of L × (H + 1) heatmaps on the fixed 0–1 colour scale; titles "layer l · head h"
-        (1-based) and "layer l · mean".
-    """
-
-    L, H, Q, K = maps.shape
-    titles = [style.text("layer_head", layer=l + 1, head=h + 1) if h < H else style.text("layer_mean", layer=l + 1)
-              for l in range(L) for h in range(H + 1)]
-    fig = make_subplots(rows=L, cols=H + 1, subplot_titles=titles, horizontal_spacing=0.02, vertical_spacing=0.06)
-    means = head_mean(maps)
-    for l in range(L):
-        for h in range(H + 1):
-            z = maps[l, h] if h < H else means[l]
-            fig.add_trace(go.Heatmap(z=z, zmin=0.0, zmax=1.0, colorscale=PAPER if style.paper else VIRIDIS,
-                                     showscale=False, hovertemplate=style.text("query_key_hover")),
-                          row=l + 1, col=h + 1)
-    cell = max(3, min(16, int(170 / max(Q, K))))
-    fig.update_xaxes(showticklabels=False, showgrid=False)
-    fig.update_yaxes(showticklabels=False, showgrid=False, autorange="reversed")
-    fig.update_annotations(font={"size": style.font})
-    fig.update_layout(width=(H + 1) * (cell * K + 14) + 20, height=L * (cell * Q + 44) + 20,
-                      margin={"l": 10, "r": 10, "t": 30, "b": 10}, plot_bgcolor="white")
-    return fig
-
-
 def aer_grid(grid: np.ndarray, title: str, chosen: tuple[int, int | None] | None = None,
              style: FigureStyle = FigureStyle()) -> go.Figure:
     """AER of every layer × head (and each layer's head mean) on the gold set, values printed.

@@ -163,6 +163,11 @@ def close() -> None:
         if isinstance(err, StoreUnavailable):
             return
     st.session_state.setdefault("_class_ended", {})[class_code] = key
+    _stop_teaching()
+
+
+def _stop_teaching() -> None:
+    """This session leaves its class (ended, or no longer live)."""
     for name in ("class_code", "_class_key", "_class_published"):
         st.session_state.pop(name, None)
 
@@ -233,8 +238,7 @@ def publish(view: str | None = None) -> None:
         return
     except ClassError as err:  # expired, or ended on another page of the teacher's
         _problem(err)
-        for name in ("class_code", "_class_key", "_class_published"):
-            st.session_state.pop(name, None)
+        _stop_teaching()
         return
     st.session_state["_class_published"] = slide
     st.session_state.pop("_class_pending", None)

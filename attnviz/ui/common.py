@@ -223,17 +223,15 @@ def columns(inputs: Inputs, count: int, source_length: int = 0) -> list:
     return st.columns(min(count, 2))
 
 
-def panel(result: Translation, title: str, links: frozenset | None = None) -> Panel:
-    """A translation's attention as one panel of the heatmap element (with its links, drawn as outlines)."""
-    return Panel(title, result.attention, result.source_tokens, result.target_tokens, result.energies,
-                 links or None, result.source_unknown, result.target_unknown)
+def file_stem(title: str) -> str:
+    """A figure's file name without extension: ``attention-`` and its title in safe characters."""
+    return "attention-" + re.sub(r"[^A-Za-z0-9_.-]+", "-", title).strip("-")
 
 
 def show_panel(shown: Panel, inputs: Inputs, key: str, diverging: bool = False) -> None:
     """One heatmap element of ``shown`` in the sidebar's style (a diverging −1…1 scale for differences)."""
-    name = "attention-" + re.sub(r"[^A-Za-z0-9_.-]+", "-", shown.title).strip("-")
     drawing.heatmap(payload([shown], style(inputs, len(shown.source)), outlines=inputs.overlay, diverging=diverging,
-                            name=name), key)
+                            name=file_stem(shown.title)), key)
 
 
 def show_head_grid(maps: np.ndarray, keys: list[str], queries: list[str], inputs: Inputs, key: str) -> None:
@@ -245,21 +243,18 @@ def show_heatmap(result: Translation, title: str, inputs: Inputs, key: str, link
     """Draw a translation's heatmap in the browser (PNG from its toolbar), with a Download menu: SVG in the current
     style, CSV and JSON. The files are made only when their button is clicked.
     """
-    figure_style = style(inputs, len(result.source_tokens))
-    stem = "attention-" + re.sub(r"[^A-Za-z0-9_.-]+", "-", title).strip("-")
-    drawing.heatmap(payload([panel(result, title, links)], figure_style, outlines=inputs.overlay, name=stem), key)
+    show_panel(Panel(title, result.attention, result.source_tokens, result.target_tokens, result.energies,
+                     links or None, result.source_unknown, result.target_unknown), inputs, key)
+    stem = file_stem(title)
     drawn_links = set(links) if links and inputs.overlay else None
     with st.popover(t("download.menu"), icon=":material/download:"):
-        for fmt, mime in FORMATS.items():
-            if fmt == "png":  # the browser saves the canvas itself (the heatmap's PNG button)
-                continue
-            st.download_button(
-                t("download.figure", format=fmt.upper()),
-                data=functools.partial(heatmap_file, result.attention, result.source_tokens, result.target_tokens,
-                                       fmt, figure_style, title, drawn_links, result.source_unknown,
-                                       result.target_unknown),
-                file_name=f"{stem}.{fmt}", mime=mime, on_click="ignore", key=f"{key}-{fmt}",
-            )
+        st.download_button(  # the PNG is the browser's own, from the canvas (the heatmap's toolbar)
+            t("download.figure", format="SVG"),
+            data=functools.partial(heatmap_file, result.attention, result.source_tokens, result.target_tokens, "svg",
+                                   style(inputs, len(result.source_tokens)), title, drawn_links,
+                                   result.source_unknown, result.target_unknown),
+            file_name=f"{stem}.svg", mime=FORMATS["svg"], on_click="ignore", key=f"{key}-svg",
+        )
         st.download_button(t("download.csv"), data=lambda: attention_records({title: result}).to_csv(index=False),
                            file_name=f"{stem}.csv", mime="text/csv", on_click="ignore", key=f"{key}-csv")
         st.download_button(t("download.json"), data=lambda: results_json({title: result}),
