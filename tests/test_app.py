@@ -196,6 +196,9 @@ def test_quiz_counts_a_guess_and_reveals_the_attention():
     at.button(key="quiz_reveal").click().run()
     assert "Right!" in text_of(at) and "**1 of 1**" in text_of(at)
     assert len(charts(at)) == 1
+    revealed = heatmaps(at)[0]["panels"][0]  # the step's weights over the source words, the guess outlined
+    assert revealed["target"] == ["chat"] and revealed["links"] == [[2, 0]] and revealed["source"][2] == "cat"
+    assert int(np.argmax(revealed["weights"][0])) == 2 and abs(sum(revealed["weights"][0]) - 1) < 1e-4
     at.button(key="quiz_reveal").click().run()  # a second click does not count twice
     assert "**1 of 1**" in text_of(at)
     at.button(key="quiz_next").click().run()
@@ -319,6 +322,10 @@ def test_step_by_step_works_through_one_transformer_head():
     result = Translator.load(ROOT / "pretrained" / TRANSFORMERS[0]).translate(sentence)
     table = at.dataframe[0].value
     np.testing.assert_allclose(table["weight α_ij"], result.heads[1, 2, 1], atol=1e-6)
+    drawn = heatmaps(at)[0]["panels"][0]  # the step's row, drawn in the browser with its energies
+    np.testing.assert_allclose(drawn["weights"][0], result.heads[1, 2, 1], atol=1e-6)
+    np.testing.assert_allclose(drawn["energies"][0], result.head_energies[1, 2, 1], atol=1e-6)
+    assert drawn["target"] == [result.target_tokens[1]] and heatmaps(at)[0]["temperature"]
     assert "scaled dot" in " ".join(c.value for c in at.caption)
     assert "v_{" in " ".join(m.value for m in at.latex)
 
@@ -383,16 +390,21 @@ def test_every_view_runs_in_chinese(view):
 def test_reviews_view_draws_a_test_review_and_asks_whether_attention_explains_it():
     at = start("Reviews", rpick="1", rk="5")
     assert not at.exception and not at.error
-    spans = [h for h in at.get("html") if "<span" in h.proto.body]
+    pooled = [h for h in heatmaps(at) if h["flow"]]
     classifiers = [e for e in discover() if e.info and e.info.task == "classification"]
-    # every classifier, the whole text
-    assert len(spans) == len(classifiers) >= 2 and all(h.proto.body.count("<span") > 50 for h in spans)
+    # every classifier, the whole text, as running text whose words carry their attention weight
+    assert len(pooled) == len(classifiers) >= 2 and all(len(h["panels"][0]["source"]) > 50 for h in pooled)
+    for h in pooled:
+        weights = np.array(h["panels"][0]["weights"][0])
+        assert weights.min() >= 0 and abs(weights.sum() - 1) < 1e-3
+    multi = [h for h in pooled if h["panels"][0]["choices"]]  # the multi-head pooling: each head in the browser
+    assert multi and [c["key"] for c in multi[0]["panels"][0]["choices"]][:2] == ["mean", "1"]
+    mean = np.mean([c["weights"][0] for c in multi[0]["panels"][0]["choices"][1:]], axis=0)
+    np.testing.assert_allclose(mean, multi[0]["panels"][0]["weights"][0], atol=1e-5)
     labels = [m.label for m in at.metric]
     assert labels.count("P(positive)") == len(classifiers)
     assert "Spearman ρ, attention vs leave-one-out" in labels and "Spearman ρ, attention vs gradient × input" in labels
     assert any(re.fullmatch(r"P\((negative|positive)\) without 5 word\(s\)", label) for label in labels)
-    at.radio(key="review_head").set_value("2").run()  # one head of the multi-head pooling
-    assert not at.exception and not at.error
 
 
 ZH_MODELS = [e.name for e in discover() if e.info and e.info.pair_name == "zh-en" and e.info.maps]

@@ -161,6 +161,50 @@ def test_real_page_draws_heatmaps_with_hover_browser_only_controls_and_png(serve
     assert (ARTIFACTS / "app.png").stat().st_size > 10_000
 
 
+def test_head_choice_display_temperature_and_review_pooling_draw_in_the_browser(server):
+    """Which head of a Transformer's record and a display temperature over the energies are drawing-only
+    controls: the canvas changes and nothing is sent to the server. A review's attention pooling is running
+    text whose words name their weight on hover."""
+    transformer = next(e.name for e in discover() if e.info and e.info.family == "transformer"
+                       and e.info.pair_name == "en-fr")
+    with browser_page(1500, 1100) as page:
+        page.goto(f"{server}/?s=The%20black%20cat%20is%20sleeping.&m={transformer}", timeout=60_000)
+        page.wait_for_function(f"{FIGURES} >= 1", timeout=120_000)
+        page.wait_for_timeout(500)
+        canvas = page.locator(HEATMAPS).first
+        frame = canvas.bounding_box()
+        spot = (frame["width"] * 0.45, frame["height"] * 0.6)
+        sent = []
+        page.on("websocket", lambda ws: ws.on("framesent", lambda frame: sent.append(frame)))
+        toolbar = page.locator(".attnviz-toolbar").first
+        before = pixel(page, 0, *spot)
+        toolbar.locator("select[data-control=head]").select_option("1.2")
+        page.wait_for_function("() => document.querySelector('.attnviz-heatmap canvas[data-drawn]').dataset.head == '1.2'",
+                               timeout=5_000)
+        headed = pixel(page, 0, *spot)
+        toolbar.locator("select[data-control=temperature]").select_option("4")
+        page.wait_for_function(
+            "() => document.querySelector('.attnviz-heatmap canvas[data-drawn]').dataset.temperature == '4'", timeout=5_000)
+        tempered = pixel(page, 0, *spot)
+        page.wait_for_timeout(500)
+        assert before != headed and headed != tempered, (before, headed, tempered)
+        assert not sent  # no rerun asked of the server
+
+        page.goto(f"{server}/reviews", timeout=60_000)
+        page.wait_for_function(f"{FIGURES} >= 2", timeout=120_000)
+        pooled = page.locator(HEATMAPS).first
+        assert "source words (columns)" in pooled.get_attribute("aria-label")
+        box = pooled.bounding_box()
+        hovered = None
+        for fraction in (0.2, 0.35, 0.5, 0.65):  # words of the running text's second and third lines
+            page.mouse.move(box["x"] + box["width"] * fraction, box["y"] + 60)
+            tip = page.locator(".attnviz-tooltip").first
+            if tip.is_visible():
+                hovered = tip.inner_text()
+                break
+        assert hovered and re.search(r"α = 0\.\d{3}", hovered), hovered
+
+
 # what each view draws for "I see her." with all models chosen: Plotly figures, and a text it must show
 EXPECTED = {
     "Why attention": (2, "source sentence length"),  # the BLEU-by-length figure's axis, and the context strips
@@ -177,7 +221,7 @@ EXPECTED = {
     "Heads": (0, "Layers and heads"),
     "Attention vs attribution": (4, "Where it looked, and what mattered"),
     "Self-attention": (3, "Multi-head"),
-    "Reviews": (0, "Is attention an explanation?"),  # with the shipped classifiers, on the first test review
+    "Reviews": (2, "Is attention an explanation?"),  # the shipped classifiers' pooling on the first test review
     "About": (0, "Measured quality"),
 }
 

@@ -206,12 +206,18 @@ def test_evaluate_reports_a_classifiers_accuracy_on_the_test_file(trained, tmp_p
     assert cells[2] == "1.0000" and cells[5] == "30"  # every synthetic review right, all 30 read
 
 
-def test_review_words_are_drawn_as_escaped_text():
-    from attnviz.ui.common import highlighted_words
+def test_review_words_go_to_the_browser_as_text():
+    """A review's words reach the page as JSON strings, and the element writes text only with fillText and
+    textContent (never as markup), so ``<script>`` is drawn as the word it is."""
+    from attnviz.presentation.drawing import HEATMAP_JS, Panel, payload
+    from attnviz.presentation.plots import FigureStyle
 
-    markup = highlighted_words(["<script>", "&", "fine"], np.array([0.5, 0.25, 0.25]), [False, False, True])
-    assert "<script>" not in markup and "&lt;script&gt;" in markup and "&amp;" in markup
-    assert "rgba(230, 120, 0, 1.00)" in markup and "rgba(230, 120, 0, 0.50)" in markup and "color: #b00" in markup
+    words = ["<script>", "&", "fine"]
+    data = payload([Panel("review", np.array([[0.5, 0.25, 0.25]]), words, ["review"], source_unknown=[False, False, True])],
+                   FigureStyle(), flow=True)
+    assert data["flow"] and data["panels"][0]["source"] == words and data["panels"][0]["source_unknown"][2]
+    code = HEATMAP_JS.read_text(encoding="utf-8")
+    assert "innerHTML" not in code and "insertAdjacentHTML" not in code and "fillText(word" in code
 
 
 @pytest.mark.parametrize("entry", CLASSIFIER_ZOO, ids=[e.name for e in CLASSIFIER_ZOO])

@@ -7,7 +7,7 @@ from attnviz.attention.normalizers import Normalizer
 from attnviz.attention.scorers import SCORERS
 from attnviz.families.rnn import PLACEMENTS
 from attnviz.inference.translator import Translator, changed_tokens, language_warning
-from attnviz.presentation.plots import FigureStyle, attention_heatmap, difference_heatmap, training_curves, weights_bar
+from attnviz.presentation.plots import FigureStyle, attention_heatmap, difference_heatmap, training_curves
 
 from .conftest import tiny_model
 
@@ -55,7 +55,6 @@ def test_heatmap_keeps_repeated_words_and_marks_unknowns():
 
 def test_other_figures():
     assert difference_heatmap(np.zeros((2, 3)), list("abc"), list("xy")).data[0].zmid == 0.0
-    assert len(weights_bar(list("abc"), np.array([1.0, 2, 3]), np.array([0.1, 0.2, 0.7]), 2).data) == 2
     history = [{"epoch": 1, "train_loss": 3.0, "valid_loss": 2.5, "valid_bleu": 20.0}]
     assert len(training_curves(history).data) == 3
 

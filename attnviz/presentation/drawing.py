@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from ..attention.alignment import Link
+from ..inference.translator import ALL_HEADS, CARD_HEADS, Translation, parse_heads, select_heads
 from .plots import FigureStyle, head_mean
 
 HEATMAP_JS = Path(__file__).with_name("heatmap.js")  # the element's ES module: the app's and the lecture file's
@@ -27,6 +28,78 @@ def _matrix(values: np.ndarray | None) -> list[list[float | None]] | None:
     return [[float(v) if np.isfinite(v) else None for v in row] for row in rounded]
 
 
+def is_softmax_of(weights: np.ndarray, energies: np.ndarray | None, tolerance: float = 1e-4) -> bool:
+    """Whether (T, S) ``weights`` are softmax over each row's finite ``energies`` (to ``tolerance``), so that a
+    display temperature softmax(e / τ) redraws the same attention at τ = 1 (not so for sparsemax, hard or
+    top-k weights, a mean over heads, or weights decoded at another temperature)."""
+    if energies is None:
+        return False
+    energies = np.asarray(energies, dtype=float)
+    finite = np.isfinite(energies)
+    if not finite.any(axis=1).all():
+        return False
+    shifted = np.where(finite, energies - np.where(finite, energies, -np.inf).max(axis=1, keepdims=True), -np.inf)
+    softmax = np.exp(shifted) / np.exp(shifted).sum(axis=1, keepdims=True)
+    return bool(np.allclose(softmax, np.asarray(weights, dtype=float), atol=tolerance))
+
+
+@dataclass(frozen=True)
+class HeadChoice:
+    """One head (or mean of heads) of a multi-head record the browser can show instead of a panel's weights.
+
+    Attributes:
+        key: ``Translation.showing``'s choice ("card", "mean", "2", "2.3").
+        label: the choice in words.
+        weights: (T, S) float in [0, 1]; energies: (T, S) float (NaN for a mean over heads).
+    """
+
+    key: str
+    label: str
+    weights: np.ndarray
+    energies: np.ndarray
+
+    def to_json(self) -> dict:
+        """The choice as the browser reads it."""
+        return {"key": self.key, "label": self.label, "weights": _matrix(self.weights),
+                "energies": _matrix(self.energies), "tempered": is_softmax_of(self.weights, self.energies)}
+
+
+def head_choices(result: Translation, shown: str, style: FigureStyle) -> tuple[HeadChoice, ...]:
+    """The heads a browser may switch ``result``'s heatmap to: first the one it shows (choice ``shown``), then
+    the mean of all, each layer's mean and each head (``translator.parse_heads``'s keys).
+
+    Args:
+        result: a translation whose ``heads``/``head_energies`` are (L, H, T, S); ``attention`` shows ``shown``.
+
+    Returns:
+        Nothing for a record of one head (an RNN).
+    """
+    if result.heads is None or result.heads.shape[:2] == (1, 1):
+        return ()
+    layers, heads = result.heads.shape[:2]
+
+    def label(key: str) -> str:
+        if key == ALL_HEADS:
+            return style.text("choice_all")
+        if not key[:1].isdigit():
+            return style.text("choice_card")
+        layer, _, head = key.partition(".")
+        return style.text("layer_head", layer=layer, head=head) if head else style.text("layer_mean", layer=layer)
+
+    try:  # a choice this model lacks was shown as its card's (``Translation.showing``)
+        parse_heads(shown, layers, heads)
+    except ValueError:
+        shown = CARD_HEADS
+    keys = [ALL_HEADS, *(f"{l}{suffix}" for l in range(1, layers + 1)
+                         for suffix in ["", *(f".{h}" for h in range(1, heads + 1))])]
+    choices = [HeadChoice(shown, label(shown), result.attention, result.energies)]
+    for key in keys:
+        if key != shown:
+            weights, energies = select_heads(result.heads, result.head_energies, *parse_heads(key, layers, heads))
+            choices.append(HeadChoice(key, label(key), weights, energies))
+    return tuple(choices)
+
+
 @dataclass(frozen=True)
 class Panel:
     """One heatmap of a payload.
@@ -38,6 +111,7 @@ class Panel:
         energies: (T, S) raw energies for the hover text, or None.
         links: (source j, target i) links drawn as outlines (eflomal's, or a gold alignment).
         source_unknown, target_unknown: words the model read as ``<unk>`` (drawn in red).
+        choices: other heads of the same record the browser may show instead (``head_choices``).
     """
 
     title: str
@@ -48,6 +122,7 @@ class Panel:
     links: frozenset[Link] | set[Link] | None = None
     source_unknown: list[bool] | None = None
     target_unknown: list[bool] | None = None
+    choices: tuple[HeadChoice, ...] = ()
 
     def to_json(self) -> dict:
         """The panel as the browser reads it.
@@ -62,11 +137,13 @@ class Panel:
         return {"title": self.title, "weights": _matrix(weights), "source": [str(w) for w in self.source],
                 "target": [str(w) for w in self.target], "energies": _matrix(self.energies),
                 "links": sorted([int(j), int(i)] for j, i in (self.links or ())),
-                "source_unknown": list(self.source_unknown or []), "target_unknown": list(self.target_unknown or [])}
+                "source_unknown": list(self.source_unknown or []), "target_unknown": list(self.target_unknown or []),
+                "choices": [c.to_json() for c in self.choices] or None,
+                "tempered": is_softmax_of(weights, self.energies)}
 
 
 def payload(panels: list[Panel], style: FigureStyle, *, outlines: bool = True, diverging: bool = False,
-            columns: int = 1, compact: bool = False, name: str = "attention") -> dict:
+            columns: int = 1, compact: bool = False, flow: bool = False, name: str = "attention") -> dict:
     """The data of one heatmap element.
 
     Args:
@@ -75,7 +152,12 @@ def payload(panels: list[Panel], style: FigureStyle, *, outlines: bool = True, d
         outlines: draw the panels' links (the browser's toolbar can turn them off and on).
         diverging: a −1…1 scale (red: positive) for differences; else the 0–1 attention scale.
         compact: small cells without axis labels (a grid of many heads); the hover still names the words.
+        flow: one row of weights drawn as running text (a review's attention pooling), the words wrapped.
         name: the PNG's file name, without extension.
+
+    The browser offers a head choice when a panel has ``choices``, and a display temperature (softmax(e / τ) of
+    the energies sent) when some panel's or choice's weights are the softmax of its energies
+    (``is_softmax_of``: its ``tempered``); it re-tempers those only.
 
     Returns:
         A JSON-ready dict (``heatmap.js`` documents its fields).
@@ -83,14 +165,17 @@ def payload(panels: list[Panel], style: FigureStyle, *, outlines: bool = True, d
     drawn = [p.to_json() for p in panels]
     words = "; ".join(style.text("heatmap_aria", title=p["title"], source=" ".join(p["source"]),
                                  target=" ".join(p["target"])) for p in drawn)
+    tempered = not diverging and any(p["tempered"] or any(c["tempered"] for c in p["choices"] or ()) for p in drawn)
     return {
-        "panels": drawn, "columns": columns, "compact": compact, "scale": "diverging" if diverging else "sequential",
-        "paper": style.paper, "outlines": outlines, "values": None, "present": style.present, "wide": style.wide,
-        "name": name,
+        "panels": drawn, "columns": columns, "compact": compact, "flow": flow,
+        "scale": "diverging" if diverging else "sequential", "paper": style.paper, "outlines": outlines,
+        "values": None, "present": style.present, "wide": style.wide, "name": name, "temperature": tempered,
+        "head": next((p.choices[0].key for p in panels if p.choices), None),
         "text": {"colour_title": "A − B" if diverging else "α", "hover": style.text("heatmap_hover_text"),
                  "energy": style.text("energy_short"), "paper": style.text("toolbar_paper"),
                  "outlines": style.text("toolbar_outlines"), "values": style.text("toolbar_values"),
-                 "png": style.text("toolbar_png"), "numbers": style.text("toolbar_numbers"), "aria": words},
+                 "png": style.text("toolbar_png"), "numbers": style.text("toolbar_numbers"),
+                 "head": style.text("toolbar_head"), "temperature": style.text("toolbar_temperature"), "aria": words},
     }
 
 

@@ -2,12 +2,17 @@
 // browser — words on both axes (CJK included), the colour bar, eflomal's outlines, the paper style, the
 // presentation sizes, a hover naming the target word, the source word and the weight, and a text alternative.
 // A grid of panels (layers × heads) is one element. The toolbar's controls (paper style, outlines, values
-// in cells) redraw every heatmap of the page here, without a server run; PNG saves the canvas.
+// in cells, which head of a multi-head record, a display temperature over the energies) redraw every heatmap
+// of the page here, without a server run; PNG saves the canvas. A flow element draws one row of weights as
+// running text (a review's attention pooling), each word on a background as dark as its weight.
 //
 // data: {panels: [{title, weights: T×S (null = no value), source, target, source_unknown, target_unknown,
-//        energies: T×S | null, links: [[j, i], …]}], columns, compact, scale: "sequential" | "diverging",
-//        paper, outlines, values: true | false | null (null: when the cells are large enough), present,
-//        wide, name, text: {colour_title, hover, energy, paper, outlines, values, png, numbers, aria}}
+//        energies: T×S | null, links: [[j, i], …], tempered: whether weights = softmax(energies),
+//        choices: [{key, label, weights, energies, tempered}] | null}],
+//        columns, compact, flow, scale: "sequential" | "diverging", paper, outlines,
+//        values: true | false | null (null: when the cells are large enough), present, wide, name,
+//        head: the key of the choice shown first | null, temperature: whether some panel is tempered,
+//        text: {colour_title, hover, energy, paper, outlines, values, png, numbers, aria, head, temperature}}
 
 const UNKNOWN = "#c0392b";
 const LINK = "#ff4136";
@@ -16,6 +21,8 @@ const VIRIDIS = ["#440154", "#482878", "#3e4989", "#31688e", "#26828e", "#1f9e89
 const DIVERGING = ["#053061", "#2166ac", "#4393c3", "#92c5de", "#d1e5f0", "#f7f7f7", "#fddbc7", "#f4a582",
   "#d6604d", "#b2182b", "#67001f"];
 const PRINTED_CELL = [40, 24]; // px: cells at least this large print their value (values: null)
+const FLOW = "#e67800"; // a flow element's words: white → orange as their weight nears the largest
+const TEMPERATURES = [0.25, 0.5, 1, 2, 4]; // τ of the display temperature: softmax(e / τ) of the energies sent
 const overrides = {}; // the toolbar's choices, shared by every heatmap of the page
 // the element lives in the page's DOM (no shadow root, so tests and benchmarks can query it): its styles are
 // added to the page once, every selector prefixed attnviz-
@@ -28,6 +35,7 @@ const STYLE = `
   border: 1px solid #bbbbbb; border-radius: 0.4rem; background: #ffffff; color: #31333f;
 }
 .attnviz-toolbar button[aria-pressed="true"] { background: #31333f; color: #ffffff; }
+.attnviz-toolbar select, .attnviz-toolbar label { font: inherit; font-size: 0.8rem; }
 .attnviz-tooltip {
   position: absolute; pointer-events: none; white-space: nowrap; z-index: 10;
   background: rgba(255, 255, 255, 0.95); border: 1px solid #888888; padding: 0.2rem 0.4rem; font-size: 0.85rem;
@@ -76,6 +84,7 @@ function fill(template, values) {
 
 // sizes of one panel: cells fitted to the width, source labels turned when they do not fit
 function layout(ctx, panel, data, width) {
+  if (data.flow) return flowLayout(ctx, panel, data, width);
   const font = data.present ? 20 : 12;
   ctx.font = `${font}px sans-serif`;
   const S = Math.max(panel.source.length, 1);
@@ -98,11 +107,59 @@ function layout(ctx, panel, data, width) {
   const cellH = data.present
     ? Math.floor(Math.max(smallest, Math.min(largest, (480 - labelsPx - title) / T)))
     : Math.max(smallest, cellW);
-  return { font, cellW, cellH, left: targetPx, top: title + labelsPx, angle, every, bar, title,
-    width: targetPx + cellW * S + bar, height: title + labelsPx + cellH * T + 10 };
+  const barHeight = Math.max(Math.min(cellH * T, 260), 5 * font); // a one-row panel's bar still reads
+  return { font, cellW, cellH, left: targetPx, top: title + labelsPx, angle, every, bar, title, barHeight,
+    width: targetPx + cellW * S + bar, height: title + labelsPx + Math.max(cellH * T, barHeight) + 10 };
+}
+
+// a flow element: the words wrapped into lines like running text, each word a cell of the one row
+function flowLayout(ctx, panel, data, width) {
+  const font = data.present ? 22 : 15;
+  ctx.font = `${font}px sans-serif`;
+  const lineHeight = Math.round(font * 1.9);
+  const top = font + 14;
+  const words = [];
+  let [x, y] = [0, top];
+  panel.source.forEach((word) => {
+    const w = ctx.measureText(word).width + 6;
+    if (x && x + w > width) [x, y] = [0, y + lineHeight];
+    words.push({ x, y, w });
+    x += w + 4;
+  });
+  return { font, flow: true, words, lineHeight, width, height: y + lineHeight + 4 };
+}
+
+function drawFlow(ctx, panel, box, x0, y0, settings) {
+  ctx.font = `${box.font}px sans-serif`;
+  ctx.textBaseline = "middle";
+  ctx.textAlign = "left";
+  ctx.fillStyle = "#000000";
+  ctx.fillText(panel.title || "", x0, y0 + box.font / 2 + 4);
+  const weights = panel.weights[0] || [];
+  const top = Math.max(...weights.filter((v) => v !== null), 0) || 1;
+  const [low, high] = [[255, 255, 255], rgb(settings.paper ? "#777777" : FLOW)];
+  panel.source.forEach((word, j) => {
+    const { x, y, w } = box.words[j];
+    const t = Math.min(Math.max((weights[j] ?? 0) / top, 0), 1);
+    ctx.fillStyle = `rgb(${low.map((v, c) => Math.round(v + (high[c] - v) * t)).join(",")})`;
+    ctx.fillRect(x0 + x, y0 + y, w, box.lineHeight - 6);
+    ctx.fillStyle = panel.source_unknown?.[j] ? UNKNOWN : "#000000";
+    ctx.fillText(word, x0 + x + 3, y0 + y + (box.lineHeight - 6) / 2);
+  });
+  if (!settings.outlines) return;
+  ctx.strokeStyle = LINK;
+  ctx.lineWidth = 2;
+  for (const [j] of panel.links || []) {
+    const { x, y, w } = box.words[j];
+    ctx.strokeRect(x0 + x + 1, y0 + y + 1, w - 2, box.lineHeight - 8);
+  }
 }
 
 function drawPanel(ctx, panel, box, x0, y0, data, settings) {
+  if (box.flow) {
+    drawFlow(ctx, panel, box, x0, y0, settings);
+    return;
+  }
   const { font, cellW, cellH, left, top } = box;
   const T = panel.target.length;
   const S = panel.source.length;
@@ -154,7 +211,7 @@ function drawPanel(ctx, panel, box, x0, y0, data, settings) {
     ctx.fillText(word, 0, box.angle ? 0 : -font / 2);
     ctx.restore();
   });
-  drawColourBar(ctx, box, x0 + left + S * cellW + 18, y0 + top, Math.min(T * cellH, 260), data, settings);
+  drawColourBar(ctx, box, x0 + left + S * cellW + 18, y0 + top, box.barHeight, data, settings);
 }
 
 function drawColourBar(ctx, box, x, y, height, data, settings) {
@@ -195,10 +252,16 @@ function arrange(ctx, data, width) {
 }
 
 function cellAt(state, mouseX, mouseY) {
-  for (let k = 0; k < state.data.panels.length; k += 1) {
+  for (let k = 0; k < state.shown.length; k += 1) {
     const [x0, y0] = state.arranged.places[k];
     const box = state.arranged.boxes[k];
-    const panel = state.data.panels[k];
+    const panel = state.shown[k];
+    if (box.flow) {
+      const j = box.words.findIndex(({ x, y, w }) => mouseX >= x0 + x && mouseX < x0 + x + w
+        && mouseY >= y0 + y && mouseY < y0 + y + box.lineHeight - 6);
+      if (j >= 0) return { panel, i: 0, j };
+      continue;
+    }
     const j = Math.floor((mouseX - x0 - box.left) / box.cellW);
     const i = Math.floor((mouseY - y0 - box.top) / box.cellH);
     if (i >= 0 && j >= 0 && i < panel.target.length && j < panel.source.length) return { panel, i, j };
@@ -212,7 +275,31 @@ function settingsOf(data) {
     paper: overrides.paper ?? data.paper,
     outlines: overrides.outlines ?? data.outlines,
     values: overrides.values ?? data.values,
+    head: overrides.head ?? data.head,
+    temperature: data.temperature ? overrides.temperature ?? 1 : 1,
   };
+}
+
+// softmax(e / τ) of each row over the positions that have an energy (Hinton et al. 2015's temperature)
+function tempered(energies, tau) {
+  return energies.map((row) => {
+    const kept = row.filter((e) => e !== null);
+    if (!kept.length) return row.map(() => null);
+    const top = Math.max(...kept) / tau;
+    const exps = row.map((e) => (e === null ? null : Math.exp(e / tau - top)));
+    const total = exps.reduce((sum, v) => sum + (v ?? 0), 0);
+    return exps.map((v) => (v === null ? 0 : v / total));
+  });
+}
+
+// what a panel shows under the toolbar's choices: the chosen head (when it has that choice), its weights
+// re-normalized at the display temperature (when τ ≠ 1 and it has energies)
+function shownPanel(panel, settings) {
+  const choice = (panel.choices || []).find((c) => c.key === settings.head);
+  const shown = choice ? { ...panel, weights: choice.weights, energies: choice.energies, tempered: choice.tempered }
+    : panel;
+  if (settings.temperature === 1 || !shown.tempered) return shown;
+  return { ...shown, weights: tempered(shown.energies, settings.temperature) };
 }
 
 function draw(state) {
@@ -230,7 +317,8 @@ function draw(state) {
   ctx.fillStyle = "#ffffff";
   ctx.fillRect(0, 0, state.arranged.width, state.arranged.height);
   const settings = settingsOf(data);
-  data.panels.forEach((panel, k) => {
+  state.shown = data.panels.map((panel) => shownPanel(panel, settings));
+  state.shown.forEach((panel, k) => {
     const [x, y] = state.arranged.places[k];
     drawPanel(ctx, panel, state.arranged.boxes[k], x, y, data, settings);
   });
@@ -238,13 +326,20 @@ function draw(state) {
     const on = settings[button.dataset.control];
     button.setAttribute("aria-pressed", String(Boolean(on)));
   });
+  state.toolbar.querySelectorAll("select").forEach((select) => {
+    const value = String(settings[select.dataset.control]);
+    if ([...select.options].some((option) => option.value === value)) select.value = value;
+  });
+  if (state.numbers.children.length > 1) state.numbers.lastChild.replaceWith(numbersTable(state.shown));
   canvas.dataset.drawn = String((Number(canvas.dataset.drawn) || 0) + 1);
-  canvas.dataset.font = String(data.present ? 20 : 12); // px of the axis labels
+  canvas.dataset.font = String(state.arranged.boxes[0]?.font ?? 12); // px of the axis labels
+  canvas.dataset.head = String(settings.head ?? "");
+  canvas.dataset.temperature = String(settings.temperature);
 }
 
-function numbersTable(data) {
+function numbersTable(panels) {
   const table = document.createElement("table");
-  data.panels.forEach((panel) => {
+  panels.forEach((panel) => {
     const caption = table.createCaption();
     caption.textContent = panel.title || "";
     const head = table.insertRow();
@@ -271,6 +366,30 @@ function button(label, control, onClick) {
   return element;
 }
 
+// a <select> of the toolbar: which head, or the display temperature
+function chooser(label, control, options, onChange) {
+  const wrapper = document.createElement("label");
+  wrapper.textContent = `${label} `;
+  const select = document.createElement("select");
+  select.dataset.control = control;
+  options.forEach(([value, text]) => select.add(new Option(text, String(value))));
+  select.addEventListener("change", () => onChange(select.value));
+  wrapper.append(select);
+  return wrapper;
+}
+
+function choose(control, value) {
+  overrides[control] = value;
+  window.dispatchEvent(new CustomEvent("attnviz-drawing"));
+}
+
+// the head choices of the element's panels, in order, each key once
+function headOptions(data) {
+  const seen = new Map();
+  data.panels.forEach((p) => (p.choices || []).forEach((c) => { if (!seen.has(c.key)) seen.set(c.key, c.label); }));
+  return [...seen.entries()];
+}
+
 function toggle(state, control) {
   const current = settingsOf(state.data)[control];
   overrides[control] = control === "values" && current === null ? true : !current;
@@ -285,6 +404,25 @@ function savePng(state) {
     link.click();
     setTimeout(() => URL.revokeObjectURL(link.href), 1000);
   }, "image/png");
+}
+
+// the controls this element's data offers (rebuilt with new data: a new model may bring other heads)
+function fillToolbar(state) {
+  const { data, toolbar } = state;
+  const controls = [];
+  if (data.scale !== "diverging") controls.push(button(data.text.paper, "paper", () => toggle(state, "paper")));
+  if (data.panels.some((p) => (p.links || []).length)) {
+    controls.push(button(data.text.outlines, "outlines", () => toggle(state, "outlines")));
+  }
+  if (!data.compact && !data.flow) controls.push(button(data.text.values, "values", () => toggle(state, "values")));
+  const heads = headOptions(data);
+  if (heads.length > 1) controls.push(chooser(data.text.head, "head", heads, (key) => choose("head", key)));
+  if (data.temperature) {
+    const options = TEMPERATURES.map((tau) => [tau, `τ = ${tau}`]);
+    controls.push(chooser(data.text.temperature, "temperature", options, (tau) => choose("temperature", Number(tau))));
+  }
+  controls.push(button(data.text.png, null, () => savePng(state)));
+  toolbar.replaceChildren(...controls);
 }
 
 function build(parentElement, data) {
@@ -304,14 +442,8 @@ function build(parentElement, data) {
   root.append(toolbar, canvas, tooltip, numbers);
   parentElement.replaceChildren(root);
   const state = { root, toolbar, canvas, tooltip, numbers, summary, data };
-  if (data.scale !== "diverging") toolbar.append(button(data.text.paper, "paper", () => toggle(state, "paper")));
-  if (data.panels.some((p) => (p.links || []).length)) {
-    toolbar.append(button(data.text.outlines, "outlines", () => toggle(state, "outlines")));
-  }
-  if (!data.compact) toolbar.append(button(data.text.values, "values", () => toggle(state, "values")));
-  toolbar.append(button(data.text.png, null, () => savePng(state)));
   numbers.addEventListener("toggle", () => {
-    if (numbers.open && numbers.children.length < 2) numbers.append(numbersTable(state.data));
+    if (numbers.open && numbers.children.length < 2) numbers.append(numbersTable(state.shown));
   });
   canvas.addEventListener("mousemove", (event) => {
     const bounds = canvas.getBoundingClientRect();
@@ -341,9 +473,9 @@ export default function mountHeatmap(component) {
   const state = parentElement.__attnvizHeatmap || build(parentElement, data);
   parentElement.__attnvizHeatmap = state;
   state.data = data;
+  fillToolbar(state);
   state.canvas.setAttribute("aria-label", data.text.aria);
   state.summary.textContent = data.text.numbers;
-  if (state.numbers.children.length > 1) state.numbers.lastChild.replaceWith(numbersTable(data));
   state.tooltip.hidden = true;
   draw(state);
   const redraw = () => draw(state);

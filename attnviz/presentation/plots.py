@@ -13,7 +13,6 @@ from html import escape
 
 import numpy as np
 import plotly.graph_objects as go
-from plotly.subplots import make_subplots
 
 from ..attention.alignment import Link
 from .i18n import DEFAULT_UI_LANGUAGE, text
@@ -230,56 +229,6 @@ def difference_heatmap(
         )
     )
     return _layout(fig, source, target, None, None, title, style)[0]
-
-
-def weights_bar(
-    source: list[str], energies: np.ndarray, weights: np.ndarray, highlight: int | None = None,
-    style: FigureStyle = FigureStyle(),
-) -> go.Figure:
-    """Energies e_ij (top panel) and weights α_ij (bottom, 0–1) over the source words of one decoder step.
-
-    Args:
-        energies, weights: (S,) float.
-        highlight: a source position drawn in orange.
-        style: font sizes (presentation mode).
-    """
-
-    x = list(range(len(source)))
-    colours = ["#ff851b" if j == highlight else "#0074d9" for j in x]
-    fig = make_subplots(rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.08)
-    fig.add_trace(go.Bar(x=x, y=energies, marker_color="#888888", name=style.text("energy"),
-                         hovertemplate="e = %{y:.3f}<extra></extra>"), row=1, col=1)
-    fig.add_trace(go.Bar(x=x, y=weights, marker_color=colours, name=style.text("weight"),
-                         hovertemplate="α = %{y:.3f}<extra></extra>"), row=2, col=1)
-    fig.update_yaxes(title_text=style.text("energy"), row=1, col=1)
-    fig.update_yaxes(title_text=style.text("weight"), range=[0, 1], row=2, col=1)
-    fig.update_xaxes(tickmode="array", tickvals=x, ticktext=[escape(t) for t in source], tickangle=-45, row=2, col=1)
-    fig.update_layout(height=380 + 4 * style.font, margin={"l": 10, "r": 10, "t": 10, "b": 10}, showlegend=False,
-                      font={"size": style.font, "color": "black"})
-    return fig
-
-
-def class_answers_bar(source: list[str], shares: list[float], weights: list[float], answer: int,
-                      style: FigureStyle = FigureStyle()) -> go.Figure:
-    """The class's predictions beside the model's weights over the source words of one decoder step.
-
-    Args:
-        source: the S source words; shares: (S,) fraction of the class's answers per word (sums to 1, or all 0);
-        weights: (S,) the model's attention weights α_ij (sum to 1); answer: the model's argmax (outlined).
-        style: font sizes (presentation mode) and language.
-    """
-    x = list(range(len(source)))
-    fig = go.Figure()
-    fig.add_trace(go.Bar(x=x, y=shares, name=style.text("class_share"), marker_color="#ff851b",
-                         hovertemplate="%{y:.0%}<extra></extra>"))
-    fig.add_trace(go.Bar(x=x, y=weights, name=style.text("weight"), marker_color="#0074d9",
-                         marker_line={"width": [3 if j == answer else 0 for j in x], "color": "black"},
-                         hovertemplate="α = %{y:.3f}<extra></extra>"))
-    fig.update_xaxes(tickmode="array", tickvals=x, ticktext=[escape(t) for t in source], tickangle=-45)
-    fig.update_yaxes(range=[0, 1], tickformat=".0%")
-    fig.update_layout(barmode="group", height=300 + 4 * style.font, margin={"l": 10, "r": 10, "t": 10, "b": 10},
-                      legend={"orientation": "h", "y": 1.1}, font={"size": style.font, "color": "black"})
-    return fig
 
 
 def training_curves(history: list[dict], title: str = "", style: FigureStyle = FigureStyle()) -> go.Figure:

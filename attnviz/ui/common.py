@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import html
 import logging
 import re
 from dataclasses import replace
@@ -22,7 +21,7 @@ from ..data.tokenization import MAX_TOKENS
 from ..inference.checkpoint import CheckpointError
 from ..inference.translator import CARD_HEADS, EOS_TOKEN, InputError, Translation, language_warning
 from ..presentation.analysis import attention_records, reference_words, results_json
-from ..presentation.drawing import Panel, head_grid, payload
+from ..presentation.drawing import HeadChoice, Panel, head_choices, head_grid, payload
 from ..presentation.export import FORMATS, heatmap_file
 from ..presentation.plots import FigureStyle
 from . import drawing
@@ -244,7 +243,8 @@ def show_heatmap(result: Translation, title: str, inputs: Inputs, key: str, link
     style, CSV and JSON. The files are made only when their button is clicked.
     """
     show_panel(Panel(title, result.attention, result.source_tokens, result.target_tokens, result.energies,
-                     links or None, result.source_unknown, result.target_unknown), inputs, key)
+                     links or None, result.source_unknown, result.target_unknown,
+                     head_choices(result, inputs.head, style(inputs))), inputs, key)
     stem = file_stem(title)
     drawn_links = set(links) if links and inputs.overlay else None
     with st.popover(t("download.menu"), icon=":material/download:"):
@@ -315,20 +315,22 @@ def model_picker(options: list[str], key: str, text: str | None = None, index: i
     return st.selectbox(text or t("common.model"), options, key=key, format_func=lambda n: f"{n} — {label(n)}")
 
 
-def highlighted_words(tokens: list[str], weights: np.ndarray, unknown: list[bool], large: bool = False) -> str:
-    """HTML of running text whose words have a background as dark as their weight (relative to the largest).
+def show_pooling(title: str, tokens: list[str], heads: np.ndarray, unknown: list[bool], inputs: Inputs,
+                 key: str) -> None:
+    """A classifier's attention pooling as running text in the browser (``payload(flow=True)``): each word on a
+    background as dark as its weight (relative to the largest); the element's head choice switches between the
+    mean of the heads and each head, without a server run.
 
     Args:
-        tokens: S words; weights: (S,) float ≥ 0; unknown: (S,) bool, drawn in red.
-        large: presentation-mode font size.
-
-    Returns:
-        a <div> of <span>s; every word is HTML-escaped, so a review is always shown as text.
+        tokens: S words; heads: (H, S) float ≥ 0, each row sums to 1; unknown: (S,) bool, drawn in red.
     """
-    top = float(weights.max()) or 1.0
-    spans = []
-    for token, weight, unk in zip(tokens, weights, unknown):
-        style = f"background: rgba(230, 120, 0, {weight / top:.2f});" + (" color: #b00;" if unk else "")
-        spans.append(f'<span title="{weight:.4f}" style="{style} padding: 1px 2px;">{html.escape(token)}</span>')
-    return f'<div style="line-height: 2.1; font-size: {"1.4rem" if large else "1.05rem"};">{" ".join(spans)}</div>'
-
+    figure = style(inputs)
+    row = [title]
+    choices = ()
+    if len(heads) > 1:
+        nan = np.full((1, len(tokens)), np.nan)
+        choices = (HeadChoice("mean", figure.text("mean"), heads.mean(0)[None], nan),
+                   *(HeadChoice(str(h + 1), figure.text("head", head=h + 1), heads[h][None], nan)
+                     for h in range(len(heads))))
+    shown = Panel(title, heads.mean(0)[None], list(tokens), row, source_unknown=list(unknown), choices=choices)
+    drawing.heatmap(payload([shown], figure, flow=True, name=file_stem(title)), key)

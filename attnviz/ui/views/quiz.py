@@ -12,13 +12,14 @@ URL = {  # the score too: a reloaded page keeps it
     "quiz_score": ("qscore", "0,0,0"),
 }
 
+import numpy as np
 import streamlit as st
 
 from attnviz.classroom.store import Question
 from attnviz.inference.translator import EOS_TOKEN
 from attnviz.presentation.analysis import QuizScore
-from attnviz.presentation.plots import class_answers_bar, weights_bar
-from attnviz.ui import classroom, common, state
+from attnviz.presentation.drawing import Panel, payload
+from attnviz.ui import classroom, common, drawing, state
 from attnviz.ui.i18n import language_name, t
 
 
@@ -61,8 +62,10 @@ def class_verdict(question: Question, inputs: state.Inputs) -> None:
     source = list(question.source_words)
     st.markdown(t("class_mode.revealed", word=common.plain(source[question.answer]),
                   weight=question.weights[question.answer], right=tally.right, total=tally.total))
-    st.plotly_chart(class_answers_bar(source, list(tally.shares), list(question.weights), question.answer,
-                                      common.style(inputs)), key="class_bars")
+    rows = [t("figures.row_class"), t("figures.row_model")]
+    shown = Panel(t("quiz.class_title"), np.array([tally.shares, question.weights]), source, rows,
+                  links={(question.answer, 1)})
+    drawing.heatmap(payload([shown], common.style(inputs, len(source)), name="class-answers"), "class_bars")
 
 
 @st.fragment(run_every=classroom.POLL_SECONDS)
@@ -136,8 +139,9 @@ def quiz_panel(inputs: state.Inputs) -> None:
         if inputs.overlay:
             aligned = ", ".join(common.plain(source[j]) for j in eflomal_choices) or t("quiz.unaligned")
             st.markdown(t("quiz.eflomal", word=common.plain(target[step]), aligned=aligned))
-        st.plotly_chart(weights_bar(source, result.energies[step], result.attention[step], guess,
-                                    common.style(inputs)), key="quiz_bars")
+        shown = Panel(t("quiz.guess_title", word=target[step]), result.attention[step][None], source,
+                      [target[step]], result.energies[step][None], {(guess, 0)}, result.source_unknown)
+        drawing.heatmap(payload([shown], common.style(inputs, len(source)), name="quiz"), "quiz_bars")
     asked, model, eflomal = QuizScore.parse(st.session_state.get("quiz_score", ""))
     st.markdown(t("quiz.score", model=model, asked=asked)
                 + (t("quiz.score_eflomal", eflomal=eflomal, asked=asked) if inputs.overlay else t("quiz.end")))

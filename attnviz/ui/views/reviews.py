@@ -8,7 +8,6 @@ SECTION = "beyond"
 URL = {
     "review": ("review", ""),
     "review_pick": ("rpick", 1, "int"),  # the first test review: the view opens on a real one
-    "review_head": ("rhead", "mean"),
     "review_k": ("rk", 0, "int"),
     "review_deleted": ("rdel", [], "list"),
     "review_model": ("rm", None),
@@ -24,6 +23,7 @@ from attnviz.presentation.faithfulness import importances, most_attended
 from attnviz.ui import common, state
 from attnviz.ui.i18n import bound, t
 
+inputs = state.inputs()
 st.subheader(t("reviews.heading"))
 st.markdown(t("reviews.lesson"))
 names = state.classifier_models()
@@ -58,24 +58,13 @@ for name in names:
 if not verdicts:
     st.stop()
 
-most_heads = max(len(v.attention) for v in verdicts.values())
-shown = "mean"
-if most_heads > 1:  # one choice for every multi-head classifier shown
-    choices = ["mean", *[str(h) for h in range(1, most_heads + 1)]]
-    state.default("review_head", "mean", choices)
-    shown = st.radio(t("reviews.heads"), choices, key="review_head", horizontal=True,
-                     format_func=lambda c, tr=bound(): tr("reviews.head_mean") if c == "mean"
-                     else tr("reviews.head", head=c))
 for column, (name, verdict) in zip(st.columns(len(verdicts)), verdicts.items()):
     classifier = state.load_classifier(str(state.model_path(name)))
     with column:
         positive = float(verdict.probabilities[-1])
         st.markdown(f"**{common.plain(name)}** · {common.plain(classifier.describe())}")
         st.metric(t("reviews.p_positive"), f"{positive:.1%}", help=t("reviews.p_positive_help"))
-        heads = len(verdict.attention)
-        use_head = shown != "mean" and int(shown) <= heads
-        weights = verdict.attention[int(shown) - 1] if use_head else verdict.attention.mean(0)
-        st.html(common.highlighted_words(verdict.tokens, weights, verdict.unknown, state.presenting()))
+        common.show_pooling(name, verdict.tokens, verdict.attention, verdict.unknown, inputs, f"pool-{name}")
         if verdict.truncated:
             st.caption(t("reviews.truncated", read=len(verdict.tokens), cut=verdict.truncated))
 

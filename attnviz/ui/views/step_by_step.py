@@ -14,7 +14,7 @@ import streamlit as st
 
 from attnviz.attention.normalizers import NORMALIZERS
 from attnviz.presentation.analysis import best_single_head, context_terms, softmax_steps
-from attnviz.presentation.plots import weights_bar
+from attnviz.presentation.drawing import Panel
 from attnviz.ui import common, state
 from attnviz.ui.i18n import bound, t
 
@@ -55,11 +55,9 @@ if common.checked_sentence(inputs):
         st.caption(t("step_by_step.scorer", name=scorer.display_name, source=scorer.source))
         st.latex(NORMALIZERS.get(model.decoding_normalizer).formula)
         st.latex(model.context_formula)
-        st.plotly_chart(
-            weights_bar(result.source_tokens, trace.energies, trace.weights, int(trace.weights.argmax()),
-                        common.style(inputs)),
-            key="bars",
-        )
+        common.show_panel(Panel(t("step_by_step.step_title", step=step, word=emitted), trace.weights[None],
+                                result.source_tokens, [result.target_tokens[step]], trace.energies[None],
+                                source_unknown=result.source_unknown), inputs, "bars")
     with right:
         table, total = softmax_steps(result.source_tokens, trace.energies, trace.weights)
         st.dataframe(table.style.format(precision=3), hide_index=True)
