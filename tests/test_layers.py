@@ -22,6 +22,14 @@ def test_the_import_contracts_hold():
     assert "3 kept, 0 broken" in result.stdout
 
 
+def test_ruff_lint_and_format_hold():
+    """``ruff check`` and ``ruff format --check`` pass ([tool.ruff] in pyproject.toml): CI fails on either."""
+    ruff = str(Path(sys.executable).parent / "ruff")
+    for command in ([ruff, "check", "--no-cache", "."], [ruff, "format", "--check", "--no-cache", "."]):
+        result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=120)
+        assert result.returncode == 0, " ".join(command[1:]) + "\n" + result.stdout[-3000:] + result.stderr[-2000:]
+
+
 def test_every_module_of_the_package_sits_in_a_layer():
     layers = next(c for c in CONFIG["contracts"] if c["type"] == "layers")["layers"]
     placed = {name.strip() for layer in layers for name in layer.replace("|", ":").split(":")}
@@ -44,7 +52,7 @@ def test_an_import_inside_a_function_defers_a_heavy_optional_library_and_says_so
     found = []
     for path in sorted(PACKAGE.rglob("*.py")):
         for line, text in in_function_imports(path):
-            if ' import ' in text and ("from ." in text or "attnviz" in text or "#" not in text):
+            if " import " in text and ("from ." in text or "attnviz" in text or "#" not in text):
                 found.append(f"{path.relative_to(ROOT)}:{line}: {text.strip()}")
     assert not found, "\n".join(found)
 
@@ -52,14 +60,22 @@ def test_an_import_inside_a_function_defers_a_heavy_optional_library_and_says_so
 def test_no_view_imports_training_code():
     for view in sorted(VIEWS_DIR.glob("*.py")):
         for node in ast.walk(ast.parse(view.read_text(encoding="utf-8"))):
-            modules = ([a.name for a in node.names] if isinstance(node, ast.Import)
-                       else [node.module or ""] if isinstance(node, ast.ImportFrom) else [])
+            modules = (
+                [a.name for a in node.names]
+                if isinstance(node, ast.Import)
+                else [node.module or ""]
+                if isinstance(node, ast.ImportFrom)
+                else []
+            )
             assert not any(m.startswith("attnviz.training") for m in modules), view.name
 
 
 def test_no_view_or_ui_module_reaches_into_the_nn_module():
     # the interface asks a Translator (or the analysis layer); `.model` is the family's nn.Module
     for path in sorted((PACKAGE / "ui").rglob("*.py")):
-        reaches = [node.lineno for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
-                   if isinstance(node, ast.Attribute) and node.attr == "model"]
+        reaches = [
+            node.lineno
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+            if isinstance(node, ast.Attribute) and node.attr == "model"
+        ]
         assert not reaches, f"{path.relative_to(ROOT)} lines {reaches}"
