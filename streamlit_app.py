@@ -8,8 +8,12 @@ from attnviz.ui import classroom, common, navigation, player, state
 from attnviz.ui.i18n import t
 
 presenting = state.presenting()
-st.set_page_config(page_title=t("app.page_title"), page_icon="🔍", layout="wide",
-                   initial_sidebar_state="collapsed" if presenting else "auto")
+st.set_page_config(
+    page_title=t("app.page_title"),
+    page_icon="🔍",
+    layout="wide",
+    initial_sidebar_state="collapsed" if presenting else "auto",
+)
 if presenting:  # on a projector the vertical space goes to the heatmap, and text grows for the back row
     st.html(common.PRESENTATION_CSS)
 else:
@@ -33,14 +37,22 @@ with st.sidebar:
     player.picker()
 # the default view is served at the bare address; a hidden twin gives it an address of its own (/compare)
 pages = {
-    v.url_path: st.Page(v.path, title=t(f"views.{v.key}"), icon=v.icon, default=v.url_path == navigation.DEFAULT_VIEW,
-                        url_path=navigation.HOME if v.url_path == navigation.DEFAULT_VIEW else v.url_path)
+    v.url_path: st.Page(
+        v.path,
+        title=t(f"views.{v.key}"),
+        icon=v.icon,
+        default=v.url_path == navigation.DEFAULT_VIEW,
+        url_path=navigation.HOME if v.url_path == navigation.DEFAULT_VIEW else v.url_path,
+    )
     for v in navigation.view_pages()
 }
 menu = {t(f"sections.{name}"): [pages[v.url_path] for v in views] for name, views in navigation.sections().items()}
 default_view = next(v for v in navigation.view_pages() if v.url_path == navigation.DEFAULT_VIEW)
 menu[t(f"sections.{default_view.section}")].append(
-    st.Page(default_view.path, title=t(f"views.{default_view.key}"), url_path=default_view.url_path, visibility="hidden"))
+    st.Page(
+        default_view.path, title=t(f"views.{default_view.key}"), url_path=default_view.url_path, visibility="hidden"
+    )
+)
 page = st.navigation(menu, position="top")
 if slide_view is not None and pages[slide_view] is not page:
     st.switch_page(pages[slide_view])

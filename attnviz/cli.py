@@ -24,13 +24,12 @@ from .data.tatoeba import DEFAULT_PAIR, PAIRS, prepare_corpus, repo_relative, sp
 from .data.tokenization import MAX_TOKENS, SEGMENTATIONS
 from .families import DEFAULT_FAMILY, FAMILIES
 from .families.classifier import POOLINGS, ClassifierConfig
-from .inference import checkpoint
 from .families.huggingface import convert_to_safetensors
-from .inference.catalog import discover, discover_all, grouped, task_of
+from .inference import checkpoint
+from .inference.catalog import discover_all, grouped, task_of
 from .inference.checkpoint import PRETRAINED, PRIORS, CheckpointError, priors_path
 from .inference.classifier import Classifier
 from .inference.reference import ReferenceAligner, train_priors
-from .inference.attribution import METHODS
 from .inference.translator import InputError, Translator, json_numbers
 from .measurement.evaluation import (
     DEFAULT_GOLD,
@@ -48,8 +47,14 @@ from .presentation.lecture import read as read_lecture
 from .presentation.lecture_export import export_lecture
 from .training import loop, recipes
 from .training.card import model_card
-from .training.classify import (CLASSIFIER_ZOO, READ_LENGTHS, ClassifierRecipe, choose_read_length, classifier_flags,
-                                train_classifier)
+from .training.classify import (
+    CLASSIFIER_ZOO,
+    READ_LENGTHS,
+    ClassifierRecipe,
+    choose_read_length,
+    classifier_flags,
+    train_classifier,
+)
 from .training.loop import alignment_metrics
 from .training.recipes import TrainConfig, family_flags, recipe_flags
 
@@ -76,9 +81,9 @@ def cmd_translate(args) -> int:
             failures += 1
             continue
         record = result.to_json()
-        if args.attribution:  # signed a_ij of each method, (T, S) like "attention"
+        if args.attribution:  # a_ij of each method, (T, S) like "attention": signed, the norm-based ≥ 0
             found = translator.attribution(result)
-            record["attribution"] = {method: json_numbers(found.of(method)) for method in METHODS}
+            record["attribution"] = {method: json_numbers(found.of(method)) for method in found.methods}
         print(json.dumps(record, ensure_ascii=False) if args.json else result.text, flush=True)
     return 1 if failures else 0
 
@@ -99,9 +104,14 @@ def cmd_classify(args) -> int:
         label = classifier.labels[int(verdict.probabilities.argmax())]
         positive = float(verdict.probabilities[-1])
         if args.json:
-            record = {"label": label, "p_positive": round(positive, 6), "tokens": verdict.tokens,
-                      "unknown": verdict.unknown, "truncated": verdict.truncated,
-                      "attention": [round(float(w), 6) for w in verdict.attention.mean(0)]}
+            record = {
+                "label": label,
+                "p_positive": round(positive, 6),
+                "tokens": verdict.tokens,
+                "unknown": verdict.unknown,
+                "truncated": verdict.truncated,
+                "attention": [round(float(w), 6) for w in verdict.attention.mean(0)],
+            }
             if len(verdict.attention) > 1:  # per head: (H, S)
                 record["heads"] = [[round(float(w), 6) for w in row] for row in verdict.attention]
             print(json.dumps(record, ensure_ascii=False), flush=True)
@@ -113,16 +123,35 @@ def cmd_classify(args) -> int:
 def cmd_train_classifier(args) -> int:
     """Train the IMDB review classifiers (one, or the zoo's two with --all)."""
 
-    recipe = ClassifierRecipe(epochs=args.epochs, max_minutes=args.max_minutes, seed=args.seed, threads=args.threads,
-                              lr=args.lr, weight_decay=args.weight_decay,
-                              init_from=repo_relative(args.init_from) if args.init_from else "",
-                              word_vector_epochs=args.word_vector_epochs)
+    recipe = ClassifierRecipe(
+        epochs=args.epochs,
+        max_minutes=args.max_minutes,
+        seed=args.seed,
+        threads=args.threads,
+        lr=args.lr,
+        weight_decay=args.weight_decay,
+        init_from=repo_relative(args.init_from) if args.init_from else "",
+        word_vector_epochs=args.word_vector_epochs,
+    )
     if args.all:  # in the zoo's order
-        jobs = [(Path(args.out or PRETRAINED) / e.name, {"dropout": args.dropout, **e.fields}, replace(recipe, **e.recipe),
-                 e.reread) for e in CLASSIFIER_ZOO]
+        jobs = [
+            (
+                Path(args.out or PRETRAINED) / e.name,
+                {"dropout": args.dropout, **e.fields},
+                replace(recipe, **e.recipe),
+                e.reread,
+            )
+            for e in CLASSIFIER_ZOO
+        ]
     elif args.out:
-        jobs = [(Path(args.out), {"pooling": args.pooling, "heads": args.heads, "dropout": args.dropout}, recipe,
-                 args.reread)]
+        jobs = [
+            (
+                Path(args.out),
+                {"pooling": args.pooling, "heads": args.heads, "dropout": args.dropout},
+                recipe,
+                args.reread,
+            )
+        ]
     else:
         print("train-classifier: give --out DIR, or --all", file=sys.stderr)
         return 2
@@ -134,17 +163,25 @@ def cmd_train_classifier(args) -> int:
     for out, fields, job_recipe, reread in jobs:
         if not (args.reread and not args.all):  # --reread --out DIR: the model there is not trained again
             config = ClassifierConfig(5, 2, **fields)
-            command = " ".join(["python -m attnviz train-classifier", *classifier_flags(config, job_recipe),
-                                "--out", f"pretrained/{out.name}"])
+            command = " ".join(
+                [
+                    "python -m attnviz train-classifier",
+                    *classifier_flags(config, job_recipe),
+                    "--out",
+                    f"pretrained/{out.name}",
+                ]
+            )
             card = train_classifier(train, test, config, job_recipe, out, Path(args.data_dir), command)
             print(f"{out}: {json.dumps(card['metrics'])}", file=sys.stderr)
         if reread:
             accuracy = choose_read_length(out, train, test, data_dir=Path(args.data_dir))
             metrics = checkpoint.load(out).config["metrics"]
-            print(f"{out}: validation accuracy by tokens read: "
-                  + ", ".join(f"{n} {a:.2%}" for n, a in accuracy.items())
-                  + f"; reads {max(accuracy, key=lambda n: (accuracy[n], n))}; test accuracy {metrics['test_accuracy']:.2%}",
-                  file=sys.stderr)
+            print(
+                f"{out}: validation accuracy by tokens read: "
+                + ", ".join(f"{n} {a:.2%}" for n, a in accuracy.items())
+                + f"; reads {max(accuracy, key=lambda n: (accuracy[n], n))}; test accuracy {metrics['test_accuracy']:.2%}",
+                file=sys.stderr,
+            )
     return 0
 
 
@@ -176,7 +213,9 @@ def _bounded(kind, low, high, name: str, low_open: bool = False):
         try:
             value = kind(text)
         except ValueError:
-            raise argparse.ArgumentTypeError(f"{name} must be a{'n integer' if kind is int else ' number'}, got {text!r}")
+            raise argparse.ArgumentTypeError(
+                f"{name} must be a{'n integer' if kind is int else ' number'}, got {text!r}"
+            ) from None
         if value != value or not (low < value <= high if low_open else low <= value <= high):
             interval = f"({low}, {high}]" if low_open else f"[{low}, {high}]"
             raise argparse.ArgumentTypeError(f"{name} must be in {interval}, got {text}")
@@ -209,7 +248,6 @@ def cmd_align(args) -> int:
 def cmd_evaluate(args) -> int:
     """Print the Markdown evaluation table of the given models (and eflomal) and write it as CSV."""
 
-
     paths = args.models or [e.path for e in discover_all() if e.info and not e.problem]
     tasks = {path: task_of(checkpoint.read_config(path)) for path in paths}  # CheckpointError names a bad one
     models = [path for path in paths if tasks[path] == "translation"]
@@ -223,16 +261,25 @@ def cmd_evaluate(args) -> int:
         print(accuracy.to_markdown(index=False, floatfmt=".4f") + "\n")
         if not models:
             return _checked_cards(args, [], accuracy)
-    evaluations = evaluate_models(models, args.gold_dir, args.data, bleu_sentences=args.bleu_sentences,
-                                  grid=args.write_cards, attribution=args.attribution)
+    evaluations = evaluate_models(
+        models,
+        args.gold_dir,
+        args.data,
+        bleu_sentences=args.bleu_sentences,
+        grid=args.write_cards,
+        attribution=args.attribution,
+    )
     table = evaluation_table(evaluations, args.gold_dir, args.priors)
     by_length = [c for c in table.columns if c.startswith("BLEU ")]
     # tabulate only treats None as missing: NaN (eflomal has no BLEU) would print "nan"
     printable = table.astype(object).where(table.notna(), None)
     print(printable.drop(columns=by_length).to_markdown(index=False, floatfmt=".3f", missingval="–"))
     counts = evaluations[0].by_length
-    print("\nBLEU by source length (Moses tokens; sentences per bucket: "
-          + ", ".join(f"{k} {v['sentences']}" for k, v in counts.items() if k != "all") + ")\n")
+    print(
+        "\nBLEU by source length (Moses tokens; sentences per bucket: "
+        + ", ".join(f"{k} {v['sentences']}" for k, v in counts.items() if k != "all")
+        + ")\n"
+    )
     models_only = printable[printable["BLEU"].notna()]
     print(models_only[["model", "BLEU", *by_length]].to_markdown(index=False, floatfmt=".2f", missingval="–"))
     if args.write_cards:
@@ -242,8 +289,9 @@ def cmd_evaluate(args) -> int:
                 break
             card = dict(evaluation.translator.card)
             if "training" not in card:
-                print(f"{evaluation.path}: not a finished model (no training section); card not written",
-                      file=sys.stderr)
+                print(
+                    f"{evaluation.path}: not a finished model (no training section); card not written", file=sys.stderr
+                )
                 continue
             card["metrics"] = Metrics.from_card(card).merged(evaluation.card_metrics()).to_dict()
             _write_card(evaluation.path, evaluation.translator, card)
@@ -272,16 +320,19 @@ def _write_card(directory: Path, translator, card: dict) -> None:
     atomic_write_text(Path(directory) / checkpoint.CONFIG_FILE, json.dumps(card, indent=2, ensure_ascii=False) + "\n")
     history = checkpoint.read_history(Path(directory))
     weights_mb = sum(p.numel() for p in translator.model.parameters()) * 2 / 1e6
-    atomic_write_text(Path(directory) / checkpoint.CARD_FILE,
-                      model_card(card, translator.model, translator.info, history, weights_mb))
+    atomic_write_text(
+        Path(directory) / checkpoint.CARD_FILE, model_card(card, translator.model, translator.info, history, weights_mb)
+    )
 
 
 def _segmentation_refused(command: str, pair, segmentation: str) -> bool:
     """Say so and return True when ``segmentation`` asks to cut Chinese in ``pair`` (a ``tatoeba.LanguagePair``),
     which has none."""
     if segmentation != "words" and "zh" not in (pair.source, pair.target):
-        print(f"{command}: --segmentation cuts Chinese text; {pair.name} has none (use it with --pair zh-en)",
-              file=sys.stderr)
+        print(
+            f"{command}: --segmentation cuts Chinese text; {pair.name} has none (use it with --pair zh-en)",
+            file=sys.stderr,
+        )
         return True
     return False
 
@@ -290,27 +341,39 @@ def cmd_reference(args) -> int:
     """Train eflomal priors on a language pair's training split (the models' split) and, for English–French,
     report eflomal's AER on the gold set."""
 
-
     pair = PAIRS[args.pair]
     if _segmentation_refused("reference", pair, args.segmentation):
         return 2
     out = args.out or priors_path(pair.name, args.segmentation)
-    corpus = prepare_corpus(args.data or pair.data, args.split_seed, 1, 1, args.valid_sentences, args.test_sentences,
-                            pair, segmentation=args.segmentation)  # vocabularies unused: specials only
+    corpus = prepare_corpus(
+        args.data or pair.data,
+        args.split_seed,
+        1,
+        1,
+        args.valid_sentences,
+        args.test_sentences,
+        pair,
+        segmentation=args.segmentation,
+    )  # vocabularies unused: specials only
     start = time.perf_counter()
     stats = train_priors([s for s, _ in corpus.train_tokens], [t for _, t in corpus.train_tokens], out)
-    print(f"eflomal priors from {stats['pairs']} training pairs: {stats['lexical_priors']} lexical priors, "
-          f"{stats['bytes'] / 1e6:.1f} MB, {time.perf_counter() - start:.0f} s -> {out}", file=sys.stderr)
+    print(
+        f"eflomal priors from {stats['pairs']} training pairs: {stats['lexical_priors']} lexical priors, "
+        f"{stats['bytes'] / 1e6:.1f} MB, {time.perf_counter() - start:.0f} s -> {out}",
+        file=sys.stderr,
+    )
     if pair.name == GOLD_PAIR and Path(args.gold_dir).is_dir():
         scores = eflomal_dev_alignment(ReferenceAligner(out), load_gold(args.gold_dir))
-        print(f"eflomal on the gold set: AER {scores['aer']:.3f}, precision {scores['precision']:.3f}, "
-              f"recall {scores['recall']:.3f}", file=sys.stderr)
+        print(
+            f"eflomal on the gold set: AER {scores['aer']:.3f}, precision {scores['precision']:.3f}, "
+            f"recall {scores['recall']:.3f}",
+            file=sys.stderr,
+        )
     return 0
 
 
 def cmd_heads(args) -> int:
     """Measure every head's AER on the dev gold, choose the model's alignment head and write it to its card."""
-
 
     translator = Translator.load(args.model)
     if translator.info.layers * translator.info.heads == 1:
@@ -325,16 +388,21 @@ def cmd_heads(args) -> int:
     card.update(choice)
     metrics = translator.metrics.merged(measured)
     card["metrics"] = metrics.to_dict()
-    for name, grid in (("dev AER by head", metrics.dev_aer_by_head), ("dev AER by head, shifted", metrics.dev_shift_aer_by_head)):
+    for name, grid in (
+        ("dev AER by head", metrics.dev_aer_by_head),
+        ("dev AER by head, shifted", metrics.dev_shift_aer_by_head),
+    ):
         grid = np.array(grid)
         print(f"{name} (rows: layers; columns: heads, then their mean)")
         for layer, row in enumerate(grid, 1):
             print(f"  layer {layer}: " + "  ".join(f"{v:.3f}" for v in row))
     choice = card["alignment_head"]
-    print(f"alignment head: layer {choice['layer'] + 1}, "
-          + ("mean over heads" if choice["head"] is None else f"head {choice['head'] + 1}")
-          + (f", links read by {card['alignment_links']}" if both_directions else "")
-          + f"; dev AER {metrics.dev_aer:.3f}")
+    print(
+        f"alignment head: layer {choice['layer'] + 1}, "
+        + ("mean over heads" if choice["head"] is None else f"head {choice['head'] + 1}")
+        + (f", links read by {card['alignment_links']}" if both_directions else "")
+        + f"; dev AER {metrics.dev_aer:.3f}"
+    )
     _write_card(Path(args.model), translator, card)
     return 0
 
@@ -366,8 +434,10 @@ def cmd_export_lecture(args) -> int:
         return 2
     for problem in summary["problems"]:
         print(f"export-lecture: {problem}", file=sys.stderr)
-    print(f"{args.out}: {summary['slides']} slides, {summary['figures']} heatmaps, {summary['bytes'] / 1e6:.1f} MB",
-          file=sys.stderr)
+    print(
+        f"{args.out}: {summary['slides']} slides, {summary['figures']} heatmaps, {summary['bytes'] / 1e6:.1f} MB",
+        file=sys.stderr,
+    )
     return 0
 
 
@@ -375,21 +445,37 @@ def cmd_train(args) -> int:
     """Train one model, or the whole zoo with --all (one process, or several under torchrun)."""
 
     config = TrainConfig(
-        epochs=args.epochs, max_minutes=args.max_minutes, seed=args.seed, threads=args.threads,
-        src_vocab_size=args.src_vocab, tgt_vocab_size=args.tgt_vocab,
-        valid_sentences=args.valid_sentences, test_sentences=args.test_sentences,
-        lr=args.lr, warmup_steps=args.warmup_steps, guided_lambda=args.guided_lambda,
-        guided_columns=args.guided_columns, dictionary=args.dictionary, dictionary_repeats=args.dictionary_repeats,
-        segmentation=args.segmentation, unpunctuated=args.unpunctuated, concatenated=args.concatenated,
-        name_contexts=args.name_contexts, init_from=repo_relative(args.init_from) if args.init_from else "",
+        epochs=args.epochs,
+        max_minutes=args.max_minutes,
+        seed=args.seed,
+        threads=args.threads,
+        src_vocab_size=args.src_vocab,
+        tgt_vocab_size=args.tgt_vocab,
+        valid_sentences=args.valid_sentences,
+        test_sentences=args.test_sentences,
+        lr=args.lr,
+        warmup_steps=args.warmup_steps,
+        guided_lambda=args.guided_lambda,
+        guided_columns=args.guided_columns,
+        dictionary=args.dictionary,
+        dictionary_repeats=args.dictionary_repeats,
+        segmentation=args.segmentation,
+        unpunctuated=args.unpunctuated,
+        concatenated=args.concatenated,
+        name_contexts=args.name_contexts,
+        init_from=repo_relative(args.init_from) if args.init_from else "",
     )
     if config.guided_columns and not config.guided_lambda:
         print("train: --guided-columns needs --guided-lambda above 0 (it weighs the columns too)", file=sys.stderr)
         return 2
     if args.all:  # each zoo recipe of the pair, with its own changes to the shared training recipe, stage by stage
-        jobs = [(out, r, stage) for r in recipes.ZOO if r.info.pair_name == args.pair
-                for out in [Path(args.out or PRETRAINED) / r.name]
-                for stage in r.train_configs(config, repo_relative(out))]
+        jobs = [
+            (out, r, stage)
+            for r in recipes.ZOO
+            if r.info.pair_name == args.pair
+            for out in [Path(args.out or PRETRAINED) / r.name]
+            for stage in r.train_configs(config, repo_relative(out))
+        ]
     elif not args.out:
         print("train: give --out DIR (with --scorer NAME, or --family NAME), or --all", file=sys.stderr)
         return 2
@@ -408,7 +494,9 @@ def cmd_train(args) -> int:
         print("train: --dictionary adds Chinese → English pairs; use it with --pair zh-en", file=sys.stderr)
         return 2
     if config.name_contexts and pair.name != "zh-en":
-        print("train: --name-contexts puts Chinese city names into new pairs; use it with --pair zh-en", file=sys.stderr)
+        print(
+            "train: --name-contexts puts Chinese city names into new pairs; use it with --pair zh-en", file=sys.stderr
+        )
         return 2
     if _segmentation_refused("train", pair, config.segmentation):
         return 2
@@ -421,26 +509,58 @@ def cmd_train(args) -> int:
     corpora = {}  # the recipes of a pair may differ in the corpus they read (dictionary, segmentation, split sizes)
     for out, recipe, job_config in jobs:
         lexicon = lexicon_entries(job_config.segmentation) if recipe.fields.get("lexicon_pointer") else ()
-        key = (job_config.dictionary, job_config.dictionary_repeats, job_config.segmentation, job_config.split_seed,
-               job_config.valid_sentences, job_config.test_sentences, job_config.src_vocab_size,
-               job_config.tgt_vocab_size, lexicon, job_config.unpunctuated, job_config.concatenated,
-               job_config.name_contexts)
+        key = (
+            job_config.dictionary,
+            job_config.dictionary_repeats,
+            job_config.segmentation,
+            job_config.split_seed,
+            job_config.valid_sentences,
+            job_config.test_sentences,
+            job_config.src_vocab_size,
+            job_config.tgt_vocab_size,
+            lexicon,
+            job_config.unpunctuated,
+            job_config.concatenated,
+            job_config.name_contexts,
+        )
         if key not in corpora:
             print(f"reading and splitting {data} …", file=sys.stderr)
             extra = proper_noun_pairs() * job_config.dictionary_repeats if job_config.dictionary else ()
             if job_config.name_contexts:  # new pairs made from the training part of the same split
-                extra += tuple(rare_name_contexts(
-                    split_pair(data, pair, job_config.split_seed, job_config.valid_sentences, job_config.test_sentences).train,
-                    job_config.name_contexts, job_config.split_seed))
+                extra += tuple(
+                    rare_name_contexts(
+                        split_pair(
+                            data, pair, job_config.split_seed, job_config.valid_sentences, job_config.test_sentences
+                        ).train,
+                        job_config.name_contexts,
+                        job_config.split_seed,
+                    )
+                )
             corpora[key] = prepare_corpus(
-                data, job_config.split_seed, job_config.src_vocab_size, job_config.tgt_vocab_size,
-                job_config.valid_sentences, job_config.test_sentences, pair,
+                data,
+                job_config.split_seed,
+                job_config.src_vocab_size,
+                job_config.tgt_vocab_size,
+                job_config.valid_sentences,
+                job_config.test_sentences,
+                pair,
                 extra,
-                job_config.segmentation, lexicon,
-                job_config.unpunctuated, job_config.concatenated)
+                job_config.segmentation,
+                lexicon,
+                job_config.unpunctuated,
+                job_config.concatenated,
+            )
         corpus = corpora[key]
-        card = loop.train_model(corpus, recipes.model_config(recipe, corpus), job_config, out, args.gold_dir, data,
-                                device=args.device, shown_by_default=recipe.shown_by_default)
+        card = loop.train_model(
+            corpus,
+            recipes.model_config(recipe, corpus),
+            job_config,
+            out,
+            args.gold_dir,
+            data,
+            device=args.device,
+            shown_by_default=recipe.shown_by_default,
+        )
         if card is not None:
             print(f"{out}: {json.dumps(card['metrics'])}", file=sys.stderr)
     return 0
@@ -464,9 +584,21 @@ def _train_in_parallel(args, jobs: list[tuple]) -> int:
             pending.remove(job)
             out, recipe, config = job
             command = [
-                sys.executable, "-m", "attnviz", "train", *family_flags(recipe), "--out", str(out),
-                "--pair", args.pair, "--gold-dir", str(args.gold_dir), "--device", args.device,
-                *recipe_flags(config), *(["--data", str(args.data)] if args.data else []),
+                sys.executable,
+                "-m",
+                "attnviz",
+                "train",
+                *family_flags(recipe),
+                "--out",
+                str(out),
+                "--pair",
+                args.pair,
+                "--gold-dir",
+                str(args.gold_dir),
+                "--device",
+                args.device,
+                *recipe_flags(config),
+                *(["--data", str(args.data)] if args.data else []),
             ]
             log = open(f"{out}.log", "a" if out in started else "w")  # a later stage's log follows the first's
             started.add(out)
@@ -499,18 +631,33 @@ def build_parser() -> argparse.ArgumentParser:
         "from stdin and writes one translation per line; a bad line gives a message on stderr and an empty line.",
     )
     tr.add_argument("--model", type=Path, required=True, help="model directory, e.g. pretrained/en-fr-additive")
-    tr.add_argument("--mode", choices=NORMALIZERS.names(),
-                    help="attention normalizer (default: the one the model was trained with, usually soft)")
-    tr.add_argument("--k", type=_bounded(int, 1, MAX_TOKENS + 1, "--k"), default=2, help="positions kept by --mode topk")
-    tr.add_argument("--temperature", type=_bounded(float, 0.0, 1e6, "--temperature", low_open=True), default=1.0,
-                    help="τ dividing the energies (soft, sample); finite, > 0")
+    tr.add_argument(
+        "--mode",
+        choices=NORMALIZERS.names(),
+        help="attention normalizer (default: the one the model was trained with, usually soft)",
+    )
+    tr.add_argument(
+        "--k", type=_bounded(int, 1, MAX_TOKENS + 1, "--k"), default=2, help="positions kept by --mode topk"
+    )
+    tr.add_argument(
+        "--temperature",
+        type=_bounded(float, 0.0, 1e6, "--temperature", low_open=True),
+        default=1.0,
+        help="τ dividing the energies (soft, sample); finite, > 0",
+    )
     tr.add_argument("--seed", type=_bounded(int, 0, 2**32 - 1, "--seed"), default=0, help="seed of --mode sample")
-    tr.add_argument("--beam", type=_bounded(int, 1, MAX_BEAM, "--beam"), default=1, help=f"beam size 1–{MAX_BEAM} (1 = greedy)")
+    tr.add_argument(
+        "--beam", type=_bounded(int, 1, MAX_BEAM, "--beam"), default=1, help=f"beam size 1–{MAX_BEAM} (1 = greedy)"
+    )
     tr.add_argument("--pretokenized", action="store_true", help="input is tokenized: split on spaces only")
     tr.add_argument("--json", action="store_true", help="one JSON object per line with tokens, attention, energies")
-    tr.add_argument("--attribution", action="store_true",
-                    help="with --json: also \"attribution\", each source word's signed effect on each written word "
-                    "by gradient × input, integrated gradients and leave-one-out (T × S each)")
+    tr.add_argument(
+        "--attribution",
+        action="store_true",
+        help='with --json: also "attribution", T × S each: norm-based attention ‖α_ij f(x_j)‖ (≥ 0; Kobayashi et '
+        "al. 2020) and each source word's signed effect on each written word by gradient × input, integrated "
+        "gradients and leave-one-out",
+    )
     tr.set_defaults(func=cmd_translate)
 
     al = sub.add_parser(
@@ -520,10 +667,16 @@ def build_parser() -> argparse.ArgumentParser:
         "'j-i' pairs (0-based, source index first), one line per input pair (empty when it cannot be aligned).",
     )
     al.add_argument("--model", type=Path, required=True)
-    al.add_argument("--src", type=Path, required=True, help="source sentences (the model's source language), one per line")
+    al.add_argument(
+        "--src", type=Path, required=True, help="source sentences (the model's source language), one per line"
+    )
     al.add_argument("--tgt", type=Path, required=True, help="their translations, one per line")
     al.add_argument("--pretokenized", action="store_true", help="split on spaces only; positions refer to those tokens")
-    al.add_argument("--threshold", type=_bounded(float, 0.0, 1.0, "--threshold", low_open=True), help="all links with weight ≥ τ instead of the model's reading (the argmax per word unless its card names another)")
+    al.add_argument(
+        "--threshold",
+        type=_bounded(float, 0.0, 1.0, "--threshold", low_open=True),
+        help="all links with weight ≥ τ instead of the model's reading (the argmax per word unless its card names another)",
+    )
     al.set_defaults(func=cmd_align)
 
     ev = sub.add_parser("evaluate", help="one table: BLEU, AER, entropy, monotonicity, speed per model")
@@ -534,25 +687,42 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--imdb-dir", type=Path, default=IMDB_DIR, help="test.tsv.gz of the review classifiers")
     ev.add_argument("--bleu-sentences", type=int, help="use only the first N test sentences for BLEU")
     ev.add_argument("--csv", type=Path, default=Path("evaluation.csv"), help="also write the table here")
-    ev.add_argument("--write-cards", action="store_true",
-                    help="store BLEU by source length, the share of zero weights and BLEU/AER decoded with each "
-                    "normalizer (the trained-as × decoded-as grid) on each model's card")
-    ev.add_argument("--attribution", action="store_true",
-                    help="English → French models: also the AER of links read from gradient × input, integrated "
-                    "gradients and leave-one-out on the gold pairs, beside attention's (slow: a median gold pair took 18 s for a "
-                    "GRU on a busy 2-core machine)")
-    ev.add_argument("--check-cards", action="store_true",
-                    help="compare test BLEU, dev AER and test accuracy with each model's card (4 decimals); exit 1 "
-                    "if one differs")
+    ev.add_argument(
+        "--write-cards",
+        action="store_true",
+        help="store BLEU by source length, the share of zero weights and BLEU/AER decoded with each "
+        "normalizer (the trained-as × decoded-as grid) on each model's card",
+    )
+    ev.add_argument(
+        "--attribution",
+        action="store_true",
+        help="English → French models: also the AER of links read from norm-based attention, gradient × input, "
+        "integrated gradients and leave-one-out on the gold pairs, beside attention's (slow: a median gold pair took 18 s for a "
+        "GRU on a busy 2-core machine)",
+    )
+    ev.add_argument(
+        "--check-cards",
+        action="store_true",
+        help="compare test BLEU, dev AER and test accuracy with each model's card (4 decimals); exit 1 if one differs",
+    )
     ev.set_defaults(func=cmd_evaluate)
 
     rf = sub.add_parser("reference", help="train the eflomal reference aligner's priors on the training split")
     rf.add_argument("--pair", choices=tuple(PAIRS), default=DEFAULT_PAIR.name, help="source-target languages")
-    rf.add_argument("--segmentation", choices=SEGMENTATIONS, default="words", help="zh-en: Chinese words, characters, or characters with CC-CEDICT's names whole")
+    rf.add_argument(
+        "--segmentation",
+        choices=SEGMENTATIONS,
+        default="words",
+        help="zh-en: Chinese words, characters, or characters with CC-CEDICT's names whole",
+    )
     rf.add_argument("--data", type=Path, help="the Tatoeba file (default: the pair's, under ../shared/data)")
     rf.add_argument("--split-seed", type=int, default=defaults.split_seed)
-    rf.add_argument("--valid-sentences", type=int, default=defaults.valid_sentences,
-                    help="as the models of the pair were trained with")
+    rf.add_argument(
+        "--valid-sentences",
+        type=int,
+        default=defaults.valid_sentences,
+        help="as the models of the pair were trained with",
+    )
     rf.add_argument("--test-sentences", type=int, default=defaults.test_sentences)
     rf.add_argument("--out", type=Path, help="priors file (default: pretrained/eflomal-PAIR[-SEGMENTATION].priors.gz)")
     rf.add_argument("--gold-dir", type=Path, default=DEFAULT_GOLD)
@@ -564,20 +734,26 @@ def build_parser() -> argparse.ArgumentParser:
     hd.set_defaults(func=cmd_heads)
 
     hf = sub.add_parser(
-        "convert-hf", help="write model.safetensors beside a Hugging Face folder's pickled pytorch_model.bin",
+        "convert-hf",
+        help="write model.safetensors beside a Hugging Face folder's pickled pytorch_model.bin",
         description="Reads pytorch_model.bin with torch's weights-only loader (a file that would run code is "
-        "refused) and writes model.safetensors beside it, once; attnviz then loads the folder from safetensors.")
+        "refused) and writes model.safetensors beside it, once; attnviz then loads the folder from safetensors.",
+    )
     hf.add_argument("folder", type=Path, help="a Hugging Face model folder, e.g. models/opus-mt-en-fr")
     hf.set_defaults(func=cmd_convert_hf)
 
-    md = sub.add_parser("models", help="list the models under pretrained/ (and ATTNVIZ_MODELS) by task and language pair")
+    md = sub.add_parser(
+        "models", help="list the models under pretrained/ (and ATTNVIZ_MODELS) by task and language pair"
+    )
     md.add_argument("--root", type=Path, default=PRETRAINED)
     md.set_defaults(func=cmd_models)
 
     ex = sub.add_parser(
-        "export-lecture", help="write a lecture as one self-contained HTML file (no server, no network)",
+        "export-lecture",
+        help="write a lecture as one self-contained HTML file (no server, no network)",
         description="Decodes every slide of a lecture file (lectures/*.toml) and writes one HTML file: each slide's "
-        "heatmaps with hover, the translations, the speaker notes and ◀/▶, with Plotly's JavaScript inlined.")
+        "heatmaps with hover, the translations, the speaker notes and ◀/▶, with Plotly's JavaScript inlined.",
+    )
     ex.add_argument("lecture", type=Path, help="a lecture file, e.g. lectures/seed-notes.toml")
     ex.add_argument("--out", type=Path, required=True, help="the HTML file to write, e.g. seed-notes.html")
     ex.add_argument("--root", type=Path, default=PRETRAINED, help="the models' folder (default pretrained/)")
@@ -591,11 +767,18 @@ def build_parser() -> argparse.ArgumentParser:
         "batches (DistributedDataParallel: gloo on CPU, nccl with --device cuda).",
     )
     translation_families = FAMILIES.select(lambda f: f.task == "translation" and f.trainable)
-    tn.add_argument("--family", choices=[f.family for f in translation_families], default=DEFAULT_FAMILY,
-                    help=f"model family (default {DEFAULT_FAMILY}; bottleneck = no attention, the baseline)")
-    tn.add_argument("--init-from", type=Path,
-                    help="start from this model's weights where they match (same pair and split; the same or larger "
-                    "vocabularies, whose new words start untrained)")
+    tn.add_argument(
+        "--family",
+        choices=[f.family for f in translation_families],
+        default=DEFAULT_FAMILY,
+        help=f"model family (default {DEFAULT_FAMILY}; bottleneck = no attention, the baseline)",
+    )
+    tn.add_argument(
+        "--init-from",
+        type=Path,
+        help="start from this model's weights where they match (same pair and split; the same or larger "
+        "vocabularies, whose new words start untrained)",
+    )
     declared = set()
     for family in translation_families:  # each family declares its own flags; one shared by two is added once
         for flag in family.train_flags():
@@ -603,44 +786,91 @@ def build_parser() -> argparse.ArgumentParser:
                 declared.add(flag.option)
                 tn.add_argument(flag.option, **flag.arguments)
     tn.add_argument("--all", action="store_true", help="train every zoo recipe into --out (default pretrained/)")
-    tn.add_argument("--pair", choices=tuple(PAIRS), default=DEFAULT_PAIR.name,
-                    help="source-target languages: en-fr, or zh-en (Chinese → English)")
+    tn.add_argument(
+        "--pair",
+        choices=tuple(PAIRS),
+        default=DEFAULT_PAIR.name,
+        help="source-target languages: en-fr, or zh-en (Chinese → English)",
+    )
     tn.add_argument("--data", type=Path, help="the Tatoeba file (default: the pair's, under ../shared/data)")
-    tn.add_argument("--dictionary-repeats", type=_bounded(int, 1, 20, "--dictionary-repeats"),
-                    default=defaults.dictionary_repeats, help="with --dictionary: add each proper noun pair N times")
-    tn.add_argument("--dictionary", action="store_true",
-                    help="zh-en: add CC-CEDICT's proper nouns (北京 → Beijing …) to the training pairs")
-    tn.add_argument("--segmentation", choices=SEGMENTATIONS, default=defaults.segmentation,
-                    help="zh-en: Chinese tokens are jieba words, single characters, or single characters with CC-CEDICT's names whole")
-    tn.add_argument("--unpunctuated", type=_bounded(float, 0.0, 1.0, "--unpunctuated"), default=defaults.unpunctuated,
-                    help="share of training pairs (0–1) that lose their sentence-final punctuation on both sides, "
-                    "so bare phrases such as 欢迎来北京 translate too")
-    tn.add_argument("--name-contexts", type=_bounded(int, 0, 20, "--name-contexts"), default=defaults.name_contexts,
-                    help="zh-en: for each training pair naming one city, N copies with a rare city name in its place "
-                    "(北京 is in two Tatoeba sentences), so rare names are learned from more contexts")
-    tn.add_argument("--concatenated", type=_bounded(float, 0.0, 1.0, "--concatenated"), default=defaults.concatenated,
-                    help="add this share (0–1) of training pairs again as longer pairs, each 2–4 training pairs "
-                    "joined end to end, so long sentences' positions are seen in training")
+    tn.add_argument(
+        "--dictionary-repeats",
+        type=_bounded(int, 1, 20, "--dictionary-repeats"),
+        default=defaults.dictionary_repeats,
+        help="with --dictionary: add each proper noun pair N times",
+    )
+    tn.add_argument(
+        "--dictionary",
+        action="store_true",
+        help="zh-en: add CC-CEDICT's proper nouns (北京 → Beijing …) to the training pairs",
+    )
+    tn.add_argument(
+        "--segmentation",
+        choices=SEGMENTATIONS,
+        default=defaults.segmentation,
+        help="zh-en: Chinese tokens are jieba words, single characters, or single characters with CC-CEDICT's names whole",
+    )
+    tn.add_argument(
+        "--unpunctuated",
+        type=_bounded(float, 0.0, 1.0, "--unpunctuated"),
+        default=defaults.unpunctuated,
+        help="share of training pairs (0–1) that lose their sentence-final punctuation on both sides, "
+        "so bare phrases such as 欢迎来北京 translate too",
+    )
+    tn.add_argument(
+        "--name-contexts",
+        type=_bounded(int, 0, 20, "--name-contexts"),
+        default=defaults.name_contexts,
+        help="zh-en: for each training pair naming one city, N copies with a rare city name in its place "
+        "(北京 is in two Tatoeba sentences), so rare names are learned from more contexts",
+    )
+    tn.add_argument(
+        "--concatenated",
+        type=_bounded(float, 0.0, 1.0, "--concatenated"),
+        default=defaults.concatenated,
+        help="add this share (0–1) of training pairs again as longer pairs, each 2–4 training pairs "
+        "joined end to end, so long sentences' positions are seen in training",
+    )
     tn.add_argument("--gold-dir", type=Path, default=DEFAULT_GOLD, help="WPT03 dev alignments for AER")
     tn.add_argument("--out", type=Path, help="model directory (with --all: the parent directory)")
     tn.add_argument("--epochs", type=int, default=defaults.epochs)
     tn.add_argument("--max-minutes", type=float, default=defaults.max_minutes, help="training time budget per model")
     tn.add_argument("--seed", type=int, default=defaults.seed)
     tn.add_argument("--lr", type=float, default=defaults.lr, help="peak Adam learning rate")
-    tn.add_argument("--warmup-steps", type=int, default=defaults.warmup_steps,
-                    help="optimizer steps of linear learning-rate warm-up (0: none)")
-    tn.add_argument("--guided-lambda", type=_bounded(float, 0.0, 1e3, "--guided-lambda"), default=defaults.guided_lambda,
-                    help="weight of the guided-alignment loss against eflomal links of the training pairs (0: none)")
-    tn.add_argument("--guided-columns", action="store_true",
-                    help="with --guided-lambda: also supervise each source word's column of the attention "
-                    "(the English → French reading of the same links)")
+    tn.add_argument(
+        "--warmup-steps",
+        type=int,
+        default=defaults.warmup_steps,
+        help="optimizer steps of linear learning-rate warm-up (0: none)",
+    )
+    tn.add_argument(
+        "--guided-lambda",
+        type=_bounded(float, 0.0, 1e3, "--guided-lambda"),
+        default=defaults.guided_lambda,
+        help="weight of the guided-alignment loss against eflomal links of the training pairs (0: none)",
+    )
+    tn.add_argument(
+        "--guided-columns",
+        action="store_true",
+        help="with --guided-lambda: also supervise each source word's column of the attention "
+        "(the English → French reading of the same links)",
+    )
     tn.add_argument("--threads", type=int, default=defaults.threads, help="torch threads per training process")
-    tn.add_argument("--src-vocab", type=int, default=defaults.src_vocab_size, help="source vocabulary size, specials included")
-    tn.add_argument("--tgt-vocab", type=int, default=defaults.tgt_vocab_size, help="target vocabulary size, specials included")
-    tn.add_argument("--valid-sentences", type=int, default=defaults.valid_sentences,
-                    help="source sentences held out for validation")
-    tn.add_argument("--test-sentences", type=int, default=defaults.test_sentences,
-                    help="source sentences held out for the test BLEU")
+    tn.add_argument(
+        "--src-vocab", type=int, default=defaults.src_vocab_size, help="source vocabulary size, specials included"
+    )
+    tn.add_argument(
+        "--tgt-vocab", type=int, default=defaults.tgt_vocab_size, help="target vocabulary size, specials included"
+    )
+    tn.add_argument(
+        "--valid-sentences", type=int, default=defaults.valid_sentences, help="source sentences held out for validation"
+    )
+    tn.add_argument(
+        "--test-sentences",
+        type=int,
+        default=defaults.test_sentences,
+        help="source sentences held out for the test BLEU",
+    )
     tn.add_argument("--jobs", type=int, default=1, help="with --all: models trained at once, as separate processes")
     tn.add_argument("--device", choices=("cpu", "cuda"), default="cpu", help="where to train (default cpu)")
     tn.set_defaults(func=cmd_train)
@@ -651,35 +881,54 @@ def build_parser() -> argparse.ArgumentParser:
         description="Reads one text per line from stdin and writes label<TAB>P(positive) per line; "
         "--json writes the tokens and the attention (per head too for a multi-head model).",
     )
-    cl.add_argument("--model", type=Path, required=True, help="classifier directory, e.g. pretrained/imdb-self-attention")
+    cl.add_argument(
+        "--model", type=Path, required=True, help="classifier directory, e.g. pretrained/imdb-self-attention"
+    )
     cl.add_argument("--json", action="store_true", help="one JSON object per line with tokens and attention")
     cl.set_defaults(func=cmd_classify)
-
 
     recipe = ClassifierRecipe()
     tc = sub.add_parser("train-classifier", help="train the IMDB review classifiers")
     tc.add_argument("--pooling", choices=tuple(POOLINGS), default="self_attention", help="attention pooling")
     tc.add_argument("--heads", type=int, default=1, help="heads of multihead pooling (1 for self_attention)")
     tc.add_argument("--all", action="store_true", help="the zoo's two classifiers into --out (default pretrained/)")
-    tc.add_argument("--data-dir", type=Path, default=IMDB_DIR, help=f"train.tsv.gz and test.tsv.gz (default {IMDB_DIR})")
+    tc.add_argument(
+        "--data-dir", type=Path, default=IMDB_DIR, help=f"train.tsv.gz and test.tsv.gz (default {IMDB_DIR})"
+    )
     tc.add_argument("--out", type=Path, help="model directory (with --all: the parent directory)")
     tc.add_argument("--epochs", type=int, default=recipe.epochs)
     tc.add_argument("--max-minutes", type=float, default=recipe.max_minutes, help="training time budget per model")
     tc.add_argument("--seed", type=int, default=recipe.seed)
     tc.add_argument("--threads", type=int, default=recipe.threads, help="torch threads")
-    tc.add_argument("--lr", type=_bounded(float, 0.0, 1.0, "--lr", low_open=True), default=recipe.lr,
-                    help="Adam learning rate")
-    tc.add_argument("--weight-decay", type=_bounded(float, 0.0, 1.0, "--weight-decay"), default=recipe.weight_decay,
-                    help="AdamW's decoupled weight decay (default 0: plain Adam)")
-    tc.add_argument("--dropout", type=_bounded(float, 0.0, 0.99, "--dropout"),
-                    default=ClassifierConfig.dropout, help="dropout on the embeddings and the pooled vector")
+    tc.add_argument(
+        "--lr", type=_bounded(float, 0.0, 1.0, "--lr", low_open=True), default=recipe.lr, help="Adam learning rate"
+    )
+    tc.add_argument(
+        "--weight-decay",
+        type=_bounded(float, 0.0, 1.0, "--weight-decay"),
+        default=recipe.weight_decay,
+        help="AdamW's decoupled weight decay (default 0: plain Adam)",
+    )
+    tc.add_argument(
+        "--dropout",
+        type=_bounded(float, 0.0, 0.99, "--dropout"),
+        default=ClassifierConfig.dropout,
+        help="dropout on the embeddings and the pooled vector",
+    )
     tc.add_argument("--init-from", type=Path, help="start from a trained classifier's weights (same vocabulary)")
-    tc.add_argument("--word-vector-epochs", type=_bounded(int, 0, 100, "--word-vector-epochs"), default=recipe.word_vector_epochs,
-                    help="start the embeddings from skip-gram word vectors trained this many epochs on the training reviews (default 0: random)")
-    tc.add_argument("--reread", action="store_true",
-                    help="for the trained classifier in --out (no training; --all does it for the zoo's word-vector "
-                    f"models after training): choose how many tokens of a review it reads among {', '.join(map(str, READ_LENGTHS))} on the validation reviews, "
-                    "then re-measure the test set")
+    tc.add_argument(
+        "--word-vector-epochs",
+        type=_bounded(int, 0, 100, "--word-vector-epochs"),
+        default=recipe.word_vector_epochs,
+        help="start the embeddings from skip-gram word vectors trained this many epochs on the training reviews (default 0: random)",
+    )
+    tc.add_argument(
+        "--reread",
+        action="store_true",
+        help="for the trained classifier in --out (no training; --all does it for the zoo's word-vector "
+        f"models after training): choose how many tokens of a review it reads among {', '.join(map(str, READ_LENGTHS))} on the validation reviews, "
+        "then re-measure the test set",
+    )
     tc.set_defaults(func=cmd_train_classifier)
     return parser
 

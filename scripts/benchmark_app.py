@@ -45,8 +45,10 @@ def main():
         totals.append((time.perf_counter() - start) * 1000)
     for name, times in per_model.items():
         print(f"  {name:28s} median {statistics.median(times):7.1f} ms")
-    print(f"all {len(models)} models, greedy + attention: median {statistics.median(totals):.1f} ms "
-          f"(min {min(totals):.1f}, max {max(totals):.1f})")
+    print(
+        f"all {len(models)} models, greedy + attention: median {statistics.median(totals):.1f} ms "
+        f"(min {min(totals):.1f}, max {max(totals):.1f})"
+    )
 
     from streamlit.testing.v1 import AppTest
 
@@ -58,8 +60,10 @@ def main():
         at.text_input(key="sentence").input(f"{SENTENCE[:-2]} number {k} .").run()  # a new sentence: no cache hit
         times.append((time.perf_counter() - start) * 1000)
     assert not at.exception
-    print(f"AppTest rerun of the Compare view after a sentence change: median {statistics.median(times):.0f} ms "
-          f"(min {min(times):.0f}, max {max(times):.0f})")
+    print(
+        f"AppTest rerun of the Compare view after a sentence change: median {statistics.median(times):.0f} ms "
+        f"(min {min(times):.0f}, max {max(times):.0f})"
+    )
 
 
 if __name__ == "__main__":

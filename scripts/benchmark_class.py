@@ -47,10 +47,50 @@ from scripts.protocol_sessions import open_pages  # noqa: E402
 
 CHROMIUM = "/usr/bin/chromium"
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu"]
-SUBJECTS = ["cat", "dog", "bird", "horse", "fish", "teacher", "doctor", "girl", "boy", "farmer", "singer",
-            "baker", "child", "pilot", "student", "painter", "writer", "driver", "nurse", "king"]
-PLACES = ["garden", "kitchen", "station", "school", "forest", "river", "market", "church", "library", "beach",
-          "office", "village", "museum", "hospital", "theatre", "harbour", "bakery", "castle", "bridge", "park"]
+SUBJECTS = [
+    "cat",
+    "dog",
+    "bird",
+    "horse",
+    "fish",
+    "teacher",
+    "doctor",
+    "girl",
+    "boy",
+    "farmer",
+    "singer",
+    "baker",
+    "child",
+    "pilot",
+    "student",
+    "painter",
+    "writer",
+    "driver",
+    "nurse",
+    "king",
+]
+PLACES = [
+    "garden",
+    "kitchen",
+    "station",
+    "school",
+    "forest",
+    "river",
+    "market",
+    "church",
+    "library",
+    "beach",
+    "office",
+    "village",
+    "museum",
+    "hospital",
+    "theatre",
+    "harbour",
+    "bakery",
+    "castle",
+    "bridge",
+    "park",
+]
 
 
 def sentence(user: int, change: int, same: bool) -> tuple[str, str]:
@@ -69,9 +109,22 @@ def free_port() -> int:
 def start_server() -> tuple[subprocess.Popen, str]:
     port = free_port()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(ROOT / "streamlit_app.py"), "--server.port", str(port),
-         "--server.headless", "true", "--browser.gatherUsageStats", "false"],
-        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            str(ROOT / "streamlit_app.py"),
+            "--server.port",
+            str(port),
+            "--server.headless",
+            "true",
+            "--browser.gatherUsageStats",
+            "false",
+        ],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     url = f"http://127.0.0.1:{port}"
     for _ in range(180):
@@ -103,8 +156,9 @@ TOGGLE = """async () => {
 }"""
 
 
-async def user(browser, url: str, index: int, models: int, changes: int, same: bool, timeout_ms: int,
-               toggles: int = 0) -> dict:
+async def user(
+    browser, url: str, index: int, models: int, changes: int, same: bool, timeout_ms: int, toggles: int = 0
+) -> dict:
     """One student: open the page, then change the sentence ``changes`` times. Returns timings (s) and failures."""
     context = await browser.new_context(viewport={"width": 1280, "height": 900})
     page = await context.new_page()
@@ -147,8 +201,9 @@ async def run(url: str, users: int, models: int, changes: int, same: bool, timeo
 
     async with async_playwright() as p:
         browser = await p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-        results = await asyncio.gather(*(user(browser, url, k, models, changes, same, timeout_ms, toggles)
-                                         for k in range(users)))
+        results = await asyncio.gather(
+            *(user(browser, url, k, models, changes, same, timeout_ms, toggles) for k in range(users))
+        )
         await browser.close()
     opens = [r["open"] for r in results if r["open"] is not None]
     times = [t for r in results for t in r["changes"]]
@@ -157,8 +212,10 @@ async def run(url: str, users: int, models: int, changes: int, same: bool, timeo
     if opens:
         line += f"first page p50 {statistics.median(opens):5.2f} s, max {max(opens):5.2f} s; "
     if times:
-        line += (f"sentence change p50 {statistics.median(times):5.2f} s, p95 {percentile(times, 0.95):5.2f} s "
-                 f"({len(times)} changes); ")
+        line += (
+            f"sentence change p50 {statistics.median(times):5.2f} s, p95 {percentile(times, 0.95):5.2f} s "
+            f"({len(times)} changes); "
+        )
     toggled = [t for r in results for t in r["toggles"]]
     if toggled:
         line += f"drawing-only control p50 {1000 * statistics.median(toggled):4.0f} ms ({len(toggled)} presses); "
@@ -175,8 +232,11 @@ def server_only(users: list[int], models: int, timeout: float, ping: float | Non
     healthy = time.perf_counter()
     try:
         first = asyncio.run(open_pages(url, [{"s": sentence(9999, 0, False)[0]}], timeout))[0]
-        print(f"cold start: health check after {healthy - start:.1f} s, first complete page {first.seconds or float('nan'):.2f} s "
-              f"later ({first.charts} heatmaps, {first.bytes / 1e3:.0f} kB)", flush=True)
+        print(
+            f"cold start: health check after {healthy - start:.1f} s, first complete page {first.seconds or float('nan'):.2f} s "
+            f"later ({first.charts} heatmaps, {first.bytes / 1e3:.0f} kB)",
+            flush=True,
+        )
         for round_number, count in enumerate(users, 1):
             queries = [{"s": sentence(round_number * 1000 + k, 1, False)[0]} for k in range(count)]
             runs = asyncio.run(open_pages(url, queries, timeout, ping_interval=ping))
@@ -184,8 +244,10 @@ def server_only(users: list[int], models: int, timeout: float, ping: float | Non
             failed = len(runs) - len(done)
             line = f"{count:3d} sessions at once: "
             if done:
-                line += (f"page p50 {statistics.median(done):5.2f} s, p95 {percentile(done, 0.95):5.2f} s, "
-                         f"max {max(done):5.2f} s; {statistics.median(r.bytes for r in runs) / 1e3:.0f} kB per page; ")
+                line += (
+                    f"page p50 {statistics.median(done):5.2f} s, p95 {percentile(done, 0.95):5.2f} s, "
+                    f"max {max(done):5.2f} s; {statistics.median(r.bytes for r in runs) / 1e3:.0f} kB per page; "
+                )
             print(line + f"failed {failed}", flush=True)
             for r in runs:
                 if r.problems:
@@ -210,10 +272,14 @@ def main() -> None:
     entries = discover()
     pair = [e.name for e in entries if e.info and e.info.pair_name == "en-fr" and e.info.maps]
     models = len(default_selection(pair, entries))  # the heatmaps Compare opens with
-    cpu = next((line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name")),
-               platform.processor())
-    print(f"machine: {cpu}, {os.cpu_count()} cores; {models} models on the Compare view; "
-          f"{'the same sentences for all' if args.same else 'different sentences per user'}")
+    cpu = next(
+        (line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name")),
+        platform.processor(),
+    )
+    print(
+        f"machine: {cpu}, {os.cpu_count()} cores; {models} models on the Compare view; "
+        f"{'the same sentences for all' if args.same else 'different sentences per user'}"
+    )
     if args.server_only:
         server_only(args.users, models, args.timeout, args.ping)
         return

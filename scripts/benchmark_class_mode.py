@@ -56,14 +56,24 @@ def cpu_seconds(pids: list[int]) -> float:
 def start_replicas(count: int) -> tuple[subprocess.Popen, str, list[int]]:
     """``scripts/serve_class.sh count PORT``: (its process, nginx's address, the replicas' pids)."""
     port = free_port()
-    proc = subprocess.Popen(["bash", str(ROOT / "scripts" / "serve_class.sh"), str(count), str(port)], cwd=ROOT,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                            env={**os.environ, "PYTHON": sys.executable}, start_new_session=True)
+    proc = subprocess.Popen(
+        ["bash", str(ROOT / "scripts" / "serve_class.sh"), str(count), str(port)],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env={**os.environ, "PYTHON": sys.executable},
+        start_new_session=True,
+    )
     line = proc.stdout.readline()  # printed once every replica answers
     if "replicas behind nginx" not in line:
         raise SystemExit(line + proc.stdout.read())
-    replicas = [int(pid) for pid in subprocess.run(["pgrep", "-P", str(proc.pid), "-f", "streamlit"],
-                                                   capture_output=True, text=True).stdout.split()]
+    replicas = [
+        int(pid)
+        for pid in subprocess.run(
+            ["pgrep", "-P", str(proc.pid), "-f", "streamlit"], capture_output=True, text=True
+        ).stdout.split()
+    ]
     return proc, f"http://127.0.0.1:{port}", replicas
 
 
@@ -83,8 +93,10 @@ async def student_answers(student: LiveSession, step: int, rng: random.Random, t
     Returns:
         (when the page showed the question, when the page confirmed the answer) as perf_counter times.
     """
-    shown = await wait_for(lambda: f"qstep={step}" in student.query_string and not student.running
-                           and "quiz_guess" in student.widgets, timeout)
+    shown = await wait_for(
+        lambda: f"qstep={step}" in student.query_string and not student.running and "quiz_guess" in student.widgets,
+        timeout,
+    )
     await student.rerun({"quiz_guess": [rng.choice(WORDS)]}, timeout=timeout)  # two clicks, as in a browser:
     await student.rerun({"class_send": True}, timeout=timeout)  # the Send button is enabled once a word is picked
     return shown, time.perf_counter()
@@ -115,16 +127,21 @@ async def run(url: str, students: int, slides: int, timeout: float, pids: list[i
         follows += slide_follows
         teacher_times.append(counted - clicked)
         after_last.append(counted - last_answer)
-        print(f"slide {slide + 1:2d}: follow p50 {statistics.median(slide_follows):4.2f} s, max {max(slide_follows):4.2f} s; "
-              f"the last answer sent {last_answer - clicked:4.2f} s after the click, on the teacher's page "
-              f"{counted - last_answer:4.2f} s later", flush=True)
+        print(
+            f"slide {slide + 1:2d}: follow p50 {statistics.median(slide_follows):4.2f} s, max {max(slide_follows):4.2f} s; "
+            f"the last answer sent {last_answer - clicked:4.2f} s after the click, on the teacher's page "
+            f"{counted - last_answer:4.2f} s later",
+            flush=True,
+        )
     minutes = (time.perf_counter() - wall_start) / 60
     cpu = cpu_seconds(pids) - cpu_start
-    print(f"overall: follow p50 {statistics.median(follows):.2f} s, max {max(follows):.2f} s; every answer on the "
-          f"teacher's page p50 {statistics.median(after_last):.2f} s, max {max(after_last):.2f} s after the last was sent "
-          f"({statistics.median(teacher_times):.2f} s, max {max(teacher_times):.2f} s after the click); "
-          f"server CPU {cpu:.1f} s in {minutes:.1f} min = {cpu / students / minutes:.2f} CPU-s per student per minute",
-          flush=True)
+    print(
+        f"overall: follow p50 {statistics.median(follows):.2f} s, max {max(follows):.2f} s; every answer on the "
+        f"teacher's page p50 {statistics.median(after_last):.2f} s, max {max(after_last):.2f} s after the last was sent "
+        f"({statistics.median(teacher_times):.2f} s, max {max(teacher_times):.2f} s after the click); "
+        f"server CPU {cpu:.1f} s in {minutes:.1f} min = {cpu / students / minutes:.2f} CPU-s per student per minute",
+        flush=True,
+    )
     for session in (teacher, *class_):
         await session.close()
 
@@ -135,16 +152,24 @@ def main() -> None:
     parser.add_argument("--slides", type=int, default=10, help="questions asked, one slide each (≤ 12)")
     parser.add_argument("--database", help="ATTNVIZ_DATABASE_URL for the class (default: a new SQLite file)")
     parser.add_argument("--timeout", type=float, default=120, help="seconds before a step counts as failed")
-    parser.add_argument("--replicas", type=int, default=1, help="servers behind nginx (scripts/serve_class.sh); 1: one "
-                        "`streamlit run`, no nginx")
+    parser.add_argument(
+        "--replicas",
+        type=int,
+        default=1,
+        help="servers behind nginx (scripts/serve_class.sh); 1: one `streamlit run`, no nginx",
+    )
     args = parser.parse_args()
     os.environ["ATTNVIZ_DATABASE_URL"] = args.database or f"sqlite:///{tempfile.mkdtemp()}/classes.sqlite"
-    cpu = next((line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name")),
-               platform.processor())
+    cpu = next(
+        (line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name")),
+        platform.processor(),
+    )
     database = os.environ["ATTNVIZ_DATABASE_URL"].split(":", 1)[0]
     servers = "one server" if args.replicas == 1 else f"{args.replicas} replicas behind nginx"
-    print(f"machine: {cpu}, {os.cpu_count()} cores; {servers}; {database}; {args.students} students; "
-          f"{args.slides} quiz slides of {MODEL} on {SENTENCE!r}")
+    print(
+        f"machine: {cpu}, {os.cpu_count()} cores; {servers}; {database}; {args.students} students; "
+        f"{args.slides} quiz slides of {MODEL} on {SENTENCE!r}"
+    )
     if args.replicas == 1:
         proc, url = start_server()
         pids = [proc.pid]

@@ -51,8 +51,10 @@ def figure(variant: str, weights: np.ndarray, source: list[str], target: list[st
         return attention_heatmap(weights, source, target, weights, style=style)
     if variant == "heatmap-text":
         fig = attention_heatmap(weights, source, target, weights, style=style)
-        hover = [[f"source: {s}<br>target: {t}<br>weight: {w:.3f}" for s, w in zip(source, row)]
-                 for t, row in zip(target, weights)]
+        hover = [
+            [f"source: {s}<br>target: {t}<br>weight: {w:.3f}" for s, w in zip(source, row)]
+            for t, row in zip(target, weights)
+        ]
         fig.update_traces(customdata=None, hovertemplate=None, text=hover, hoverinfo="text")
         return fig
     colours = sample_colorscale("Viridis", weights.ravel().tolist(), colortype="tuple")
@@ -72,8 +74,10 @@ const start = performance.now();
 Promise.all(specs.map((s, k) => Plotly.newPlot("f" + k, s.data, s.layout))).then(() =>
   requestAnimationFrame(() => {{ window.drawMs = performance.now() - start; }}));
 """
-    return (f"<!DOCTYPE html><html><head><meta charset='utf-8'><script>{get_plotlyjs()}</script></head>"
-            f"<body>{divs}<script>{script}</script></body></html>"), len(payload.encode())
+    return (
+        f"<!DOCTYPE html><html><head><meta charset='utf-8'><script>{get_plotlyjs()}</script></head>"
+        f"<body>{divs}<script>{script}</script></body></html>"
+    ), len(payload.encode())
 
 
 def main() -> None:
@@ -100,8 +104,10 @@ def main() -> None:
                     tab.wait_for_function("window.drawMs !== undefined", timeout=60_000)
                     times.append(tab.evaluate("window.drawMs"))
                     tab.close()
-                print(f"{variant:14} {size:>3}×{size:<3} {statistics.median(times):8.0f} {size_bytes / 1e3:8.1f}",
-                      flush=True)
+                print(
+                    f"{variant:14} {size:>3}×{size:<3} {statistics.median(times):8.0f} {size_bytes / 1e3:8.1f}",
+                    flush=True,
+                )
         browser.close()
 
 

@@ -96,8 +96,14 @@ def storm(url: str, processes: int = 6, students: int = 30, publishes: int = 40)
         answers, _ = _fire(pool, url, code, [(sid, k % 4) for k, sid in enumerate(sids)], processes)
         time.sleep(1.0)  # past the flood limit of the class's first answers
         one, seconds = _fire(pool, url, code, [(sids[0], k % 4) for k in range(students)], processes)
-    return {"revisions": revisions, "final_revision": store.current(code).revision, "answers": answers,
-            "stored": store.tally(code, QUESTION.key).total, "one_student": one, "one_student_seconds": seconds}
+    return {
+        "revisions": revisions,
+        "final_revision": store.current(code).revision,
+        "answers": answers,
+        "stored": store.tally(code, QUESTION.key).total,
+        "one_student": one,
+        "one_student_seconds": seconds,
+    }
 
 
 def main() -> None:
@@ -113,13 +119,19 @@ def main() -> None:
     result = storm(url, args.processes, args.students, args.publishes)
     revisions = result["revisions"]
     print(f"database: {url.split('://')[0]}; {args.processes} processes")
-    print(f"publishes: {len(revisions)} at once → {len(set(revisions))} distinct revisions "
-          f"(2..{max(revisions)}), final revision {result['final_revision']}")
-    print(f"a class of {args.students} answering at once: {result['answers'].count('stored')} stored, "
-          f"the store counts {result['stored']}")
+    print(
+        f"publishes: {len(revisions)} at once → {len(set(revisions))} distinct revisions "
+        f"(2..{max(revisions)}), final revision {result['final_revision']}"
+    )
+    print(
+        f"a class of {args.students} answering at once: {result['answers'].count('stored')} stored, "
+        f"the store counts {result['stored']}"
+    )
     one = result["one_student"]
-    print(f"one student sending {len(one)} answers at once: {one.count('stored')} stored, "
-          f"{one.count('too fast')} refused as too fast (all answered within {result['one_student_seconds']:.2f} s)")
+    print(
+        f"one student sending {len(one)} answers at once: {one.count('stored')} stored, "
+        f"{one.count('too fast')} refused as too fast (all answered within {result['one_student_seconds']:.2f} s)"
+    )
     print(f"{time.perf_counter() - began:.1f} s in all")
 
 

@@ -36,9 +36,19 @@ def balanced(reviews, count: int):
 def measure(classifier: Classifier, reviews, k: int, seed: int) -> dict[str, list[float]]:
     """Per review: the two rank correlations and the probability drops of the three deletions."""
     rng = random.Random(seed)
-    rows: dict[str, list[float]] = {key: [] for key in
-                                    ("rho_loo", "rho_gradient", "drop_attention", "drop_loo", "drop_random",
-                                     "flip_attention", "flip_loo", "flip_random")}
+    rows: dict[str, list[float]] = {
+        key: []
+        for key in (
+            "rho_loo",
+            "rho_gradient",
+            "drop_attention",
+            "drop_loo",
+            "drop_random",
+            "flip_attention",
+            "flip_loo",
+            "flip_random",
+        )
+    }
     for review in reviews:
         verdict = classifier.classify(review.text)
         label = int(verdict.probabilities.argmax())
@@ -71,11 +81,15 @@ def main() -> int:
     print(f"{len(reviews)} IMDB test reviews (Maas et al. 2011), k = {args.k}")
     for name in args.models:
         rows = measure(Classifier.load(PRETRAINED / name), reviews, args.k, args.seed)
-        print(f"{name}: median Spearman ρ attention vs |leave-one-out| {np.nanmedian(rows['rho_loo']):.2f}, "
-              f"vs |gradient × input| {np.nanmedian(rows['rho_gradient']):.2f}")
+        print(
+            f"{name}: median Spearman ρ attention vs |leave-one-out| {np.nanmedian(rows['rho_loo']):.2f}, "
+            f"vs |gradient × input| {np.nanmedian(rows['rho_gradient']):.2f}"
+        )
         for how in ("attention", "loo", "random"):
-            print(f"  delete the {args.k} words chosen by {how:9}: P(predicted) {-np.mean(rows[f'drop_{how}']):+.1f} "
-                  f"points on average, verdict flips in {np.mean(rows[f'flip_{how}']):.0%}")
+            print(
+                f"  delete the {args.k} words chosen by {how:9}: P(predicted) {-np.mean(rows[f'drop_{how}']):+.1f} "
+                f"points on average, verdict flips in {np.mean(rows[f'flip_{how}']):.0%}"
+            )
     return 0
 
 

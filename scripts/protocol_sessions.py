@@ -43,11 +43,18 @@ class PageRun:
 def stream_url(base: str) -> str:
     """``ws://host:port/_stcore/stream`` for an ``http://host:port`` base address."""
     parts = urllib.parse.urlsplit(base)
-    return urllib.parse.urlunsplit(("wss" if parts.scheme == "https" else "ws", parts.netloc, "/_stcore/stream", "", ""))
+    return urllib.parse.urlunsplit(
+        ("wss" if parts.scheme == "https" else "ws", parts.netloc, "/_stcore/stream", "", "")
+    )
 
 
-async def open_page(base: str, query: dict[str, str], timeout: float = 120.0, cookie: str | None = None,
-                    ping_interval: float | None = None) -> PageRun:
+async def open_page(
+    base: str,
+    query: dict[str, str],
+    timeout: float = 120.0,
+    cookie: str | None = None,
+    ping_interval: float | None = None,
+) -> PageRun:
     """Open one new session on ``base`` with URL parameters ``query`` and read its first complete page.
 
     Args:
@@ -62,9 +69,15 @@ async def open_page(base: str, query: dict[str, str], timeout: float = 120.0, co
     headers = {"Cookie": cookie} if cookie else {}
     start = time.perf_counter()
     try:
-        async with websockets.connect(stream_url(base), subprotocols=["streamlit"], max_size=None,
-                                      additional_headers=headers, ping_interval=ping_interval,
-                                      ping_timeout=ping_interval, open_timeout=timeout) as socket:
+        async with websockets.connect(
+            stream_url(base),
+            subprotocols=["streamlit"],
+            max_size=None,
+            additional_headers=headers,
+            ping_interval=ping_interval,
+            ping_timeout=ping_interval,
+            open_timeout=timeout,
+        ) as socket:
             request = BackMsg()
             request.rerun_script.query_string = urllib.parse.urlencode(query)
             await socket.send(request.SerializeToString())
@@ -79,7 +92,8 @@ async def open_page(base: str, query: dict[str, str], timeout: float = 120.0, co
                     element = message.delta.new_element
                     which = element.WhichOneof("type")
                     if which == "plotly_chart" or (
-                            which == "bidi_component" and element.bidi_component.component_name == "attnviz.heatmap"):
+                        which == "bidi_component" and element.bidi_component.component_name == "attnviz.heatmap"
+                    ):
                         run.charts += 1
                     elif which == "alert" and element.alert.format == element.alert.ERROR:
                         run.problems.append(element.alert.body[:200])
@@ -88,16 +102,23 @@ async def open_page(base: str, query: dict[str, str], timeout: float = 120.0, co
                 elif kind == "script_finished" and message.script_finished == ForwardMsg.FINISHED_SUCCESSFULLY:
                     run.seconds, run.finished = time.perf_counter() - start, True
                     return run
-    except (TimeoutError, asyncio.TimeoutError, OSError, websockets.exceptions.WebSocketException) as err:
+    except (TimeoutError, OSError, websockets.exceptions.WebSocketException) as err:
         run.problems.append(f"{type(err).__name__}: {err}"[:200])
     return run
 
 
-async def open_pages(base: str, queries: list[dict[str, str]], timeout: float = 120.0,
-                     cookies: list[str | None] | None = None, ping_interval: float | None = None) -> list[PageRun]:
+async def open_pages(
+    base: str,
+    queries: list[dict[str, str]],
+    timeout: float = 120.0,
+    cookies: list[str | None] | None = None,
+    ping_interval: float | None = None,
+) -> list[PageRun]:
     """``open_page`` for every query at once (one session each), in the queries' order."""
     cookies = cookies or [None] * len(queries)
-    return list(await asyncio.gather(*(open_page(base, q, timeout, c, ping_interval) for q, c in zip(queries, cookies))))
+    return list(
+        await asyncio.gather(*(open_page(base, q, timeout, c, ping_interval) for q, c in zip(queries, cookies)))
+    )
 
 
 class LiveSession:
@@ -130,9 +151,14 @@ class LiveSession:
 
     async def open(self, timeout: float = 120.0) -> None:
         """Connect, ask for the first page and wait until its run finished."""
-        self.socket = await websockets.connect(stream_url(self.base), subprotocols=["streamlit"], max_size=None,
-                                               open_timeout=timeout, ping_interval=None,
-                                               additional_headers={"Cookie": self.cookie} if self.cookie else {})
+        self.socket = await websockets.connect(
+            stream_url(self.base),
+            subprotocols=["streamlit"],
+            max_size=None,
+            open_timeout=timeout,
+            ping_interval=None,
+            additional_headers={"Cookie": self.cookie} if self.cookie else {},
+        )
         self._tasks.append(asyncio.create_task(self._read()))
         await self.rerun(timeout=timeout)
         if self.poll:
@@ -145,8 +171,14 @@ class LiveSession:
         if self.socket is not None:
             await self.socket.close()
 
-    async def rerun(self, widgets: dict[str, object] | None = None, page: str | None = None, fragment: str = "",
-                    timeout: float = 120.0, auto: bool = False) -> None:
+    async def rerun(
+        self,
+        widgets: dict[str, object] | None = None,
+        page: str | None = None,
+        fragment: str = "",
+        timeout: float = 120.0,
+        auto: bool = False,
+    ) -> None:
         """Rerun the page (or ``fragment``) with widget values {key: value} and wait until the run finished.
 
         A value True is a button's click; a list of strings a pills choice; a string a text input's value.
@@ -192,7 +224,7 @@ class LiveSession:
                     due[fragment] = now + interval
                     try:
                         await self.rerun(fragment=fragment, auto=True)
-                    except (TimeoutError, asyncio.TimeoutError):
+                    except TimeoutError:
                         continue
 
     async def _read(self) -> None:
@@ -215,7 +247,10 @@ class LiveSession:
             elif kind == "delta" and message.delta.WhichOneof("type") == "new_element":
                 self._element(message.delta.new_element, message.delta.fragment_id)
             elif kind == "script_finished":
-                if message.script_finished in (ForwardMsg.FINISHED_SUCCESSFULLY, ForwardMsg.FINISHED_FRAGMENT_RUN_SUCCESSFULLY):
+                if message.script_finished in (
+                    ForwardMsg.FINISHED_SUCCESSFULLY,
+                    ForwardMsg.FINISHED_FRAGMENT_RUN_SUCCESSFULLY,
+                ):
                     self.runs += 1
                     self.running = False
                     self._finished.set()
@@ -235,6 +270,8 @@ class LiveSession:
 
 if __name__ == "__main__":  # warm a server: `python scripts/protocol_sessions.py http://127.0.0.1:8501`
     page = asyncio.run(open_page(sys.argv[1], {}, timeout=300))
-    print(f"{sys.argv[1]}: first page {page.seconds or float('nan'):.1f} s, {page.charts} heatmaps"
-          + (f", {page.problems[0]}" if page.problems else ""))
+    print(
+        f"{sys.argv[1]}: first page {page.seconds or float('nan'):.1f} s, {page.charts} heatmaps"
+        + (f", {page.problems[0]}" if page.problems else "")
+    )
     sys.exit(0 if page.finished else 1)

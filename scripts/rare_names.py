@@ -37,8 +37,10 @@ def main() -> int:
     names = unseen_names(args.data, args.names, args.seed)
     print(f"{args.model.name}: {len(names)} CC-CEDICT names absent from {args.data.name}")
     lexicon = dict(lexicon_entries(translator.info.segmentation))
-    print(f"  {sum(zh in lexicon for zh, _ in names)} of them are one token in this model's segmentation "
-          f"({translator.info.segmentation}) and one English token: what a lexicon pointer can copy")
+    print(
+        f"  {sum(zh in lexicon for zh, _ in names)} of them are one token in this model's segmentation "
+        f"({translator.info.segmentation}) and one English token: what a lexicon pointer can copy"
+    )
     for template in TEMPLATES:
         hits, examples = 0, []
         for zh, en in names:

@@ -22,8 +22,10 @@ ROOT = Path(__file__).resolve().parent.parent
 os.environ["ATTNVIZ_DATABASE_URL"] = f"sqlite:///{tempfile.mkdtemp(prefix='attnviz-classes-')}/classes.sqlite"
 APP = str(ROOT / "streamlit_app.py")  # AppTest resolves relative paths against this file: pass it absolute
 # the start of the app's one-line "this view failed" message, in every interface language
-VIEW_FAILED = tuple(tomllib.loads(path.read_text(encoding="utf-8"))["app"]["view_failed"].split("{")[0]
-                    for path in sorted((ROOT / "attnviz" / "presentation" / "messages").glob("*.toml")))
+VIEW_FAILED = tuple(
+    tomllib.loads(path.read_text(encoding="utf-8"))["app"]["view_failed"].split("{")[0]
+    for path in sorted((ROOT / "attnviz" / "presentation" / "messages").glob("*.toml"))
+)
 
 
 class CheckedAppTest(AppTest):
@@ -45,19 +47,30 @@ def open_app(**query_params) -> CheckedAppTest:
     for key, value in query_params.items():
         at.query_params[key] = value
     return at
+
+
 EN_FR = ModelInfo("translation", "rnn", "en", "fr")
 EN_WORDS = "i am cold . the cat is black she sees her you are not here".split()
 FR_WORDS = "j' ai froid . le chat est noir elle la voit vous n' êtes pas ici".split()
 
 
-def tiny_model(scorer: str = "additive", placement: str = "conditional", seed: int = 0,
-               normalizer: str = "soft") -> tuple:
+def tiny_model(
+    scorer: str = "additive", placement: str = "conditional", seed: int = 0, normalizer: str = "soft"
+) -> tuple:
     """(model, src_vocab, tgt_vocab) with small sizes and random weights."""
     torch.manual_seed(seed)
     src_vocab, tgt_vocab = Vocab(list(SPECIALS) + EN_WORDS), Vocab(list(SPECIALS) + FR_WORDS)
     config = RNNConfig(
-        len(src_vocab), len(tgt_vocab), scorer=scorer, placement=placement,
-        embedding_size=16, encoder_size=8, decoder_size=16, attention_size=12, dropout=0.0, normalizer=normalizer,
+        len(src_vocab),
+        len(tgt_vocab),
+        scorer=scorer,
+        placement=placement,
+        embedding_size=16,
+        encoder_size=8,
+        decoder_size=16,
+        attention_size=12,
+        dropout=0.0,
+        normalizer=normalizer,
     )
     return RNNSeq2Seq(config).eval(), src_vocab, tgt_vocab
 
@@ -75,8 +88,16 @@ def tiny_transformer(seed: int = 0, layers: int = 2, heads: int = 2) -> tuple:
     """(model, src_vocab, tgt_vocab): a small Transformer with random weights."""
     torch.manual_seed(seed)
     src_vocab, tgt_vocab = Vocab(list(SPECIALS) + EN_WORDS), Vocab(list(SPECIALS) + FR_WORDS)
-    config = TransformerConfig(len(src_vocab), len(tgt_vocab), d_model=16, heads=heads, encoder_layers=layers,
-                               decoder_layers=layers, ffn_size=32, dropout=0.0)
+    config = TransformerConfig(
+        len(src_vocab),
+        len(tgt_vocab),
+        d_model=16,
+        heads=heads,
+        encoder_layers=layers,
+        decoder_layers=layers,
+        ffn_size=32,
+        dropout=0.0,
+    )
     return TransformerSeq2Seq(config).eval(), src_vocab, tgt_vocab
 
 
@@ -84,8 +105,9 @@ def tiny_bottleneck(seed: int = 0) -> tuple:
     """(model, src_vocab, tgt_vocab): a small attention-free encoder–decoder with random weights."""
     torch.manual_seed(seed)
     src_vocab, tgt_vocab = Vocab(list(SPECIALS) + EN_WORDS), Vocab(list(SPECIALS) + FR_WORDS)
-    config = BottleneckConfig(len(src_vocab), len(tgt_vocab), embedding_size=16, encoder_size=8, decoder_size=16,
-                              dropout=0.0)
+    config = BottleneckConfig(
+        len(src_vocab), len(tgt_vocab), embedding_size=16, encoder_size=8, decoder_size=16, dropout=0.0
+    )
     return BottleneckSeq2Seq(config).eval(), src_vocab, tgt_vocab
 
 
@@ -111,8 +133,9 @@ def postgres_url(tmp_path_factory):
 
     folder = tempfile.mkdtemp(prefix="attnviz-pg-")  # in /tmp: the postgres user must be able to reach it
     script = str(ROOT / "scripts" / "postgres.sh")
-    url = subprocess.run(["bash", script, "start", folder, str(free_port())], check=True, capture_output=True,
-                         text=True).stdout.strip()
+    url = subprocess.run(
+        ["bash", script, "start", folder, str(free_port())], check=True, capture_output=True, text=True
+    ).stdout.strip()
     yield url
     subprocess.run(["bash", script, "stop", folder], check=False)
     shutil.rmtree(folder, ignore_errors=True)

@@ -54,14 +54,32 @@ def test_evaluate_table(tiny_dir, tmp_path):
     data = write(tmp_path / "corpus.txt", [f"i am cold {n} .\tj'ai froid {n} ." for n in range(4100)])
     out = tmp_path / "table.csv"
     result = run(
-        ["evaluate", "--models", str(tiny_dir), "--gold-dir", str(gold), "--data", str(data),
-         "--priors", str(tmp_path / "none.gz"), "--bleu-sentences", "30", "--csv", str(out)],
+        [
+            "evaluate",
+            "--models",
+            str(tiny_dir),
+            "--gold-dir",
+            str(gold),
+            "--data",
+            str(data),
+            "--priors",
+            str(tmp_path / "none.gz"),
+            "--bleu-sentences",
+            "30",
+            "--csv",
+            str(out),
+        ],
         "",
     )
     assert result.returncode == 0, result.stderr
     assert "| model" in result.stdout and "tiny-additive" in result.stdout
     (row,) = list(csv.DictReader(out.open()))
-    assert row["family"] == "rnn" and row["attention"].startswith("additive") and 0 <= float(row["AER"]) <= 1 and float(row["ms/sentence"]) > 0
+    assert (
+        row["family"] == "rnn"
+        and row["attention"].startswith("additive")
+        and 0 <= float(row["AER"]) <= 1
+        and float(row["ms/sentence"]) > 0
+    )
     assert float(row["zeros"]) == 0  # a softmax never gives an exact zero
     assert row["links"] == "argmax"  # its card names no other reading
     # every test sentence has 5 tokens: the 1–5 bucket is the whole set, the others are empty
@@ -87,14 +105,17 @@ def test_align_names_the_file_and_line_of_bad_utf8(tiny_dir, tmp_path):
     assert "Traceback" not in result.stderr
 
 
-@pytest.mark.parametrize("option,value,message", [
-    ("--temperature", "nan", "--temperature must be in (0.0, 1000000.0]"),
-    ("--temperature", "0", "--temperature must be in (0.0"),
-    ("--beam", "0", "--beam must be in [1, 16]"),
-    ("--beam", "17", "--beam must be in [1, 16]"),
-    ("--seed", "-1", "--seed must be in [0, 4294967295]"),
-    ("--k", "x", "--k must be an integer"),
-])
+@pytest.mark.parametrize(
+    "option,value,message",
+    [
+        ("--temperature", "nan", "--temperature must be in (0.0, 1000000.0]"),
+        ("--temperature", "0", "--temperature must be in (0.0"),
+        ("--beam", "0", "--beam must be in [1, 16]"),
+        ("--beam", "17", "--beam must be in [1, 16]"),
+        ("--seed", "-1", "--seed must be in [0, 4294967295]"),
+        ("--k", "x", "--k must be an integer"),
+    ],
+)
 def test_numeric_options_are_checked_before_any_work(tiny_dir, option, value, message):
     result = run(["translate", "--model", str(tiny_dir), option, value], "i am cold .\n")
     assert result.returncode == 2 and message in result.stderr and "Traceback" not in result.stderr
@@ -103,6 +124,18 @@ def test_numeric_options_are_checked_before_any_work(tiny_dir, option, value, me
 @pytest.mark.parametrize("value", ["nan", "0", "2", "-1"])
 def test_threshold_must_be_in_0_1(tiny_dir, tmp_path, value):
     (tmp_path / "s").write_text("i am cold .\n")
-    result = run(["align", "--model", str(tiny_dir), "--src", str(tmp_path / "s"), "--tgt", str(tmp_path / "s"),
-                  "--threshold", value], "")
+    result = run(
+        [
+            "align",
+            "--model",
+            str(tiny_dir),
+            "--src",
+            str(tmp_path / "s"),
+            "--tgt",
+            str(tmp_path / "s"),
+            "--threshold",
+            value,
+        ],
+        "",
+    )
     assert result.returncode == 2 and "--threshold must be in (0.0, 1.0]" in result.stderr

@@ -145,12 +145,14 @@ def test_grow_diag_final_and():
 
 def test_link_readings_of_one_matrix_by_hand():
     # 3 target words × 3 source words (+ </s> row and column); rows sum to 1
-    weights = np.array([
-        [0.7, 0.2, 0.0, 0.1],
-        [0.6, 0.3, 0.0, 0.1],   # word 1 looks at source 0 too, but source 0 is word 0's most
-        [0.1, 0.1, 0.7, 0.1],
-        [0.0, 0.0, 0.0, 1.0],   # </s>
-    ])
+    weights = np.array(
+        [
+            [0.7, 0.2, 0.0, 0.1],
+            [0.6, 0.3, 0.0, 0.1],  # word 1 looks at source 0 too, but source 0 is word 0's most
+            [0.1, 0.1, 0.7, 0.1],
+            [0.0, 0.0, 0.0, 1.0],  # </s>
+        ]
+    )
     assert argmax_links(weights) == {(0, 0), (0, 1), (2, 2)}
     assert column_argmax_links(weights) == {(0, 0), (1, 1), (2, 2)}  # source 1's strongest row is word 1
     assert intersection_links(weights) == {(0, 0), (2, 2)}

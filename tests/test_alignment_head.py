@@ -16,8 +16,17 @@ from .conftest import EN_FR, EN_WORDS, FR_WORDS
 def aligning_model(seed: int = 0, full_context: bool = False) -> tuple[RNNSeq2Seq, Vocab, Vocab]:
     torch.manual_seed(seed)
     src_vocab, tgt_vocab = Vocab(list(SPECIALS) + EN_WORDS), Vocab(list(SPECIALS) + FR_WORDS)
-    config = RNNConfig(len(src_vocab), len(tgt_vocab), embedding_size=16, encoder_size=8, decoder_size=16,
-                       attention_size=12, dropout=0.0, alignment_attention=True, alignment_full_context=full_context)
+    config = RNNConfig(
+        len(src_vocab),
+        len(tgt_vocab),
+        embedding_size=16,
+        encoder_size=8,
+        decoder_size=16,
+        attention_size=12,
+        dropout=0.0,
+        alignment_attention=True,
+        alignment_full_context=full_context,
+    )
     model = RNNSeq2Seq(config).eval()
     if full_context:  # W_f starts at zero (a warm start begins with the head it extends); make it matter
         torch.nn.init.normal_(model.future_query.weight, std=0.5)
@@ -109,7 +118,7 @@ def test_full_context_query_reads_the_words_after_the_aligned_one():
         for i, y_prev in enumerate([BOS] + written[:-1]):
             state = model.attend(torch.tensor([y_prev]), state, encoded)[0]
             # f_{i+1}: a backward GRU over y_n … y_{i+1}, by hand; zero after the last word
-            after = written[i + 1:][::-1]
+            after = written[i + 1 :][::-1]
             future = model.future_gru(model.tgt_embed(torch.tensor([after])))[0][0, -1] if after else torch.zeros(16)
             query = model.gru1(model.tgt_embed(torch.tensor([written[i]])), state) + model.future_query(future)
             expected = torch.softmax(model.align_scorer.score(query, encoded.align_prepared), -1)
@@ -152,7 +161,9 @@ def test_warm_start_from_an_alignment_head_adds_only_the_future_reader(tmp_path)
     assert warm_start(new, tmp_path / "head", corpus) == ["future_gru", "future_query"]
     # W_f = 0: the extended head starts as the head it extends (up to the float16 of the saved weights)
     saved = Translator.load(tmp_path / "head").force("i am cold .", "j' ai froid .", pretokenized=True)
-    extended = Translator(new, src_vocab, tgt_vocab, info=EN_FR).force("i am cold .", "j' ai froid .", pretokenized=True)
+    extended = Translator(new, src_vocab, tgt_vocab, info=EN_FR).force(
+        "i am cold .", "j' ai froid .", pretokenized=True
+    )
     np.testing.assert_allclose(extended.heads, saved.heads, atol=1e-6)
 
 
@@ -208,11 +219,12 @@ def test_warm_start_grows_the_vocabularies_keeping_the_old_rows(tmp_path):
     fresh = new.tgt_embed.weight[-2:].clone()
     assert warm_start(new, tmp_path / "small", corpus) == [
         f"output_bias: {len(tgt_vocab)} → {len(tgt_vocab) + 2} rows",
-        f"tgt_embed.weight: {len(tgt_vocab)} → {len(tgt_vocab) + 2} rows"]
+        f"tgt_embed.weight: {len(tgt_vocab)} → {len(tgt_vocab) + 2} rows",
+    ]
     saved = checkpoint.load(tmp_path / "small").model
     torch.testing.assert_close(new.tgt_embed.weight[: len(tgt_vocab)], saved.tgt_embed.weight)
     torch.testing.assert_close(new.tgt_embed.weight[-2:], fresh)  # the new words keep their initialisation
     torch.testing.assert_close(new.src_embed.weight, saved.src_embed.weight)
-    corpus.tgt_vocab = Vocab([*SPECIALS, "parlement", *tgt_vocab.tokens[len(SPECIALS):]])  # not an extension
+    corpus.tgt_vocab = Vocab([*SPECIALS, "parlement", *tgt_vocab.tokens[len(SPECIALS) :]])  # not an extension
     with pytest.raises(ValueError, match="same or larger vocabulary sizes"):
         warm_start(new, tmp_path / "small", corpus)

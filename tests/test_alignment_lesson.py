@@ -16,8 +16,9 @@ def translation(source: list[str], target: list[str], weights: list[list[float]]
     S, T = len(source) + 1, len(target) + 1
     attention = np.array(weights)
     assert attention.shape == (T, S)
-    return Translation([*source, EOS_TOKEN], [False] * S, [*target, EOS_TOKEN], [False] * T, attention,
-                       np.zeros((T, S)), np.zeros(T))
+    return Translation(
+        [*source, EOS_TOKEN], [False] * S, [*target, EOS_TOKEN], [False] * T, attention, np.zeros((T, S)), np.zeros(T)
+    )
 
 
 def test_punctuation_tokens():
@@ -26,8 +27,9 @@ def test_punctuation_tokens():
 
 
 def test_attention_mass_on_eos_and_punctuation_over_word_rows():
-    result = translation(["hello", "!"], ["bonjour", "!"],
-                         [[0.7, 0.1, 0.2], [0.1, 0.5, 0.4], [0.0, 0.0, 1.0]])  # the </s> row is left out
+    result = translation(
+        ["hello", "!"], ["bonjour", "!"], [[0.7, 0.1, 0.2], [0.1, 0.5, 0.4], [0.0, 0.0, 1.0]]
+    )  # the </s> row is left out
     mass = attention_mass(result)
     assert mass["eos"] == pytest.approx((0.2 + 0.4) / 2)
     assert mass["punctuation"] == pytest.approx((0.1 + 0.5) / 2)
@@ -43,8 +45,13 @@ def test_disagreements_list_only_words_some_model_gets_wrong():
 
 
 def test_the_view_shows_both_models_their_eflomal_agreement_and_the_disagreements():
-    at = start("Attention vs alignment", s="The black cat is sleeping on the red chair.",
-               m="en-fr-dot,en-fr-additive", ala="en-fr-dot", alb="en-fr-additive")
+    at = start(
+        "Attention vs alignment",
+        s="The black cat is sleeping on the red chair.",
+        m="en-fr-dot,en-fr-additive",
+        ala="en-fr-dot",
+        alb="en-fr-additive",
+    )
     assert not at.exception and not at.error
     assert len(charts(at)) == 2
     numbers = at.table[0].value
@@ -54,8 +61,14 @@ def test_the_view_shows_both_models_their_eflomal_agreement_and_the_disagreement
 
 
 def test_a_gold_pair_gives_each_model_its_aer_as_evaluate_measures_it():
-    at = start("Attention vs alignment", s="I see her.", m="en-fr-dot,en-fr-general", gold="5",
-               ala="en-fr-general", alb="en-fr-dot")
+    at = start(
+        "Attention vs alignment",
+        s="I see her.",
+        m="en-fr-dot,en-fr-general",
+        gold="5",
+        ala="en-fr-general",
+        alb="en-fr-dot",
+    )
     assert not at.exception and not at.error
     numbers = at.table[0].value
     gold = load_gold(DEFAULT_GOLD)
@@ -72,7 +85,8 @@ def test_a_context_vector_written_the_seed_notes_way():
     tokens = ["欢迎", "来", "北京", EOS_TOKEN]
     assert context_equation(tokens, np.array([0.5, 0.3, 0.2, 0.0]), 0) == "C1 = 0.50·欢迎 + 0.30·来 + 0.20·北京"
     assert context_equation(tokens, np.array([0.3, 0.6, 0.098, 0.002]), 1) == (
-        "C2 = 0.30·欢迎 + 0.60·来 + 0.10·北京 + … (0.002 in all)")
+        "C2 = 0.30·欢迎 + 0.60·来 + 0.10·北京 + … (0.002 in all)"
+    )
 
 
 def test_the_context_vectors_view_writes_each_step_with_the_models_weights():
@@ -82,18 +96,18 @@ def test_the_context_vectors_view_writes_each_step_with_the_models_weights():
     assert not at.exception and not at.error
     lines = [t.value for t in at.text]
     result = Translator.load(ROOT / "pretrained" / "en-fr-general").translate("I see her.")
-    assert lines == [f"{w}:  {context_equation(result.source_tokens, result.attention[i], i)}"
-                     for i, w in enumerate(result.target_tokens)]
+    assert lines == [
+        f"{w}:  {context_equation(result.source_tokens, result.attention[i], i)}"
+        for i, w in enumerate(result.target_tokens)
+    ]
     assert lines[0].split(":  ")[1].startswith("C1 = ")
 
 
 def test_the_lesson_opens_on_the_best_aligned_guided_model_beside_its_unguided_twin():
-    at = start("Attention vs alignment", s="The black cat is sleeping on the red chair.",
-               m="en-fr-dot,en-fr-additive")
+    at = start("Attention vs alignment", s="The black cat is sleeping on the red chair.", m="en-fr-dot,en-fr-additive")
     # not chosen in the sidebar: found anyway, the guided model with the lowest dev AER (the alignment head read
     # both ways, against 0.265 for the first alignment head and 0.396 for en-fr-additive-guided)
     assert at.selectbox(key="al_b").value == "en-fr-additive-alignment-both-ways"
     assert not at.exception and not at.error
     assert at.selectbox(key="al_a").value == "en-fr-additive"  # its twin, trained without guidance (its card says)
     assert list(at.table[0].value.index) == ["en-fr-additive", "en-fr-additive-alignment-both-ways"]
-

@@ -35,7 +35,8 @@ def charts(at: AppTest) -> list:
     def walk(node) -> None:
         for child in getattr(node, "children", {}).values():
             if child.type == "plotly_chart" or (
-                    child.type == "bidi_component" and child.proto.component_name == "attnviz.heatmap"):
+                child.type == "bidi_component" and child.proto.component_name == "attnviz.heatmap"
+            ):
                 found.append(child)
             walk(child)
 
@@ -145,8 +146,12 @@ def test_forced_translation_and_other_views():
 
     # heatmap and curves per model, and the REINFORCE curve of a model trained with sampled attention
     policies = sum(any("policy_curve" in r for r in read_history(PRETRAINED / n)) for n in SHOWN)
-    for view, expected in [("Step by step", 1), ("What if", 2), ("Difference", 1),
-                           ("Training", 2 * len(SHOWN) + policies + 2)]:  # + the classifiers' two curves
+    for view, expected in [
+        ("Step by step", 1),
+        ("What if", 2),
+        ("Difference", 1),
+        ("Training", 2 * len(SHOWN) + policies + 2),
+    ]:  # + the classifiers' two curves
         at.switch_page(VIEWS[view]).run()
         assert not at.exception, view
         assert not at.error, (view, [e.value for e in at.error])
@@ -257,9 +262,11 @@ def test_the_sidebar_picks_which_transformer_head_the_views_show(view):
     expected = Translator.load(ROOT / "pretrained" / TRANSFORMERS[0]).translate(sentence).heads[1, 2]
     np.testing.assert_allclose(chart_weights(charts(at)[0]), expected, atol=1e-6)
     at.selectbox(key="heads_shown").set_value("mean").run()
-    np.testing.assert_allclose(chart_weights(charts(at)[0]),
-                               Translator.load(ROOT / "pretrained" / TRANSFORMERS[0]).translate(sentence).heads.mean((0, 1)),
-                               atol=1e-6)
+    np.testing.assert_allclose(
+        chart_weights(charts(at)[0]),
+        Translator.load(ROOT / "pretrained" / TRANSFORMERS[0]).translate(sentence).heads.mean((0, 1)),
+        atol=1e-6,
+    )
 
 
 def test_no_head_choice_without_a_multi_head_model():
@@ -300,8 +307,11 @@ def test_heads_view_shows_aer_by_head_and_switches_heads_off():
     grid = np.array(card["metrics"]["dev_aer_by_head"])
     z = np.frombuffer(base64.b64decode(aer["bdata"]), dtype=aer["dtype"]).reshape(grid.shape)
     np.testing.assert_allclose(z, grid)
-    every_cross = [f"cross:{l}.{h}" for l in range(1, card["attention"]["layers"] + 1)
-                   for h in range(1, card["attention"]["heads"] + 1)]
+    every_cross = [
+        f"cross:{l}.{h}"
+        for l in range(1, card["attention"]["layers"] + 1)
+        for h in range(1, card["attention"]["heads"] + 1)
+    ]
     at.multiselect(key="heads_off").set_value(every_cross).run()
     assert not at.exception and not at.error
     assert at.query_params["off"] == ",".join(every_cross)
@@ -324,7 +334,7 @@ def test_step_by_step_works_through_one_transformer_head():
     np.testing.assert_allclose(table["weight α_ij"], result.heads[1, 2, 1], atol=1e-6)
     drawn = heatmaps(at)[0]["panels"][0]  # the step's row, drawn in the browser with its energies
     np.testing.assert_allclose(drawn["weights"][0], result.heads[1, 2, 1], atol=1e-6)
-    np.testing.assert_allclose(drawn["energies"][0], result.head_energies[1, 2, 1], atol=1e-6)
+    np.testing.assert_allclose(drawn["energies"][0], result.head_energies[1, 2, 1], rtol=1e-5)  # replayed in float32
     assert drawn["target"] == [result.target_tokens[1]] and heatmaps(at)[0]["temperature"]
     assert "scaled dot" in " ".join(c.value for c in at.caption)
     assert "v_{" in " ".join(m.value for m in at.latex)

@@ -67,8 +67,15 @@ def test_a_new_scorer_is_one_class(cosine):
 
 
 def test_a_new_normalizer_is_one_entry():
-    kind = NormalizerKind("uniform", "uniform (test)", r"\alpha_{ij} = 1/S", "a test", False, (),
-                          lambda e, m, n: m.float() / m.float().sum(-1, keepdim=True))
+    kind = NormalizerKind(
+        "uniform",
+        "uniform (test)",
+        r"\alpha_{ij} = 1/S",
+        "a test",
+        False,
+        (),
+        lambda e, m, n: m.float() / m.float().sum(-1, keepdim=True),
+    )
     NORMALIZERS.register(kind)
     try:
         assert "uniform" in cli_choices("translate", "--mode")
@@ -130,19 +137,28 @@ def string_literals(path) -> list[str]:
     """Every string constant the code uses, docstrings left out."""
     tree = ast.parse(path.read_text(encoding="utf-8"))
     docstrings = {
-        id(node.body[0].value) for node in ast.walk(tree)
+        id(node.body[0].value)
+        for node in ast.walk(tree)
         if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef))
-        and node.body and isinstance(node.body[0], ast.Expr) and isinstance(node.body[0].value, ast.Constant)
+        and node.body
+        and isinstance(node.body[0], ast.Expr)
+        and isinstance(node.body[0].value, ast.Constant)
     }
-    return [n.value for n in ast.walk(tree)
-            if isinstance(n, ast.Constant) and isinstance(n.value, str) and id(n) not in docstrings]
+    return [
+        n.value
+        for n in ast.walk(tree)
+        if isinstance(n, ast.Constant) and isinstance(n.value, str) and id(n) not in docstrings
+    ]
 
 
 @pytest.mark.parametrize("name", SCORERS.names())
 def test_a_scorer_name_is_written_in_at_most_two_source_files(name):
     # its registry entry and the recipe that trains it; everything else reads SCORERS
-    files = [p.relative_to(ROOT) for p in python_sources()
-             if any(re.search(rf"(?<![\w-]){name}(?![\w-])", s) for s in string_literals(p))]
+    files = [
+        p.relative_to(ROOT)
+        for p in python_sources()
+        if any(re.search(rf"(?<![\w-]){name}(?![\w-])", s) for s in string_literals(p))
+    ]
     assert len(files) <= 2, files
 
 
@@ -174,7 +190,11 @@ def test_a_view_without_its_literals_is_refused(tmp_path):
         read_view(path)
 
 
-TINY = {"rnn": tiny_model, "transformer": tiny_transformer, "bottleneck": tiny_bottleneck}  # a new family adds its tiny model here
+TINY = {
+    "rnn": tiny_model,
+    "transformer": tiny_transformer,
+    "bottleneck": tiny_bottleneck,
+}  # a new family adds its tiny model here
 
 
 # the families attnviz trains and saves; a Hugging Face model keeps the same contract (tests/test_huggingface.py)
@@ -226,9 +246,13 @@ def test_json_has_family_and_full_heads():
 def test_contract_fields_are_checked():
     good = {**EN_FR.to_dict(), **RNNConfig(10, 10).to_dict()}
     assert ModelInfo.from_config(good) == EN_FR
-    for change, field in [({"task": "parsing"}, "task"), ({"family": "lstm"}, "lstm"),
-                          ({"source_language": "xx"}, "source_language"), ({"target_language": None}, "target_language"),
-                          ({"attention": {"layers": 0}}, "attention.layers")]:
+    for change, field in [
+        ({"task": "parsing"}, "task"),
+        ({"family": "lstm"}, "lstm"),
+        ({"source_language": "xx"}, "source_language"),
+        ({"target_language": None}, "target_language"),
+        ({"attention": {"layers": 0}}, "attention.layers"),
+    ]:
         with pytest.raises(ValueError, match=field):
             ModelInfo.from_config({**good, **change})
     with pytest.raises(ValueError, match="'encoder_size' must be an integer"):

@@ -40,8 +40,13 @@ def test_a_saved_bottleneck_loads_and_translates_without_attention(tmp_path):
 
 
 def test_zero_heads_only_for_a_model_without_attention_maps():
-    config = {"task": "translation", "family": "rnn", "source_language": "en", "target_language": "fr",
-              "attention": {"layers": 0, "heads": 0, "maps": ["cross"]}}
+    config = {
+        "task": "translation",
+        "family": "rnn",
+        "source_language": "en",
+        "target_language": "fr",
+        "attention": {"layers": 0, "heads": 0, "maps": ["cross"]},
+    }
     with pytest.raises(ValueError, match="1..64"):
         ModelInfo.from_config(config)
     config["attention"]["maps"] = []

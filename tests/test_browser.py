@@ -1,8 +1,8 @@
 """Real page loads: `streamlit run` on localhost, driven by Playwright in Debian's Chromium."""
 
 import contextlib
-import re
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -22,8 +22,14 @@ pytestmark = pytest.mark.slow  # `pytest -m "not slow"` leaves it out of the qui
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 FLAGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
 ]
 ARTIFACTS = ROOT / "test-artifacts"
 
@@ -60,9 +66,25 @@ def start_app(port: int, **environment) -> subprocess.Popen:
             pytest.fail(f"no Chromium at {CHROMIUM}: .ci/run should have installed it")
         pytest.skip("Debian's chromium is not installed (apt-get install chromium)")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(ROOT / "streamlit_app.py"), "--server.port", str(port),
-         "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false"],
-        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env={**os.environ, **environment},
+        [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            str(ROOT / "streamlit_app.py"),
+            "--server.port",
+            str(port),
+            "--server.address",
+            "127.0.0.1",
+            "--server.headless",
+            "true",
+            "--browser.gatherUsageStats",
+            "false",
+        ],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env={**os.environ, **environment},
     )
     deadline = time.time() + 90
     while time.time() < deadline:
@@ -99,11 +121,14 @@ NAMING = """([word, count]) => {
 
 def pixel(page, index: int, x: int, y: int) -> list[int]:
     """The RGBA of the canvas pixel (x, y) (CSS px) of the page's heatmap ``index``."""
-    return page.evaluate("""([index, x, y]) => {
+    return page.evaluate(
+        """([index, x, y]) => {
         const canvas = document.querySelectorAll('.attnviz-heatmap canvas[data-drawn]')[index];
         const ratio = canvas.width / canvas.getBoundingClientRect().width;
         return Array.from(canvas.getContext('2d').getImageData(x * ratio, y * ratio, 1, 1).data);
-    }""", [index, x, y])
+    }""",
+        [index, x, y],
+    )
 
 
 def test_real_page_draws_heatmaps_with_hover_browser_only_controls_and_png(server, tmp_path):
@@ -143,8 +168,11 @@ def test_real_page_draws_heatmaps_with_hover_browser_only_controls_and_png(serve
         before = [first.get_attribute("data-drawn"), pixel(page, 0, frame["width"] * 0.5, frame["height"] * 0.7)]
         streams_before = len(sent)
         page.locator(".attnviz-toolbar").first.get_by_role("button", name="Paper style").click()
-        page.wait_for_function("([n]) => document.querySelector('.attnviz-heatmap canvas[data-drawn]').dataset.drawn != n",
-                               arg=[before[0]], timeout=5_000)
+        page.wait_for_function(
+            "([n]) => document.querySelector('.attnviz-heatmap canvas[data-drawn]').dataset.drawn != n",
+            arg=[before[0]],
+            timeout=5_000,
+        )
         after = pixel(page, 0, frame["width"] * 0.5, frame["height"] * 0.7)
         assert after != before[1] and after[0] == after[1] == after[2], (before, after)  # greyscale now
         last = page.locator(HEATMAPS).last.get_attribute("data-drawn")
@@ -165,8 +193,9 @@ def test_head_choice_display_temperature_and_review_pooling_draw_in_the_browser(
     """Which head of a Transformer's record and a display temperature over the energies are drawing-only
     controls: the canvas changes and nothing is sent to the server. A review's attention pooling is running
     text whose words name their weight on hover."""
-    transformer = next(e.name for e in discover() if e.info and e.info.family == "transformer"
-                       and e.info.pair_name == "en-fr")
+    transformer = next(
+        e.name for e in discover() if e.info and e.info.family == "transformer" and e.info.pair_name == "en-fr"
+    )
     with browser_page(1500, 1100) as page:
         page.goto(f"{server}/?s=The%20black%20cat%20is%20sleeping.&m={transformer}", timeout=60_000)
         page.wait_for_function(f"{FIGURES} >= 1", timeout=120_000)
@@ -179,12 +208,15 @@ def test_head_choice_display_temperature_and_review_pooling_draw_in_the_browser(
         toolbar = page.locator(".attnviz-toolbar").first
         before = pixel(page, 0, *spot)
         toolbar.locator("select[data-control=head]").select_option("1.2")
-        page.wait_for_function("() => document.querySelector('.attnviz-heatmap canvas[data-drawn]').dataset.head == '1.2'",
-                               timeout=5_000)
+        page.wait_for_function(
+            "() => document.querySelector('.attnviz-heatmap canvas[data-drawn]').dataset.head == '1.2'", timeout=5_000
+        )
         headed = pixel(page, 0, *spot)
         toolbar.locator("select[data-control=temperature]").select_option("4")
         page.wait_for_function(
-            "() => document.querySelector('.attnviz-heatmap canvas[data-drawn]').dataset.temperature == '4'", timeout=5_000)
+            "() => document.querySelector('.attnviz-heatmap canvas[data-drawn]').dataset.temperature == '4'",
+            timeout=5_000,
+        )
         tempered = pixel(page, 0, *spot)
         page.wait_for_timeout(500)
         assert before != headed and headed != tempered, (before, headed, tempered)
@@ -259,9 +291,11 @@ def fifty_tokens() -> str:
     """A sentence of exactly MAX_TOKENS Moses tokens."""
     from attnviz.data.tokenization import MAX_TOKENS, tokenize
 
-    words = ("the black cat sleeps on the red chair , and the little girl plays in the big garden , "
-             "while her brother reads a book about old trains near the window of the house , "
-             "because it is raining today , and the dog sleeps under the kitchen table all day long .").split()
+    words = (
+        "the black cat sleeps on the red chair , and the little girl plays in the big garden , "
+        "while her brother reads a book about old trains near the window of the house , "
+        "because it is raining today , and the dog sleeps under the kitchen table all day long ."
+    ).split()
     sentence = " ".join(words)
     while len(tokenize(sentence, "en")) > MAX_TOKENS:
         words.pop()
@@ -282,9 +316,7 @@ HARD_SENTENCES = {
 def settled(page, heading: str) -> str:
     """The page's text once the view's heading is shown and Streamlit has stopped running."""
     page.get_by_role("heading", name=heading, exact=True).first.wait_for(timeout=120_000)
-    page.wait_for_function(
-        "!document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=120_000, polling=250
-    )
+    page.wait_for_function("!document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=120_000, polling=250)
     page.wait_for_timeout(300)
     return page.inner_text("body")
 
@@ -367,8 +399,9 @@ def test_the_lecture_plays_in_a_real_browser(server):
         page.goto(f"{server}/?lecture=seed-notes", timeout=60_000)
         settled(page, HEADINGS["Compare"])
         page.get_by_text("slide 1 of").wait_for(timeout=60_000)
-        expect(page.get_by_role("textbox", name="English sentence")).to_have_value(re.compile("August 1992"),
-                                                                                  timeout=60_000)
+        expect(page.get_by_role("textbox", name="English sentence")).to_have_value(
+            re.compile("August 1992"), timeout=60_000
+        )
         page.get_by_role("button", name="Next ▶").click()
         settled(page, HEADINGS["Step by step"])
         page.get_by_text("slide 2 of").wait_for(timeout=60_000)
@@ -462,8 +495,10 @@ def test_the_seed_notes_example_live_in_chinese(server):
         page.wait_for_function(f"{FIGURES} >= 1", timeout=120_000)
         body = page.inner_text("body")
         assert "failed" not in body and "Traceback" not in body
-        assert page.get_by_role("textbox", name=zh["sidebar.sentence"].format(language=zh["languages.zh"])
-                                ).input_value() == "欢迎来北京"
+        assert (
+            page.get_by_role("textbox", name=zh["sidebar.sentence"].format(language=zh["languages.zh"])).input_value()
+            == "欢迎来北京"
+        )
         assert "→ welcome to beijing" in body.lower()
         beijing = next(line for line in body.splitlines() if line.lower().startswith("beijing:"))
         terms = re.findall(r"(\d\.\d\d)·(\S+)", beijing)  # "beijing:  C3 = 0.02·欢迎 + … + 0.95·北京 + …"

@@ -25,7 +25,12 @@ def test_save_load_gives_identical_outputs(tmp_path):
     result = checkpoint.load(tmp_path / "m")
     loaded, card = result.model, result.config
     assert card["scorer"] == "general" and card["placement"] == "previous" and card["metrics"] == {"dev_aer": 0.5}
-    assert (card["task"], card["family"], card["source_language"], card["target_language"]) == ("translation", "rnn", "en", "fr")
+    assert (card["task"], card["family"], card["source_language"], card["target_language"]) == (
+        "translation",
+        "rnn",
+        "en",
+        "fr",
+    )
     assert result.info == EN_FR
     assert result.src_vocab.tokens == src_vocab.tokens and result.tgt_vocab.tokens == tgt_vocab.tokens
     src = [4, 5, 6, EOS]

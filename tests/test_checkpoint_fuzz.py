@@ -42,9 +42,31 @@ WEIGHTS = load_file(str(ORIGINAL / checkpoint.WEIGHTS_FILE))
 VOCABS = [name for name in checkpoint.model_files(CONFIG) if name.startswith("vocab")]
 
 json_values = st.recursive(
-    st.one_of(st.none(), st.booleans(), st.integers(-2**70, 2**70), st.floats(allow_nan=True, allow_infinity=True),
-              st.text(max_size=30), st.sampled_from([0, 1, -1, 10**9, 2**31, 4097, 1_000_001, "rnn", "transformer",
-                                                     "bottleneck", "additive", "sample", "zh", ""])),
+    st.one_of(
+        st.none(),
+        st.booleans(),
+        st.integers(-(2**70), 2**70),
+        st.floats(allow_nan=True, allow_infinity=True),
+        st.text(max_size=30),
+        st.sampled_from(
+            [
+                0,
+                1,
+                -1,
+                10**9,
+                2**31,
+                4097,
+                1_000_001,
+                "rnn",
+                "transformer",
+                "bottleneck",
+                "additive",
+                "sample",
+                "zh",
+                "",
+            ]
+        ),
+    ),
     lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=10), inner, max_size=4),
     max_leaves=20,
 )
@@ -64,7 +86,10 @@ def config_mutation(directory: Path, data) -> None:
 
 def vocab_mutation(directory: Path, data) -> None:
     name = data.draw(st.sampled_from(VOCABS))
-    path, tokens = directory / name, json.loads((ORIGINAL / name).read_text())  # the original: another mutation may have broken it
+    path, tokens = (
+        directory / name,
+        json.loads((ORIGINAL / name).read_text()),
+    )  # the original: another mutation may have broken it
     kind = data.draw(st.sampled_from(["duplicate", "empty", "drop", "replace", "bytes"]))
     if kind == "bytes":
         path.write_bytes(data.draw(st.binary(max_size=200)))
@@ -139,8 +164,14 @@ def test_a_mutated_checkpoint_loads_or_gets_one_checkpoint_error(data):
 HOSTILE = {
     # the vocabularies fit, so only the safetensors header (against a module built on the meta device) refuses it
     "huge layers": {"embedding_size": 4096, "encoder_size": 4096, "decoder_size": 4096, "attention_size": 4096},
-    "huge sizes": {"embedding_size": 4096, "encoder_size": 4096, "decoder_size": 4096, "attention_size": 4096,
-                   "src_vocab_size": 1_000_000, "tgt_vocab_size": 1_000_000},
+    "huge sizes": {
+        "embedding_size": 4096,
+        "encoder_size": 4096,
+        "decoder_size": 4096,
+        "attention_size": 4096,
+        "src_vocab_size": 1_000_000,
+        "tgt_vocab_size": 1_000_000,
+    },
     "over the caps": {"embedding_size": 10**9, "src_vocab_size": 10**12},
 }
 
@@ -161,8 +192,9 @@ def test_rejecting_a_hostile_checkpoint_stays_under_200_mb(tmp_path):
             "except checkpoint.CheckpointError as err:\n    print('REFUSED', err)\n"
             "print('PEAK_KB', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before)\n"
         )
-        out = subprocess.run([sys.executable, "-c", probe, str(directory)], capture_output=True, text=True,
-                             timeout=120, cwd=ROOT)
+        out = subprocess.run(
+            [sys.executable, "-c", probe, str(directory)], capture_output=True, text=True, timeout=120, cwd=ROOT
+        )
         assert out.returncode == 0, out.stderr
         assert "REFUSED" in out.stdout, (label, out.stdout)
         growth_kb = int(out.stdout.split("PEAK_KB")[1])

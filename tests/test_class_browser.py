@@ -6,7 +6,6 @@ import re
 import signal
 
 import pytest
-
 from sqlalchemy import select
 
 from attnviz.classroom.store import ClassStore, answers
@@ -28,8 +27,10 @@ def browsers(count: int = 2):
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
         try:
-            yield tuple(browser.new_context(viewport={"width": 1280, "height": 900}, accept_downloads=True).new_page()
-                        for _ in range(count))
+            yield tuple(
+                browser.new_context(viewport={"width": 1280, "height": 900}, accept_downloads=True).new_page()
+                for _ in range(count)
+            )
         finally:
             browser.close()
 
@@ -79,8 +80,11 @@ def answer_the_quiz(student, nickname: str = "") -> str:
 
 @pytest.mark.parametrize("database", ["sqlite", "postgresql"])
 def test_a_class_answers_the_teacher_reveals_downloads_the_answers_and_ends_the_class(database, request, tmp_path):
-    url_of_store = (f"sqlite:///{tmp_path / 'classes.sqlite'}" if database == "sqlite"
-                    else fresh_database(request.getfixturevalue("postgres_url")))
+    url_of_store = (
+        f"sqlite:///{tmp_path / 'classes.sqlite'}"
+        if database == "sqlite"
+        else fresh_database(request.getfixturevalue("postgres_url"))
+    )
     with running_app(ATTNVIZ_DATABASE_URL=url_of_store) as url, browsers(4) as (teacher, ana, ben, forger):
         code = start_class(teacher, url)
         for student in (ana, ben):
@@ -96,7 +100,7 @@ def test_a_class_answers_the_teacher_reveals_downloads_the_answers_and_ends_the_
         assert ben.get_by_role("button", name="Next ▶").count() == 0  # a student cannot advance …
         assert ben.get_by_role("button", name="Reveal to the class").count() == 0  # … nor reveal
         assert ben.get_by_role("button", name="Reveal", exact=True).count() == 0
-        words = [answer_the_quiz(ana, nickname="=HYPERLINK(\"http://x\")"), answer_the_quiz(ben)]
+        words = [answer_the_quiz(ana, nickname='=HYPERLINK("http://x")'), answer_the_quiz(ben)]
         teacher.get_by_text("Answers from the class so far: 2").wait_for(timeout=WAIT)
         teacher.get_by_role("button", name="Reveal to the class").click()
         for page in (teacher, ana, ben):  # the verdict on every screen, the students' without touching them
@@ -104,8 +108,9 @@ def test_a_class_answers_the_teacher_reveals_downloads_the_answers_and_ends_the_
         store = ClassStore(url_of_store)
         question = store.current(code).revealed
         sids = [sid_of(ana), sid_of(ben)]
-        assert [store.question(code, question).source_words[store.student_answer(code, question, sid)]
-                for sid in sids] == words
+        assert [
+            store.question(code, question).source_words[store.student_answer(code, question, sid)] for sid in sids
+        ] == words
         assert sid_of(forger) != "mine-own-id" and store.student(code, sid_of(forger)) is not None
 
         teacher.goto(f"{url}/class-mode?class={code}", timeout=WAIT)  # a reload: still the teacher, no key typed
@@ -113,7 +118,7 @@ def test_a_class_answers_the_teacher_reveals_downloads_the_answers_and_ends_the_
         teacher.get_by_text(re.compile(rf"Class {code} is live")).wait_for(timeout=WAIT)
         rows = download_answers(teacher, "class_export")
         assert [(r["student"], r["answer"]) for r in rows] == [("student 1", words[0]), ("student 2", words[1])]
-        assert rows[0]["nickname"] == "'=HYPERLINK(\"http://x\")"  # shown as text by a spreadsheet
+        assert rows[0]["nickname"] == '\'=HYPERLINK("http://x")'  # shown as text by a spreadsheet
         assert not [c for r in rows for c in r.values() if c.startswith(("=", "+", "-", "@", "\t", "\r"))]
         teacher.get_by_role("button", name="End the class").click()
         teacher.get_by_text(f"Class {code} has ended; its answers are kept for 7 days.").wait_for(timeout=WAIT)

@@ -38,8 +38,9 @@ def synthetic_reviews(count: int, seed: int) -> list[Review]:
 
 
 def small_config(**fields) -> ClassifierConfig:
-    return ClassifierConfig(60, 2, **{"embedding_size": 16, "encoder_size": 8, "attention_size": 8, "dropout": 0.0,
-                                      **fields})
+    return ClassifierConfig(
+        60, 2, **{"embedding_size": 16, "encoder_size": 8, "attention_size": 8, "dropout": 0.0, **fields}
+    )
 
 
 def test_self_attention_pooling_matches_float64_by_hand():
@@ -66,8 +67,10 @@ def test_multihead_pooling_heads_and_shapes():
     np.testing.assert_allclose(weights[1, 0, 1, 0, :2].detach(), torch.softmax(energies, 0).detach(), rtol=1e-12)
 
 
-@pytest.mark.parametrize("fields,message", [({"pooling": "max"}, "pooling"), ({"heads": 2}, "heads"),
-                                            ({"pooling": "multihead", "heads": 3}, "divisible")])
+@pytest.mark.parametrize(
+    "fields,message",
+    [({"pooling": "max"}, "pooling"), ({"heads": 2}, "heads"), ({"pooling": "multihead", "heads": 3}, "divisible")],
+)
 def test_config_refuses_bad_fields(fields, message):
     with pytest.raises(ValueError, match=message):
         small_config(**fields)
@@ -91,23 +94,42 @@ def test_reviews_are_read_cleaned_and_split(tmp_path):
 def trained(tmp_path_factory):
     out = tmp_path_factory.mktemp("clf") / "tiny-imdb"
     recipe = ClassifierRecipe(epochs=6, max_minutes=5, valid_reviews=40, batch_tokens=400, lr=1e-2, vocab_size=60)
-    card = train_classifier(synthetic_reviews(400, 1), synthetic_reviews(100, 2), small_config(), recipe, out,
-                            command="python -m attnviz train-classifier --out pretrained/tiny-imdb")
+    card = train_classifier(
+        synthetic_reviews(400, 1),
+        synthetic_reviews(100, 2),
+        small_config(),
+        recipe,
+        out,
+        command="python -m attnviz train-classifier --out pretrained/tiny-imdb",
+    )
     return out, card
 
 
 def test_a_warm_start_continues_from_the_weights_and_refuses_another_vocabulary(trained, tmp_path):
     out, _ = trained
-    recipe = ClassifierRecipe(epochs=1, max_minutes=0.001, valid_reviews=40, batch_tokens=400, lr=1e-9, vocab_size=60,
-                              weight_decay=0.01, init_from=str(out))
-    card = train_classifier(synthetic_reviews(400, 1), synthetic_reviews(100, 2), small_config(dropout=0.5), recipe,
-                            tmp_path / "warm")
+    recipe = ClassifierRecipe(
+        epochs=1,
+        max_minutes=0.001,
+        valid_reviews=40,
+        batch_tokens=400,
+        lr=1e-9,
+        vocab_size=60,
+        weight_decay=0.01,
+        init_from=str(out),
+    )
+    card = train_classifier(
+        synthetic_reviews(400, 1), synthetic_reviews(100, 2), small_config(dropout=0.5), recipe, tmp_path / "warm"
+    )
     assert card["metrics"]["test_accuracy"] > 0.95  # a near-zero learning rate keeps the trained weights
     assert card["training"]["recipe"]["init_from"] == str(out) and card["training"]["recipe"]["weight_decay"] == 0.01
     with pytest.raises(ValueError, match="another vocabulary"):
-        train_classifier(synthetic_reviews(400, 1), synthetic_reviews(100, 2), small_config(),
-                         ClassifierRecipe(epochs=1, max_minutes=0.001, valid_reviews=40, vocab_size=20,
-                                          init_from=str(out)), tmp_path / "other")
+        train_classifier(
+            synthetic_reviews(400, 1),
+            synthetic_reviews(100, 2),
+            small_config(),
+            ClassifierRecipe(epochs=1, max_minutes=0.001, valid_reviews=40, vocab_size=20, init_from=str(out)),
+            tmp_path / "other",
+        )
 
 
 def test_training_learns_the_sentiment_words_and_writes_a_card(trained):
@@ -150,13 +172,23 @@ def test_gradient_x_input_sums_to_the_directional_derivative(trained):
 
 def test_classify_cli_writes_one_line_per_text(trained):
     texts = "It was wonderful.\n\nIt was boring.\n"
-    run = subprocess.run([sys.executable, "-m", "attnviz", "classify", "--model", str(trained[0])], input=texts,
-                         capture_output=True, text=True, cwd=ROOT)
+    run = subprocess.run(
+        [sys.executable, "-m", "attnviz", "classify", "--model", str(trained[0])],
+        input=texts,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
     lines = run.stdout.split("\n")[:-1]
     assert run.returncode == 1 and "line 2: the text is empty" in run.stderr
     assert lines[0].startswith("pos\t") and lines[1] == "" and lines[2].startswith("neg\t")
-    as_json = subprocess.run([sys.executable, "-m", "attnviz", "classify", "--model", str(trained[0]), "--json"],
-                             input="It was superb.\n", capture_output=True, text=True, cwd=ROOT)
+    as_json = subprocess.run(
+        [sys.executable, "-m", "attnviz", "classify", "--model", str(trained[0]), "--json"],
+        input="It was superb.\n",
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
     record = json.loads(as_json.stdout)
     assert record["label"] == "pos" and len(record["attention"]) == len(record["tokens"])
     assert sum(record["attention"]) == pytest.approx(1, abs=1e-4)
@@ -178,8 +210,12 @@ def test_importance_table_ranks_and_rank_correlations():
     from attnviz.inference.classifier import Verdict
     from attnviz.presentation.faithfulness import Importances, most_attended
 
-    scores = Importances(["a", "b", "c", "d"], np.array([0.1, 0.4, 0.3, 0.2]),
-                         np.array([0.0, -0.5, 0.2, 0.1]), np.array([1.0, 2.0, 3.0, 4.0]))
+    scores = Importances(
+        ["a", "b", "c", "d"],
+        np.array([0.1, 0.4, 0.3, 0.2]),
+        np.array([0.0, -0.5, 0.2, 0.1]),
+        np.array([1.0, 2.0, 3.0, 4.0]),
+    )
     table = scores.table()
     assert list(table["rank by attention"]) == [4, 1, 2, 3]
     assert list(table["rank by leave-one-out"]) == [4, 1, 2, 3]  # by magnitude: |-0.5| first
@@ -187,8 +223,13 @@ def test_importance_table_ranks_and_rank_correlations():
     assert rho["leave-one-out"] == pytest.approx(1.0)
     # ranks 4,1,2,3 against 4,3,2,1 (descending magnitudes 1..4): Spearman by hand = 1 − 6·Σd²/(n(n²−1))
     assert rho["gradient × input"] == pytest.approx(1 - 6 * (0 + 4 + 0 + 4) / (4 * 15))
-    verdict = Verdict(["a", "b", "c", "d"], [False] * 4, np.array([0.5, 0.5]),
-                      np.array([[0.1, 0.4, 0.3, 0.2], [0.1, 0.2, 0.5, 0.2]]), 0)
+    verdict = Verdict(
+        ["a", "b", "c", "d"],
+        [False] * 4,
+        np.array([0.5, 0.5]),
+        np.array([[0.1, 0.4, 0.3, 0.2], [0.1, 0.2, 0.5, 0.2]]),
+        0,
+    )
     assert most_attended(verdict, 2) == {1, 2}  # head means 0.1, 0.3, 0.4, 0.2
 
 
@@ -197,9 +238,23 @@ def test_evaluate_reports_a_classifiers_accuracy_on_the_test_file(trained, tmp_p
         f.write("label\trating\ttext\n")
         for review in synthetic_reviews(30, 3):
             f.write(f"{review.label}\t{review.rating}\t{review.text}\n")
-    run = subprocess.run([sys.executable, "-m", "attnviz", "evaluate", "--models", str(trained[0]),
-                          "--imdb-dir", str(tmp_path), "--csv", str(tmp_path / "e.csv")],
-                         capture_output=True, text=True, cwd=ROOT)
+    run = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "attnviz",
+            "evaluate",
+            "--models",
+            str(trained[0]),
+            "--imdb-dir",
+            str(tmp_path),
+            "--csv",
+            str(tmp_path / "e.csv"),
+        ],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
     assert run.returncode == 0, run.stderr
     row = next(line for line in run.stdout.splitlines() if "tiny-imdb" in line)
     cells = [c.strip() for c in row.split("|")[1:-1]]
@@ -213,8 +268,11 @@ def test_review_words_go_to_the_browser_as_text():
     from attnviz.presentation.plots import FigureStyle
 
     words = ["<script>", "&", "fine"]
-    data = payload([Panel("review", np.array([[0.5, 0.25, 0.25]]), words, ["review"], source_unknown=[False, False, True])],
-                   FigureStyle(), flow=True)
+    data = payload(
+        [Panel("review", np.array([[0.5, 0.25, 0.25]]), words, ["review"], source_unknown=[False, False, True])],
+        FigureStyle(),
+        flow=True,
+    )
     assert data["flow"] and data["panels"][0]["source"] == words and data["panels"][0]["source_unknown"][2]
     code = HEATMAP_JS.read_text(encoding="utf-8")
     assert "innerHTML" not in code and "insertAdjacentHTML" not in code and "fillText(word" in code
@@ -240,8 +298,9 @@ def test_the_shipped_classifiers_have_cards_with_full_test_accuracy(entry):
         accuracy = {int(n): a for n, a in read["valid_accuracy_by_tokens"].items()}
         assert read["trained_tokens"] == 400 and classifier.model.config.max_tokens == read["chosen_tokens"]
         assert metrics["valid_accuracy"] == accuracy[read["chosen_tokens"]] == max(accuracy.values())
-    verdicts = classifier.classify_many(["A wonderful, moving film with brilliant acting.",
-                                         "The worst movie I have ever seen: boring and stupid."])
+    verdicts = classifier.classify_many(
+        ["A wonderful, moving film with brilliant acting.", "The worst movie I have ever seen: boring and stupid."]
+    )
     assert verdicts[0, 1] > 0.5 > verdicts[1, 1]
 
 
@@ -258,9 +317,11 @@ def test_the_read_length_is_chosen_on_validation_and_the_test_is_measured_with_i
     loaded = checkpoint.load(out)
     card = loaded.config
     assert loaded.model.config.max_tokens == 30  # the tie goes to the longer length
-    assert card["training"]["read_length"] == {"trained_tokens": 5, "chosen_tokens": 30,
-                                               "valid_accuracy_by_tokens": {"5": accuracy[5], "20": accuracy[20],
-                                                                            "30": accuracy[30]}}
+    assert card["training"]["read_length"] == {
+        "trained_tokens": 5,
+        "chosen_tokens": 30,
+        "valid_accuracy_by_tokens": {"5": accuracy[5], "20": accuracy[20], "30": accuracy[30]},
+    }
     assert card["metrics"]["valid_accuracy"] == accuracy[30]
     assert card["metrics"]["test_accuracy"] > before["metrics"]["test_accuracy"]
     assert card["metrics"]["test_truncated_share"] == 0 < before["metrics"]["test_truncated_share"]
@@ -287,8 +348,9 @@ def test_word_vectors_start_the_embeddings_and_the_recipe_says_so(tmp_path):
     known = matrix[4:]
     assert abs(float(known.std()) - 1.0) < 0.05  # word2vec's scale brought to nn.Embedding's N(0, 1)
     assert torch.equal(matrix, word_vectors(token_lists, vocab, 16, epochs=5, seed=1, threads=1))  # seeded
-    recipe = ClassifierRecipe(epochs=1, max_minutes=0.001, valid_reviews=40, batch_tokens=400, vocab_size=60,
-                              word_vector_epochs=3)
+    recipe = ClassifierRecipe(
+        epochs=1, max_minutes=0.001, valid_reviews=40, batch_tokens=400, vocab_size=60, word_vector_epochs=3
+    )
     card = train_classifier(reviews, synthetic_reviews(100, 2), small_config(), recipe, tmp_path / "wv")
     assert card["training"]["recipe"]["word_vector_epochs"] == 3
     assert "--word-vector-epochs 3" in " ".join(classifier_flags(small_config(), recipe))

@@ -12,9 +12,20 @@ import time
 import pytest
 
 from attnviz.classroom import store as store_module
-from attnviz.classroom.store import (CLASS_HOURS, CODE_ALPHABET, RETENTION_DAYS, ClassError, ClassStore, NotTeacher,
-                                     Question, StoreUnavailable, TooFast, clean_nickname, normalise_code,
-                                     spreadsheet_safe)
+from attnviz.classroom.store import (
+    CLASS_HOURS,
+    CODE_ALPHABET,
+    RETENTION_DAYS,
+    ClassError,
+    ClassStore,
+    NotTeacher,
+    Question,
+    StoreUnavailable,
+    TooFast,
+    clean_nickname,
+    normalise_code,
+    spreadsheet_safe,
+)
 from scripts.class_storm import storm
 
 from .conftest import ROOT, fresh_database
@@ -44,7 +55,12 @@ def test_a_class_starts_with_a_random_code_and_students_see_the_teachers_slide(o
     store, code, key = opened
     assert len(code) == 6 and set(code) <= set(CODE_ALPHABET)
     state = store.current(code.lower())  # typed in lower case: the same class
-    assert (state.view, state.params, state.title, state.revealed) == ("compare", {"s": "I see her."}, "Four scorers", None)
+    assert (state.view, state.params, state.title, state.revealed) == (
+        "compare",
+        {"s": "I see her."},
+        "Four scorers",
+        None,
+    )
     assert store.publish(code, key, "compare", {"s": "I see her."}, "Four scorers") == state.revision  # no change
     revision = store.publish(code, key, "quiz", {"s": "She sleeps."}, "")
     assert revision == state.revision + 1 and store.current(code).view == "quiz"
@@ -65,7 +81,9 @@ def test_student_ids_are_issued_and_signed_by_the_server(opened):
             store.answer(code, fake, QUESTION.key, 1)
     assert store.tally(code, QUESTION.key).total == 0
     store.answer(code, sid, QUESTION.key, 1)
-    assert store.student_answer(code, QUESTION.key, sid) == 1 and store.student_answer(code, QUESTION.key, foreign) is None
+    assert (
+        store.student_answer(code, QUESTION.key, sid) == 1 and store.student_answer(code, QUESTION.key, foreign) is None
+    )
     assert ClassStore(store.url).student(code, sid) is not None  # another replica on the database checks it too
 
 
@@ -136,7 +154,9 @@ def test_a_storm_from_several_processes_loses_and_doubles_nothing(store_url):
     assert result["answers"] == ["stored"] * 30 and result["stored"] == 30
     one, seconds = result["one_student"], result["one_student_seconds"]
     # the flood limit lets one answer in per MIN_ANSWER_SECONDS while the burst lasts (a loaded machine stretches it)
-    assert 1 <= one.count("stored") <= 1 + seconds / store_module.MIN_ANSWER_SECONDS and one.count("too fast") == 30 - one.count("stored")
+    assert 1 <= one.count("stored") <= 1 + seconds / store_module.MIN_ANSWER_SECONDS and one.count(
+        "too fast"
+    ) == 30 - one.count("stored")
 
 
 def _open_store(url: str) -> int:
@@ -171,8 +191,15 @@ def test_only_the_teacher_key_advances_reveals_closes_and_exports(opened):
     assert store.current(code).revealed == QUESTION.key
 
 
-@pytest.mark.parametrize("raw, says", [("ZZ", "is not a class code"), ("K7Q4MX", "no live class has the code K7Q4MX"),
-                                       ("<b>x</b>", "is not a class code"), ("K7Q4", "is not a class code")])
+@pytest.mark.parametrize(
+    "raw, says",
+    [
+        ("ZZ", "is not a class code"),
+        ("K7Q4MX", "no live class has the code K7Q4MX"),
+        ("<b>x</b>", "is not a class code"),
+        ("K7Q4", "is not a class code"),
+    ],
+)
 def test_a_bad_code_gets_one_clear_line(opened, raw, says):
     store = opened[0]
     with pytest.raises(ClassError) as err:
@@ -186,8 +213,11 @@ def test_never_ended_and_expired_codes_get_the_same_message_and_keep_their_answe
     store.answer(code, sid, QUESTION.key, 1)
     later = time.time() + CLASS_HOURS * 3600 + 1
     messages = set()
-    for attempt in (lambda: store.current(code, now=later), lambda: store.join(code, now=later),
-                    lambda: store.answer(code, store.join(code), QUESTION.key, 1, now=later)):
+    for attempt in (
+        lambda: store.current(code, now=later),
+        lambda: store.join(code, now=later),
+        lambda: store.answer(code, store.join(code), QUESTION.key, 1, now=later),
+    ):
         with pytest.raises(ClassError) as err:
             attempt()
         messages.add(str(err.value))
@@ -216,10 +246,17 @@ def test_ended_classes_are_purged_after_the_retention_period(opened):
     assert not store.is_teacher(code, key, live=False)
 
 
-@pytest.mark.parametrize("change, says", [
-    ({"choice": 4}, "is not one of the sentence's word positions"), ({"choice": -1}, "word positions"),
-    ({"confidence": 101}, "confidence must be"), ({"student": "x"}, "not issued for this class"),
-    ({"student": "a' OR '1'='1"}, "not issued"), ({"question": "0" * 40}, "not asked")])
+@pytest.mark.parametrize(
+    "change, says",
+    [
+        ({"choice": 4}, "is not one of the sentence's word positions"),
+        ({"choice": -1}, "word positions"),
+        ({"confidence": 101}, "confidence must be"),
+        ({"student": "x"}, "not issued for this class"),
+        ({"student": "a' OR '1'='1"}, "not issued"),
+        ({"question": "0" * 40}, "not asked"),
+    ],
+)
 def test_every_answer_is_validated(opened, change, says):
     store, code, _ = opened
     answer = {"student": store.join(code), "question": QUESTION.key, "choice": 1, "confidence": None} | change
@@ -231,23 +268,48 @@ def test_every_answer_is_validated(opened, change, says):
 def test_the_export_is_numbered_by_the_server_and_safe_in_a_spreadsheet(opened):
     store, code, key = opened
     now = time.time()
-    nicknames = ["", "=HYPERLINK(\"http://x\",\"y\")", "+cmd|' /C calc'!A0", "student 1", "Ana\u202e\u200bmaria",
-                 "@SUM(1)", "-2+3", "\tTab"]
+    nicknames = [
+        "",
+        '=HYPERLINK("http://x","y")',
+        "+cmd|' /C calc'!A0",
+        "student 1",
+        "Ana\u202e\u200bmaria",
+        "@SUM(1)",
+        "-2+3",
+        "\tTab",
+    ]
     sids = [store.join(code) for _ in nicknames]
     for k, (sid, nickname) in enumerate(zip(sids, nicknames)):
         store.answer(code, sid, QUESTION.key, k % 4, 80 if k == 0 else None, nickname=nickname, now=now + k)
     text = store.export_csv(code, key)
     rows = list(csv.DictReader(io.StringIO(text)))
     assert [r["student"] for r in rows] == [f"student {k}" for k in range(1, len(nicknames) + 1)]
-    assert [r["nickname"] for r in rows] == ["", "'=HYPERLINK(\"http://x\",\"y\")", "'+cmd|' /C calc'!A0",
-                                             "student 1", "Anamaria", "'@SUM(1)", "'-2+3", "Tab"]
+    assert [r["nickname"] for r in rows] == [
+        "",
+        '\'=HYPERLINK("http://x","y")',
+        "'+cmd|' /C calc'!A0",
+        "student 1",
+        "Anamaria",
+        "'@SUM(1)",
+        "'-2+3",
+        "Tab",
+    ]
     cells = [cell for r in rows for cell in r.values()]
     assert not [c for c in cells if c.startswith(("=", "+", "-", "@", "\t", "\r"))]
     assert all(line.startswith('"') for line in text.splitlines())  # every cell quoted
     assert rows[0] | {"question_asked": "", "answered": ""} == {
-        "question_asked": "", "model": "en-fr-additive", "sentence": "I see her.", "target_word": "vois",
-        "student": "student 1", "nickname": "", "answer": "I", "model_answer": "see", "right": "0",
-        "confidence": "80", "answered": ""}
+        "question_asked": "",
+        "model": "en-fr-additive",
+        "sentence": "I see her.",
+        "target_word": "vois",
+        "student": "student 1",
+        "nickname": "",
+        "answer": "I",
+        "model_answer": "see",
+        "right": "0",
+        "confidence": "80",
+        "answered": "",
+    }
     assert rows[1]["right"] == "1" and rows[1]["confidence"] == ""
 
 
@@ -255,7 +317,15 @@ def test_nicknames_lose_format_characters_and_cells_lose_formulas():
     assert clean_nickname(" a\u202eb\u200dc\u2066d\ne  f ") == "abcde f"
     assert clean_nickname("x" * 50) == "x" * 30
     assert [spreadsheet_safe(c) for c in ("=1+1", "+1", "-1", "@A", "\tx", "\rx", "ok", 3)] == [
-        "'=1+1", "'+1", "'-1", "'@A", "'\tx", "'\rx", "ok", 3]
+        "'=1+1",
+        "'+1",
+        "'-1",
+        "'@A",
+        "'\tx",
+        "'\rx",
+        "ok",
+        3,
+    ]
 
 
 def _make_version_1(path) -> None:
@@ -285,7 +355,9 @@ def test_a_version_1_database_is_migrated_and_another_version_refused_in_one_lin
     with sqlite3.connect(tmp_path / "old.sqlite") as db:
         assert db.execute("SELECT version FROM attnviz_schema").fetchall() == [(2,)]
         assert db.execute("SELECT student, number FROM class_students ORDER BY number").fetchall() == [
-            ("first-student", 1), ("second-student", 2)]
+            ("first-student", 1),
+            ("second-student", 2),
+        ]
         db.execute("UPDATE attnviz_schema SET version = 99")
     assert store.purge(time.time()) == 1  # its class ended long ago
     with pytest.raises(ClassError, match="schema version 99; this attnviz needs 2"):
@@ -323,20 +395,29 @@ def test_postgresql_stopped_and_started_mid_class_gives_one_line_then_the_class_
         if os.environ.get("CI"):
             pytest.fail("PostgreSQL is not installed: .ci/run should have installed Debian's postgresql")
         pytest.skip("PostgreSQL is not installed (apt-get install postgresql)")
-    from .test_browser import free_port
-
     import tempfile
 
-    folder, port, script = tempfile.mkdtemp(prefix="attnviz-pg-restart-"), str(free_port()), str(ROOT / "scripts" / "postgres.sh")
-    url = subprocess.run(["bash", script, "start", folder, port], check=True, capture_output=True, text=True).stdout.strip()
+    from .test_browser import free_port
+
+    folder, port, script = (
+        tempfile.mkdtemp(prefix="attnviz-pg-restart-"),
+        str(free_port()),
+        str(ROOT / "scripts" / "postgres.sh"),
+    )
+    url = subprocess.run(
+        ["bash", script, "start", folder, port], check=True, capture_output=True, text=True
+    ).stdout.strip()
     try:
         store = ClassStore(url)
         code, key = store.start("compare", {}, "")
         sid = store.join(code)
         store.ask(code, key, QUESTION)
         subprocess.run(["bash", script, "stop", folder], check=True)
-        for attempt in (lambda: store.current(code), lambda: store.publish(code, key, "quiz", {}, ""),
-                        lambda: store.answer(code, sid, QUESTION.key, 1)):
+        for attempt in (
+            lambda: store.current(code),
+            lambda: store.publish(code, key, "quiz", {}, ""),
+            lambda: store.answer(code, sid, QUESTION.key, 1),
+        ):
             with pytest.raises(StoreUnavailable) as err:
                 attempt()
             assert str(err.value).startswith("the class database is not answering (") and "\n" not in str(err.value)
@@ -358,6 +439,7 @@ def test_codes_are_typed_forgivingly():
 
 # the pages, in AppTest
 
+
 @pytest.fixture
 def class_database(tmp_path, monkeypatch):
     monkeypatch.setenv("ATTNVIZ_DATABASE_URL", f"sqlite:///{tmp_path / 'classes.sqlite'}")
@@ -378,8 +460,12 @@ def test_a_student_follows_answers_and_sees_the_answer_the_teacher_reveals(class
     student = start(**{"class": code.lower()})
     assert f"Class **{code}** · following the teacher" in student.info[0].value
     assert student.get("select_slider")[0].disabled  # the target word is the teacher's
-    assert student.query_params["sid"] and student.query_params["class"] == code  # a reconnecting page is the same student
-    assert "class_reveal" not in [b.key for b in student.button] and "quiz_reveal" not in [b.key for b in student.button]
+    assert (
+        student.query_params["sid"] and student.query_params["class"] == code
+    )  # a reconnecting page is the same student
+    assert "class_reveal" not in [b.key for b in student.button] and "quiz_reveal" not in [
+        b.key for b in student.button
+    ]
     student.session_state["quiz_guess"] = 1
     student.run().button(key="class_send").click().run()
     assert "Your answer: **see**" in student.success[0].value
@@ -392,8 +478,10 @@ def test_a_student_follows_answers_and_sees_the_answer_the_teacher_reveals(class
     right = int(question.answer == 1)
     for page in (teacher, student):
         verdict = [m.value for m in page.markdown if "in the class predicted it" in m.value]
-        assert verdict == [f"The model looked most at **{question.source_words[question.answer]}** "
-                           f"(α = {max(question.weights):.2f}): **{right} of 1** in the class predicted it."]
+        assert verdict == [
+            f"The model looked most at **{question.source_words[question.answer]}** "
+            f"(α = {max(question.weights):.2f}): **{right} of 1** in the class predicted it."
+        ]
     assert len(student.get("plotly_chart")) == 1  # the class beside the model's weights
 
 
@@ -418,8 +506,9 @@ def test_a_student_follows_the_teachers_next_slide_and_cannot_change_it(class_da
 
 def test_a_bad_or_ended_code_in_the_link_gets_one_line_and_the_app_works(class_database):
     student = start(**{"class": "KKKKKK"})
-    assert [e.value for e in student.error] == ["Class mode: no live class has the code KKKKKK; check the code on "
-                                                 "the teacher's screen"]
+    assert [e.value for e in student.error] == [
+        "Class mode: no live class has the code KKKKKK; check the code on the teacher's screen"
+    ]
     assert len(charts(student)) > 0 and "class" not in student.query_params
     typo = start(**{"class": "<b>Z0</b>"})
     assert len(typo.error) == 1 and "is not a class code" in typo.error[0].value and "<b>" not in typo.error[0].value
@@ -428,8 +517,9 @@ def test_a_bad_or_ended_code_in_the_link_gets_one_line_and_the_app_works(class_d
     member = start(**{"class": code})
     teacher.switch_page(VIEWS["Class"]).run().button(key="class_close").click().run()
     late = start(**{"class": code})  # the same line as for a code that never existed
-    assert [e.value for e in late.error] == [f"Class mode: no live class has the code {code}; check the code on "
-                                              "the teacher's screen"]
+    assert [e.value for e in late.error] == [
+        f"Class mode: no live class has the code {code}; check the code on the teacher's screen"
+    ]
     member.run()  # a student who was in the class reads that it ended
     assert [e.value for e in member.error] == [f"Class mode: class {code} has ended"]
     assert "class_leave" not in [b.key for b in member.button] and "class" not in member.query_params
@@ -461,8 +551,12 @@ def test_the_teacher_key_is_never_on_the_page_and_the_answers_download_after_the
     teacher = teacher_on_quiz()
     code, key = teacher.session_state["class_code"], teacher.session_state["_class_key"]
     for page in (teacher, teacher.switch_page(VIEWS["Class"]).run()):
-        shown = [e.value for kind in ("markdown", "code", "caption", "info", "text") for e in page.get(kind)
-                 if isinstance(getattr(e, "value", None), str)]
+        shown = [
+            e.value
+            for kind in ("markdown", "code", "caption", "info", "text")
+            for e in page.get(kind)
+            if isinstance(getattr(e, "value", None), str)
+        ]
         assert shown and not [v for v in shown if key in v]
     labels = [d.proto.label for d in teacher.get("download_button")]
     assert labels == ["Download the answers (CSV)", "Save the teacher key (file)"]

@@ -57,3 +57,28 @@ def test_missing_model_is_a_clear_error(tmp_path):
     result = run(["translate", "--model", str(tmp_path / "none")], "hi\n")
     assert result.returncode == 2
     assert "error: no model directory" in result.stderr and "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("name", ["en-fr-additive", "en-fr-transformer-aligned"])
+def test_translate_json_attribution_carries_the_norm_based_map(name):
+    """``translate --json --attribution``: norm-based attention ‖α_ij f(x_j)‖ (T × S, ≥ 0) beside the signed
+    attributions, for an RNN and for the aligned Transformer."""
+    model = ROOT / "pretrained" / name
+    if not model.is_dir():
+        pytest.skip(f"no {name} in pretrained/")
+    result = run(["translate", "--model", str(model), "--json", "--attribution"], "The cat is black.\n")
+    assert result.returncode == 0, result.stderr
+    obj = json.loads(result.stdout)
+    found = obj["attribution"]
+    assert list(found) == ["norm_based", "gradient_x_input", "integrated_gradients", "leave_one_out"]
+    T, S = len(obj["target_tokens"]), len(obj["source_tokens"])
+    norm = found["norm_based"]
+    assert len(norm) == T and all(len(row) == S and min(row) >= 0 for row in norm)
+    # the largest weight of a row is where its norm-based reading is largest, or close to it
+    assert (
+        sum(
+            max(range(S), key=row.__getitem__) == max(range(S), key=a.__getitem__)
+            for row, a in zip(norm, obj["attention"])
+        )
+        >= T // 2
+    )

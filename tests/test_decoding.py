@@ -125,7 +125,9 @@ def test_decoding_output_layer_matches_training_and_follows_weight_changes():
 @pytest.mark.parametrize("trained", ["sparsemax", "entmax15"])
 def test_a_sparse_trained_model_decodes_with_its_own_normalizer_unless_told(trained):
     model, _, _ = tiny_model(normalizer=trained)
-    assert model.trained_normalizer == trained and f"trained {NORMALIZERS.get(trained).display_name}" in model.describe()
+    assert (
+        model.trained_normalizer == trained and f"trained {NORMALIZERS.get(trained).display_name}" in model.describe()
+    )
     native = decoding.forced(model, SRC, [8, 9, 10])
     explicit = decoding.forced(model, SRC, [8, 9, 10], Normalizer(trained))
     softmax = decoding.forced(model, SRC, [8, 9, 10], Normalizer("soft"))

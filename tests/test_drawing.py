@@ -48,6 +48,8 @@ def test_head_choices_are_the_heads_the_sidebar_offers_with_the_shown_one_first(
     assert is_softmax_of(by_key["2.3"].weights, by_key["2.3"].energies)
     shown = head_choices(result.showing("2.3"), "2.3", FigureStyle())
     assert shown[0].key == "2.3" and "card" not in [c.key for c in shown]
-    sent = payload([Panel("t", result.attention, result.source_tokens, result.target_tokens, result.energies,
-                          choices=choices)], FigureStyle())
+    sent = payload(
+        [Panel("t", result.attention, result.source_tokens, result.target_tokens, result.energies, choices=choices)],
+        FigureStyle(),
+    )
     assert sent["head"] == "card" and [c["key"] for c in sent["panels"][0]["choices"]] == keys

@@ -40,8 +40,12 @@ def test_trace_replays_sampled_attention():
 def test_heatmap_keeps_repeated_words_and_marks_unknowns():
     weights = np.eye(4)
     fig = attention_heatmap(
-        weights, ["the", "cat", "the", "</s>"], ["le", "chat", "le", "</s>"], weights * 2,
-        links={(0, 0), (1, 1)}, source_unknown=[False, True, False, False],
+        weights,
+        ["the", "cat", "the", "</s>"],
+        ["le", "chat", "le", "</s>"],
+        weights * 2,
+        links={(0, 0), (1, 1)},
+        source_unknown=[False, True, False, False],
     )
     heat = fig.data[0]
     assert heat.z.shape == (4, 4) and (heat.zmin, heat.zmax) == (0.0, 1.0)
@@ -69,7 +73,8 @@ def test_language_warning():
     assert "unknown" in language_warning(odd, translator.source(odd))
     # a Chinese → English model expects Chinese characters
     assert language_warning("I am cold.", translator.source("i am cold ."), "zh", "en") == (
-        "This does not look like Chinese (no Chinese characters); the models translate Chinese into English.")
+        "This does not look like Chinese (no Chinese characters); the models translate Chinese into English."
+    )
     assert "does not look like" not in (language_warning("我喜欢猫", translator.source("我喜欢猫"), "zh", "en") or "")
 
 
@@ -83,8 +88,9 @@ def test_changed_tokens():
 def test_presentation_style_fits_a_projector_and_prints_weights():
     words = "the black cat is sleeping on the red chair . </s>".split()
     weights = np.full((12, len(words)), 1 / len(words))
-    fig = attention_heatmap(weights, words, [f"w{i}" for i in range(12)], style=FigureStyle(present=True),
-                            links={(0, 0)})
+    fig = attention_heatmap(
+        weights, words, [f"w{i}" for i in range(12)], style=FigureStyle(present=True), links={(0, 0)}
+    )
     assert fig.layout.xaxis.tickfont.size >= 20 and fig.layout.yaxis.tickfont.size >= 20
     assert fig.layout.width <= 1150 and fig.layout.height <= 480
     assert fig.data[0].texttemplate == "%{z:.2f}"  # weights printed in cells this large

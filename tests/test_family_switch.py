@@ -12,9 +12,11 @@ from attnviz.families import FAMILIES, TrainFlag
 from attnviz.families.bottleneck import BottleneckConfig, BottleneckSeq2Seq
 from attnviz.training.recipes import family_flags
 
-PAIRS = [(f"the {a} {n} is here .", f"le {nf} {af} est ici .")
-         for n, nf in (("cat", "chat"), ("dog", "chien"), ("bird", "oiseau"), ("horse", "cheval"))
-         for a, af in (("black", "noir"), ("white", "blanc"), ("small", "petit"))] * 6
+PAIRS = [
+    (f"the {a} {n} is here .", f"le {nf} {af} est ici .")
+    for n, nf in (("cat", "chat"), ("dog", "chien"), ("bird", "oiseau"), ("horse", "cheval"))
+    for a, af in (("black", "noir"), ("white", "blanc"), ("small", "petit"))
+] * 6
 
 
 @dataclass
@@ -28,14 +30,16 @@ class EchoSeq2Seq(BottleneckSeq2Seq):
     family = "echo"
     display_name = "echo (test)"
     config_class = EchoConfig
+
     @classmethod
     def train_flags(cls):
         return (TrainFlag("--echo-decoder-size", "decoder_size", {"type": int, "default": 16}),)
 
     @classmethod
     def make_config(cls, src_vocab_size, tgt_vocab_size, decoder_size=16):
-        return EchoConfig(src_vocab_size, tgt_vocab_size, embedding_size=16, encoder_size=8, decoder_size=decoder_size,
-                          dropout=0.0)
+        return EchoConfig(
+            src_vocab_size, tgt_vocab_size, embedding_size=16, encoder_size=8, decoder_size=decoder_size, dropout=0.0
+        )
 
 
 @pytest.fixture
@@ -50,9 +54,35 @@ def test_a_registered_family_trains_and_translates_through_the_cli(echo, tmp_pat
     data.write_text("".join(f"{e}\t{f}\n" for e, f in PAIRS), encoding="utf-8")
     out = tmp_path / "echo-model"
     assert build_parser().parse_args(["train", "--family", "echo", "--echo-decoder-size", "8"]).echo_decoder_size == 8
-    status = main(["train", "--family", "echo", "--echo-decoder-size", "24", "--out", str(out), "--data", str(data),
-                   "--valid-sentences", "2", "--test-sentences", "2", "--epochs", "1", "--max-minutes", "1",
-                   "--threads", "1", "--src-vocab", "30", "--tgt-vocab", "30", "--gold-dir", str(tmp_path / "none")])
+    status = main(
+        [
+            "train",
+            "--family",
+            "echo",
+            "--echo-decoder-size",
+            "24",
+            "--out",
+            str(out),
+            "--data",
+            str(data),
+            "--valid-sentences",
+            "2",
+            "--test-sentences",
+            "2",
+            "--epochs",
+            "1",
+            "--max-minutes",
+            "1",
+            "--threads",
+            "1",
+            "--src-vocab",
+            "30",
+            "--tgt-vocab",
+            "30",
+            "--gold-dir",
+            str(tmp_path / "none"),
+        ]
+    )
     assert status == 0
     card = json.loads((out / "config.json").read_text())
     assert card["family"] == "echo" and card["decoder_size"] == 24

@@ -26,9 +26,19 @@ settings.register_profile("fuzz", max_examples=10_000, deadline=10_000, suppress
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 PAYLOADS = [
-    "![x](http://example.com/x.png)", "<img src=x onerror=alert(1)>", "<script>alert(1)</script>",
-    "**bold** _it_ `code` $x^2$ :red[red]", "[link](javascript:alert(1))", "\u202eevil\u202c", "\u200f\u200e",
-    "a\u2028b\u2029c\x0b\x0c\r", "😀👍🏽🇫🇷", "欢迎来北京", "\x00\x01\x1b[31m", "&lt;&amp;&#x27;", "</s> <unk> <pad> <s>",
+    "![x](http://example.com/x.png)",
+    "<img src=x onerror=alert(1)>",
+    "<script>alert(1)</script>",
+    "**bold** _it_ `code` $x^2$ :red[red]",
+    "[link](javascript:alert(1))",
+    "\u202eevil\u202c",
+    "\u200f\u200e",
+    "a\u2028b\u2029c\x0b\x0c\r",
+    "😀👍🏽🇫🇷",
+    "欢迎来北京",
+    "\x00\x01\x1b[31m",
+    "&lt;&amp;&#x27;",
+    "</s> <unk> <pad> <s>",
 ]
 texts = st.one_of(
     st.text(max_size=200),  # any Unicode, control characters included
@@ -96,8 +106,11 @@ def test_a_huge_line_is_refused_before_tokenizing():
 
 
 @settings(max_examples=int(os.environ.get("FUZZ_ALIGN_EXAMPLES", 60)), deadline=None)
-@given(st.lists(texts.map(lambda t: t.replace("\n", " ")), min_size=1, max_size=4),
-       st.lists(texts.map(lambda t: t.replace("\n", " ")), min_size=1, max_size=4), st.booleans())
+@given(
+    st.lists(texts.map(lambda t: t.replace("\n", " ")), min_size=1, max_size=4),
+    st.lists(texts.map(lambda t: t.replace("\n", " ")), min_size=1, max_size=4),
+    st.booleans(),
+)
 def test_align_answers_every_pair_file_or_names_the_problem(sources, targets, pretokenized):
     """The align command on any file contents: one output line per pair, or one error naming both line counts."""
     import contextlib

@@ -79,8 +79,16 @@ def test_a_guided_model_learns_the_links_and_its_card_says_so(tmp_path, monkeypa
     crossing = {(0, 0), (1, 2), (2, 1), (3, 3), (4, 4), (5, 5)}
     assert all(len(s) == len(t) == 6 for s, t in corpus.train_tokens)
     guided.write_links(guided.links_path(corpus.train_tokens), [crossing] * len(corpus.train_tokens))
-    config = RNNConfig(len(corpus.src_vocab), len(corpus.tgt_vocab), scorer="dot", embedding_size=32,
-                       encoder_size=16, decoder_size=32, attention_size=16, dropout=0.0)
+    config = RNNConfig(
+        len(corpus.src_vocab),
+        len(corpus.tgt_vocab),
+        scorer="dot",
+        embedding_size=32,
+        encoder_size=16,
+        decoder_size=32,
+        attention_size=16,
+        dropout=0.0,
+    )
     recipe = TrainConfig(epochs=6, max_minutes=5, batch_tokens=60, lr=1e-2, threads=1, bf16=False, guided_lambda=1.0)
     card = train_model(corpus, config, recipe, tmp_path / "m", gold_dir=None)
     history = json.loads((tmp_path / "m" / "history.json").read_text())
@@ -110,8 +118,15 @@ def test_guided_training_of_a_family_without_training_attention_is_refused(tmp_p
     from attnviz.families.transformer import TransformerConfig
 
     corpus = tiny_corpus()
-    config = TransformerConfig(len(corpus.src_vocab), len(corpus.tgt_vocab), d_model=16, heads=2,
-                               encoder_layers=1, decoder_layers=1, ffn_size=32)
+    config = TransformerConfig(
+        len(corpus.src_vocab),
+        len(corpus.tgt_vocab),
+        d_model=16,
+        heads=2,
+        encoder_layers=1,
+        decoder_layers=1,
+        ffn_size=32,
+    )
     with pytest.raises(ValueError, match="only with an alignment layer"):
         train_model(corpus, config, TrainConfig(epochs=1, guided_lambda=1.0, threads=1), tmp_path / "m", gold_dir=None)
 
@@ -121,21 +136,32 @@ def test_the_unguided_twin_is_the_shipped_model_with_the_same_architecture():
 
     additive = Translator.load(PRETRAINED / "en-fr-additive")
     twin = guided.unguided_twin(additive.model.config, "en-fr")
-    assert twin == {"name": "en-fr-additive", "metrics": Metrics(test_bleu_greedy=additive.metrics.test_bleu_greedy,
-                                                                  dev_aer=additive.metrics.dev_aer).to_dict()}
+    assert twin == {
+        "name": "en-fr-additive",
+        "metrics": Metrics(
+            test_bleu_greedy=additive.metrics.test_bleu_greedy, dev_aer=additive.metrics.dev_aer
+        ).to_dict(),
+    }
     # the same architecture in another language pair is that pair's model, with the same segmentation
     assert guided.unguided_twin(additive.model.config, "zh-en")["name"] == "zh-en-additive"
     # … and the character model, not the word model, when the guided one reads characters (vocabulary sizes
     # are not compared: a warm start may grow them)
-    assert guided.unguided_twin(additive.model.config, "zh-en", segmentation="characters")["name"] == \
-        "zh-en-additive-characters"
+    assert (
+        guided.unguided_twin(additive.model.config, "zh-en", segmentation="characters")["name"]
+        == "zh-en-additive-characters"
+    )
     assert guided.unguided_twin(additive.model.config, "zh-en", segmentation="characters+names") is None
     assert guided.unguided_twin(additive.model.config, "fr-en") is None
     # an alignment head, one that reads the whole translation too, is not part of the compared architecture
     from dataclasses import replace
 
-    with_head = replace(additive.model.config, alignment_attention=True, alignment_full_context=True,
-                        src_vocab_size=14051, tgt_vocab_size=25608)
+    with_head = replace(
+        additive.model.config,
+        alignment_attention=True,
+        alignment_full_context=True,
+        src_vocab_size=14051,
+        tgt_vocab_size=25608,
+    )
     assert guided.unguided_twin(with_head, "en-fr")["name"] == "en-fr-additive"
 
 
@@ -166,10 +192,19 @@ def test_guiding_the_columns_too_trains_both_readings_of_the_links(tmp_path, mon
     corpus = tiny_corpus()
     crossing = {(0, 0), (1, 2), (2, 1), (3, 3), (4, 4), (5, 5)}
     guided.write_links(guided.links_path(corpus.train_tokens), [crossing] * len(corpus.train_tokens))
-    config = RNNConfig(len(corpus.src_vocab), len(corpus.tgt_vocab), scorer="dot", embedding_size=32,
-                       encoder_size=16, decoder_size=32, attention_size=16, dropout=0.0)
-    recipe = TrainConfig(epochs=6, max_minutes=5, batch_tokens=60, lr=1e-2, threads=1, bf16=False,
-                         guided_lambda=1.0, guided_columns=True)
+    config = RNNConfig(
+        len(corpus.src_vocab),
+        len(corpus.tgt_vocab),
+        scorer="dot",
+        embedding_size=32,
+        encoder_size=16,
+        decoder_size=32,
+        attention_size=16,
+        dropout=0.0,
+    )
+    recipe = TrainConfig(
+        epochs=6, max_minutes=5, batch_tokens=60, lr=1e-2, threads=1, bf16=False, guided_lambda=1.0, guided_columns=True
+    )
     card = train_model(corpus, config, recipe, tmp_path / "m", gold_dir=None)
     history = json.loads((tmp_path / "m" / "history.json").read_text())
     assert history[-1]["guided_column_loss"] < 0.5 * history[0]["guided_column_loss"]

@@ -3,8 +3,8 @@ SentencePiece tokenizer, built and saved with ``save_pretrained`` in the test, t
 decoded, aligned and shown by the app — with the loading code users' folders go through."""
 
 import io
-import os
 import json
+import os
 import pickle
 import subprocess
 import sys
@@ -14,8 +14,13 @@ import numpy as np
 import pytest
 import torch
 
-from attnviz.families.huggingface import (ID_OFFSET, UNKNOWN_LANGUAGE, HuggingFaceError, language_pair,
-                                          read_pickled_weights)
+from attnviz.families.huggingface import (
+    ID_OFFSET,
+    UNKNOWN_LANGUAGE,
+    HuggingFaceError,
+    language_pair,
+    read_pickled_weights,
+)
 from attnviz.inference.catalog import discover_all, user_folders
 from attnviz.inference.checkpoint import CheckpointError
 from attnviz.inference.huggingface import HuggingFaceTranslator, grouping, merge_attention, word_starts
@@ -24,10 +29,26 @@ from attnviz.inference.translator import InputError, Translator
 from .conftest import ROOT, open_app
 from .test_app import chart_weights, charts
 
-ENGLISH = ["the cat sleeps on the mat", "i am tired", "welcome to beijing", "the agreement was signed in august",
-           "i love you", "she sees her brother", "we are not here", "you are cold"]
-FRENCH = ["le chat dort sur le tapis", "je suis fatigué", "bienvenue à pékin", "l'accord a été signé en août",
-          "je t'aime", "elle voit son frère", "nous ne sommes pas ici", "vous avez froid"]
+ENGLISH = [
+    "the cat sleeps on the mat",
+    "i am tired",
+    "welcome to beijing",
+    "the agreement was signed in august",
+    "i love you",
+    "she sees her brother",
+    "we are not here",
+    "you are cold",
+]
+FRENCH = [
+    "le chat dort sur le tapis",
+    "je suis fatigué",
+    "bienvenue à pékin",
+    "l'accord a été signé en août",
+    "je t'aime",
+    "elle voit son frère",
+    "nous ne sommes pas ici",
+    "vous avez froid",
+]
 
 
 def make_marian(folder: Path, seed: int = 0) -> Path:
@@ -39,9 +60,15 @@ def make_marian(folder: Path, seed: int = 0) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     for side, sentences in (("source", ENGLISH), ("target", FRENCH)):
         model = io.BytesIO()
-        spm.SentencePieceTrainer.train(sentence_iterator=iter(sentences * 10), model_writer=model, vocab_size=60,
-                                       model_type="unigram", character_coverage=1.0, minloglevel=2,
-                                       hard_vocab_limit=False)
+        spm.SentencePieceTrainer.train(
+            sentence_iterator=iter(sentences * 10),
+            model_writer=model,
+            vocab_size=60,
+            model_type="unigram",
+            character_coverage=1.0,
+            minloglevel=2,
+            hard_vocab_limit=False,
+        )
         (folder / f"{side}.spm").write_bytes(model.getvalue())
     vocab = {"</s>": 0, "<unk>": 1}
     for side in ("source", "target"):
@@ -52,12 +79,28 @@ def make_marian(folder: Path, seed: int = 0) -> Path:
     vocab = {piece: k for k, piece in enumerate(vocab)}
     vocab["<pad>"] = len(vocab)
     (folder / "vocab.json").write_text(json.dumps(vocab), encoding="utf-8")
-    tokenizer = MarianTokenizer(str(folder / "source.spm"), str(folder / "target.spm"), str(folder / "vocab.json"),
-                                source_lang="en", target_lang="fr")
-    config = MarianConfig(vocab_size=len(vocab), d_model=16, encoder_layers=2, decoder_layers=2,
-                          encoder_attention_heads=2, decoder_attention_heads=2, encoder_ffn_dim=32,
-                          decoder_ffn_dim=32, max_position_embeddings=256, pad_token_id=vocab["<pad>"],
-                          eos_token_id=0, decoder_start_token_id=vocab["<pad>"], forced_eos_token_id=0)
+    tokenizer = MarianTokenizer(
+        str(folder / "source.spm"),
+        str(folder / "target.spm"),
+        str(folder / "vocab.json"),
+        source_lang="en",
+        target_lang="fr",
+    )
+    config = MarianConfig(
+        vocab_size=len(vocab),
+        d_model=16,
+        encoder_layers=2,
+        decoder_layers=2,
+        encoder_attention_heads=2,
+        decoder_attention_heads=2,
+        encoder_ffn_dim=32,
+        decoder_ffn_dim=32,
+        max_position_embeddings=256,
+        pad_token_id=vocab["<pad>"],
+        eos_token_id=0,
+        decoder_start_token_id=vocab["<pad>"],
+        forced_eos_token_id=0,
+    )
     torch.manual_seed(seed)
     MarianMTModel(config).save_pretrained(folder)
     tokenizer.save_pretrained(folder)
@@ -83,9 +126,7 @@ def test_pieces_merge_to_words_by_the_sum_over_keys_and_the_mean_over_queries():
     assert words.tolist() == [[1, 1, 0, 0], [0, 0, 1, 0], [0, 0, 0, 1]]
     weights = np.array([[0.1, 0.2, 0.3, 0.4], [0.5, 0.25, 0.125, 0.125], [0.0, 0.0, 1.0, 0.0], [0.25] * 4])
     merged = merge_attention(weights, words, words)
-    expected = np.array([[(0.3 + 0.75) / 2, (0.3 + 0.125) / 2, (0.4 + 0.125) / 2],
-                         [0.0, 1.0, 0.0],
-                         [0.5, 0.25, 0.25]])
+    expected = np.array([[(0.3 + 0.75) / 2, (0.3 + 0.125) / 2, (0.4 + 0.125) / 2], [0.0, 1.0, 0.0], [0.5, 0.25, 0.25]])
     np.testing.assert_allclose(merged, expected, atol=1e-12)
     np.testing.assert_allclose(merged.sum(1), 1.0)
     causal = np.where(np.tril(np.ones((4, 4))) > 0, weights, np.nan)
@@ -144,10 +185,19 @@ def test_greedy_decoding_writes_what_the_models_own_generate_writes(translator):
     hf = translator.model.hf
     ids = torch.tensor([translator.model.to_model_ids(torch.tensor(source.ids)).tolist()])
     length = len(result.pieces.target_ids)  # one more: generate forces its end token at its last step
-    generated = hf.generate(ids, generation_config=GenerationConfig(
-        max_new_tokens=length + 1, min_new_tokens=0, num_beams=1, do_sample=False,
-        decoder_start_token_id=hf.config.decoder_start_token_id, eos_token_id=hf.config.eos_token_id,
-        pad_token_id=hf.config.pad_token_id, bad_words_ids=[[hf.config.pad_token_id]]))[0, 1:].tolist()
+    generated = hf.generate(
+        ids,
+        generation_config=GenerationConfig(
+            max_new_tokens=length + 1,
+            min_new_tokens=0,
+            num_beams=1,
+            do_sample=False,
+            decoder_start_token_id=hf.config.decoder_start_token_id,
+            eos_token_id=hf.config.eos_token_id,
+            pad_token_id=hf.config.pad_token_id,
+            bad_words_ids=[[hf.config.pad_token_id]],
+        ),
+    )[0, 1:].tolist()
     ours = translator.model.to_model_ids(torch.tensor(result.pieces.target_ids)).tolist()
     assert ours == generated[: len(ours)]
 
@@ -177,6 +227,31 @@ def test_forced_attention_is_the_models_own_cross_attention_merged_to_words(tran
     assert maps["encoder_self"].shape == (2, 2, 4, 4) and maps["decoder_self"].shape == (2, 2, 4, 4)
 
 
+def test_norm_based_attention_reads_the_models_own_values_and_merges_to_words(translator):
+    """f^h(x_j) through encoder_attn's v_proj and out_proj: Σ_h Σ_j α^h_ij f^h(x_j) + b_O is the block's output, and
+    the norm-based map of the card's attention (the last layer's heads) is merged to words like attention."""
+    from attnviz.inference.attribution import norm_based
+
+    result = translator.force("welcome to beijing", "bienvenue à pékin")
+    pieces, model = result.pieces, translator.model
+    vectors = model.value_vectors(pieces.source_ids)  # (L, H, S, d) over pieces
+    block = model.attention_block("cross", 1)
+    with torch.no_grad():
+        memory = model.encode(torch.tensor([pieces.source_ids]), torch.tensor([len(pieces.source_ids)])).memory
+        x = torch.randn(1, 2, memory.size(-1))
+        output, weights = block(x, key_value_states=memory, output_attentions=True)[:2]
+    rebuilt = np.einsum("hts,hsd->td", weights[0].numpy(), vectors[1]) + block.out_proj.bias.detach().numpy()
+    np.testing.assert_allclose(rebuilt, output[0].numpy(), atol=1e-4)
+    found = translator.attribution(result)
+    assert found.methods[0] == "norm_based" and found.norm_based.shape == result.attention.shape
+    expected = norm_based(pieces.heads, vectors, 1, None)  # the card's default: the last layer's heads
+    words = translator.words([translator.source_piece(i) for i in pieces.source_ids])[1]
+    targets = translator.words([translator.source_piece(i) for i in pieces.target_ids])[1]
+    np.testing.assert_allclose(
+        found.norm_based, targets @ expected @ words.T / targets.sum(1, keepdims=True), atol=1e-5
+    )
+
+
 def test_one_step_of_one_head_is_read_through_hooks_and_agrees_with_the_records(translator):
     result = translator.translate("the cat sleeps").pieces
     step, head = min(2, len(result.target_ids) - 1), (1, 1)
@@ -186,8 +261,9 @@ def test_one_step_of_one_head_is_read_through_hooks_and_agrees_with_the_records(
     softmax = np.exp(trace.energies - trace.energies.max())
     np.testing.assert_allclose(trace.weights, softmax / softmax.sum(), atol=1e-6)
     np.testing.assert_allclose(trace.weights, result.heads[head[0], head[1], step], atol=1e-5)
-    assert translator.scorer.breakdown(trace.query, trace.keys[0]).energy == pytest.approx(float(trace.energies[0]),
-                                                                                           rel=1e-5)
+    assert translator.scorer.breakdown(trace.query, trace.keys[0]).energy == pytest.approx(
+        float(trace.energies[0]), rel=1e-5
+    )
 
 
 def test_another_models_words_are_read_one_row_each(translator):
@@ -237,8 +313,9 @@ def test_a_pickle_that_would_run_code_is_refused_and_runs_nothing(marian, tmp_pa
         read_pickled_weights(folder / "pytorch_model.bin")
     with pytest.raises(CheckpointError, match="refused"):
         Translator.load(folder)
-    run = subprocess.run([sys.executable, "-m", "attnviz", "convert-hf", str(folder)], capture_output=True, text=True,
-                         cwd=ROOT)
+    run = subprocess.run(
+        [sys.executable, "-m", "attnviz", "convert-hf", str(folder)], capture_output=True, text=True, cwd=ROOT
+    )
     assert run.returncode != 0 and run.stderr.count("\n") == 1 and "refused" in run.stderr
     assert "Unsupported" in run.stderr  # says what the unpickler refused
     assert not marker.exists() and not (folder / "model.safetensors").exists()
@@ -255,8 +332,9 @@ def test_a_pickled_folder_loads_weights_only_and_converts_to_safetensors_once(ma
     torch.save(load_file(marian / "model.safetensors"), folder / "pytorch_model.bin")
     expected = translator.translate("she sees her brother")
     assert Translator.load(folder).translate("she sees her brother").target_tokens == expected.target_tokens
-    run = subprocess.run([sys.executable, "-m", "attnviz", "convert-hf", str(folder)], capture_output=True, text=True,
-                         cwd=ROOT)
+    run = subprocess.run(
+        [sys.executable, "-m", "attnviz", "convert-hf", str(folder)], capture_output=True, text=True, cwd=ROOT
+    )
     assert run.returncode == 0, run.stderr
     assert (folder / "model.safetensors").is_file()
     assert Translator.load(folder).translate("she sees her brother").target_tokens == expected.target_tokens
@@ -278,8 +356,9 @@ def test_a_folder_that_names_its_own_code_is_refused(marian, tmp_path):
 
 def test_the_cli_translates_aligns_and_evaluates_a_folder(marian, tmp_path):
     def attnviz(*args, stdin=""):
-        return subprocess.run([sys.executable, "-m", "attnviz", *args], input=stdin, capture_output=True, text=True,
-                              cwd=ROOT)
+        return subprocess.run(
+            [sys.executable, "-m", "attnviz", *args], input=stdin, capture_output=True, text=True, cwd=ROOT
+        )
 
     out = attnviz("translate", "--model", str(marian), "--json", stdin="welcome to beijing\n")
     assert out.returncode == 0, out.stderr
@@ -291,8 +370,13 @@ def test_the_cli_translates_aligns_and_evaluates_a_folder(marian, tmp_path):
     aligned = attnviz("align", "--model", str(marian), "--src", str(tmp_path / "en"), "--tgt", str(tmp_path / "fr"))
     assert aligned.returncode == 0, aligned.stderr
     assert all(0 <= int(j) <= 2 and 0 <= int(i) <= 2 for j, i in (link.split("-") for link in aligned.stdout.split()))
-    listed = subprocess.run([sys.executable, "-m", "attnviz", "models"], capture_output=True, text=True, cwd=ROOT,
-                            env={**os.environ, "ATTNVIZ_MODELS": str(marian)})
+    listed = subprocess.run(
+        [sys.executable, "-m", "attnviz", "models"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env={**os.environ, "ATTNVIZ_MODELS": str(marian)},
+    )
     assert "opus-mt-en-fr-tiny" in listed.stdout and "huggingface" in listed.stdout
 
 
@@ -316,7 +400,14 @@ def app_with(marian, monkeypatch):
     state.catalog.clear()
 
 
-VIEWS_THAT_DRAW = ["Compare", "Heads", "Difference", "Attention vs alignment", "Step by step", "Attention vs attribution"]
+VIEWS_THAT_DRAW = [
+    "Compare",
+    "Heads",
+    "Difference",
+    "Attention vs alignment",
+    "Step by step",
+    "Attention vs attribution",
+]
 
 
 def test_every_view_works_on_the_folder_or_says_why_in_one_line(app_with, marian):
@@ -373,12 +464,19 @@ def test_the_app_lists_a_model_of_unknown_languages_under_its_own_pair(marian, t
 
 
 def test_the_app_and_the_cli_start_without_transformers_or_captum(marian):
-    probe = ("import sys, attnviz.cli, attnviz.ui.state, attnviz.ui.common\n"
-             "from attnviz.inference.catalog import discover_all\n"
-             "assert any(e.info and e.info.family == 'huggingface' for e in discover_all())\n"
-             "print(sorted(m for m in ('transformers', 'captum', 'sentencepiece') if m in sys.modules))")
-    run = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=ROOT,
-                         env={**os.environ, "ATTNVIZ_MODELS": str(marian)})
+    probe = (
+        "import sys, attnviz.cli, attnviz.ui.state, attnviz.ui.common\n"
+        "from attnviz.inference.catalog import discover_all\n"
+        "assert any(e.info and e.info.family == 'huggingface' for e in discover_all())\n"
+        "print(sorted(m for m in ('transformers', 'captum', 'sentencepiece') if m in sys.modules))"
+    )
+    run = subprocess.run(
+        [sys.executable, "-c", probe],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env={**os.environ, "ATTNVIZ_MODELS": str(marian)},
+    )
     assert run.returncode == 0, run.stderr[-500:]
     assert run.stdout.strip() == "[]"
 
@@ -386,6 +484,7 @@ def test_the_app_and_the_cli_start_without_transformers_or_captum(marian):
 def test_checking_cards_leaves_out_a_folder_without_a_card(translator):
     from attnviz.measurement.evaluation import ModelEvaluation, card_differences
 
-    measured = ModelEvaluation(Path("opus-mt-en-fr-tiny"), translator, {"all": {"bleu": 1.0, "sentences": 1}},
-                               {"aer": 0.9}, 1.0)
+    measured = ModelEvaluation(
+        Path("opus-mt-en-fr-tiny"), translator, {"all": {"bleu": 1.0, "sentences": 1}}, {"aer": 0.9}, 1.0
+    )
     assert card_differences([measured]) == {}

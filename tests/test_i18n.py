@@ -54,6 +54,9 @@ def test_every_key_the_code_uses_is_in_the_catalogues():
 def test_the_chinese_catalogue_is_chinese():
     """Every Chinese message that is not a name or a formula has Chinese characters (no forgotten English copy)."""
     english, chinese = catalogue("en"), catalogue("zh")
-    copied = [k for k, v in chinese.items() if v == english[k] and re.search(r"[a-z]{4,}", v)
-              and k != "sidebar.interface_language"]
+    copied = [
+        k
+        for k, v in chinese.items()
+        if v == english[k] and re.search(r"[a-z]{4,}", v) and k != "sidebar.interface_language"
+    ]
     assert not copied

@@ -18,14 +18,17 @@ def test_shipped_lectures_are_valid():
     assert "seed-notes" in lectures and len(lectures["seed-notes"].slides) >= 10
 
 
-@pytest.mark.parametrize("text, message", [
-    ("title = 'x'\n", "has no [[slide]]"),
-    ("[[slide]]\nview = 'compare'\n", "needs a title"),
-    ("[[slide]]\ntitle = 'a'\nview = 'nowhere'\n", "view 'nowhere' is not one of"),
-    ("[[slide]]\ntitle = 'a'\nview = 'compare'\nparams = { zz = '1' }\n", "unknown parameter 'zz'"),
-    ("[[slide]]\ntitle = 'a'\nview = 'compare'\nparams = { step = 'two' }\n", "step='two' is not a whole number"),
-    ("[[slide]\n", "not a readable TOML file"),
-])
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("title = 'x'\n", "has no [[slide]]"),
+        ("[[slide]]\nview = 'compare'\n", "needs a title"),
+        ("[[slide]]\ntitle = 'a'\nview = 'nowhere'\n", "view 'nowhere' is not one of"),
+        ("[[slide]]\ntitle = 'a'\nview = 'compare'\nparams = { zz = '1' }\n", "unknown parameter 'zz'"),
+        ("[[slide]]\ntitle = 'a'\nview = 'compare'\nparams = { step = 'two' }\n", "step='two' is not a whole number"),
+        ("[[slide]\n", "not a readable TOML file"),
+    ],
+)
 def test_a_broken_lecture_is_named(tmp_path, text, message):
     path = tmp_path / "broken.toml"
     path.write_text(text, encoding="utf-8")

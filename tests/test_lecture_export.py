@@ -26,9 +26,11 @@ def test_a_slide_shows_its_models_then_the_pairs_default_selection():
 
 def test_user_text_is_escaped_and_a_bad_lecture_gets_one_line(tmp_path, capsys):
     lecture = tmp_path / "tricky.toml"
-    lecture.write_text('title = "<script>alert(1)</script>"\n[[slide]]\ntitle = "<b>bold?</b>"\nview = "compare"\n'
-                       'note = "*not* markdown & <i>not</i> HTML"\nparams = { s = "I see <b>her</b>.", m = "en-fr-dot" }\n',
-                       encoding="utf-8")
+    lecture.write_text(
+        'title = "<script>alert(1)</script>"\n[[slide]]\ntitle = "<b>bold?</b>"\nview = "compare"\n'
+        'note = "*not* markdown & <i>not</i> HTML"\nparams = { s = "I see <b>her</b>.", m = "en-fr-dot" }\n',
+        encoding="utf-8",
+    )
     out = tmp_path / "tricky.html"
     assert main(["export-lecture", str(lecture), "--out", str(out)]) == 0
     page = out.read_text(encoding="utf-8")

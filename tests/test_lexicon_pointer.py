@@ -27,11 +27,20 @@ def pointer_model(seed: int = 0) -> tuple[RNNSeq2Seq, Vocab, Vocab]:
     """A tiny random model whose lexicon maps 北京 → beijing and 温州 → wenzhou."""
     torch.manual_seed(seed)
     src_vocab, tgt_vocab = Vocab(list(SPECIALS) + ZH_WORDS), Vocab(list(SPECIALS) + EN_WORDS)
-    config = RNNConfig(len(src_vocab), len(tgt_vocab), embedding_size=16, encoder_size=8, decoder_size=16,
-                       attention_size=12, dropout=0.0, lexicon_pointer=True)
+    config = RNNConfig(
+        len(src_vocab),
+        len(tgt_vocab),
+        embedding_size=16,
+        encoder_size=8,
+        decoder_size=16,
+        attention_size=12,
+        dropout=0.0,
+        lexicon_pointer=True,
+    )
     model = RNNSeq2Seq(config).eval()
-    model.lexicon.copy_(lexicon_table([("北京", "beijing"), ("温州", "wenzhou"), ("上海", "shanghai")],
-                                      src_vocab, tgt_vocab))
+    model.lexicon.copy_(
+        lexicon_table([("北京", "beijing"), ("温州", "wenzhou"), ("上海", "shanghai")], src_vocab, tgt_vocab)
+    )
     return model, src_vocab, tgt_vocab
 
 
@@ -136,13 +145,29 @@ def test_vocabulary_always_holds_the_lexicon_words():
 
 
 def test_train_refuses_a_lexicon_pointer_outside_chinese_words(tmp_path):
-    for flags, in ([["--pair", "en-fr"]], [["--pair", "zh-en", "--segmentation", "characters"]]):
+    for (flags,) in ([["--pair", "en-fr"]], [["--pair", "zh-en", "--segmentation", "characters"]]):
         result = subprocess.run(
-            [sys.executable, "-m", "attnviz", "train", "--scorer", "additive", "--lexicon-pointer",
-             "--out", str(tmp_path / "m"), *flags], capture_output=True, text=True, cwd=ROOT)
+            [
+                sys.executable,
+                "-m",
+                "attnviz",
+                "train",
+                "--scorer",
+                "additive",
+                "--lexicon-pointer",
+                "--out",
+                str(tmp_path / "m"),
+                *flags,
+            ],
+            capture_output=True,
+            text=True,
+            cwd=ROOT,
+        )
         assert result.returncode == 2
-        assert result.stderr.strip() == ("train: --lexicon-pointer copies CC-CEDICT's Chinese names whole; use it "
-                                         "with --pair zh-en and --segmentation words or characters+names")
+        assert result.stderr.strip() == (
+            "train: --lexicon-pointer copies CC-CEDICT's Chinese names whole; use it "
+            "with --pair zh-en and --segmentation words or characters+names"
+        )
 
 
 @pytest.mark.parametrize("gate_bias, share", [(-30.0, 1.0), (30.0, 0.0)])

@@ -30,12 +30,15 @@ def test_the_best_single_head_leaves_out_each_layers_mean():
     assert Metrics().best_single_head() is None
 
 
-@pytest.mark.parametrize("figures, message", [
-    ({"dev_aerr": 0.3}, "'metrics.dev_aerr' is not a figure"),
-    ({"dev_aer": "low"}, "'metrics.dev_aer' must be a number"),
-    ({"dev_aer_by_head": {"a": 1}}, "'metrics.dev_aer_by_head' must be a list"),
-    ({"test_accuracy": True}, "'metrics.test_accuracy' must be a number"),
-])
+@pytest.mark.parametrize(
+    "figures, message",
+    [
+        ({"dev_aerr": 0.3}, "'metrics.dev_aerr' is not a figure"),
+        ({"dev_aer": "low"}, "'metrics.dev_aer' must be a number"),
+        ({"dev_aer_by_head": {"a": 1}}, "'metrics.dev_aer_by_head' must be a list"),
+        ({"test_accuracy": True}, "'metrics.test_accuracy' must be a number"),
+    ],
+)
 def test_a_card_with_a_wrong_figure_is_refused_in_one_line(tmp_path, tiny_dir, figures, message):
     directory = tmp_path / "model"
     shutil.copytree(tiny_dir, directory)

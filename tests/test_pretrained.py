@@ -31,6 +31,7 @@ def test_discovery_finds_the_zoo_with_its_contract():
         assert not entry.config["training"]["data"].startswith("/")
         assert entry.retrain_command.startswith("python -m attnviz train " + " ".join(family_flags(recipe)))
 
+
 # held-in everyday sentences of each language pair with the word every decent model must produce
 SIMPLE = {
     "en-fr": [("i am cold .", "froid"), ("he is my brother .", "frère"), ("where is the station ?", "gare")],
@@ -56,7 +57,11 @@ def test_config_matches_weights_and_zoo(shipped):
         assert (config["embedding_size"], config["encoder_size"], config["decoder_size"]) == (256, 128, 256)
     # the card's recipe is the last stage's: the recipe's changes, then each stage's, continuing in place
     final = asdict(recipe.train_configs(TrainConfig(), f"pretrained/{name}")[-1])
-    changed = {*recipe.train, *(key for stage in recipe.stages for key in stage), *(["init_from"] if recipe.stages else [])}
+    changed = {
+        *recipe.train,
+        *(key for stage in recipe.stages for key in stage),
+        *(["init_from"] if recipe.stages else []),
+    }
     assert {key: config["training"]["recipe"][key] for key in changed} == {key: final[key] for key in changed}
     if recipe.stages:
         assert config["training"]["started_from"]["name"] == name
@@ -150,7 +155,11 @@ def test_the_alignment_head_read_both_ways_scores_its_card_aer_on_the_gold():
 
     translator = Translator.load(PRETRAINED / "en-fr-additive-alignment-both-ways")
     metrics = translator.card["metrics"]
-    assert translator.link_reading == "intersection" == min(metrics["dev_aer_by_links"], key=metrics["dev_aer_by_links"].get)
+    assert (
+        translator.link_reading
+        == "intersection"
+        == min(metrics["dev_aer_by_links"], key=metrics["dev_aer_by_links"].get)
+    )
     gold = load_gold(DEFAULT_GOLD)
     assert dev_alignment(translator, gold)["aer"] == pytest.approx(metrics["dev_aer"], abs=1e-3)
     translator.card["alignment_links"] = "argmax"
@@ -177,8 +186,10 @@ def test_evaluate_checks_a_card_against_what_it_measures(tmp_path, capsys):
 
     from attnviz.cli import main
 
-    assert main(["evaluate", "--models", str(PRETRAINED / "en-fr-dot"), "--check-cards", "--csv",
-                 str(tmp_path / "e.csv")]) == 0
+    assert (
+        main(["evaluate", "--models", str(PRETRAINED / "en-fr-dot"), "--check-cards", "--csv", str(tmp_path / "e.csv")])
+        == 0
+    )
     assert "card figures reproduced: 1 of 1 models" in capsys.readouterr().out
     edited = tmp_path / "en-fr-dot"
     shutil.copytree(PRETRAINED / "en-fr-dot", edited)

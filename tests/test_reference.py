@@ -36,7 +36,9 @@ def test_aligns_new_pair_with_priors(priors):
 
 def test_align_many_keeps_order_and_empty_pairs(priors):
     aligner = ReferenceAligner(priors)
-    result = aligner.align_many([["a", "dog", "runs"], [], ["the", "cat"]], [["un", "chien", "court"], ["x"], ["le", "chat"]])
+    result = aligner.align_many(
+        [["a", "dog", "runs"], [], ["the", "cat"]], [["un", "chien", "court"], ["x"], ["le", "chat"]]
+    )
     assert len(result) == 3
     assert result[1] == set()
     assert result[0] == {(0, 0), (1, 1), (2, 2)}

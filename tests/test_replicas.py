@@ -32,9 +32,15 @@ def class_server():
     from .test_browser import free_port
 
     port = free_port()
-    process = subprocess.Popen(["bash", str(ROOT / "scripts" / "serve_class.sh"), "2", str(port)], cwd=ROOT,
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                               env={**os.environ, "PYTHON": sys.executable}, start_new_session=True)
+    process = subprocess.Popen(
+        ["bash", str(ROOT / "scripts" / "serve_class.sh"), "2", str(port)],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env={**os.environ, "PYTHON": sys.executable},
+        start_new_session=True,
+    )
     line = process.stdout.readline()  # "attnviz: 2 replicas behind nginx at … (files in DIR)" once all are up
     folder = re.search(r"files in (\S+)\)", line)
     assert folder, line + process.stdout.read()
@@ -90,8 +96,9 @@ def test_a_class_through_nginx_stays_on_its_replica_and_a_replica_killed_loses_n
     url, folder = class_server
     with browsers(3) as (teacher, student, dropped):
         sockets = []
-        dropped.route_web_socket(re.compile(r".*/_stcore/stream"),
-                                 lambda ws: (ws.connect_to_server(), sockets.append(ws)))
+        dropped.route_web_socket(
+            re.compile(r".*/_stcore/stream"), lambda ws: (ws.connect_to_server(), sockets.append(ws))
+        )
         code = start_class(teacher, url)
         for page in (student, dropped):
             page.goto(f"{url}/?class={code}", timeout=WAIT)

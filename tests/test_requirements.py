@@ -7,8 +7,12 @@ import sys
 
 from .conftest import ROOT
 
-SOURCES = [*sorted((ROOT / "attnviz").rglob("*.py")), *sorted((ROOT / "tests").glob("*.py")),
-           *sorted((ROOT / "scripts").glob("*.py")), ROOT / "streamlit_app.py"]
+SOURCES = [
+    *sorted((ROOT / "attnviz").rglob("*.py")),
+    *sorted((ROOT / "tests").glob("*.py")),
+    *sorted((ROOT / "scripts").glob("*.py")),
+    ROOT / "streamlit_app.py",
+]
 # the project's own top-level names
 PROJECT = {"attnviz", "tests", "conftest", "scripts"}
 
@@ -53,7 +57,9 @@ def test_every_imported_library_is_declared_in_requirements():
         if not owners:
             missing.append(f"{module} (imported in {where}) is installed by no distribution")
         elif not owners & wanted:
-            missing.append(f"{module} (imported in {where}) comes from {', '.join(sorted(owners))}, not in requirements.txt")
+            missing.append(
+                f"{module} (imported in {where}) comes from {', '.join(sorted(owners))}, not in requirements.txt"
+            )
     assert not missing, "\n".join(missing)
 
 
@@ -75,8 +81,11 @@ def test_pyproject_and_requirements_name_the_same_pinned_packages():
 
     project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
     runtime, test = pins(project["dependencies"]), pins(project["optional-dependencies"]["test"])
-    listed = pins(line.split("#")[0].strip() for line in (ROOT / "requirements.txt").read_text().splitlines()
-                  if line.split("#")[0].strip())
+    listed = pins(
+        line.split("#")[0].strip()
+        for line in (ROOT / "requirements.txt").read_text().splitlines()
+        if line.split("#")[0].strip()
+    )
     assert not set(runtime) & set(test)
     assert {**runtime, **test} == listed  # same packages, same pins: `pip install .` gives what the README installs
 
@@ -91,8 +100,13 @@ def test_every_library_the_app_imports_is_a_runtime_dependency_of_the_package():
     missing = []
     for path in sorted(app_sources):
         for node in ast.walk(ast.parse((ROOT / path).read_text(encoding="utf-8"))):
-            names = ([a.name for a in node.names] if isinstance(node, ast.Import) else
-                     [node.module] if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module else [])
+            names = (
+                [a.name for a in node.names]
+                if isinstance(node, ast.Import)
+                else [node.module]
+                if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module
+                else []
+            )
             for module in {n.split(".")[0] for n in names} - set(sys.stdlib_module_names) - PROJECT:
                 owners = {normalize(d) for d in distributions.get(module, [])}
                 if not owners & runtime:

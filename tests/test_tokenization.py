@@ -50,11 +50,21 @@ def test_chinese_characters_keep_latin_words_whole_and_the_model_info_records_th
     from attnviz.families import ModelInfo
 
     assert tokenize("歡迎來 北京 iPhone 5。", "zh", segmentation="characters") == [
-        "欢", "迎", "来", "北", "京", "iPhone", "5", "。"]
+        "欢",
+        "迎",
+        "来",
+        "北",
+        "京",
+        "iPhone",
+        "5",
+        "。",
+    ]
     assert tokenize("Hello there", "en", segmentation="characters") == ["Hello", "there"]  # Chinese only
     config = {"task": "translation", "family": "rnn", "source_language": "zh", "target_language": "en"}
     assert ModelInfo.from_config(config).segmentation == "words"  # configs written before the field
     info = ModelInfo.from_config({**config, "segmentation": "characters"})
-    assert info.to_dict()["segmentation"] == "characters" and "segmentation" not in ModelInfo.from_config(config).to_dict()
+    assert (
+        info.to_dict()["segmentation"] == "characters" and "segmentation" not in ModelInfo.from_config(config).to_dict()
+    )
     with pytest.raises(ValueError, match="field 'segmentation' is 'syllables'"):
         ModelInfo.from_config({**config, "segmentation": "syllables"})

@@ -28,7 +28,9 @@ ADJECTIVES = [("black", "noir"), ("big", "grand"), ("small", "petit"), ("white",
 def tiny_corpus() -> Corpus:
     pairs = [
         (f"the {a} {n} number {k} .", f"le {nf} {af} numéro {k} .")
-        for n, nf in NOUNS for a, af in ADJECTIVES for k in range(12)
+        for n, nf in NOUNS
+        for a, af in ADJECTIVES
+        for k in range(12)
     ]
     split = split_by_source(pairs, seed=1, n_valid=20, n_test=20)
     tokens = [(model_tokens(e, "en"), model_tokens(f, "fr")) for e, f in split.train]
@@ -57,8 +59,16 @@ def test_split_is_by_english_sentence():
 
 def test_training_learns_and_writes_a_complete_model(tmp_path):
     corpus = tiny_corpus()
-    config = RNNConfig(len(corpus.src_vocab), len(corpus.tgt_vocab), scorer="general", embedding_size=32,
-                         encoder_size=16, decoder_size=32, attention_size=16, dropout=0.0)
+    config = RNNConfig(
+        len(corpus.src_vocab),
+        len(corpus.tgt_vocab),
+        scorer="general",
+        embedding_size=32,
+        encoder_size=16,
+        decoder_size=32,
+        attention_size=16,
+        dropout=0.0,
+    )
     recipe = TrainConfig(epochs=12, max_minutes=5, batch_tokens=60, lr=1e-2, threads=1, bf16=False)
     card = train_model(corpus, config, recipe, tmp_path / "m", gold_dir=None)
     history = json.loads((tmp_path / "m" / "history.json").read_text())
@@ -70,7 +80,9 @@ def test_training_learns_and_writes_a_complete_model(tmp_path):
     assert loaded.card["training"]["best_epoch"] == card["training"]["best_epoch"]
     readme = (tmp_path / "m" / "README.md").read_text()
     assert "Tatoeba" in readme
-    assert "--epochs 12 --max-minutes 5 --seed 1 --threads 1 --lr 0.01`" in readme  # the card's retrain command is the recipe
+    assert (
+        "--epochs 12 --max-minutes 5 --seed 1 --threads 1 --lr 0.01`" in readme
+    )  # the card's retrain command is the recipe
     assert not checkpoint.missing_files(tmp_path / "m")
     assert not (tmp_path / "m" / RESUME_FILE).exists()  # removed once the model is complete
     assert loaded.card["training"]["command"].startswith("python -m attnviz train --scorer general")
@@ -82,8 +94,15 @@ def test_a_stage_continues_in_place_and_its_card_keeps_where_it_started(tmp_path
     from attnviz.training.recipes import Recipe
 
     corpus = tiny_corpus()
-    config = RNNConfig(len(corpus.src_vocab), len(corpus.tgt_vocab), embedding_size=32, encoder_size=16,
-                       decoder_size=32, attention_size=16, dropout=0.0)
+    config = RNNConfig(
+        len(corpus.src_vocab),
+        len(corpus.tgt_vocab),
+        embedding_size=32,
+        encoder_size=16,
+        decoder_size=32,
+        attention_size=16,
+        dropout=0.0,
+    )
     shared = TrainConfig(epochs=2, max_minutes=5, batch_tokens=300, lr=1e-2, threads=1, bf16=False)
     stages = Recipe("m", "rnn", stages=({"lr": 5e-3, "epochs": 1},)).train_configs(shared, str(tmp_path / "m"))
     assert [(c.lr, c.epochs, c.init_from) for c in stages] == [(1e-2, 2, ""), (5e-3, 1, str(tmp_path / "m"))]
@@ -114,8 +133,14 @@ def test_a_flags_run_into_a_zoo_models_directory_keeps_it_shown_by_default():
 
 def test_time_budget_stops_cleanly_and_still_saves(tmp_path):
     corpus = tiny_corpus()
-    config = RNNConfig(len(corpus.src_vocab), len(corpus.tgt_vocab), embedding_size=16, encoder_size=8,
-                         decoder_size=16, attention_size=8)
+    config = RNNConfig(
+        len(corpus.src_vocab),
+        len(corpus.tgt_vocab),
+        embedding_size=16,
+        encoder_size=8,
+        decoder_size=16,
+        attention_size=8,
+    )
     recipe = TrainConfig(epochs=50, max_minutes=0.0, batch_tokens=300, threads=1)
     card = train_model(corpus, config, recipe, tmp_path / "m", gold_dir=None, shown_by_default=True)
     assert card["training"]["epochs_run"] == 1
@@ -130,8 +155,14 @@ def test_time_budget_stops_cleanly_and_still_saves(tmp_path):
 
 def test_warmup_raises_the_learning_rate_linearly_and_is_on_the_card(tmp_path):
     corpus = tiny_corpus()
-    config = RNNConfig(len(corpus.src_vocab), len(corpus.tgt_vocab), embedding_size=16, encoder_size=8,
-                       decoder_size=16, attention_size=8)
+    config = RNNConfig(
+        len(corpus.src_vocab),
+        len(corpus.tgt_vocab),
+        embedding_size=16,
+        encoder_size=8,
+        decoder_size=16,
+        attention_size=8,
+    )
     recipe = TrainConfig(epochs=1, batch_tokens=300, lr=1e-2, warmup_steps=1000, threads=1, bf16=False)
     batches = len(make_batches(corpus.train, recipe.batch_tokens))
     card = train_model(corpus, config, recipe, tmp_path / "m", gold_dir=None)
@@ -144,7 +175,9 @@ def write_corpus(path):
     """The tiny corpus as a fra.txt-style file (English<TAB>French), for the command line."""
     pairs = [
         (f"the {a} {n} number {k} .", f"le {nf} {af} numéro {k} .")
-        for n, nf in NOUNS for a, af in ADJECTIVES for k in range(12)
+        for n, nf in NOUNS
+        for a, af in ADJECTIVES
+        for k in range(12)
     ]
     path.write_text("".join(f"{e}\t{f}\n" for e, f in pairs), encoding="utf-8")
     return path
@@ -152,9 +185,26 @@ def write_corpus(path):
 
 def train_command(corpus, out, epochs):
     return [
-        "--scorer", "general", "--out", str(out), "--data", str(corpus), "--gold-dir", str(out.parent / "no-gold"),
-        "--epochs", str(epochs), "--threads", "1", "--src-vocab", "60", "--tgt-vocab", "60",
-        "--valid-sentences", "20", "--test-sentences", "20",
+        "--scorer",
+        "general",
+        "--out",
+        str(out),
+        "--data",
+        str(corpus),
+        "--gold-dir",
+        str(out.parent / "no-gold"),
+        "--epochs",
+        str(epochs),
+        "--threads",
+        "1",
+        "--src-vocab",
+        "60",
+        "--tgt-vocab",
+        "60",
+        "--valid-sentences",
+        "20",
+        "--test-sentences",
+        "20",
     ]
 
 
@@ -165,8 +215,20 @@ def run_module(args, **kwargs):
 
 def test_two_processes_train_identical_weights(tmp_path):
     corpus = write_corpus(tmp_path / "corpus.txt")
-    result = run_module([sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2",
-                         "-m", "attnviz", "train", *train_command(corpus, tmp_path / "ddp", 2)])
+    result = run_module(
+        [
+            sys.executable,
+            "-m",
+            "torch.distributed.run",
+            "--standalone",
+            "--nproc_per_node",
+            "2",
+            "-m",
+            "attnviz",
+            "train",
+            *train_command(corpus, tmp_path / "ddp", 2),
+        ]
+    )
     assert result.returncode == 0, result.stderr[-3000:]
     digests = dict(re.findall(r"rank (\d): final weights sha256 ([0-9a-f]{64})", result.stdout + result.stderr))
     assert set(digests) == {"0", "1"} and digests["0"] == digests["1"]
@@ -229,7 +291,8 @@ def test_a_split_read_into_english_keeps_the_english_parts():
     # each held-out Chinese sentence has the English sentences of its part as references
     for part, english in ((flipped.valid, split.valid), (flipped.test, split.test)):
         assert sorted((o, e) for o, refs in part.items() for e in refs) == sorted(
-            (o, e) for e, others in english.items() for o in others)
+            (o, e) for e, others in english.items() for o in others
+        )
 
 
 def test_a_chinese_corpus_is_prepared_source_chinese_target_english(tmp_path):
@@ -248,20 +311,27 @@ def test_a_chinese_corpus_is_prepared_source_chinese_target_english(tmp_path):
 def test_a_share_of_training_pairs_loses_its_final_punctuation_on_both_sides(tmp_path):
     from attnviz.data.tatoeba import PAIRS, prepare_corpus, without_final_punctuation
 
-    pairs = [(["欢", "迎", "。"], ["welcome", "."]), (["好", "？", "！"], ["ok", "?", "!"]), (["。"], ["."]),
-             (["我", "爱", "你"], ["i", "love", "you", "."])]
+    pairs = [
+        (["欢", "迎", "。"], ["welcome", "."]),
+        (["好", "？", "！"], ["ok", "?", "!"]),
+        (["。"], ["."]),
+        (["我", "爱", "你"], ["i", "love", "you", "."]),
+    ]
     assert without_final_punctuation(pairs, 1.0, 1) == [
-        (["欢", "迎"], ["welcome"]), (["好"], ["ok"]),
+        (["欢", "迎"], ["welcome"]),
+        (["好"], ["ok"]),
         (["。"], ["."]),  # nothing would be left
-        (["我", "爱", "你"], ["i", "love", "you", "."])]  # one side has no final punctuation
+        (["我", "爱", "你"], ["i", "love", "you", "."]),
+    ]  # one side has no final punctuation
     assert without_final_punctuation(pairs, 0.0, 1) == pairs
     many = without_final_punctuation([(["a", "."], ["b", "."])] * 1000, 0.5, 7)
     assert 400 < sum(s == ["a"] for s, _ in many) < 600
     assert many == without_final_punctuation([(["a", "."], ["b", "."])] * 1000, 0.5, 7)  # seeded
     lines = [f"Sentence {k}.\t句子{k}。" for k in range(60)]
     (tmp_path / "cmn.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
-    corpus = prepare_corpus(tmp_path / "cmn.txt", 1, 100, 100, n_valid=5, n_test=5, pair=PAIRS["zh-en"],
-                            unpunctuated=1.0)
+    corpus = prepare_corpus(
+        tmp_path / "cmn.txt", 1, 100, 100, n_valid=5, n_test=5, pair=PAIRS["zh-en"], unpunctuated=1.0
+    )
     assert all(s[-1] != "。" and t[-1] != "." for s, t in corpus.train_tokens)
     assert all(s.endswith("。") for s in corpus.split.test)  # held-out sentences keep theirs
 
@@ -290,7 +360,7 @@ def test_the_unpunctuated_share_is_in_the_retrain_command_and_the_cli_reads_it_b
 
 
 def test_concatenated_pairs_join_two_to_four_training_pairs_end_to_end(tmp_path):
-    from attnviz.data.tatoeba import (JOINED_PARTS, MAX_JOINED_TOKENS, concatenations, joined_pair, prepare_corpus)
+    from attnviz.data.tatoeba import JOINED_PARTS, MAX_JOINED_TOKENS, concatenations, joined_pair, prepare_corpus
     from attnviz.data.tokenization import EOS
 
     assert joined_pair([([5, 6, EOS], [7]), ([8, EOS], [9, 10])]) == ([5, 6, 8, EOS], [7, 9, 10])
@@ -324,16 +394,20 @@ def test_rare_city_names_get_the_contexts_of_frequent_ones():
     assert cities["北京"] == "Beijing" and cities["波士顿"] == "Boston" and cities["名古屋"] == "Nagoya"
     assert "日本" not in cities and "星期天" not in cities  # a country, a weekday: not cities
     pairs = [("我住在波士頓。", "I live in Boston.")] * (RARE_BELOW + 2)  # Traditional 頓: read Simplified
-    pairs += [("我是在北京学的中文。", "It was in Beijing that I studied Chinese."),
-              ("他去过名古屋。", "He has been to Nagoya."),
-              ("波士顿和北京。", "Boston and Beijing."),  # two names: no new contexts from it
-              ("我喜欢猫。", "I like cats.")]
+    pairs += [
+        ("我是在北京学的中文。", "It was in Beijing that I studied Chinese."),
+        ("他去过名古屋。", "He has been to Nagoya."),
+        ("波士顿和北京。", "Boston and Beijing."),  # two names: no new contexts from it
+        ("我喜欢猫。", "I like cats."),
+    ]
     contexts = rare_name_contexts(pairs, 3, seed=1)
     assert contexts == rare_name_contexts(pairs, 3, seed=1)  # seeded
     # the rare names (北京 in 2 pairs, 名古屋 in 1) go into Boston's 7 sentences and into each other's
     assert len(contexts) == 3 * (RARE_BELOW + 2) + 3 + 3
     assert {c for c in contexts if "波士顿" not in c[0] and "住在" in c[0]} <= {
-        ("我住在北京。", "I live in Beijing."), ("我住在名古屋。", "I live in Nagoya.")}
+        ("我住在北京。", "I live in Beijing."),
+        ("我住在名古屋。", "I live in Nagoya."),
+    }
     assert ("他去过北京。", "He has been to Beijing.") in contexts  # the other rare name
     assert not any("Boston" in e for _, e in contexts) and rare_name_contexts(pairs, 0, 1) == []
 
@@ -345,7 +419,10 @@ def test_cc_cedict_proper_nouns_become_training_pairs(tmp_path):
     entry = {"simplified": "北京", "pinyin": "Bei3 jing1", "definitions": ["Beijing, capital of the People's Republic"]}
     assert proper_noun(entry) == ("北京", "Beijing")
     assert proper_noun({**entry, "pinyin": "bei3 jing1"}) is None  # a common noun has lowercase pinyin
-    assert proper_noun({"simplified": "纽约", "pinyin": "Niu3 yue1", "definitions": ["New York"]}) == ("纽约", "New York")
+    assert proper_noun({"simplified": "纽约", "pinyin": "Niu3 yue1", "definitions": ["New York"]}) == (
+        "纽约",
+        "New York",
+    )
     names = dict(proper_noun_pairs())
     assert names["北京"] == "Beijing" and names["巴黎"] == "Paris" and len(names) > 3000
     (tmp_path / "cmn.txt").write_text("".join(f"Sentence {k}.\t句子{k}。\n" for k in range(30)), encoding="utf-8")
@@ -362,8 +439,14 @@ def test_a_character_model_records_its_segmentation_and_reads_characters(tmp_pat
     (tmp_path / "cmn.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
     corpus = prepare_corpus(tmp_path / "cmn.txt", 1, 100, 100, 5, 5, PAIRS["zh-en"], (), "characters")
     assert (["我", "看", "见", "北", "京", "。"], ["i", "see", "beijing", "."]) in corpus.train_tokens
-    config = RNNConfig(len(corpus.src_vocab), len(corpus.tgt_vocab), embedding_size=16, encoder_size=8,
-                       decoder_size=16, attention_size=8)
+    config = RNNConfig(
+        len(corpus.src_vocab),
+        len(corpus.tgt_vocab),
+        embedding_size=16,
+        encoder_size=8,
+        decoder_size=16,
+        attention_size=8,
+    )
     recipe = TrainConfig(epochs=1, max_minutes=5, batch_tokens=200, threads=1, bf16=False, segmentation="characters")
     card = train_model(corpus, config, recipe, tmp_path / "m", gold_dir=None)
     assert card["training"]["command"].endswith("--segmentation characters --pair zh-en")
@@ -374,7 +457,23 @@ def test_a_character_model_records_its_segmentation_and_reads_characters(tmp_pat
 
 
 def test_segmentation_is_refused_for_a_pair_without_chinese():
-    result = subprocess.run([sys.executable, "-m", "attnviz", "train", "--scorer", "dot", "--out", "/nonexistent/x",
-                             "--segmentation", "characters"], capture_output=True, text=True, cwd=ROOT)
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "attnviz",
+            "train",
+            "--scorer",
+            "dot",
+            "--out",
+            "/nonexistent/x",
+            "--segmentation",
+            "characters",
+        ],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
     assert result.returncode == 2 and result.stderr.strip().splitlines() == [
-        "train: --segmentation cuts Chinese text; en-fr has none (use it with --pair zh-en)"]
+        "train: --segmentation cuts Chinese text; en-fr has none (use it with --pair zh-en)"
+    ]

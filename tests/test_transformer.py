@@ -16,7 +16,9 @@ from attnviz.inference.translator import Translator
 from .conftest import tiny_transformer
 
 SRC = [4, 5, 6, 7, 3]
-INFO = ModelInfo("translation", "transformer", "en", "fr", layers=2, heads=2, maps=("cross", "encoder_self", "decoder_self"))
+INFO = ModelInfo(
+    "translation", "transformer", "en", "fr", layers=2, heads=2, maps=("cross", "encoder_self", "decoder_self")
+)
 
 
 def test_the_contract_read_off_a_transformer_has_its_layers_and_heads():
@@ -43,7 +45,9 @@ def test_step_decoder_matches_the_training_pass():
     with torch.no_grad():
         logits, _ = model(torch.tensor([SRC]), torch.tensor([len(SRC)]), torch.tensor([[2] + tgt]))
     hyp = decoding.forced(model, SRC, tgt)
-    torch.testing.assert_close(hyp.log_probs, torch.log_softmax(logits[0], -1)[range(4), tgt + [3]], atol=1e-5, rtol=1e-5)
+    torch.testing.assert_close(
+        hyp.log_probs, torch.log_softmax(logits[0], -1)[range(4), tgt + [3]], atol=1e-5, rtol=1e-5
+    )
 
 
 def test_records_are_layers_heads_target_source_and_rows_sum_to_one():
@@ -60,7 +64,10 @@ def test_records_are_layers_heads_target_source_and_rows_sum_to_one():
 @pytest.mark.parametrize("mode", NORMALIZERS.names())
 def test_every_normalizer_replaces_the_cross_attention_softmax(mode):
     model, *_ = tiny_transformer(seed=3)
-    for hyp in (decoding.greedy(model, SRC, Normalizer(mode, seed=1)), *decoding.beam_search(model, SRC, 2, Normalizer(mode))):
+    for hyp in (
+        decoding.greedy(model, SRC, Normalizer(mode, seed=1)),
+        *decoding.beam_search(model, SRC, 2, Normalizer(mode)),
+    ):
         torch.testing.assert_close(hyp.attention.sum(-1), torch.ones(hyp.attention.shape[:-1]))
         if mode == "hard":
             assert ((hyp.attention == 0) | (hyp.attention == 1)).all()
@@ -86,7 +93,9 @@ def test_save_load_and_translate(tmp_path):
     a, b = Translator(model, src_vocab, tgt_vocab, info=INFO).translate("i am cold ."), loaded.translate("i am cold .")
     assert a.target_tokens == b.target_tokens
     assert b.heads.shape == (2, 2, len(b.target_tokens), len(b.source_tokens))
-    np.testing.assert_allclose(b.attention, b.heads[-1].mean(0), atol=1e-6)  # no alignment head chosen yet: mean of the last layer
+    np.testing.assert_allclose(
+        b.attention, b.heads[-1].mean(0), atol=1e-6
+    )  # no alignment head chosen yet: mean of the last layer
     encoded = loaded.model.encode(torch.tensor([b.source_ids]), torch.tensor([len(b.source_ids)]))
     maps = loaded.model.encoder_self_attention(encoded)["encoder_self"]
     assert maps.shape == (1, 2, 2, len(b.source_ids), len(b.source_ids))
@@ -150,8 +159,11 @@ def test_a_multi_head_model_gets_its_alignment_head_chosen_on_the_gold():
     model, src_vocab, tgt_vocab = tiny_transformer(seed=4, layers=2, heads=2)
     translator = Translator(model, src_vocab, tgt_vocab, name="tiny", info=INFO)
     links = {(0, 0), (1, 1), (2, 2), (3, 3)}
-    gold = GoldSet(["the cat is black", "i am cold ."], ["le chat est noir", "j' ai froid ."],
-                   [Gold(links, links), Gold(links, links)])
+    gold = GoldSet(
+        ["the cat is black", "i am cold ."],
+        ["le chat est noir", "j' ai froid ."],
+        [Gold(links, links), Gold(links, links)],
+    )
     choice, metrics = alignment_metrics(translator, gold)
     grid = np.array(metrics.dev_aer_by_head)
     assert grid.shape == (2, 3) and np.array(metrics.dev_shift_aer_by_head).shape == (2, 3)
@@ -175,7 +187,9 @@ def test_heads_switched_off_contribute_nothing_and_the_original_is_kept():
     d_k = model.config.d_model // model.config.heads
     one = model.without_heads([("encoder_self", 1, 0)])
     assert one.encoder[1].self_attn.W_O.weight[:, :d_k].abs().sum() == 0
-    torch.testing.assert_close(one.encoder[1].self_attn.W_O.weight[:, d_k:], model.encoder[1].self_attn.W_O.weight[:, d_k:])
+    torch.testing.assert_close(
+        one.encoder[1].self_attn.W_O.weight[:, d_k:], model.encoder[1].self_attn.W_O.weight[:, d_k:]
+    )
     with pytest.raises(ValueError, match="head 3"):
         model.without_heads([("cross", 0, 2)])
     with pytest.raises(ValueError, match="unknown attention map"):

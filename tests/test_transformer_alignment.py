@@ -23,8 +23,18 @@ SRC, TGT = [5, 6, 7, EOS], [8, 9, 10, EOS]
 
 def aligning(full_context: bool = True, seed: int = 0) -> TransformerSeq2Seq:
     torch.manual_seed(seed)
-    config = TransformerConfig(20, 20, d_model=16, heads=2, encoder_layers=2, decoder_layers=2, ffn_size=32,
-                               dropout=0.0, alignment_layer=0, alignment_full_context=full_context)
+    config = TransformerConfig(
+        20,
+        20,
+        d_model=16,
+        heads=2,
+        encoder_layers=2,
+        decoder_layers=2,
+        ffn_size=32,
+        dropout=0.0,
+        alignment_layer=0,
+        alignment_full_context=full_context,
+    )
     return TransformerSeq2Seq(config).eval()
 
 
@@ -71,8 +81,11 @@ def test_the_full_context_row_reads_later_words_and_only_that_head_changes():
 def test_a_padded_batch_row_equals_the_sentence_alone():
     model = aligning()
     with torch.no_grad():
-        _, batch = model(torch.tensor([SRC, [5, 6, EOS, PAD]]), torch.tensor([4, 3]),
-                         torch.tensor([[BOS, 8, 9, 10], [BOS, 8, PAD, PAD]]))
+        _, batch = model(
+            torch.tensor([SRC, [5, 6, EOS, PAD]]),
+            torch.tensor([4, 3]),
+            torch.tensor([[BOS, 8, 9, 10], [BOS, 8, PAD, PAD]]),
+        )
         _, alone = model(torch.tensor([[5, 6, EOS]]), torch.tensor([3]), torch.tensor([[BOS, 8]]))
     torch.testing.assert_close(batch[1, :, :, :2, :3], alone[0], atol=1e-6, rtol=1e-5)
 
@@ -93,11 +106,21 @@ def test_a_guided_transformer_head_learns_the_links_and_reproduces_its_flags(tmp
     corpus = tiny_corpus()
     crossing = {(0, 0), (1, 2), (2, 1), (3, 3), (4, 4), (5, 5)}  # "the black cat …" ↔ "le chat noir …"
     guided.write_links(guided.links_path(corpus.train_tokens), [crossing] * len(corpus.train_tokens))
-    config = TransformerConfig(len(corpus.src_vocab), len(corpus.tgt_vocab), d_model=32, heads=2, encoder_layers=2,
-                               decoder_layers=2, ffn_size=64, dropout=0.0, alignment_layer=0,
-                               alignment_full_context=True)
-    recipe = TrainConfig(epochs=6, max_minutes=5, batch_tokens=60, lr=3e-3, warmup_steps=10, threads=1, bf16=False,
-                         guided_lambda=1.0)
+    config = TransformerConfig(
+        len(corpus.src_vocab),
+        len(corpus.tgt_vocab),
+        d_model=32,
+        heads=2,
+        encoder_layers=2,
+        decoder_layers=2,
+        ffn_size=64,
+        dropout=0.0,
+        alignment_layer=0,
+        alignment_full_context=True,
+    )
+    recipe = TrainConfig(
+        epochs=6, max_minutes=5, batch_tokens=60, lr=3e-3, warmup_steps=10, threads=1, bf16=False, guided_lambda=1.0
+    )
     card = train_model(corpus, config, recipe, tmp_path / "m", gold_dir=None)
     history = json.loads((tmp_path / "m" / "history.json").read_text())
     assert history[-1]["guided_loss"] < 0.5 * history[0]["guided_loss"]
@@ -122,5 +145,9 @@ def test_the_alignment_head_goes_on_the_last_decoder_layer_on_request():
     assert TransformerSeq2Seq.fields_of(last)["alignment_last_layer"] is True
     assert TransformerSeq2Seq.fields_of(penultimate)["alignment_last_layer"] is False
     assert TransformerSeq2Seq.make_config(20, 20, layers=3, alignment_last_layer=True).alignment_layer is None
-    assert TransformerSeq2Seq.make_config(**{"src_vocab_size": 20, "tgt_vocab_size": 20},
-                                          **TransformerSeq2Seq.fields_of(last)).alignment_layer == 2  # a recipe round trip
+    assert (
+        TransformerSeq2Seq.make_config(
+            **{"src_vocab_size": 20, "tgt_vocab_size": 20}, **TransformerSeq2Seq.fields_of(last)
+        ).alignment_layer
+        == 2
+    )  # a recipe round trip

@@ -18,11 +18,22 @@ MODELS = ",".join(["en-fr-additive-bahdanau", "en-fr-dot", "en-fr-general", *TRA
 def fingerprint(at: AppTest) -> dict:
     """What a viewer sees: texts, widget values and the figures' data and layout."""
     widgets = {}
-    for kind in ("text_input", "selectbox", "multiselect", "radio", "slider", "select_slider", "number_input",
-                 "toggle", "pills"):
+    for kind in (
+        "text_input",
+        "selectbox",
+        "multiselect",
+        "radio",
+        "slider",
+        "select_slider",
+        "number_input",
+        "toggle",
+        "pills",
+    ):
         for widget in at.get(kind):
             widgets[widget.key or widget.label] = widget.value
-    figures = [json.loads(chart.proto.spec if chart.type == "plotly_chart" else chart.proto.json) for chart in charts(at)]
+    figures = [
+        json.loads(chart.proto.spec if chart.type == "plotly_chart" else chart.proto.json) for chart in charts(at)
+    ]
     return {
         "markdown": [m.value for m in at.markdown],
         "latex": [m.value for m in at.latex],
@@ -35,24 +46,48 @@ def fingerprint(at: AppTest) -> dict:
 
 # per view, the controls a teacher might change: (widget kind, key, value); a button is clicked
 SETTINGS = {
-    "Compare": [("radio", "beam", 3), ("number_input", "hypothesis", 2), ("toggle", "overlay", False),
-                ("selectbox", "heads_shown", "2.3")],
-    "Soft vs hard": [("selectbox", "sh_model", "en-fr-general"), ("radio", "hard_mode", "topk"), ("slider", "k", 3),
-                     ("select_slider", "temperature", 0.5)],
-    "Step by step": [("selectbox", "sbs_model", "en-fr-dot"), ("slider", "sbs_step", 3),
-                     ("selectbox", "sbs_source", 2)],
-    "What if": [("selectbox", "wi_model", "en-fr-additive-bahdanau"), ("slider", "wi_step", 2),
-                ("selectbox", "wi_source", 6)],
-    "Quiz": [("selectbox", "quiz_model", "en-fr-general"), ("select_slider", "quiz_step", 2),
-             ("pills", "quiz_guess", 1), ("button", "quiz_reveal", None)],
+    "Compare": [
+        ("radio", "beam", 3),
+        ("number_input", "hypothesis", 2),
+        ("toggle", "overlay", False),
+        ("selectbox", "heads_shown", "2.3"),
+    ],
+    "Soft vs hard": [
+        ("selectbox", "sh_model", "en-fr-general"),
+        ("radio", "hard_mode", "topk"),
+        ("slider", "k", 3),
+        ("select_slider", "temperature", 0.5),
+    ],
+    "Step by step": [
+        ("selectbox", "sbs_model", "en-fr-dot"),
+        ("slider", "sbs_step", 3),
+        ("selectbox", "sbs_source", 2),
+    ],
+    "What if": [
+        ("selectbox", "wi_model", "en-fr-additive-bahdanau"),
+        ("slider", "wi_step", 2),
+        ("selectbox", "wi_source", 6),
+    ],
+    "Quiz": [
+        ("selectbox", "quiz_model", "en-fr-general"),
+        ("select_slider", "quiz_step", 2),
+        ("pills", "quiz_guess", 1),
+        ("button", "quiz_reveal", None),
+    ],
     "Difference": [("selectbox", "diff_a", "en-fr-general"), ("selectbox", "diff_b", "en-fr-dot")],
     "Training": [("slider", "epoch", 2)],
     "Why attention": [("selectbox", "why_model", "en-fr-dot")],
     "Context vectors": [("selectbox", "cv_model", "en-fr-general")],
-    "Attention vs alignment": [("selectbox", "al_a", "en-fr-general"), ("selectbox", "al_b", "en-fr-dot"),
-                               ("selectbox", "al_gold", 3)],
-    "Heads": [("radio", "heads_map", "encoder_self"), ("selectbox", "heads_pick", "1.2"),
-              ("multiselect", "heads_off", ["cross:2.1", "encoder_self:1.3"])],
+    "Attention vs alignment": [
+        ("selectbox", "al_a", "en-fr-general"),
+        ("selectbox", "al_b", "en-fr-dot"),
+        ("selectbox", "al_gold", 3),
+    ],
+    "Heads": [
+        ("radio", "heads_map", "encoder_self"),
+        ("selectbox", "heads_pick", "1.2"),
+        ("multiselect", "heads_off", ["cross:2.1", "encoder_self:1.3"]),
+    ],
     "Self-attention": [("selectbox", "sa_layer", 2), ("selectbox", "sa_head", 3), ("selectbox", "sa_query", 4)],
     "Attention vs attribution": [("selectbox", "at_model", "en-fr-dot")],
 }
@@ -86,8 +121,17 @@ def test_every_control_has_a_url_parameter():
     keys = set()
     for view in VIEWS:
         at = start(view, s=SENTENCE, beam="3", m=MODELS)
-        for kind in ("text_input", "selectbox", "multiselect", "radio", "slider", "select_slider", "number_input",
-                     "toggle", "pills"):
+        for kind in (
+            "text_input",
+            "selectbox",
+            "multiselect",
+            "radio",
+            "slider",
+            "select_slider",
+            "number_input",
+            "toggle",
+            "pills",
+        ):
             keys |= {w.key for w in at.get(kind) if w.key}
     declared = {p.key for p in state.params()}
     assert keys - transient <= declared, keys - transient - declared
@@ -103,7 +147,8 @@ def test_a_wrong_parameter_gets_a_notice_and_the_default():
     assert not at.exception and at.slider(key="sbs_step").value == 0
     huge = start(seed=str(10**30), k="99", hard="sample")
     assert "seed=" in " ".join(w.value for w in huge.warning) and "k=99 is outside 1–6" in " ".join(
-        w.value for w in huge.warning)
+        w.value for w in huge.warning
+    )
     huge.switch_page(VIEWS["Soft vs hard"]).run()
     assert not huge.exception and not huge.error and huge.number_input(key="seed").value == 0
     out_of_range = start("Step by step", s="I see her.", step="40", m="en-fr-dot")

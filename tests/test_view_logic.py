@@ -28,8 +28,10 @@ def test_trained_variants_differ_only_in_the_normalizer():
     soft, *vocabs = tiny_model(normalizer="soft")
     sparse, *_ = tiny_model(normalizer="sparsemax")
     dot, *_ = tiny_model(scorer="dot")
-    translators = {name: Translator(model, *vocabs, info=EN_FR, name=name)
-                   for name, model in (("sparse", sparse), ("soft", soft), ("dot", dot))}
+    translators = {
+        name: Translator(model, *vocabs, info=EN_FR, name=name)
+        for name, model in (("sparse", sparse), ("soft", soft), ("dot", dot))
+    }
     assert trained_variants("soft", translators, list(NORMALIZERS.names())) == ["soft", "sparse"]
 
 
@@ -68,7 +70,10 @@ def test_the_lesson_opens_on_the_twin_of_the_best_guided_model():
     from attnviz.presentation.analysis import lesson_pair
 
     twins = {"guided-a": "plain", "guided-b": "other"}
-    assert lesson_pair(["x", "plain", "guided-a", "guided-b"], ["guided-a", "guided-b"], twins.get) == ("plain", "guided-a")
+    assert lesson_pair(["x", "plain", "guided-a", "guided-b"], ["guided-a", "guided-b"], twins.get) == (
+        "plain",
+        "guided-a",
+    )
     assert lesson_pair(["x", "y"], [], twins.get) == ("x", "y")  # no guided model: the first two
 
 

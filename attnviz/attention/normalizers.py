@@ -16,8 +16,8 @@ Astudillo, 2016; Peters et al., 2019). Adding a normalizer is one
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 import entmax
 import torch
@@ -45,8 +45,9 @@ def soft(energies: torch.Tensor, mask: torch.Tensor | None = None, temperature: 
     return torch.softmax(mask_energies(energies / temperature, mask), dim=-1)
 
 
-def sparse(energies: torch.Tensor, mask: torch.Tensor | None = None, temperature: float = 1.0,
-           alpha: float = 2.0) -> torch.Tensor:
+def sparse(
+    energies: torch.Tensor, mask: torch.Tensor | None = None, temperature: float = 1.0, alpha: float = 2.0
+) -> torch.Tensor:
     """α-entmax of e/τ over unmasked positions: sparsemax (α = 2) or 1.5-entmax (α = 1.5).
 
     sparsemax(z) = argmin_{p ∈ Δ} ‖p − z‖² (Martins & Astudillo, 2016) and
@@ -181,43 +182,84 @@ class NormalizerKind:
 NORMALIZERS: Registry[NormalizerKind] = Registry(
     "normalizer", attributes=("display_name", "formula", "source"), methods=("function",)
 )
-NORMALIZERS.register(NormalizerKind(
-    "soft", "soft (softmax)", r"\alpha_{ij} = \frac{\exp(e_{ij}/\tau)}{\sum_{k=1}^{S} \exp(e_{ik}/\tau)}",
-    "Bahdanau, Cho & Bengio (2015)", False, ("temperature",),
-    lambda e, m, n: soft(e, m, n.temperature),
-))
-NORMALIZERS.register(NormalizerKind(
-    "sparsemax", "sparsemax", r"\alpha_{i} = \arg\min_{p \in \Delta^{S}} \lVert p - e_{i}/\tau \rVert^2",
-    "Martins & Astudillo (2016)", False, ("temperature",),
-    lambda e, m, n: sparse(e, m, n.temperature, 2.0),
-))
-NORMALIZERS.register(NormalizerKind(
-    "entmax15", "1.5-entmax", r"\alpha_{ij} = \left[\tfrac{1}{2}\,e_{ij}/\tau - \theta_i\right]_+^{2},\ \textstyle\sum_j \alpha_{ij} = 1",
-    "Peters, Niculae & Martins (2019)", False, ("temperature",),
-    lambda e, m, n: sparse(e, m, n.temperature, 1.5),
-))
-NORMALIZERS.register(NormalizerKind(
-    "hard", "hard (argmax)", r"\alpha_{ij} = [\,j = \arg\max_k e_{ik}\,]",
-    "Luong, Pham & Manning (2015); Xu et al. (2015)", True, (),
-    lambda e, m, n: hard(e, m),
-))
-NORMALIZERS.register(NormalizerKind(
-    "topk", "top-k (1/k each)", r"\alpha_{ij} = \tfrac{1}{k}\,[\,e_{ij} \text{ among the } k \text{ largest}\,]",
-    "hard attention over k positions; the seed notes give each kept position weight 1, "
-    "which is k times these weights (the same positions, a context k times longer)", True, ("k",),
-    lambda e, m, n: topk(e, m, n.k),
-))
-NORMALIZERS.register(NormalizerKind(
-    "topk_renorm", "top-k (renormalized)",
-    r"\alpha_{ij} = \frac{\exp e_{ij}}{\sum_{k' \in \mathrm{top}_k} \exp e_{ik'}}\,[\,j \in \mathrm{top}_k\,]",
-    "hard choice of k positions, softmax weights among them", True, ("k",),
-    lambda e, m, n: topk_renormalized(e, m, n.k),
-))
-NORMALIZERS.register(NormalizerKind(
-    "sample", "sampled", r"\alpha_{ij} = [\,j = J_i\,],\; J_i \sim \mathrm{softmax}(e_i/\tau)",
-    "Xu et al. (2015), stochastic hard attention", True, ("temperature", "seed"),
-    lambda e, m, n: sample(e, m, n.temperature, n.generator),
-))
+NORMALIZERS.register(
+    NormalizerKind(
+        "soft",
+        "soft (softmax)",
+        r"\alpha_{ij} = \frac{\exp(e_{ij}/\tau)}{\sum_{k=1}^{S} \exp(e_{ik}/\tau)}",
+        "Bahdanau, Cho & Bengio (2015)",
+        False,
+        ("temperature",),
+        lambda e, m, n: soft(e, m, n.temperature),
+    )
+)
+NORMALIZERS.register(
+    NormalizerKind(
+        "sparsemax",
+        "sparsemax",
+        r"\alpha_{i} = \arg\min_{p \in \Delta^{S}} \lVert p - e_{i}/\tau \rVert^2",
+        "Martins & Astudillo (2016)",
+        False,
+        ("temperature",),
+        lambda e, m, n: sparse(e, m, n.temperature, 2.0),
+    )
+)
+NORMALIZERS.register(
+    NormalizerKind(
+        "entmax15",
+        "1.5-entmax",
+        r"\alpha_{ij} = \left[\tfrac{1}{2}\,e_{ij}/\tau - \theta_i\right]_+^{2},\ \textstyle\sum_j \alpha_{ij} = 1",
+        "Peters, Niculae & Martins (2019)",
+        False,
+        ("temperature",),
+        lambda e, m, n: sparse(e, m, n.temperature, 1.5),
+    )
+)
+NORMALIZERS.register(
+    NormalizerKind(
+        "hard",
+        "hard (argmax)",
+        r"\alpha_{ij} = [\,j = \arg\max_k e_{ik}\,]",
+        "Luong, Pham & Manning (2015); Xu et al. (2015)",
+        True,
+        (),
+        lambda e, m, n: hard(e, m),
+    )
+)
+NORMALIZERS.register(
+    NormalizerKind(
+        "topk",
+        "top-k (1/k each)",
+        r"\alpha_{ij} = \tfrac{1}{k}\,[\,e_{ij} \text{ among the } k \text{ largest}\,]",
+        "hard attention over k positions; the seed notes give each kept position weight 1, "
+        "which is k times these weights (the same positions, a context k times longer)",
+        True,
+        ("k",),
+        lambda e, m, n: topk(e, m, n.k),
+    )
+)
+NORMALIZERS.register(
+    NormalizerKind(
+        "topk_renorm",
+        "top-k (renormalized)",
+        r"\alpha_{ij} = \frac{\exp e_{ij}}{\sum_{k' \in \mathrm{top}_k} \exp e_{ik'}}\,[\,j \in \mathrm{top}_k\,]",
+        "hard choice of k positions, softmax weights among them",
+        True,
+        ("k",),
+        lambda e, m, n: topk_renormalized(e, m, n.k),
+    )
+)
+NORMALIZERS.register(
+    NormalizerKind(
+        "sample",
+        "sampled",
+        r"\alpha_{ij} = [\,j = J_i\,],\; J_i \sim \mathrm{softmax}(e_i/\tau)",
+        "Xu et al. (2015), stochastic hard attention",
+        True,
+        ("temperature", "seed"),
+        lambda e, m, n: sample(e, m, n.temperature, n.generator),
+    )
+)
 DEFAULT_NORMALIZER = "soft"
 
 

@@ -40,8 +40,24 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import (Boolean, Column, Float, ForeignKey, Integer, MetaData, String, Table, Text, create_engine,
-                        delete, event, func, select, text, update)
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Float,
+    ForeignKey,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    create_engine,
+    delete,
+    event,
+    func,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
@@ -70,12 +86,14 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 metadata = MetaData()
 schema_table = Table("attnviz_schema", metadata, Column("version", Integer, nullable=False))
 settings = Table(
-    "attnviz_settings", metadata,
+    "attnviz_settings",
+    metadata,
     Column("name", String(40), primary_key=True),
     Column("value", Text, nullable=False),
 )
 classes = Table(
-    "class_sessions", metadata,
+    "class_sessions",
+    metadata,
     Column("code", String(8), primary_key=True),
     Column("teacher_key_sha256", String(64), nullable=False),
     Column("view", String(64), nullable=False),
@@ -88,14 +106,16 @@ classes = Table(
     Column("closed", Boolean, nullable=False),
 )
 students = Table(
-    "class_students", metadata,
+    "class_students",
+    metadata,
     Column("code", String(8), ForeignKey("class_sessions.code"), primary_key=True),
     Column("student", String(32), primary_key=True),  # the random part of the id the server issued
     Column("number", Integer, nullable=False),  # 1, 2, … in order of joining: the export's "student N"
     Column("joined", Float, nullable=False),
 )
 questions = Table(
-    "class_questions", metadata,
+    "class_questions",
+    metadata,
     Column("code", String(8), ForeignKey("class_sessions.code"), primary_key=True),
     Column("question", String(64), primary_key=True),  # the key: SHA-1 of (model, sentence, target step)
     Column("model", String(200), nullable=False),
@@ -107,7 +127,8 @@ questions = Table(
     Column("asked", Float, nullable=False),
 )
 answers = Table(
-    "class_answers", metadata,
+    "class_answers",
+    metadata,
     Column("code", String(8), primary_key=True),
     Column("question", String(64), primary_key=True),
     Column("student", String(32), primary_key=True),
@@ -311,12 +332,16 @@ class ClassStore:
             if versions == {1}:
                 self._migrate_1_to_2(db)
             elif versions - {SCHEMA_VERSION}:
-                raise ClassError(f"the class database has schema version {max(versions)}; this attnviz needs "
-                                 f"{SCHEMA_VERSION} (use another ATTNVIZ_DATABASE_URL or a new file)")
+                raise ClassError(
+                    f"the class database has schema version {max(versions)}; this attnviz needs "
+                    f"{SCHEMA_VERSION} (use another ATTNVIZ_DATABASE_URL or a new file)"
+                )
             db.execute(delete(schema_table))
             db.execute(schema_table.insert().values(version=SCHEMA_VERSION))
-            secret = os.environ.get(SECRET_ENV) or db.execute(
-                select(settings.c.value).where(settings.c.name == "student_secret")).scalar()
+            secret = (
+                os.environ.get(SECRET_ENV)
+                or db.execute(select(settings.c.value).where(settings.c.name == "student_secret")).scalar()
+            )
             if secret is None:
                 secret = secrets.token_hex(32)
                 db.execute(settings.insert().values(name="student_secret", value=secret))
@@ -325,13 +350,17 @@ class ClassStore:
     @staticmethod
     def _migrate_1_to_2(db) -> None:
         """Version 1 kept any student id as given: its students are registered, numbered by first answer."""
-        firsts = db.execute(select(answers.c.code, answers.c.student, func.min(answers.c.answered).label("first"))
-                            .group_by(answers.c.code, answers.c.student).order_by("first")).all()
+        firsts = db.execute(
+            select(answers.c.code, answers.c.student, func.min(answers.c.answered).label("first"))
+            .group_by(answers.c.code, answers.c.student)
+            .order_by("first")
+        ).all()
         numbers: dict[str, int] = {}
         for row in firsts:
             numbers[row.code] = numbers.get(row.code, 0) + 1
-            db.execute(students.insert().values(code=row.code, student=row.student, number=numbers[row.code],
-                                                joined=row.first))
+            db.execute(
+                students.insert().values(code=row.code, student=row.student, number=numbers[row.code], joined=row.first)
+            )
 
     # the teacher
 
@@ -349,8 +378,9 @@ class ClassStore:
         self.purge(now)
         key = secrets.token_urlsafe(16)
         with self._writer.begin() as db:
-            live = db.execute(select(func.count()).select_from(classes).where(
-                classes.c.closed.is_(False), classes.c.expires > now)).scalar()
+            live = db.execute(
+                select(func.count()).select_from(classes).where(classes.c.closed.is_(False), classes.c.expires > now)
+            ).scalar()
             if live >= MAX_LIVE_CLASSES:
                 raise ClassError(f"{MAX_LIVE_CLASSES} classes are open on this server; end one first")
             for _ in range(100):
@@ -359,10 +389,20 @@ class ClassStore:
                     break
             else:
                 raise ClassError("no free class code left; use a new database")
-            db.execute(classes.insert().values(
-                code=code, teacher_key_sha256=_sha256(key), view=_clean(view, 64), params=self._params_json(params),
-                title=_clean(title, MAX_TEXT), revision=1, revealed=None, created=now,
-                expires=now + CLASS_HOURS * 3600, closed=False))
+            db.execute(
+                classes.insert().values(
+                    code=code,
+                    teacher_key_sha256=_sha256(key),
+                    view=_clean(view, 64),
+                    params=self._params_json(params),
+                    title=_clean(title, MAX_TEXT),
+                    revision=1,
+                    revealed=None,
+                    created=now,
+                    expires=now + CLASS_HOURS * 3600,
+                    closed=False,
+                )
+            )
         return code, key
 
     @_answering
@@ -380,8 +420,11 @@ class ClassStore:
             row = self._teacher_row(db, code, key)
             if (row.view, row.params, row.title) == (view, encoded, title):
                 return row.revision
-            db.execute(update(classes).where(classes.c.code == row.code).values(
-                view=view, params=encoded, title=title, revision=classes.c.revision + 1, revealed=None))
+            db.execute(
+                update(classes)
+                .where(classes.c.code == row.code)
+                .values(view=view, params=encoded, title=title, revision=classes.c.revision + 1, revealed=None)
+            )
             return row.revision + 1
 
     @_answering
@@ -396,12 +439,19 @@ class ClassStore:
         with self._writer.begin() as db:
             row = self._teacher_row(db, code, key)
             if self._question_row(db, row.code, question.key) is None:
-                db.execute(questions.insert().values(
-                    code=row.code, question=question.key, model=_clean(question.model, 200),
-                    sentence=_clean(question.sentence, MAX_TEXT), step=question.step,
-                    target_word=_clean(question.target_word, 200),
-                    source_words=json.dumps([_clean(w, 200) for w in question.source_words], ensure_ascii=False),
-                    weights=json.dumps([float(w) for w in question.weights]), asked=time.time()))
+                db.execute(
+                    questions.insert().values(
+                        code=row.code,
+                        question=question.key,
+                        model=_clean(question.model, 200),
+                        sentence=_clean(question.sentence, MAX_TEXT),
+                        step=question.step,
+                        target_word=_clean(question.target_word, 200),
+                        source_words=json.dumps([_clean(w, 200) for w in question.source_words], ensure_ascii=False),
+                        weights=json.dumps([float(w) for w in question.weights]),
+                        asked=time.time(),
+                    )
+                )
 
     @_answering
     def reveal(self, code: str, key: str, question: str | None) -> None:
@@ -427,8 +477,9 @@ class ClassStore:
         now = time.time() if now is None else now
         with self._writer.begin() as db:
             row = self._teacher_row(db, code, key)
-            db.execute(update(classes).where(classes.c.code == row.code).values(
-                closed=True, expires=min(row.expires, now)))
+            db.execute(
+                update(classes).where(classes.c.code == row.code).values(closed=True, expires=min(row.expires, now))
+            )
 
     @_answering
     def is_teacher(self, code: str, key: str, live: bool = True) -> bool:
@@ -456,22 +507,51 @@ class ClassStore:
         with self.engine.connect() as db:
             row = self._teacher_row(db, code, key, live=False)
             rows = db.execute(
-                select(questions, students.c.number, answers.c.choice, answers.c.confidence, answers.c.nickname,
-                       answers.c.answered)
+                select(
+                    questions,
+                    students.c.number,
+                    answers.c.choice,
+                    answers.c.confidence,
+                    answers.c.nickname,
+                    answers.c.answered,
+                )
                 .join(answers, (answers.c.code == questions.c.code) & (answers.c.question == questions.c.question))
                 .join(students, (students.c.code == answers.c.code) & (students.c.student == answers.c.student))
-                .where(questions.c.code == row.code).order_by(questions.c.asked, answers.c.answered)).all()
-        columns = ["question_asked", "model", "sentence", "target_word", "student", "nickname", "answer",
-                   "model_answer", "right", "confidence", "answered"]
+                .where(questions.c.code == row.code)
+                .order_by(questions.c.asked, answers.c.answered)
+            ).all()
+        columns = [
+            "question_asked",
+            "model",
+            "sentence",
+            "target_word",
+            "student",
+            "nickname",
+            "answer",
+            "model_answer",
+            "right",
+            "confidence",
+            "answered",
+        ]
         buffer = io.StringIO()
         writer = csv.writer(buffer, quoting=csv.QUOTE_ALL, lineterminator="\n")
         writer.writerow(columns)
         for r in rows:
             words, weights = json.loads(r.source_words), json.loads(r.weights)
             model_answer = max(range(len(weights)), key=weights.__getitem__)
-            cells = [_iso(r.asked), r.model, r.sentence, r.target_word, f"student {r.number}", r.nickname or "",
-                     words[r.choice], words[model_answer], int(r.choice == model_answer),
-                     "" if r.confidence is None else r.confidence, _iso(r.answered)]
+            cells = [
+                _iso(r.asked),
+                r.model,
+                r.sentence,
+                r.target_word,
+                f"student {r.number}",
+                r.nickname or "",
+                words[r.choice],
+                words[model_answer],
+                int(r.choice == model_answer),
+                "" if r.confidence is None else r.confidence,
+                _iso(r.answered),
+            ]
             writer.writerow([spreadsheet_safe(cell) for cell in cells])
         return buffer.getvalue()
 
@@ -499,8 +579,9 @@ class ClassStore:
         code = normalise_code(code)
         with self.engine.connect() as db:
             row = self._live_row(db, code, now)
-        return ClassState(row.code, row.view, json.loads(row.params), row.title, row.revision, row.revealed,
-                          row.expires)
+        return ClassState(
+            row.code, row.view, json.loads(row.params), row.title, row.revision, row.revealed, row.expires
+        )
 
     @_answering
     def question(self, code: str, question: str) -> Question | None:
@@ -509,8 +590,14 @@ class ClassStore:
             row = self._question_row(db, normalise_code(code), question)
         if row is None:
             return None
-        return Question(row.model, row.sentence, row.step, row.target_word, tuple(json.loads(row.source_words)),
-                        tuple(json.loads(row.weights)))
+        return Question(
+            row.model,
+            row.sentence,
+            row.step,
+            row.target_word,
+            tuple(json.loads(row.source_words)),
+            tuple(json.loads(row.weights)),
+        )
 
     @_answering
     def tally(self, code: str, question: str) -> Tally:
@@ -519,14 +606,21 @@ class ClassStore:
         if asked is None:
             return Tally((), 0, 0, None)
         with self.engine.connect() as db:
-            rows = db.execute(select(answers.c.choice, answers.c.confidence).where(
-                answers.c.code == normalise_code(code), answers.c.question == question)).all()
+            rows = db.execute(
+                select(answers.c.choice, answers.c.confidence).where(
+                    answers.c.code == normalise_code(code), answers.c.question == question
+                )
+            ).all()
         counts = [0] * len(asked.source_words)
         for r in rows:
             counts[r.choice] += 1
         confidences = [r.confidence for r in rows if r.confidence is not None]
-        return Tally(tuple(counts), len(rows), counts[asked.answer] if rows else 0,
-                     sum(confidences) / len(confidences) if confidences else None)
+        return Tally(
+            tuple(counts),
+            len(rows),
+            counts[asked.answer] if rows else 0,
+            sum(confidences) / len(confidences) if confidences else None,
+        )
 
     # a student
 
@@ -564,8 +658,16 @@ class ClassStore:
         return match.group(1)
 
     @_answering
-    def answer(self, code: str, sid: str, question: str, choice: int, confidence: int | None = None,
-               nickname: str = "", now: float | None = None) -> None:
+    def answer(
+        self,
+        code: str,
+        sid: str,
+        question: str,
+        choice: int,
+        confidence: int | None = None,
+        nickname: str = "",
+        now: float | None = None,
+    ) -> None:
         """Record (or replace) the answer of student ``sid`` to question key ``question``.
 
         Args:
@@ -593,15 +695,27 @@ class ClassStore:
                 raise ClassError("the answer to this question is revealed: answers are closed")
             if not (isinstance(choice, int) and 0 <= choice < len(json.loads(asked.source_words))):
                 raise ClassError(f"answer {choice!r} is not one of the sentence's word positions")
-            if db.execute(select(students.c.number).where(students.c.code == row.code,
-                                                          students.c.student == student)).first() is None:
+            if (
+                db.execute(
+                    select(students.c.number).where(students.c.code == row.code, students.c.student == student)
+                ).first()
+                is None
+            ):
                 raise ClassError("this page's student id was not issued for this class; open the class link again")
-            last = db.execute(select(func.max(answers.c.answered)).where(
-                answers.c.code == row.code, answers.c.student == student)).scalar()
+            last = db.execute(
+                select(func.max(answers.c.answered)).where(answers.c.code == row.code, answers.c.student == student)
+            ).scalar()
             if last is not None and abs(now - last) < MIN_ANSWER_SECONDS:
                 raise TooFast(f"answers from one student at most every {MIN_ANSWER_SECONDS:g} s; try again")
-            values = {"code": row.code, "question": question, "student": student, "choice": choice,
-                      "confidence": confidence, "nickname": nickname, "answered": now}
+            values = {
+                "code": row.code,
+                "question": question,
+                "student": student,
+                "choice": choice,
+                "confidence": confidence,
+                "nickname": nickname,
+                "answered": now,
+            }
             db.execute(self._upsert(values))
 
     @_answering
@@ -611,15 +725,17 @@ class ClassStore:
         if student is None:
             return None
         with self.engine.connect() as db:
-            return db.execute(select(answers.c.choice).where(
-                answers.c.code == normalise_code(code), answers.c.question == question,
-                answers.c.student == student)).scalar()
+            return db.execute(
+                select(answers.c.choice).where(
+                    answers.c.code == normalise_code(code), answers.c.question == question, answers.c.student == student
+                )
+            ).scalar()
 
     # internals
 
     def _sign(self, code: str, token: str) -> str:
         """16 URL-safe characters: HMAC-SHA-256 of (class, token) under the server's secret, cut to 96 bits."""
-        digest = hmac.new(self._key, f"{code}:{token}".encode("utf-8"), hashlib.sha256).digest()[:12]
+        digest = hmac.new(self._key, f"{code}:{token}".encode(), hashlib.sha256).digest()[:12]
         return base64.urlsafe_b64encode(digest).decode("ascii")
 
     def _upsert(self, values: dict):

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import random
 import re
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 import torch
@@ -25,7 +25,7 @@ from .tokenization import PAD, model_tokens, simplified
 RARE_BELOW = 5  # a city name in fewer training pairs than this (and at least one) is rare: it gets new contexts
 
 
-@lru_cache(maxsize=None)
+@cache
 def lexicon_entries(segmentation: str = "words") -> tuple[tuple[str, str], ...]:
     """The proper nouns a lexicon pointer can copy: (Chinese token, English token) pairs, as the models see
     them (``tokenization.model_tokens``: a jieba word or a kept-whole name, a lowercased Moses token), kept where

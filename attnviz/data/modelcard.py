@@ -55,7 +55,7 @@ class Metrics:
     test_truncated_share: float | None = None
 
     @classmethod
-    def from_card(cls, card: dict) -> "Metrics":
+    def from_card(cls, card: dict) -> Metrics:
         """The "metrics" of a config.json dict (none: every figure None).
 
         Raises:
@@ -70,12 +70,14 @@ class Metrics:
                 raise ValueError(f"field 'metrics.{name}' is not a figure attnviz knows")
             expected = kinds[name].split(" |")[0]
             number = isinstance(value, (int, float)) and not isinstance(value, bool)
-            if value is not None and not {"float": number, "dict": isinstance(value, dict),
-                                          "list": isinstance(value, list)}[expected]:
+            if (
+                value is not None
+                and not {"float": number, "dict": isinstance(value, dict), "list": isinstance(value, list)}[expected]
+            ):
                 raise ValueError(f"field 'metrics.{name}' must be a {'number' if expected == 'float' else expected}")
         return cls(**values)
 
-    def merged(self, other: "Metrics") -> "Metrics":
+    def merged(self, other: Metrics) -> Metrics:
         """These figures with ``other``'s measured ones (not None) in their place."""
         return replace(self, **{k: v for k, v in asdict(other).items() if v is not None})
 
@@ -88,4 +90,6 @@ class Metrics:
         grid = self.dev_aer_by_head
         if not grid:
             return None
-        return min(((l, h) for l in range(len(grid)) for h in range(len(grid[l]) - 1)), key=lambda lh: grid[lh[0]][lh[1]])
+        return min(
+            ((l, h) for l in range(len(grid)) for h in range(len(grid[l]) - 1)), key=lambda lh: grid[lh[0]][lh[1]]
+        )

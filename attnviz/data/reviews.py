@@ -18,8 +18,10 @@ from .tatoeba import REPO
 from .tokenization import PAD, UNK, Vocab, normalize_token, tokenize
 
 IMDB_DIR = REPO.parent / "shared" / "data" / "imdb-acl"
-IMDB_ATTRIBUTION = ("Large Movie Review Dataset v1.0 (Maas et al., \"Learning Word Vectors for Sentiment Analysis\", "
-                    "ACL 2011; Stanford AI Lab)")
+IMDB_ATTRIBUTION = (
+    'Large Movie Review Dataset v1.0 (Maas et al., "Learning Word Vectors for Sentiment Analysis", '
+    "ACL 2011; Stanford AI Lab)"
+)
 LABELS = ("neg", "pos")  # label ids 0 and 1; P(positive) is the probability of id 1
 LINE_BREAK = re.compile(r"<br\s*/?>", re.IGNORECASE)  # the reviews keep the site's HTML line breaks
 

@@ -56,10 +56,13 @@ class LanguagePair:
         return f"{self.source}-{self.target}"
 
 
-PAIRS = {pair.name: pair for pair in (
-    LanguagePair("en", "fr", DEFAULT_DATA),
-    LanguagePair("zh", "en", SHARED_DATA / "tatoeba-cmn-eng" / "cmn.txt", lesson_model="zh-en-additive-characters"),
-)}
+PAIRS = {
+    pair.name: pair
+    for pair in (
+        LanguagePair("en", "fr", DEFAULT_DATA),
+        LanguagePair("zh", "en", SHARED_DATA / "tatoeba-cmn-eng" / "cmn.txt", lesson_model="zh-en-additive-characters"),
+    )
+}
 DEFAULT_PAIR = PAIRS["en-fr"]
 
 
@@ -78,10 +81,11 @@ class Split:
     test: dict[str, list[str]]
     seed: int
 
-    def into_english(self) -> "Split":
+    def into_english(self) -> Split:
         """The same split read the other way, for a pair whose target is English: training pairs
         (other, english), and valid/test each other-language sentence → its English references.
         The parts stay those of the English sentences, so no English sentence is in two parts."""
+
         def regroup(groups: dict[str, list[str]]) -> dict[str, list[str]]:
             flipped: dict[str, list[str]] = {}
             for english, translations in groups.items():
@@ -236,9 +240,18 @@ def split_pair(data: Path, pair: LanguagePair, seed: int, n_valid: int = 2000, n
 
 
 def prepare_corpus(
-    data: Path, split_seed: int, src_vocab_size: int, tgt_vocab_size: int, n_valid: int = 2000, n_test: int = 2000,
-    pair: LanguagePair = DEFAULT_PAIR, extra_pairs: tuple[tuple[str, str], ...] = (), segmentation: str = "words",
-    lexicon: tuple[tuple[str, str], ...] = (), unpunctuated: float = 0.0, concatenated: float = 0.0,
+    data: Path,
+    split_seed: int,
+    src_vocab_size: int,
+    tgt_vocab_size: int,
+    n_valid: int = 2000,
+    n_test: int = 2000,
+    pair: LanguagePair = DEFAULT_PAIR,
+    extra_pairs: tuple[tuple[str, str], ...] = (),
+    segmentation: str = "words",
+    lexicon: tuple[tuple[str, str], ...] = (),
+    unpunctuated: float = 0.0,
+    concatenated: float = 0.0,
 ) -> Corpus:
     """Read, split, tokenize, filter (both sides ≤ MAX_TRAIN_TOKENS), build vocabularies and encode.
 
@@ -259,7 +272,9 @@ def prepare_corpus(
     split = split_pair(data, pair, split_seed, n_valid, n_test)
 
     def tokenize(texts):
-        return [(model_tokens(s, pair.source, segmentation), model_tokens(t, pair.target, segmentation)) for s, t in texts]
+        return [
+            (model_tokens(s, pair.source, segmentation), model_tokens(t, pair.target, segmentation)) for s, t in texts
+        ]
 
     tokenized = without_final_punctuation(tokenize(split.train), unpunctuated, split_seed) + tokenize(extra_pairs)
     kept = [(s, t) for s, t in tokenized if 0 < len(s) <= MAX_TRAIN_TOKENS and 0 < len(t) <= MAX_TRAIN_TOKENS]
@@ -268,8 +283,18 @@ def prepare_corpus(
     train = encode_pairs(kept, src_vocab, tgt_vocab)
     joined = concatenations([(len(s), len(t)) for s, t in kept], concatenated, split_seed)
     train += [joined_pair([train[i] for i in parts]) for parts in joined]
-    return Corpus(split, src_vocab, tgt_vocab, train, len(tokenized) - len(kept),
-                  kept, pair, segmentation, tuple(lexicon), tuple(joined))
+    return Corpus(
+        split,
+        src_vocab,
+        tgt_vocab,
+        train,
+        len(tokenized) - len(kept),
+        kept,
+        pair,
+        segmentation,
+        tuple(lexicon),
+        tuple(joined),
+    )
 
 
 def concatenations(lengths: list[tuple[int, int]], share: float, seed: int) -> list[tuple[int, ...]]:
@@ -337,8 +362,16 @@ def without_final_punctuation(
     chooser = random.Random(seed)
     result = []
     for source, target in pairs:
-        chosen = chooser.random() < share  # drawn for every pair, so the choice of one does not depend on another's text
-        if chosen and len(source) > 1 and len(target) > 1 and source[-1] in SENTENCE_FINAL and target[-1] in SENTENCE_FINAL:
+        chosen = (
+            chooser.random() < share
+        )  # drawn for every pair, so the choice of one does not depend on another's text
+        if (
+            chosen
+            and len(source) > 1
+            and len(target) > 1
+            and source[-1] in SENTENCE_FINAL
+            and target[-1] in SENTENCE_FINAL
+        ):
             source, target = _rstrip(source), _rstrip(target)
         result.append((source, target))
     return result

@@ -9,10 +9,10 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
-from typing import Iterable
 
 from sacremoses import MosesDetokenizer, MosesTokenizer
 
@@ -28,17 +28,17 @@ SEGMENTATIONS = ("words", "characters", "characters+names")
 _CHARACTER_TOKEN = re.compile(r"[A-Za-z0-9]+|\S")  # a Latin word or number stays whole
 
 
-@lru_cache(maxsize=None)
+@cache
 def _tokenizer(lang: str) -> MosesTokenizer:
     return MosesTokenizer(lang=lang)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _detokenizer(lang: str) -> MosesDetokenizer:
     return MosesDetokenizer(lang=lang)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _simplified():
     import opencc  # imported on first Chinese text: it loads conversion tables
 
@@ -50,7 +50,7 @@ def simplified(text: str) -> str:
     return _simplified().convert(text)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _segmenter():
     import jieba  # imported on first Chinese text: it builds its prefix dictionary
 
@@ -121,8 +121,10 @@ def tokenize(text: str, lang: str, pretokenized: bool = False, segmentation: str
 def describe_tokens(lang: str, segmentation: str = "words") -> str:
     """How ``tokenize`` cuts text of ``lang``, in words for model cards."""
     if lang == "zh":
-        unit = {"characters": "single characters", "characters+names": "single characters, CC-CEDICT's names kept "
-                "whole"}.get(segmentation, "jieba words")
+        unit = {
+            "characters": "single characters",
+            "characters+names": "single characters, CC-CEDICT's names kept whole",
+        }.get(segmentation, "jieba words")
         return f"{unit} after OpenCC's Traditional → Simplified conversion"
     return "Moses tokens (sacremoses), lowercased"
 
@@ -175,8 +177,9 @@ class Vocab:
         return out
 
     @classmethod
-    def build(cls, sentences: Iterable[list[str]], max_size: int, min_count: int = 1,
-              always: Iterable[str] = ()) -> "Vocab":
+    def build(
+        cls, sentences: Iterable[list[str]], max_size: int, min_count: int = 1, always: Iterable[str] = ()
+    ) -> Vocab:
         """The ``max_size`` most frequent tokens (ties broken alphabetically), specials first.
 
         Args:
@@ -195,7 +198,7 @@ class Vocab:
         atomic_write_text(path, json.dumps(self.tokens, ensure_ascii=False))
 
     @classmethod
-    def load(cls, path: Path) -> "Vocab":
+    def load(cls, path: Path) -> Vocab:
         """Read a JSON list written by ``save``.
 
         Raises:

@@ -24,8 +24,39 @@ is (1, 1, T, S).
 
 # each family module registers itself in FAMILIES when imported: adding a family is one module and one name here
 from . import bottleneck, classifier, huggingface, rnn, transformer
-from .base import (DEFAULT_FAMILY, FAMILIES, LANGUAGES, TASKS, FamilyConfig, FamilyRegistry, ModelInfo, Step, StepTrace,
-                   TrainFlag, TranslationModel, build, family_config)
+from .base import (
+    DEFAULT_FAMILY,
+    FAMILIES,
+    LANGUAGES,
+    TASKS,
+    FamilyConfig,
+    FamilyRegistry,
+    ModelInfo,
+    Step,
+    StepTrace,
+    TrainFlag,
+    TranslationModel,
+    build,
+    family_config,
+)
 
-__all__ = ["DEFAULT_FAMILY", "FAMILIES", "LANGUAGES", "TASKS", "FamilyConfig", "FamilyRegistry", "ModelInfo", "Step",
-           "StepTrace", "TrainFlag", "TranslationModel", "build", "family_config", "bottleneck", "classifier", "huggingface", "rnn", "transformer"]
+__all__ = [
+    "DEFAULT_FAMILY",
+    "FAMILIES",
+    "LANGUAGES",
+    "TASKS",
+    "FamilyConfig",
+    "FamilyRegistry",
+    "ModelInfo",
+    "Step",
+    "StepTrace",
+    "TrainFlag",
+    "TranslationModel",
+    "build",
+    "family_config",
+    "bottleneck",
+    "classifier",
+    "huggingface",
+    "rnn",
+    "transformer",
+]

@@ -2,7 +2,6 @@
 base class, the step interface of translation families, and the ``FAMILIES`` registry. The package
 ``attnviz.families`` documents the fields; each family module imports this one and registers itself."""
 
-
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field, fields
@@ -47,7 +46,7 @@ class ModelInfo:
     segmentation: str = "words"
 
     @classmethod
-    def from_config(cls, config: dict) -> "ModelInfo":
+    def from_config(cls, config: dict) -> ModelInfo:
         """Read and check the contract fields of a config.json dict.
 
         Raises:
@@ -87,16 +86,28 @@ class ModelInfo:
                 raise ValueError(f"field 'attention.{key}' must be an integer in {low}..64, got {value!r}")
         segmentation = config.get("segmentation", "words")
         if segmentation not in SEGMENTATIONS:
-            raise ValueError(f"field 'segmentation' is {segmentation!r:.40}; expected one of {', '.join(SEGMENTATIONS)}")
+            raise ValueError(
+                f"field 'segmentation' is {segmentation!r:.40}; expected one of {', '.join(SEGMENTATIONS)}"
+            )
         return cls(task, family, source, target, tuple(labels), layers, heads, tuple(maps), segmentation)
 
     @classmethod
-    def of(cls, model: "TranslationModel", source_language: str, target_language: str,
-           segmentation: str = "words") -> "ModelInfo":
+    def of(
+        cls, model: TranslationModel, source_language: str, target_language: str, segmentation: str = "words"
+    ) -> ModelInfo:
         """The contract of a translation model: its family and attention layout read off the model."""
         layers, heads = model.attention_shape()
-        return cls("translation", model.family, source_language, target_language, (), layers, heads,
-                   model.attention_maps(), segmentation)
+        return cls(
+            "translation",
+            model.family,
+            source_language,
+            target_language,
+            (),
+            layers,
+            heads,
+            model.attention_maps(),
+            segmentation,
+        )
 
     def to_dict(self) -> dict:
         """The JSON fields written at the top of config.json."""
@@ -156,7 +167,7 @@ class FamilyConfig:
         return asdict(self)
 
     @classmethod
-    def from_dict(cls, values: dict) -> "FamilyConfig":
+    def from_dict(cls, values: dict) -> FamilyConfig:
         """Build from a config.json dict, ignoring keys that are not fields (contract, card).
 
         Raises:
@@ -430,12 +441,29 @@ class TranslationModel(nn.Module):
         """
         raise NotImplementedError(f"{self.family} has no single context vector per step")
 
+    def value_vectors(self, source_ids: list[int]) -> np.ndarray:
+        """f(x_j) for every head of every cross-attention layer: the vector source position j brings to head h's
+        output, which at target step i is Σ_j α_ij f(x_j) (Kobayashi et al. 2020, "Attention is not only a weight",
+        eq. 5). ‖α_ij f(x_j)‖ is the norm-based reading of attention (``inference.attribution.norm_based``).
+
+        Args:
+            source_ids: S ids ending with EOS.
+
+        Returns:
+            (L, H, S, d) float.
+
+        Raises:
+            NotImplementedError: a family whose decoder reads the source through no attention.
+        """
+        raise NotImplementedError(f"{self.family} reads the source through no attention")
+
     def encoder_self_attention(self, encoded: Any) -> dict[str, torch.Tensor]:
         """Named self-attention maps of the encoder, each (B, L, H, S, S); none by default."""
         return {}
 
-    def completed_attention(self, source_ids: list[int], target_ids: list[int], heads: np.ndarray,
-                            energies: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def completed_attention(
+        self, source_ids: list[int], target_ids: list[int], heads: np.ndarray, energies: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
         """The records of a decoded translation as the model shows them, once the whole translation exists.
 
         An alignment head that reads the word it aligns (or the whole translation) cannot be formed

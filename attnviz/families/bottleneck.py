@@ -116,8 +116,9 @@ class BottleneckSeq2Seq(TranslationModel):
         """
         S = src.size(1)
         mask = torch.arange(S, device=src.device).unsqueeze(0) < lengths.unsqueeze(1)
-        packed = pack_padded_sequence(self.dropout(self.src_embed(src)), lengths.cpu(), batch_first=True,
-                                      enforce_sorted=False)
+        packed = pack_padded_sequence(
+            self.dropout(self.src_embed(src)), lengths.cpu(), batch_first=True, enforce_sorted=False
+        )
         _, final = self.encoder(packed)  # (2, B, E): the forward GRU's last state, the backward GRU's first
         summary = torch.cat([final[0], final[1]], dim=-1)  # c: (B, 2E)
         return Encoded(summary, mask, torch.tanh(self.init_state(summary)))

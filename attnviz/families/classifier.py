@@ -73,7 +73,9 @@ class ClassifierConfig(FamilyConfig):
         if self.pooling == "self_attention" and self.heads != 1:
             raise ValueError("field 'heads' must be 1 for self_attention pooling")
         if self.attention_size % self.heads:
-            raise ValueError(f"field 'attention_size' ({self.attention_size}) must be divisible by 'heads' ({self.heads})")
+            raise ValueError(
+                f"field 'attention_size' ({self.attention_size}) must be divisible by 'heads' ({self.heads})"
+            )
 
 
 @FAMILIES.register
@@ -126,14 +128,21 @@ class AttentionClassifier(nn.Module):
     def architecture(self, source_language: str) -> str:
         """The model card's architecture paragraph."""
         c = self.config
-        return (f"Embeddings {c.embedding_size}, bidirectional GRU {c.encoder_size} per direction (annotations "
-                f"{2 * c.encoder_size}), {POOLINGS[c.pooling]}"
-                + (f" with {c.heads} heads of {c.attention_size // c.heads}" if c.pooling == "multihead" else
-                   f" of width {c.attention_size}")
-                + f", dropout {c.dropout}, vocabulary {c.src_vocab_size} lowercased Moses tokens; texts cut to "
-                  f"their first {c.max_tokens} tokens.")
+        return (
+            f"Embeddings {c.embedding_size}, bidirectional GRU {c.encoder_size} per direction (annotations "
+            f"{2 * c.encoder_size}), {POOLINGS[c.pooling]}"
+            + (
+                f" with {c.heads} heads of {c.attention_size // c.heads}"
+                if c.pooling == "multihead"
+                else f" of width {c.attention_size}"
+            )
+            + f", dropout {c.dropout}, vocabulary {c.src_vocab_size} lowercased Moses tokens; texts cut to "
+            f"their first {c.max_tokens} tokens."
+        )
 
-    def annotations(self, src: torch.Tensor, lengths: torch.Tensor, embedded: torch.Tensor | None = None) -> torch.Tensor:
+    def annotations(
+        self, src: torch.Tensor, lengths: torch.Tensor, embedded: torch.Tensor | None = None
+    ) -> torch.Tensor:
         """(B, S, 2E) annotations of token ids ``src`` (B, S) with ``lengths`` (B,) ≥ 1, or of their
         ``embedded`` (B, S, emb) vectors when given."""
         embedded = self.dropout(self.embed(src) if embedded is None else embedded)

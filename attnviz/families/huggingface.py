@@ -36,9 +36,9 @@ import numpy as np
 import torch
 from safetensors.torch import save_file
 
+from ..attention.scorers import ScaledDotScorer, make_scorer
 from ..data.files import atomic_path
 from ..data.tokenization import BOS, EOS, PAD, UNK
-from ..attention.scorers import ScaledDotScorer, make_scorer
 from .base import FAMILIES, FamilyConfig, ModelInfo, Step, StepTrace, TranslationModel
 
 ID_OFFSET = 4  # piece id p of the Hugging Face model is id p + 4 in attnviz (0–3 are its specials)
@@ -75,9 +75,11 @@ def language_pair(directory: Path, config: dict) -> tuple[str, str]:
             values = json.loads(sidecar.read_text(encoding="utf-8"))
         except (json.JSONDecodeError, UnicodeDecodeError) as err:
             raise HuggingFaceError(f"corrupt {sidecar}: {str(err).splitlines()[0]}") from None
-        pair = (values.get("source_language"), values.get("target_language")) if isinstance(values, dict) else (None, None)
+        pair = (
+            (values.get("source_language"), values.get("target_language")) if isinstance(values, dict) else (None, None)
+        )
         if not all(isinstance(code, str) and LANGUAGE_CODE.match(code) for code in pair):
-            raise HuggingFaceError(f"{sidecar} must give source_language and target_language as ISO codes like \"en\"")
+            raise HuggingFaceError(f'{sidecar} must give source_language and target_language as ISO codes like "en"')
         return pair
     tokenizer_config = _json_or_empty(directory / "tokenizer_config.json")
     pair = (tokenizer_config.get("source_lang"), tokenizer_config.get("target_lang"))
@@ -105,13 +107,20 @@ def check_folder(directory: Path, config: dict) -> None:
             it would need ``trust_remote_code``); no weights file; an implausible size.
     """
     directory = Path(directory)
-    for name, values in (("config.json", config), ("tokenizer_config.json", _json_or_empty(directory / "tokenizer_config.json"))):
+    for name, values in (
+        ("config.json", config),
+        ("tokenizer_config.json", _json_or_empty(directory / "tokenizer_config.json")),
+    ):
         if "auto_map" in values:
-            raise HuggingFaceError(f"{directory / name} asks to run the model's own code (auto_map); "
-                                   "attnviz never runs code from a model folder (no trust_remote_code)")
+            raise HuggingFaceError(
+                f"{directory / name} asks to run the model's own code (auto_map); "
+                "attnviz never runs code from a model folder (no trust_remote_code)"
+            )
     if config.get("is_encoder_decoder") is not True:
-        raise HuggingFaceError(f"{directory} holds a {str(config.get('model_type'))[:40]!r} model that is not an "
-                               "encoder–decoder; attnviz shows the cross-attention of translation models")
+        raise HuggingFaceError(
+            f"{directory} holds a {str(config.get('model_type'))[:40]!r} model that is not an "
+            "encoder–decoder; attnviz shows the cross-attention of translation models"
+        )
     if not any((directory / name).is_file() for name in (SAFE_WEIGHTS, PICKLED_WEIGHTS)):
         raise HuggingFaceError(f"{directory} has neither {SAFE_WEIGHTS} nor {PICKLED_WEIGHTS}")
     for key in ("vocab_size", "d_model", "encoder_layers", "decoder_layers"):
@@ -129,8 +138,16 @@ def model_info(directory: Path, config: dict) -> ModelInfo:
     check_folder(directory, config)
     source, target = language_pair(directory, config)
     heads = config.get("decoder_attention_heads", config.get("num_heads", 1))
-    return ModelInfo("translation", HuggingFaceSeq2Seq.family, source, target, (), config["decoder_layers"],
-                     heads if isinstance(heads, int) else 1, ("cross", "encoder_self", "decoder_self"))
+    return ModelInfo(
+        "translation",
+        HuggingFaceSeq2Seq.family,
+        source,
+        target,
+        (),
+        config["decoder_layers"],
+        heads if isinstance(heads, int) else 1,
+        ("cross", "encoder_self", "decoder_self"),
+    )
 
 
 def card_of(info: ModelInfo) -> dict:
@@ -155,7 +172,10 @@ def read_pickled_weights(path: Path) -> dict[str, torch.Tensor]:
         found = re.search(r"WeightsUnpickler error:\s*([^\n]+)", str(err))
         reason = found.group(1) if found else (str(err).strip().splitlines() or [type(err).__name__])[0]
         raise HuggingFaceError(f"refused {path}: not plain tensors ({reason[:160]}); nothing in it was run") from None
-    if not (isinstance(weights, dict) and all(isinstance(k, str) and isinstance(v, torch.Tensor) for k, v in weights.items())):
+    if not (
+        isinstance(weights, dict)
+        and all(isinstance(k, str) and isinstance(v, torch.Tensor) for k, v in weights.items())
+    ):
         raise HuggingFaceError(f"refused {path}: expected a mapping of names to tensors")
     return weights
 
@@ -229,8 +249,12 @@ class HuggingFaceSeq2Seq(TranslationModel):
         super().__init__()
         self.config, self.hf, self.forced_bos = config, model, forced_bos
         hf_config = model.config
-        self.specials = {PAD: hf_config.pad_token_id, UNK: getattr(hf_config, "unk_token_id", None),
-                         BOS: hf_config.decoder_start_token_id, EOS: hf_config.eos_token_id}
+        self.specials = {
+            PAD: hf_config.pad_token_id,
+            UNK: getattr(hf_config, "unk_token_id", None),
+            BOS: hf_config.decoder_start_token_id,
+            EOS: hf_config.eos_token_id,
+        }
         if self.specials[UNK] is None:
             self.specials[UNK] = hf_config.pad_token_id
 
@@ -265,8 +289,15 @@ class HuggingFaceSeq2Seq(TranslationModel):
         model.eval()
         c = model.config
         heads = getattr(c, "decoder_attention_heads", getattr(c, "num_heads", 1))
-        config = HuggingFaceConfig(c.vocab_size + ID_OFFSET, c.vocab_size + ID_OFFSET, c.model_type,
-                                   getattr(c, "d_model", 0), c.encoder_layers, c.decoder_layers, heads)
+        config = HuggingFaceConfig(
+            c.vocab_size + ID_OFFSET,
+            c.vocab_size + ID_OFFSET,
+            c.model_type,
+            getattr(c, "d_model", 0),
+            c.encoder_layers,
+            c.decoder_layers,
+            heads,
+        )
         forced = getattr(model.generation_config, "forced_bos_token_id", None)
         return cls(config, model, forced)
 
@@ -286,8 +317,9 @@ class HuggingFaceSeq2Seq(TranslationModel):
     def scores(self, logits: torch.Tensor) -> torch.Tensor:
         """The model's next-piece logits (..., V) → attnviz's (..., V + 4): its end and unknown tokens at EOS and
         UNK, pad, decoder start and BOS at −∞ (never written)."""
-        out = torch.full((*logits.shape[:-1], logits.size(-1) + ID_OFFSET), float("-inf"), dtype=logits.dtype,
-                         device=logits.device)
+        out = torch.full(
+            (*logits.shape[:-1], logits.size(-1) + ID_OFFSET), float("-inf"), dtype=logits.dtype, device=logits.device
+        )
         out[..., ID_OFFSET:] = logits
         for ours in (EOS, UNK):
             out[..., ours] = logits[..., self.specials[ours]]
@@ -310,8 +342,9 @@ class HuggingFaceSeq2Seq(TranslationModel):
         return make_scorer(ScaledDotScorer.name, d_k, d_k)
 
     @torch.inference_mode()
-    def trace(self, source_ids: list[int], target_ids: list[int], step: int, normalizer,
-              head: tuple[int, int] = (0, 0)) -> StepTrace:
+    def trace(
+        self, source_ids: list[int], target_ids: list[int], step: int, normalizer, head: tuple[int, int] = (0, 0)
+    ) -> StepTrace:
         """One cross-attention head at ``step`` of a translation, read through forward hooks on that layer's
         query, key and value projections while the decoder reads the prefix (teacher forcing).
 
@@ -333,9 +366,12 @@ class HuggingFaceSeq2Seq(TranslationModel):
             raise IndexError(f"head {head} outside {self.config.decoder_layers} layers × {self.config.heads} heads")
         block = self.attention_block("cross", layer)
         captured: dict[str, torch.Tensor] = {}
-        hooks = [getattr(block, name).register_forward_hook(
-            lambda module, inputs, output, name=name: captured.__setitem__(name, output))
-            for name in ("q_proj", "k_proj", "v_proj")]
+        hooks = [
+            getattr(block, name).register_forward_hook(
+                lambda module, inputs, output, name=name: captured.__setitem__(name, output)
+            )
+            for name in ("q_proj", "k_proj", "v_proj")
+        ]
         try:
             encoded = self.encode(torch.tensor([source_ids]), torch.tensor([len(source_ids)]))
             prefix = self.to_model_ids(torch.tensor([[BOS, *target_ids[:step]]]))
@@ -349,7 +385,9 @@ class HuggingFaceSeq2Seq(TranslationModel):
         values = captured["v_proj"][0].view(-1, H, d_k)[:, h].float()
         weights = out.cross_attentions[layer][0, h, -1].float()
         energies = keys @ query * getattr(block, "scaling", d_k**-0.5)
-        return StepTrace(step, query.numpy(), keys.numpy(), energies.numpy(), weights.numpy(), (weights @ values).numpy())
+        return StepTrace(
+            step, query.numpy(), keys.numpy(), energies.numpy(), weights.numpy(), (weights @ values).numpy()
+        )
 
     def describe(self) -> str:
         """'marian (Hugging Face) 6+6 layers × 8 heads, d 512'."""
@@ -372,8 +410,9 @@ class HuggingFaceSeq2Seq(TranslationModel):
     def encode(self, src: torch.Tensor, lengths: torch.Tensor) -> Encoded:
         """Run the model's encoder on (B, S) attnviz ids (``TranslationModel.encode``)."""
         mask = torch.arange(src.size(1), device=src.device)[None, :] < lengths[:, None]
-        out = self.hf.get_encoder()(input_ids=self.to_model_ids(src), attention_mask=mask.long(),
-                                    output_attentions=True, return_dict=True)
+        out = self.hf.get_encoder()(
+            input_ids=self.to_model_ids(src), attention_mask=mask.long(), output_attentions=True, return_dict=True
+        )
         return Encoded(out.last_hidden_state, mask, torch.stack(out.attentions, 1))
 
     def initial_state(self, encoded: Encoded) -> torch.Tensor:
@@ -383,9 +422,14 @@ class HuggingFaceSeq2Seq(TranslationModel):
     def _decoder(self, prefix: torch.Tensor, encoded: Encoded, **options):
         from transformers.modeling_outputs import BaseModelOutput  # deferred with transformers (see ``load``)
 
-        return self.hf(encoder_outputs=BaseModelOutput(last_hidden_state=encoded.memory),
-                       attention_mask=encoded.mask.long(), decoder_input_ids=prefix, use_cache=False,
-                       return_dict=True, **options)
+        return self.hf(
+            encoder_outputs=BaseModelOutput(last_hidden_state=encoded.memory),
+            attention_mask=encoded.mask.long(),
+            decoder_input_ids=prefix,
+            use_cache=False,
+            return_dict=True,
+            **options,
+        )
 
     def decode_step(self, y_prev: torch.Tensor, state: torch.Tensor, encoded: Encoded, normalize) -> Step:
         """One step (``TranslationModel.decode_step``). The state is the prefix of the model's ids read so far,
@@ -425,7 +469,9 @@ class HuggingFaceSeq2Seq(TranslationModel):
         """
         encoded = self.encode(torch.tensor([source_ids]), torch.tensor([len(source_ids)]))
         inputs = self.to_model_ids(torch.tensor([[BOS, *target_ids[:-1]]]))
-        decoder = torch.stack(self._decoder(inputs, encoded, output_attentions=True).decoder_attentions, 1)[0].float().numpy()
+        decoder = (
+            torch.stack(self._decoder(inputs, encoded, output_attentions=True).decoder_attentions, 1)[0].float().numpy()
+        )
         T = decoder.shape[-1]
         decoder[..., np.triu_indices(T, 1)[0], np.triu_indices(T, 1)[1]] = np.nan
         return {"encoder_self": encoded.self_attention[0].float().numpy(), "decoder_self": decoder}
@@ -438,10 +484,15 @@ class HuggingFaceSeq2Seq(TranslationModel):
             ValueError: an unknown map, a layer outside the model, or a model whose modules are named otherwise.
         """
         try:
-            stack = {"encoder_self": self.hf.get_encoder().layers, "decoder_self": self.hf.get_decoder().layers,
-                     "cross": self.hf.get_decoder().layers}[kind]
+            stack = {
+                "encoder_self": self.hf.get_encoder().layers,
+                "decoder_self": self.hf.get_decoder().layers,
+                "cross": self.hf.get_decoder().layers,
+            }[kind]
         except KeyError:
-            raise ValueError(f"unknown attention map {kind!r}; choose one of {', '.join(self.attention_maps())}") from None
+            raise ValueError(
+                f"unknown attention map {kind!r}; choose one of {', '.join(self.attention_maps())}"
+            ) from None
         except AttributeError:
             raise ValueError(f"the heads of this {self.config.model_type} model cannot be switched off here") from None
         if not 0 <= layer < len(stack):
@@ -451,7 +502,34 @@ class HuggingFaceSeq2Seq(TranslationModel):
             raise ValueError(f"the heads of this {self.config.model_type} model cannot be switched off here")
         return block
 
-    def without_heads(self, off) -> "HuggingFaceSeq2Seq":
+    def value_vectors(self, source_ids: list[int]) -> np.ndarray:
+        """f^h(x_j) = (m_j W_V + b_V)^h W_O^h of every decoder layer's cross-attention (``encoder_attn``'s
+        ``v_proj`` and ``out_proj``, as BART-like models name them; Kobayashi et al. 2020, eq. 5), over the pieces.
+
+        Returns:
+            (L, H, S, d) float.
+
+        Raises:
+            NotImplementedError: a model whose cross-attention modules are named otherwise (T5's ``v``/``o``).
+        """
+        with torch.no_grad():
+            encoded = self.encode(torch.tensor([source_ids]), torch.tensor([len(source_ids)]))
+            memory, vectors = encoded.memory[0], []  # (S, d)
+            for layer in range(self.attention_shape()[0]):
+                try:
+                    block = self.attention_block("cross", layer)
+                except ValueError as err:
+                    raise NotImplementedError(str(err)) from None
+                if not hasattr(block, "v_proj"):
+                    raise NotImplementedError(f"the values of this {self.config.model_type} model are named otherwise")
+                heads = getattr(block, "num_heads", self.config.heads)
+                d_k = block.out_proj.weight.shape[1] // heads
+                values = block.v_proj(memory).view(len(source_ids), heads, d_k).transpose(0, 1)  # (H, S, d_k)
+                W_O = block.out_proj.weight
+                vectors.append(torch.stack([values[h] @ W_O[:, h * d_k : (h + 1) * d_k].T for h in range(heads)]))
+        return torch.stack(vectors).float().numpy()
+
+    def without_heads(self, off) -> HuggingFaceSeq2Seq:
         """A copy in which the listed heads contribute nothing: the columns of the output projection that read
         them are zeroed (head masking, Michel, Levy & Neubig, 2019), as ``TransformerSeq2Seq.without_heads``.
 

@@ -113,8 +113,10 @@ class RNNConfig(FamilyConfig):
         if self.alignment_full_context and not self.alignment_attention:
             raise ValueError("alignment_full_context extends the alignment head: it needs alignment_attention")
         if NORMALIZERS.get(self.normalizer).hard and self.normalizer != "sample":  # raises naming the known ones
-            raise ValueError(f"normalizer {self.normalizer!r} is hard and deterministic: it cannot be trained "
-                             "(train 'sample', stochastic hard attention, instead)")
+            raise ValueError(
+                f"normalizer {self.normalizer!r} is hard and deterministic: it cannot be trained "
+                "(train 'sample', stochastic hard attention, instead)"
+            )
         self.check_range("dropout", 0, 1, high_open=True)
         for name in ("embedding_size", "encoder_size", "decoder_size", "attention_size"):
             self.check_range(name, 1, 4096)
@@ -129,7 +131,11 @@ class RNNConfig(FamilyConfig):
             ValueError: ``lexicon`` holds an id outside 0..tgt_vocab_size − 1.
         """
         lexicon = weights.get("lexicon")
-        if lexicon is not None and lexicon.numel() and not 0 <= int(lexicon.min()) <= int(lexicon.max()) < self.tgt_vocab_size:
+        if (
+            lexicon is not None
+            and lexicon.numel()
+            and not 0 <= int(lexicon.min()) <= int(lexicon.max()) < self.tgt_vocab_size
+        ):
             raise ValueError(f"lexicon holds target ids outside 0..{self.tgt_vocab_size - 1}")
 
     @property
@@ -159,8 +165,9 @@ class Encoded(NamedTuple):
     align_prepared: torch.Tensor | None = None
 
 
-def copy_mixture(p_vocab: torch.Tensor, generate: torch.Tensor, weights: torch.Tensor,
-                 copies: torch.Tensor) -> torch.Tensor:
+def copy_mixture(
+    p_vocab: torch.Tensor, generate: torch.Tensor, weights: torch.Tensor, copies: torch.Tensor
+) -> torch.Tensor:
     """The pointer-generator's output distribution over a lexicon (See et al., 2017, eq. 9; Arthur et al., 2016).
 
     p(y) = (1 − (1 − g)·m)·P_vocab(y) + (1 − g)·Σ_j α_j·[lex(x_j) = y], where m = Σ_{j with an entry} α_j:
@@ -221,30 +228,62 @@ class RNNSeq2Seq(TranslationModel):
     config_class = RNNConfig
     traceable = True
     context_formula = CONTEXT_FORMULA
+
     @classmethod
     def train_flags(cls) -> tuple[TrainFlag, ...]:
         """The family's ``train`` flags (``TranslationModel.train_flags``)."""
         return (
-            TrainFlag("--scorer", "scorer", {"choices": SCORERS.names(), "help": "rnn: the attention scorer (required)"},
-                      always=True),
-            TrainFlag("--placement", "placement", {"choices": tuple(PLACEMENTS), "default": DEFAULT_PLACEMENT,
-                                                   "help": "rnn: where the query comes from"}, always=True),
-            TrainFlag("--normalizer", "normalizer", {
-                "choices": [n.name for n in NORMALIZERS.select(lambda n: not n.hard)] + ["sample"],
-                "default": DEFAULT_NORMALIZER,
-                "help": "rnn: the normalizer attention is trained with (default soft; sample = hard attention trained "
-                        "with REINFORCE)"}),
-            TrainFlag("--lexicon-pointer", "lexicon_pointer", {
-                "action": "store_true", "help": "rnn, zh-en: attention may copy the English name of a CC-CEDICT proper "
-                                                "noun it looks at (pointer-generator over a lexicon)"}),
-            TrainFlag("--alignment-attention", "alignment_attention", {
-                "action": "store_true", "help": "a head trained to align (--guided-lambda supervises it): rnn, conditional "
-                                                "placement: a second attention whose query has read the written word; "
-                                                "transformer: head 1 of the penultimate decoder layer (Garg et al. 2019)"}),
-            TrainFlag("--alignment-full-context", "alignment_full_context", {
-                "action": "store_true", "help": "with --alignment-attention: the alignment head also reads the words "
-                                                "written after the one it aligns (transformer: its layers run once more "
-                                                "without the causal mask)"}),
+            TrainFlag(
+                "--scorer",
+                "scorer",
+                {"choices": SCORERS.names(), "help": "rnn: the attention scorer (required)"},
+                always=True,
+            ),
+            TrainFlag(
+                "--placement",
+                "placement",
+                {"choices": tuple(PLACEMENTS), "default": DEFAULT_PLACEMENT, "help": "rnn: where the query comes from"},
+                always=True,
+            ),
+            TrainFlag(
+                "--normalizer",
+                "normalizer",
+                {
+                    "choices": [n.name for n in NORMALIZERS.select(lambda n: not n.hard)] + ["sample"],
+                    "default": DEFAULT_NORMALIZER,
+                    "help": "rnn: the normalizer attention is trained with (default soft; sample = hard attention trained "
+                    "with REINFORCE)",
+                },
+            ),
+            TrainFlag(
+                "--lexicon-pointer",
+                "lexicon_pointer",
+                {
+                    "action": "store_true",
+                    "help": "rnn, zh-en: attention may copy the English name of a CC-CEDICT proper "
+                    "noun it looks at (pointer-generator over a lexicon)",
+                },
+            ),
+            TrainFlag(
+                "--alignment-attention",
+                "alignment_attention",
+                {
+                    "action": "store_true",
+                    "help": "a head trained to align (--guided-lambda supervises it): rnn, conditional "
+                    "placement: a second attention whose query has read the written word; "
+                    "transformer: head 1 of the penultimate decoder layer (Garg et al. 2019)",
+                },
+            ),
+            TrainFlag(
+                "--alignment-full-context",
+                "alignment_full_context",
+                {
+                    "action": "store_true",
+                    "help": "with --alignment-attention: the alignment head also reads the words "
+                    "written after the one it aligns (transformer: its layers run once more "
+                    "without the causal mask)",
+                },
+            ),
         )
 
     @classmethod
@@ -262,8 +301,10 @@ class RNNSeq2Seq(TranslationModel):
     def refusal(cls, recipe_fields: dict, pair: str, segmentation: str) -> str | None:
         """A lexicon pointer copies CC-CEDICT's Chinese names whole: Chinese → English, words or names kept whole."""
         if recipe_fields.get("lexicon_pointer") and (pair != "zh-en" or segmentation == "characters"):
-            return ("--lexicon-pointer copies CC-CEDICT's Chinese names whole; use it with --pair zh-en and "
-                    "--segmentation words or characters+names")
+            return (
+                "--lexicon-pointer copies CC-CEDICT's Chinese names whole; use it with --pair zh-en and "
+                "--segmentation words or characters+names"
+            )
         return None
 
     def __init__(self, config: RNNConfig):
@@ -313,7 +354,6 @@ class RNNSeq2Seq(TranslationModel):
         """Name of the normalizer the attention was trained with (``config.normalizer``)."""
         return self.config.normalizer
 
-
     def describe(self) -> str:
         """'additive (concat) · conditional GRU (Nematus)', then '· trained sparsemax' when not softmax."""
         label = f"{SCORERS.get(self.config.scorer).display_name} · {PLACEMENTS[self.config.placement]}"
@@ -324,7 +364,9 @@ class RNNSeq2Seq(TranslationModel):
         if self.config.lexicon_pointer:
             label += " · copies lexicon names"
         if self.config.alignment_attention:
-            label += " · alignment head" + (" (reads the whole translation)" if self.config.alignment_full_context else "")
+            label += " · alignment head" + (
+                " (reads the whole translation)" if self.config.alignment_full_context else ""
+            )
         return label
 
     def attention_shape(self) -> tuple[int, int]:
@@ -340,8 +382,12 @@ class RNNSeq2Seq(TranslationModel):
             f"width {c.attention_size} (where the scorer has a hidden layer), dropout {c.dropout},\n"
             f"vocabularies {c.src_vocab_size} ({source_language}) / {c.tgt_vocab_size} ({target_language}) lowercased\n"
             "tokens; output layer tied to the target embeddings."
-            + ("\nA copy gate mixes the output with the lexicon entries of the attended source words\n"
-               "(pointer-generator, See et al. 2017)." if c.lexicon_pointer else "")
+            + (
+                "\nA copy gate mixes the output with the lexicon entries of the attended source words\n"
+                "(pointer-generator, See et al. 2017)."
+                if c.lexicon_pointer
+                else ""
+            )
         )
 
     def encode(self, src: torch.Tensor, lengths: torch.Tensor) -> Encoded:
@@ -434,7 +480,7 @@ class RNNSeq2Seq(TranslationModel):
         if not self.config.lexicon_pointer:
             return np.zeros(len(target_ids), dtype=np.float32)
         shares = []
-        for y, state, readout, fixed, encoded in self._replay(source_ids, target_ids, weights):
+        for y, _, readout, fixed, encoded in self._replay(source_ids, target_ids, weights):
             generate = torch.sigmoid(self.copy_gate(readout))  # (1, 1)
             p = copy_mixture(torch.softmax(self.logits(readout), -1), generate, fixed, encoded.copies)[0, y]
             copied = (1 - generate[0, 0]) * fixed[0][encoded.copies[0] == y].sum()
@@ -483,8 +529,9 @@ class RNNSeq2Seq(TranslationModel):
         heads = torch.stack([weights, torch.stack(aligned, 1)], 1) if aligned else weights[:, None]  # (B, H, T, S)
         return self.output(torch.stack(readouts, 1), weights, encoded), heads[:, None]
 
-    def align(self, word: torch.Tensor, state: torch.Tensor, encoded: Encoded,
-              future: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    def align(
+        self, word: torch.Tensor, state: torch.Tensor, encoded: Encoded, future: torch.Tensor | None = None
+    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """The alignment head for a written word: q̃_i = GRU₁(y_i, s_i) [+ W_f f_{i+1}], ẽ_ij = score(q̃_i, h_j),
         softmax over j.
 
@@ -550,8 +597,9 @@ class RNNSeq2Seq(TranslationModel):
             yield torch.tensor([y]), state, readout, fixed, encoded
 
     @torch.inference_mode()
-    def alignment_rows(self, source_ids: list[int], target_ids: list[int],
-                       weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def alignment_rows(
+        self, source_ids: list[int], target_ids: list[int], weights: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
         """The alignment head's rows for a decoded translation (decoding cannot form them: y_i is chosen
         after step i), by replaying it with the attention it was decoded with.
 
@@ -567,8 +615,10 @@ class RNNSeq2Seq(TranslationModel):
         if not self.config.alignment_attention:
             raise ValueError("this model has no alignment head")
         future = self._future_of(target_ids)
-        rows = [self.align(y, state, encoded, None if future is None else future[i : i + 1])[:2]
-                for i, (y, state, _, _, encoded) in enumerate(self._replay(source_ids, target_ids, weights))]
+        rows = [
+            self.align(y, state, encoded, None if future is None else future[i : i + 1])[:2]
+            for i, (y, state, _, _, encoded) in enumerate(self._replay(source_ids, target_ids, weights))
+        ]
         if not rows:
             return np.zeros((0, len(source_ids)), np.float32), np.zeros((0, len(source_ids)), np.float32)
         return (torch.cat([w for w, _ in rows]).numpy(), torch.cat([e for _, e in rows]).numpy())
@@ -577,8 +627,9 @@ class RNNSeq2Seq(TranslationModel):
         """The alignment head (0, 1) where the model has one (``alignment_attention``), else its single map (0, 0)."""
         return (0, 1) if self.config.alignment_attention else (0, 0)
 
-    def completed_attention(self, source_ids: list[int], target_ids: list[int], heads: np.ndarray,
-                            energies: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def completed_attention(
+        self, source_ids: list[int], target_ids: list[int], heads: np.ndarray, energies: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
         """The records with the alignment head (``alignment_rows``) added as head 2, when the model has one.
 
         Args:
@@ -590,14 +641,26 @@ class RNNSeq2Seq(TranslationModel):
         if not self.config.alignment_attention:
             return heads, energies
         rows, row_energies = self.alignment_rows(source_ids, target_ids, heads[0, 0])
-        return (np.concatenate([heads, rows[None, None]], axis=1),
-                np.concatenate([energies, row_energies[None, None]], axis=1))
+        return (
+            np.concatenate([heads, rows[None, None]], axis=1),
+            np.concatenate([energies, row_energies[None, None]], axis=1),
+        )
 
     @torch.inference_mode()
     def context_vectors(self, source_ids: list[int], weights: np.ndarray) -> np.ndarray:
         """c_i = Σ_j α_ij h_j for every step: (T, S) weights → (T, 2E) float."""
         encoded = self.encode(torch.tensor([source_ids]), torch.tensor([len(source_ids)]))
         return np.asarray(weights, dtype=np.float32) @ encoded.annotations[0].numpy()
+
+    def value_vectors(self, source_ids: list[int]) -> np.ndarray:
+        """The annotations h_j as every head's values (``TranslationModel.value_vectors``): c_i = Σ_j α_ij h_j, so
+        f(x_j) = h_j — for the decoder's attention and for a separate alignment head alike, which weigh the same
+        annotations. (L, H, S, 2E) float, ``attention_shape()`` (L, H)."""
+        with torch.no_grad():
+            encoded = self.encode(torch.tensor([source_ids]), torch.tensor([len(source_ids)]))
+        layers, heads = self.attention_shape()
+        annotations = encoded.annotations[0].float().numpy()
+        return np.broadcast_to(annotations, (layers, heads, *annotations.shape)).copy()
 
     def auxiliary_loss(self, logits: torch.Tensor, tgt_out: torch.Tensor) -> tuple[torch.Tensor | None, dict]:
         """REINFORCE for sampled hard attention (Xu et al., 2015, §4.1; Williams, 1992).
@@ -629,13 +692,18 @@ class RNNSeq2Seq(TranslationModel):
             self.reward_baseline = BASELINE_MOMENTUM * self.reward_baseline + (1 - BASELINE_MOMENTUM) * mean_reward
         words = mask.sum()
         loss = -(advantage * log_pi * mask).sum() / words - REINFORCE_ENTROPY * (entropy * mask).sum() / words
-        stats = {"reward": mean_reward, "advantage_variance": variance,
-                 "attention_entropy": float((entropy.detach() * mask).sum() / words), "baseline": self.reward_baseline}
+        stats = {
+            "reward": mean_reward,
+            "advantage_variance": variance,
+            "attention_entropy": float((entropy.detach() * mask).sum() / words),
+            "baseline": self.reward_baseline,
+        }
         return loss, stats
 
     @torch.inference_mode()
-    def trace(self, source_ids: list[int], target_ids: list[int], step: int, normalizer,
-              head: tuple[int, int] = (0, 0)) -> StepTrace:
+    def trace(
+        self, source_ids: list[int], target_ids: list[int], step: int, normalizer, head: tuple[int, int] = (0, 0)
+    ) -> StepTrace:
         """Replay decoding of ``target_ids`` (teacher forcing) up to ``step`` and expose that step.
 
         Args:
@@ -663,14 +731,19 @@ class RNNSeq2Seq(TranslationModel):
             state = self.attend(torch.tensor([inputs[i]]), state, encoded, normalizer)[0]
         if aligning:  # the alignment head is always soft
             future = self._future_of(target_ids)
-            weights, energies, query = self.align(torch.tensor([target_ids[step]]), state, encoded,
-                                                  None if future is None else future[step : step + 1])  # q̃: (1, D)
+            weights, energies, query = self.align(
+                torch.tensor([target_ids[step]]), state, encoded, None if future is None else future[step : step + 1]
+            )  # q̃: (1, D)
         else:
             query = self.query(self.tgt_embed(torch.tensor([inputs[step]])), state)  # (1, D)
             energies = self.scorer.score(query, encoded.prepared)  # (1, S)
             weights = normalizer(energies, encoded.mask)  # (1, S)
         context = torch.bmm(weights.unsqueeze(1), encoded.annotations).squeeze(1)  # (1, 2E)
         return StepTrace(
-            step, query[0].numpy(), encoded.annotations[0].numpy(), energies[0].numpy(), weights[0].numpy(),
+            step,
+            query[0].numpy(),
+            encoded.annotations[0].numpy(),
+            energies[0].numpy(),
+            weights[0].numpy(),
             context[0].numpy(),
         )

@@ -70,14 +70,21 @@ class TransformerConfig(FamilyConfig):
     def __post_init__(self):
         super().__post_init__()
         self.check_range("dropout", 0, 1, high_open=True)
-        for name, top in (("d_model", 4096), ("heads", 64), ("encoder_layers", 24), ("decoder_layers", 24),
-                          ("ffn_size", 16384)):
+        for name, top in (
+            ("d_model", 4096),
+            ("heads", 64),
+            ("encoder_layers", 24),
+            ("decoder_layers", 24),
+            ("ffn_size", 16384),
+        ):
             self.check_range(name, 1, top)
         if self.d_model % self.heads:
             raise ValueError(f"field 'd_model' ({self.d_model}) must be divisible by 'heads' ({self.heads})")
         if self.alignment_layer is not None:
             if not isinstance(self.alignment_layer, int) or isinstance(self.alignment_layer, bool):
-                raise ValueError(f"field 'alignment_layer' must be an integer or null, got {self.alignment_layer!r:.40}")
+                raise ValueError(
+                    f"field 'alignment_layer' must be an integer or null, got {self.alignment_layer!r:.40}"
+                )
             self.check_range("alignment_layer", 0, self.decoder_layers - 1)
         elif self.alignment_full_context:
             raise ValueError("field 'alignment_full_context' needs an 'alignment_layer'")
@@ -97,7 +104,7 @@ def attend(query, keys, values, mask=None, normalize=None):
     """
     energies = query @ keys.transpose(-2, -1) / math.sqrt(query.size(-1))  # (B, H, T, S)
     B, H, T, S = energies.shape
-    full_mask = (mask if mask is not None else torch.ones(B, S, dtype=torch.bool, device=energies.device))
+    full_mask = mask if mask is not None else torch.ones(B, S, dtype=torch.bool, device=energies.device)
     full_mask = full_mask[:, None, None, :].expand(B, H, T, S)
     energies = energies.masked_fill(~full_mask, float("-inf"))
     normalize = normalize or soft
@@ -140,12 +147,17 @@ class MultiHeadAttention(nn.Module):
         """(K, V), each (B, H, S, d_k), of the sequence ``y`` (B, S, d_model)."""
         return self.split(self.W_K(y)), self.split(self.W_V(y))
 
-    def fast(self, x: torch.Tensor, keys: torch.Tensor, values: torch.Tensor, mask: torch.Tensor | None,
-             causal: bool = False) -> torch.Tensor:
+    def fast(
+        self, x: torch.Tensor, keys: torch.Tensor, values: torch.Tensor, mask: torch.Tensor | None, causal: bool = False
+    ) -> torch.Tensor:
         """Training path (fused kernel, no weights returned): (B, T, d) queries over keys/values (B, H, S, d_k)."""
         attn_mask = None if mask is None else mask[:, None, None, :]
         out = F.scaled_dot_product_attention(
-            self.split(self.W_Q(x)), keys, values, attn_mask=attn_mask, is_causal=causal,
+            self.split(self.W_Q(x)),
+            keys,
+            values,
+            attn_mask=attn_mask,
+            is_causal=causal,
             dropout_p=self.dropout if self.training else 0.0,
         )
         return self.W_O(self.merge(out))
@@ -156,7 +168,9 @@ class FeedForward(nn.Module):
 
     def __init__(self, d_model: int, ffn_size: int, dropout: float):
         super().__init__()
-        self.net = nn.Sequential(nn.Linear(d_model, ffn_size), nn.ReLU(), nn.Dropout(dropout), nn.Linear(ffn_size, d_model))
+        self.net = nn.Sequential(
+            nn.Linear(d_model, ffn_size), nn.ReLU(), nn.Dropout(dropout), nn.Linear(ffn_size, d_model)
+        )
 
     def forward(self, x):
         return self.net(x)
@@ -217,28 +231,61 @@ class TransformerSeq2Seq(TranslationModel):
     config_class = TransformerConfig
     traceable = True
     context_formula = r"c_i^{(h)} = \sum_{j=1}^{S} \alpha_{ij}^{(h)}\, v_j^{(h)},\quad v_j^{(h)} = W_V^{(h)} m_j"
+
     @classmethod
     def train_flags(cls) -> tuple[TrainFlag, ...]:
         """The family's ``train`` flags (``TranslationModel.train_flags``)."""
         return (
-            TrainFlag("--layers", "layers", {"type": int, "default": TransformerConfig.encoder_layers,
-                                             "help": "transformer: encoder and decoder layers each"}, always=True),
-            TrainFlag("--heads", "heads", {"type": int, "default": TransformerConfig.heads,
-                                           "help": "transformer: attention heads per layer"}, always=True),
-            TrainFlag("--d-model", "d_model", {"type": int, "default": TransformerConfig.d_model,
-                                               "help": "transformer: layer width (feed-forward 4 × d_model)"}, always=True),
+            TrainFlag(
+                "--layers",
+                "layers",
+                {
+                    "type": int,
+                    "default": TransformerConfig.encoder_layers,
+                    "help": "transformer: encoder and decoder layers each",
+                },
+                always=True,
+            ),
+            TrainFlag(
+                "--heads",
+                "heads",
+                {"type": int, "default": TransformerConfig.heads, "help": "transformer: attention heads per layer"},
+                always=True,
+            ),
+            TrainFlag(
+                "--d-model",
+                "d_model",
+                {
+                    "type": int,
+                    "default": TransformerConfig.d_model,
+                    "help": "transformer: layer width (feed-forward 4 × d_model)",
+                },
+                always=True,
+            ),
             TrainFlag("--alignment-attention", "alignment_attention", {"action": "store_true"}),
             TrainFlag("--alignment-full-context", "alignment_full_context", {"action": "store_true"}),
-            TrainFlag("--alignment-last-layer", "alignment_last_layer", {
-                "action": "store_true",
-                "help": "transformer: the alignment head is head 1 of the last decoder layer, not the penultimate"}),
+            TrainFlag(
+                "--alignment-last-layer",
+                "alignment_last_layer",
+                {
+                    "action": "store_true",
+                    "help": "transformer: the alignment head is head 1 of the last decoder layer, not the penultimate",
+                },
+            ),
         )
 
     @classmethod
-    def make_config(cls, src_vocab_size: int, tgt_vocab_size: int, layers: int = TransformerConfig.encoder_layers,
-                    heads: int = TransformerConfig.heads, d_model: int = TransformerConfig.d_model,
-                    alignment_attention: bool = False, alignment_full_context: bool = False,
-                    alignment_last_layer: bool = False) -> TransformerConfig:
+    def make_config(
+        cls,
+        src_vocab_size: int,
+        tgt_vocab_size: int,
+        layers: int = TransformerConfig.encoder_layers,
+        heads: int = TransformerConfig.heads,
+        d_model: int = TransformerConfig.d_model,
+        alignment_attention: bool = False,
+        alignment_full_context: bool = False,
+        alignment_last_layer: bool = False,
+    ) -> TransformerConfig:
         """``layers`` encoder and decoder layers, feed-forward 4 × d_model; with ``alignment_attention``, head 1 of
         the penultimate decoder layer is the alignment head (Garg et al. 2019), of the last one with
         ``alignment_last_layer``.
@@ -246,20 +293,31 @@ class TransformerSeq2Seq(TranslationModel):
         Raises:
             ValueError: as ``TransformerConfig``.
         """
-        return TransformerConfig(src_vocab_size, tgt_vocab_size, d_model=d_model, heads=heads, encoder_layers=layers,
-                                 decoder_layers=layers, ffn_size=4 * d_model,
-                                 alignment_layer=(max(layers - 1 - (not alignment_last_layer), 0)
-                                                  if alignment_attention else None),
-                                 alignment_full_context=alignment_full_context)
+        return TransformerConfig(
+            src_vocab_size,
+            tgt_vocab_size,
+            d_model=d_model,
+            heads=heads,
+            encoder_layers=layers,
+            decoder_layers=layers,
+            ffn_size=4 * d_model,
+            alignment_layer=(max(layers - 1 - (not alignment_last_layer), 0) if alignment_attention else None),
+            alignment_full_context=alignment_full_context,
+        )
 
     @classmethod
     def fields_of(cls, config: TransformerConfig) -> dict:
         """The recipe fields of a config (``make_config``'s arguments)."""
-        return {"layers": config.encoder_layers, "heads": config.heads, "d_model": config.d_model,
-                "alignment_attention": config.alignment_layer is not None,
-                "alignment_full_context": config.alignment_full_context,
-                "alignment_last_layer": config.alignment_layer is not None and config.decoder_layers > 1
-                and config.alignment_layer == config.decoder_layers - 1}
+        return {
+            "layers": config.encoder_layers,
+            "heads": config.heads,
+            "d_model": config.d_model,
+            "alignment_attention": config.alignment_layer is not None,
+            "alignment_full_context": config.alignment_full_context,
+            "alignment_last_layer": config.alignment_layer is not None
+            and config.decoder_layers > 1
+            and config.alignment_layer == config.decoder_layers - 1,
+        }
 
     def __init__(self, config: TransformerConfig):
         super().__init__()
@@ -297,8 +355,9 @@ class TransformerSeq2Seq(TranslationModel):
         return make_scorer(ScaledDotScorer.name, d_k, d_k)
 
     @torch.inference_mode()
-    def trace(self, source_ids: list[int], target_ids: list[int], step: int, normalizer,
-              head: tuple[int, int] = (0, 0)) -> StepTrace:
+    def trace(
+        self, source_ids: list[int], target_ids: list[int], step: int, normalizer, head: tuple[int, int] = (0, 0)
+    ) -> StepTrace:
         """Replay decoding of ``target_ids`` (teacher forcing) and expose one cross-attention head at ``step``.
 
         Args:
@@ -326,8 +385,14 @@ class TransformerSeq2Seq(TranslationModel):
             weights, energies, queries = self.alignment_pass(encoded, torch.tensor([[BOS] + list(target_ids[:-1])]))
             keys, values = encoded.keys[0, layer, h], encoded.values[0, layer, h]
             row = weights[0, h, step]
-            return StepTrace(step, queries[0, h, step].numpy(), keys.numpy(), energies[0, h, step].numpy(),
-                             row.numpy(), (row @ values).numpy())
+            return StepTrace(
+                step,
+                queries[0, h, step].numpy(),
+                keys.numpy(),
+                energies[0, h, step].numpy(),
+                row.numpy(),
+                (row @ values).numpy(),
+            )
         state, inputs = self.initial_state(encoded), [BOS] + list(target_ids)
         for i in range(step + 1):
             queries: list[torch.Tensor] = []
@@ -335,8 +400,14 @@ class TransformerSeq2Seq(TranslationModel):
             state = out.state
         keys, values = encoded.keys[0, layer, h], encoded.values[0, layer, h]  # (S, d_k)
         weights = out.attention[0, layer, h]
-        return StepTrace(step, queries[layer][0, h].numpy(), keys.numpy(), out.energies[0, layer, h].numpy(),
-                         weights.numpy(), (weights @ values).numpy())
+        return StepTrace(
+            step,
+            queries[layer][0, h].numpy(),
+            keys.numpy(),
+            out.energies[0, layer, h].numpy(),
+            weights.numpy(),
+            (weights @ values).numpy(),
+        )
 
     def attention_block(self, kind: str, layer: int) -> MultiHeadAttention:
         """The attention block of map ``kind`` (one of ``attention_maps()``) in ``layer`` (0-based).
@@ -351,7 +422,7 @@ class TransformerSeq2Seq(TranslationModel):
             raise ValueError(f"layer {layer + 1} outside the model's {len(layers)} layers")
         return layers[layer].cross_attn if kind == "cross" else layers[layer].self_attn
 
-    def without_heads(self, off) -> "TransformerSeq2Seq":
+    def without_heads(self, off) -> TransformerSeq2Seq:
         """A copy in which the listed heads contribute nothing (head masking, Michel, Levy & Neubig, 2019).
 
         A head's output enters the layer only through its d_k input columns of W_O,
@@ -438,8 +509,15 @@ class TransformerSeq2Seq(TranslationModel):
         empty = encoded.memory.new_zeros(B, c.decoder_layers, c.heads, 0, c.d_model // c.heads)
         return DecoderState(empty, empty)
 
-    def decode_step(self, y_prev: torch.Tensor, state: DecoderState, encoded: Encoded, normalize=None,
-                    self_weights: list | None = None, cross_queries: list | None = None) -> Step:
+    def decode_step(
+        self,
+        y_prev: torch.Tensor,
+        state: DecoderState,
+        encoded: Encoded,
+        normalize=None,
+        self_weights: list | None = None,
+        cross_queries: list | None = None,
+    ) -> Step:
         """One step: logits (B, V), the grown cache, cross-attention and energies (B, L, H, S).
 
         self_weights: when a list, each decoder layer's self-attention weights of this
@@ -470,8 +548,12 @@ class TransformerSeq2Seq(TranslationModel):
             weights.append(w[:, :, 0])
             energies.append(e[:, :, 0])
         logits = self.logits(self.decoder_norm(x[:, 0]))
-        return Step(logits, DecoderState(torch.stack(keys, 1), torch.stack(values, 1)),
-                    torch.stack(weights, 1), torch.stack(energies, 1))
+        return Step(
+            logits,
+            DecoderState(torch.stack(keys, 1), torch.stack(values, 1)),
+            torch.stack(weights, 1),
+            torch.stack(energies, 1),
+        )
 
     @torch.inference_mode()
     def self_attention(self, source_ids: list[int], target_ids: list[int]) -> dict[str, np.ndarray]:
@@ -499,6 +581,22 @@ class TransformerSeq2Seq(TranslationModel):
     def logits(self, x: torch.Tensor) -> torch.Tensor:
         """Output layer tied to the target embeddings: (..., d) → (..., V_tgt)."""
         return F.linear(x, self.tgt_embed.weight, self.output_bias)
+
+    def value_vectors(self, source_ids: list[int]) -> np.ndarray:
+        """f^h(x_j) = (m_j W_V + b_V)^h W_O^h of every decoder layer's cross-attention: head h's value of source
+        position j through the d_k columns of W_O that read head h (Kobayashi et al. 2020, eq. 5; W_O's bias is
+        added once after the heads are summed, so it belongs to no position). (L_dec, H, S, d) float."""
+        with torch.no_grad():
+            encoded = self.encode(torch.tensor([source_ids]), torch.tensor([len(source_ids)]))
+            vectors = []
+            for l, layer in enumerate(self.decoder):
+                W_O = layer.cross_attn.W_O.weight  # (d, H·d_k)
+                d_k = layer.cross_attn.d_k
+                values = encoded.values[0, l]  # (H, S, d_k)
+                vectors.append(
+                    torch.stack([values[h] @ W_O[:, h * d_k : (h + 1) * d_k].T for h in range(values.size(0))])
+                )
+        return torch.stack(vectors).float().numpy()
 
     def cross_attention(self, layer: DecoderLayer, l: int, x: torch.Tensor, encoded: Encoded):
         """Layer ``l``'s cross-attention computed explicitly (the weights exist for a loss).
@@ -552,8 +650,9 @@ class TransformerSeq2Seq(TranslationModel):
         return None if layer is None else (layer, 0)
 
     @torch.inference_mode()
-    def completed_attention(self, source_ids: list[int], target_ids: list[int], heads: np.ndarray,
-                            energies: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def completed_attention(
+        self, source_ids: list[int], target_ids: list[int], heads: np.ndarray, energies: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
         """A decoded translation's records with the alignment head's row read with full context.
 
         Args:

@@ -11,7 +11,13 @@ e_j the word's source embedding (the output of the family's ``source_embedding``
 - **leave-one-out** (representation erasure, Li, Monroe & Jurafsky 2016): a_ij = log p(y_i | x) − log p(y_i | x
   with e_j set to 0), every position kept, so the rows stay aligned.
 
-Each is (T, S) float and signed (a word can make y_i less likely). For links and for drawing beside attention,
+Beside them, **norm-based attention** (Kobayashi et al. 2020, "Attention is not only a weight: analyzing
+transformers with vector norms", eq. 5) reads the model's own attention, not the output: ‖α_ij f(x_j)‖, the
+length of what source word j brings to the attention's output at step i (f(x_j): an RNN's annotation h_j, a
+Transformer head's value through its slice of W_O; ``TranslationModel.value_vectors``); over several heads the
+length of their sum, ‖Σ_h α^h_ij f^h(x_j)‖. It is (T, S) and non-negative.
+
+Each of the three is (T, S) float and signed (a word can make y_i less likely). For links and for drawing beside attention,
 ``magnitudes`` turns a matrix into |a_ij| normalized per row (rows sum to 1). Forced decoding runs with the
 model's own decoding normalizer and gradients enabled; the embedding module's output is replaced through a
 forward hook only while the encoder runs, so a source embedding shared with the decoder (MarianMT's) is
@@ -30,20 +36,26 @@ from torch.nn import functional as F
 from ..attention.normalizers import Normalizer
 from ..data.tokenization import BOS
 
-METHODS = ("gradient_x_input", "integrated_gradients", "leave_one_out")  # names in the CLI, the table, the app
-METHOD_NAMES = {"gradient_x_input": "gradient × input", "integrated_gradients": "integrated gradients",
-                "leave_one_out": "leave-one-out"}
+# names in the CLI, the table, the app; the norm-based reading first: it is attention's nearest neighbour
+METHODS = ("norm_based", "gradient_x_input", "integrated_gradients", "leave_one_out")
+METHOD_NAMES = {
+    "norm_based": "norm-based attention ‖α f(x)‖",
+    "gradient_x_input": "gradient × input",
+    "integrated_gradients": "integrated gradients",
+    "leave_one_out": "leave-one-out",
+}
 IG_STEPS = 32  # trapezoid intervals of integrated gradients (the completeness gap is printed by the test)
 
 
 @dataclass
 class Attributions:
-    """The three attributions of one translation, each (T, S) float, signed, over the model's own tokens.
+    """The attributions of one translation, each (T, S) float over the model's own tokens.
 
     Attributes:
-        gradient_x_input, integrated_gradients, leave_one_out: a_ij as in the module docstring.
+        gradient_x_input, integrated_gradients, leave_one_out: a_ij as in the module docstring, signed.
         log_probs: (T,) log p(y_i | y_<i, x) of the forced pass (nats).
         baseline_log_probs: (T,) log p(y_i | y_<i, 0), from the all-zero source embedding.
+        norm_based: ‖α_ij f(x_j)‖ of the attention shown (≥ 0), or None for a family without value vectors.
     """
 
     gradient_x_input: np.ndarray
@@ -51,16 +63,49 @@ class Attributions:
     leave_one_out: np.ndarray
     log_probs: np.ndarray
     baseline_log_probs: np.ndarray
+    norm_based: np.ndarray | None = None
+
+    @property
+    def methods(self) -> tuple[str, ...]:
+        """The names of ``METHODS`` this translation has, in that order."""
+        return tuple(m for m in METHODS if getattr(self, m) is not None)
 
     def of(self, method: str) -> np.ndarray:
-        """The (T, S) matrix of ``method`` (a name in ``METHODS``).
+        """The (T, S) matrix of ``method`` (a name in ``methods``).
 
         Raises:
-            ValueError: an unknown method.
+            ValueError: an unknown method, or one this family lacks.
         """
-        if method not in METHODS:
-            raise ValueError(f"unknown attribution {method!r}; choose one of {', '.join(METHODS)}")
+        if method not in self.methods:
+            raise ValueError(f"no attribution {method!r} here; choose one of {', '.join(self.methods)}")
         return getattr(self, method)
+
+
+def norm_based(heads: np.ndarray, vectors: np.ndarray, layer: int | None, head: int | None) -> np.ndarray:
+    """Norm-based attention ‖Σ_h α^h_ij f^h(x_j)‖ over the heads ``translator.select_heads`` averages for
+    (layer, head) — one head: α_ij ‖f(x_j)‖ (Kobayashi et al. 2020, eq. 5); a layer (head None) or every layer
+    (layer None): the length of the heads' vectors summed, as their outputs are.
+
+    Args:
+        heads: (L, H, T, S) attention weights; vectors: (L, H, S, d) ``TranslationModel.value_vectors``.
+        layer, head: 0-based, None for all (as ``translator.parse_heads`` returns them).
+
+    Returns:
+        (T, S) float ≥ 0, in the units of f (not normalized; ``magnitudes`` makes rows sum to 1).
+
+    Raises:
+        ValueError: heads and vectors of different (L, H, S).
+    """
+    heads, vectors = np.asarray(heads, dtype=np.float64), np.asarray(vectors, dtype=np.float64)
+    if heads.shape[:2] != vectors.shape[:2] or heads.shape[3] != vectors.shape[2]:
+        raise ValueError(f"attention {heads.shape} and value vectors {vectors.shape} do not match")
+    layers = range(heads.shape[0]) if layer is None else [layer]
+    chosen = [(l, h) for l in layers for h in (range(heads.shape[1]) if head is None else [head])]
+    if len(chosen) == 1:  # one head: α_ij ‖f(x_j)‖, no (T, S, d) tensor needed
+        l, h = chosen[0]
+        return heads[l, h] * np.linalg.norm(vectors[l, h], axis=-1)[None, :]
+    summed = sum(heads[l, h][:, :, None] * vectors[l, h][None, :, :] for l, h in chosen)  # (T, S, d)
+    return np.linalg.norm(summed, axis=-1)
 
 
 def magnitudes(scores: np.ndarray) -> np.ndarray:
@@ -71,8 +116,9 @@ def magnitudes(scores: np.ndarray) -> np.ndarray:
     return np.where(totals > 0, absolute / np.where(totals > 0, totals, 1.0), uniform)
 
 
-def target_log_probs(model, source_ids: list[int], target_ids: list[int], embeddings: torch.Tensor,
-                     normalizer: Normalizer) -> torch.Tensor:
+def target_log_probs(
+    model, source_ids: list[int], target_ids: list[int], embeddings: torch.Tensor, normalizer: Normalizer
+) -> torch.Tensor:
     """log p(y_i | y_<i, x) of every target token when the encoder reads ``embeddings`` instead of its own.
 
     Args:
@@ -91,7 +137,8 @@ def target_log_probs(model, source_ids: list[int], target_ids: list[int], embedd
     # decoding with the same model meanwhile must read its own embeddings)
     owner = threading.get_ident()
     handle = model.source_embedding().register_forward_hook(
-        lambda module, inputs, output: embeddings if threading.get_ident() == owner else None)
+        lambda module, inputs, output: embeddings if threading.get_ident() == owner else None
+    )
     try:
         encoded = model.encode(src, lengths)
     finally:
@@ -102,7 +149,9 @@ def target_log_probs(model, source_ids: list[int], target_ids: list[int], embedd
     return log_probs.gather(-1, targets.unsqueeze(-1)).squeeze(-1)
 
 
-def attribute(model, source_ids: list[int], target_ids: list[int], normalizer: Normalizer | None = None) -> Attributions:
+def attribute(
+    model, source_ids: list[int], target_ids: list[int], normalizer: Normalizer | None = None
+) -> Attributions:
     """Gradient × input, integrated gradients and leave-one-out of a translation (see the module docstring).
 
     One batched forced pass computes every row's log-probabilities at the ``IG_STEPS`` + 1 points of the

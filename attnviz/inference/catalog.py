@@ -106,8 +106,15 @@ def discover_all(root: Path = PRETRAINED, folders: list[Path] | None = None) -> 
     seen = {e.name for e in entries}
     for folder in user_folders() if folders is None else folders:
         if not folder.is_dir():
-            entries.append(ModelEntry(folder.name or str(folder), folder, None, {},
-                                      f"{MODELS_VARIABLE} names {folder}, which is not a folder"))
+            entries.append(
+                ModelEntry(
+                    folder.name or str(folder),
+                    folder,
+                    None,
+                    {},
+                    f"{MODELS_VARIABLE} names {folder}, which is not a folder",
+                )
+            )
             continue
         found = [entry(folder)] if (folder / CONFIG_FILE).is_file() else discover(folder)
         entries += [e for e in found if e.name not in seen]

@@ -32,6 +32,8 @@ WEIGHTS_FILE = "model.safetensors"
 HISTORY_FILE = "history.json"
 CARD_FILE = "README.md"
 PRETRAINED = Path(__file__).resolve().parents[2] / "pretrained"
+
+
 def priors_path(pair: str = "en-fr", segmentation: str = "words") -> Path:
     """The eflomal reference priors for a language pair ("en-fr") and its Chinese segmentation, in pretrained/."""
     return PRETRAINED / f"eflomal-{pair}{'' if segmentation == 'words' else '-' + segmentation}.priors.gz"
@@ -122,8 +124,10 @@ def save(
     config = {**(card or {}), **info.to_dict(), **model.config.to_dict()}
     atomic_write_text(directory / CONFIG_FILE, json.dumps(config, indent=2, ensure_ascii=False) + "\n")
     # floats stored as float16 (half the size, decoding unchanged); integer buffers (a lexicon's ids) as they are
-    weights = {name: t.detach().to("cpu", torch.float16 if t.is_floating_point() else t.dtype).contiguous()
-               for name, t in model.state_dict().items()}
+    weights = {
+        name: t.detach().to("cpu", torch.float16 if t.is_floating_point() else t.dtype).contiguous()
+        for name, t in model.state_dict().items()
+    }
     with atomic_path(directory / WEIGHTS_FILE) as tmp:
         save_file(weights, str(tmp))
     src_vocab.save(directory / vocab_file(info.source_language))
@@ -210,7 +214,9 @@ def _read_weights(path: Path, expected: dict[str, tuple[tuple[int, ...], bool]],
                     )
             weights = {name: f.get_tensor(name) for name in sorted(names)}
     except (SafetensorError, OSError, ValueError, RuntimeError) as err:
-        raise CheckpointError(f"corrupt {path}: {str(err).splitlines()[0] if str(err) else type(err).__name__}") from None
+        raise CheckpointError(
+            f"corrupt {path}: {str(err).splitlines()[0] if str(err) else type(err).__name__}"
+        ) from None
     weights = {name: t.float() if t.is_floating_point() else t for name, t in weights.items()}
     for name, tensor in weights.items():
         if tensor.is_floating_point() and not torch.isfinite(tensor).all():

@@ -52,12 +52,13 @@ class Classifier:
         labels: class names (index = label id); card: the config.json card.
     """
 
-    def __init__(self, model: torch.nn.Module, vocab: Vocab, labels: tuple[str, ...], card: dict | None = None,
-                 name: str = ""):
+    def __init__(
+        self, model: torch.nn.Module, vocab: Vocab, labels: tuple[str, ...], card: dict | None = None, name: str = ""
+    ):
         self.model, self.vocab, self.labels, self.card, self.name = model, vocab, labels, card or {}, name
 
     @classmethod
-    def load(cls, directory: Path) -> "Classifier":
+    def load(cls, directory: Path) -> Classifier:
         """Load a classifier directory (validated by ``checkpoint.load``, never unpickled).
 
         Raises:
@@ -67,8 +68,10 @@ class Classifier:
         if loaded.info.task != "classification":
             raise CheckpointError(f"{directory} holds a {loaded.info.task} model, not a classifier")
         if len(loaded.info.labels) != loaded.model.config.tgt_vocab_size:
-            raise CheckpointError(f"{directory}: {len(loaded.info.labels)} labels but the output layer has "
-                                  f"{loaded.model.config.tgt_vocab_size}")
+            raise CheckpointError(
+                f"{directory}: {len(loaded.info.labels)} labels but the output layer has "
+                f"{loaded.model.config.tgt_vocab_size}"
+            )
         return cls(loaded.model, loaded.src_vocab, loaded.info.labels, loaded.config, Path(directory).name)
 
     @property

@@ -13,8 +13,9 @@ not emit EOS by then is marked ``cut``.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 import torch
 
@@ -212,12 +213,14 @@ def beam_search(
         for k in range(len(best)):
             if words[k].item() == EOS:
                 p = parents[k : k + 1]
-                finished.append(Hypothesis(
-                    torch.cat([ids[p[0]], words[k].view(1)]),
-                    grown(attention, p, out.attention)[0],
-                    grown(energies, p, out.energies)[0],
-                    torch.cat([log_probs[p[0]], logp[p[0], words[k]].view(1)]),
-                ))
+                finished.append(
+                    Hypothesis(
+                        torch.cat([ids[p[0]], words[k].view(1)]),
+                        grown(attention, p, out.attention)[0],
+                        grown(energies, p, out.energies)[0],
+                        torch.cat([log_probs[p[0]], logp[p[0], words[k]].view(1)]),
+                    )
+                )
             else:
                 alive.append(k)
             if len(alive) == beam_size:
@@ -237,8 +240,9 @@ def beam_search(
 
 
 @torch.inference_mode()
-def greedy_batch(model, src: torch.Tensor, lengths: torch.Tensor, max_len: int,
-                 normalize: NormalizeFn | None = None) -> torch.Tensor:
+def greedy_batch(
+    model, src: torch.Tensor, lengths: torch.Tensor, max_len: int, normalize: NormalizeFn | None = None
+) -> torch.Tensor:
     """Greedy decoding of a whole batch (fast evaluation).
 
     Args:

@@ -11,7 +11,7 @@ the unmerged translation for the toggle that shows them.
 
 from __future__ import annotations
 
-import time
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -19,7 +19,7 @@ import numpy as np
 from ..data.tokenization import EOS, UNK
 from ..families.huggingface import ID_OFFSET, HuggingFaceError, HuggingFaceSeq2Seq, card_of, is_huggingface, model_info
 from . import decoding
-from .attribution import METHODS, Attributions, attribute
+from .attribution import Attributions, attribute
 from .checkpoint import CheckpointError, read_config
 from .translator import EOS_TOKEN, MAX_INPUT_CHARS, InputError, Tokens, Translation, Translator, alignment_head
 
@@ -105,7 +105,7 @@ class HuggingFaceTranslator(Translator):
         self.specials = set(tokenizer.all_special_tokens) - {tokenizer.unk_token}
 
     @classmethod
-    def load(cls, directory: Path) -> "HuggingFaceTranslator":
+    def load(cls, directory: Path) -> HuggingFaceTranslator:
         """Load a Hugging Face folder (``families.huggingface``) with its tokenizer.
 
         Raises:
@@ -118,8 +118,9 @@ class HuggingFaceTranslator(Translator):
         try:
             info = model_info(directory, config)
             model = HuggingFaceSeq2Seq.load(directory)
-            tokenizer = transformers.AutoTokenizer.from_pretrained(directory, local_files_only=True,
-                                                                   trust_remote_code=False)
+            tokenizer = transformers.AutoTokenizer.from_pretrained(
+                directory, local_files_only=True, trust_remote_code=False
+            )
         except HuggingFaceError as err:
             raise CheckpointError(str(err)) from None
         except (OSError, ValueError, KeyError, TypeError) as err:
@@ -135,7 +136,11 @@ class HuggingFaceTranslator(Translator):
         words = []
         for row in groups:
             members = [pieces[p] for p in np.flatnonzero(row)]
-            text = EOS_TOKEN if members == [self.tokenizer.eos_token] else self.tokenizer.convert_tokens_to_string(members).strip()
+            text = (
+                EOS_TOKEN
+                if members == [self.tokenizer.eos_token]
+                else self.tokenizer.convert_tokens_to_string(members).strip()
+            )
             words.append(text or members[0])
         return words, groups
 
@@ -167,8 +172,9 @@ class HuggingFaceTranslator(Translator):
 
     def source_model_tokens(self, text: str) -> list[str]:
         """The pieces the model reads for ``text``, without its end token (``evaluation.translate_batch``)."""
-        return self.tokenizer.convert_ids_to_tokens([i for i in self.tokenizer(text)["input_ids"]
-                                                     if i != self.model.specials[EOS]])
+        return self.tokenizer.convert_ids_to_tokens(
+            [i for i in self.tokenizer(text)["input_ids"] if i != self.model.specials[EOS]]
+        )
 
     def target(self, text: str, pretokenized: bool = False) -> Tokens:
         """Pieces of a translation given for forced decoding."""
@@ -189,38 +195,71 @@ class HuggingFaceTranslator(Translator):
         heads = hyp.attention.float().cpu().numpy()
         energies = hyp.energies.float().cpu().numpy()
         source_pieces = [EOS_TOKEN if i == EOS else p for i, p in zip(src.ids, src.display)]
-        pieces = Translation(source_pieces, src.unknown, target_pieces, [i == UNK for i in ids],
-                             *alignment_head(heads, energies, self.card), hyp.log_probs.float().cpu().numpy(), ms, src.ids, ids,
-                             heads=heads, head_energies=energies, family=self.info.family,
-                             target_language=self.info.target_language, cut=target is None and hyp.cut)
+        pieces = Translation(
+            source_pieces,
+            src.unknown,
+            target_pieces,
+            [i == UNK for i in ids],
+            *alignment_head(heads, energies, self.card),
+            hyp.log_probs.float().cpu().numpy(),
+            ms,
+            src.ids,
+            ids,
+            heads=heads,
+            head_energies=energies,
+            family=self.info.family,
+            target_language=self.info.target_language,
+            cut=target is None and hyp.cut,
+        )
         source_words, source_groups = self.words(src.display)
-        target_words, target_groups = self.words([self.tokenizer.eos_token if i == EOS else p
-                                                  for i, p in zip(ids, target_pieces)])
+        target_words, target_groups = self.words(
+            [self.tokenizer.eos_token if i == EOS else p for i, p in zip(ids, target_pieces)]
+        )
         merged = merge_attention(heads, target_groups, source_groups)
         log_probs = target_groups @ pieces.log_probs  # a word's probability is the product of its pieces'
         unknown_source = (source_groups @ np.array(src.unknown, float) > 0).tolist()
         unknown_target = (target_groups @ np.array(pieces.target_unknown, float) > 0).tolist()
-        return Translation(source_words, unknown_source, target_words, unknown_target,
-                           *alignment_head(merged, np.full(merged.shape, np.nan), self.card), log_probs, ms, src.ids, ids, heads=merged,
-                           head_energies=np.full(merged.shape, np.nan), family=self.info.family,
-                           target_language=self.info.target_language, cut=pieces.cut, pieces=pieces)
+        return Translation(
+            source_words,
+            unknown_source,
+            target_words,
+            unknown_target,
+            *alignment_head(merged, np.full(merged.shape, np.nan), self.card),
+            log_probs,
+            ms,
+            src.ids,
+            ids,
+            heads=merged,
+            head_energies=np.full(merged.shape, np.nan),
+            family=self.info.family,
+            target_language=self.info.target_language,
+            cut=pieces.cut,
+            pieces=pieces,
+        )
 
     def text_of(self, ids: list[int]) -> str:
         """The text of attnviz ids (up to EOS) as the model's tokenizer detokenizes its pieces."""
         ids = list(ids)
         ids = ids[: ids.index(EOS)] if EOS in ids else ids
-        return self.tokenizer.decode([self.model.specials[UNK] if i == UNK else i - ID_OFFSET for i in ids
-                                      if i == UNK or i >= ID_OFFSET], skip_special_tokens=True)
+        return self.tokenizer.decode(
+            [self.model.specials[UNK] if i == UNK else i - ID_OFFSET for i in ids if i == UNK or i >= ID_OFFSET],
+            skip_special_tokens=True,
+        )
 
     def attribution(self, result: Translation) -> Attributions:
         """The attributions over pieces (``Translator.attribution``) merged to ``result``'s words: summed over a source
-        word's pieces, averaged over a target word's (as ``merge_attention``)."""
+        word's pieces, averaged over a target word's (as ``merge_attention``); the norm-based reading is computed
+        over the pieces' own attention record (``result.pieces``) and merged the same way."""
         pieces = attribute(self.model, result.source_ids, result.target_ids)
+        pieces = replace(pieces, norm_based=self.norm_attention(result.pieces or result))
         _, source_groups = self.words([self.source_piece(i) for i in result.source_ids])
         _, target_groups = self.words([self.source_piece(i) for i in result.target_ids])
-        merged = {m: merge_attention(pieces.of(m), target_groups, source_groups) for m in METHODS}
-        return Attributions(**merged, log_probs=target_groups @ pieces.log_probs,
-                            baseline_log_probs=target_groups @ pieces.baseline_log_probs)
+        merged = {m: merge_attention(pieces.of(m), target_groups, source_groups) for m in pieces.methods}
+        return Attributions(
+            **merged,
+            log_probs=target_groups @ pieces.log_probs,
+            baseline_log_probs=target_groups @ pieces.baseline_log_probs,
+        )
 
     def self_attention(self, source_ids: list[int], target_ids: list[int]) -> dict[str, np.ndarray]:
         """{"encoder_self": (L_enc, H, Sw, Sw), "decoder_self": (L_dec, H, Tw, Tw)} merged to words (queries averaged,
@@ -230,8 +269,10 @@ class HuggingFaceTranslator(Translator):
         # the decoder's input at step i is the piece written before: its words follow the decoder-start token
         inputs = [self.tokenizer.pad_token or "<s>", *[self.source_piece(i) for i in target_ids[:-1]]]
         _, input_groups = self.words(inputs)
-        return {"encoder_self": merge_attention(maps["encoder_self"], source_groups, source_groups),
-                "decoder_self": merge_attention(maps["decoder_self"], input_groups, input_groups)}
+        return {
+            "encoder_self": merge_attention(maps["encoder_self"], source_groups, source_groups),
+            "decoder_self": merge_attention(maps["decoder_self"], input_groups, input_groups),
+        }
 
     def source_piece(self, attnviz_id: int) -> str:
         """The piece of an attnviz id (the model's end token for EOS)."""
@@ -242,7 +283,7 @@ class HuggingFaceTranslator(Translator):
         c = self.model.config
         return {"cross": c.decoder_layers, "encoder_self": c.encoder_layers, "decoder_self": c.decoder_layers}
 
-    def without_heads(self, off) -> "HuggingFaceTranslator":
+    def without_heads(self, off) -> HuggingFaceTranslator:
         """A copy whose listed heads contribute nothing (``HuggingFaceSeq2Seq.without_heads``).
 
         Raises:
@@ -250,8 +291,14 @@ class HuggingFaceTranslator(Translator):
         """
         return replace_model(self, self.model.without_heads(off))
 
-    def translate(self, text: str, normalizer=None, beam: int = 1, pretokenized: bool = False,
-                  override: dict[int, int] | None = None) -> Translation:
+    def translate(
+        self,
+        text: str,
+        normalizer=None,
+        beam: int = 1,
+        pretokenized: bool = False,
+        override: dict[int, int] | None = None,
+    ) -> Translation:
         """As ``Translator.translate``; the model's own softmax always (``steerable`` is False).
 
         Raises:

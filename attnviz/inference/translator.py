@@ -15,7 +15,7 @@ from ..data.modelcard import Metrics
 from ..data.tokenization import EOS, MAX_TOKENS, UNK, detokenize, model_tokens, normalize_token, tokenize
 from ..families import LANGUAGES, ModelInfo
 from . import checkpoint, decoding
-from .attribution import Attributions, attribute
+from .attribution import Attributions, attribute, norm_based
 
 # 50 tokens of ordinary words fit in well under 2,000 characters; a 600 kB line took the Moses
 # tokenizer up to 23 s (found by tests/test_fuzz.py)
@@ -100,21 +100,21 @@ class Translation:
     ms: float = 0.0
     source_ids: list[int] = field(default_factory=list)
     target_ids: list[int] = field(default_factory=list)
-    alternatives: list["Translation"] = field(default_factory=list)
+    alternatives: list[Translation] = field(default_factory=list)
     heads: np.ndarray | None = None
     head_energies: np.ndarray | None = None
     family: str = ""
     target_language: str = "fr"
     cut: bool = False
     copied: np.ndarray | None = None
-    pieces: "Translation | None" = None
+    pieces: Translation | None = None
 
     @property
     def text(self) -> str:
         """Detokenized translation, without "</s>"."""
         return detokenize([t for t in self.target_tokens if t != EOS_TOKEN], self.target_language)
 
-    def showing(self, choice: str) -> "Translation":
+    def showing(self, choice: str) -> Translation:
         """This translation with ``attention``/``energies`` read from other heads (see ``parse_heads``).
 
         ``"card"`` (and any choice for a one-head model) returns it unchanged; beam
@@ -127,9 +127,13 @@ class Translation:
             return self
         layer, head = parse_heads(choice, *self.heads.shape[:2])
         attention, energies = select_heads(self.heads, self.head_energies, layer, head)
-        return replace(self, attention=attention, energies=energies,
-                       alternatives=[a.showing(choice) for a in self.alternatives],
-                       pieces=self.pieces.showing(choice) if self.pieces is not None else None)
+        return replace(
+            self,
+            attention=attention,
+            energies=energies,
+            alternatives=[a.showing(choice) for a in self.alternatives],
+            pieces=self.pieces.showing(choice) if self.pieces is not None else None,
+        )
 
     @property
     def score(self) -> float:
@@ -186,8 +190,9 @@ def parse_heads(choice: str, layers: int, heads: int) -> tuple[int | None, int |
     return layer - 1, None if head is None else head - 1
 
 
-def select_heads(heads: np.ndarray, energies: np.ndarray | None, layer: int | None,
-                 head: int | None) -> tuple[np.ndarray, np.ndarray]:
+def select_heads(
+    heads: np.ndarray, energies: np.ndarray | None, layer: int | None, head: int | None
+) -> tuple[np.ndarray, np.ndarray]:
     """The (T, S) attention of one head, of a layer's head mean (layer, None) or of every head (None, None).
 
     Args:
@@ -221,9 +226,14 @@ def alignment_head(heads: np.ndarray, energies: np.ndarray, config: dict) -> tup
     """
     if heads.shape[0] == 0:  # a model without attention: nothing to show
         return np.full(heads.shape[2:], np.nan), np.full(heads.shape[2:], np.nan)
+    return select_heads(heads, energies, *alignment_choice(config, *heads.shape[:2]))
+
+
+def alignment_choice(config: dict, layers: int, heads: int) -> tuple[int, int | None]:
+    """(layer, head), 0-based, of the attention that stands for a model's alignment (``alignment_head``); head
+    None for the mean over the layer's heads."""
     choice = config.get("alignment_head") if isinstance(config.get("alignment_head"), dict) else {}
-    layer, head = choice.get("layer", heads.shape[0] - 1), choice.get("head")
-    return select_heads(heads, energies, layer, 0 if heads.shape[1] == 1 else head)
+    return choice.get("layer", layers - 1), 0 if heads == 1 else choice.get("head")
 
 
 class Translator:
@@ -243,14 +253,16 @@ class Translator:
 
     readers: list = []
 
-    def __init__(self, model, src_vocab, tgt_vocab, card: dict | None = None, name: str = "model", info: ModelInfo | None = None):
+    def __init__(
+        self, model, src_vocab, tgt_vocab, card: dict | None = None, name: str = "model", info: ModelInfo | None = None
+    ):
         self.model, self.src_vocab, self.tgt_vocab = model, src_vocab, tgt_vocab
         self.card = card or {}
         self.name = name
         self.info = info or ModelInfo.of(model, "en", "fr")
 
     @classmethod
-    def load(cls, directory: Path) -> "Translator":
+    def load(cls, directory: Path) -> Translator:
         """Load a translation model directory.
 
         Raises:
@@ -266,8 +278,9 @@ class Translator:
             raise checkpoint.CheckpointError(f"{directory} holds a {loaded.info.task} model, not a translation model")
         reading = loaded.config.get("alignment_links", DEFAULT_LINK_READING)
         if reading not in LINK_READINGS:
-            raise checkpoint.CheckpointError(f"{directory}: unknown alignment_links {reading!r}; "
-                                             f"choose one of {', '.join(LINK_READINGS)}")
+            raise checkpoint.CheckpointError(
+                f"{directory}: unknown alignment_links {reading!r}; choose one of {', '.join(LINK_READINGS)}"
+            )
         return cls(loaded.model, loaded.src_vocab, loaded.tgt_vocab, loaded.config, Path(directory).name, loaded.info)
 
     @property
@@ -349,7 +362,7 @@ class Translator:
         """Its family and family config fields, e.g. {"family": "rnn", "scorer": "additive", …}."""
         return {"family": self.info.family, **self.model.config.to_dict()}
 
-    def trace(self, result: "Translation", step: int, head: tuple[int, int] = (0, 0)):
+    def trace(self, result: Translation, step: int, head: tuple[int, int] = (0, 0)):
         """Replay step ``step`` of ``result`` for one head (``TranslationModel.trace``) with the decoding normalizer.
 
         Returns:
@@ -362,12 +375,24 @@ class Translator:
             raise NotImplementedError(f"the {self.info.family} family cannot replay a step")
         return self.model.trace(result.source_ids, result.target_ids, step, Normalizer(self.decoding_normalizer), head)
 
-    def attribution(self, result: "Translation") -> Attributions:
+    def attribution(self, result: Translation) -> Attributions:
         """Gradient × input, integrated gradients and leave-one-out of ``result`` (``attribution.attribute``), each
-        (T, S) over the rows and columns of ``result.attention``, with its decoding normalizer."""
-        return attribute(self.model, result.source_ids, result.target_ids, Normalizer(self.decoding_normalizer))
+        (T, S) over the rows and columns of ``result.attention``, with its decoding normalizer, and the norm-based
+        reading of its card's attention (``norm_attention``)."""
+        found = attribute(self.model, result.source_ids, result.target_ids, Normalizer(self.decoding_normalizer))
+        return replace(found, norm_based=self.norm_attention(result))
 
-    def context_vectors(self, result: "Translation") -> np.ndarray:
+    def norm_attention(self, result: Translation) -> np.ndarray | None:
+        """Norm-based attention (``attribution.norm_based``) of the attention the card names for ``result``: (T, S)
+        float ≥ 0, or None for a family without value vectors (the bottleneck)."""
+        try:
+            vectors = self.model.value_vectors(result.source_ids)
+        except NotImplementedError:
+            return None
+        heads = result.heads if result.heads is not None else result.attention[None, None]
+        return norm_based(heads, vectors, *alignment_choice(self.card, *heads.shape[:2]))
+
+    def context_vectors(self, result: Translation) -> np.ndarray:
         """The vectors its decoder read of the source at each step of ``result``: (T, d) float.
 
         Raises:
@@ -379,13 +404,15 @@ class Translator:
         """{"encoder_self": (L_enc, H, S, S), "decoder_self": (L_dec, H, T, T)} of a Transformer's translation."""
         return self.model.self_attention(list(source_ids), list(target_ids))
 
-    def without_heads(self, off) -> "Translator":
+    def without_heads(self, off) -> Translator:
         """A copy whose listed heads, (map kind, layer, head) 0-based triples, contribute nothing.
 
         Raises:
             ValueError: an unknown map, or a layer or head outside the model.
         """
-        return Translator(self.model.without_heads(off), self.src_vocab, self.tgt_vocab, self.card, self.name, self.info)
+        return Translator(
+            self.model.without_heads(off), self.src_vocab, self.tgt_vocab, self.card, self.name, self.info
+        )
 
     def source(self, text: str, pretokenized: bool = False) -> Tokens:
         """Tokenize input in the source language.
@@ -394,8 +421,9 @@ class Translator:
             InputError: empty text, more than ``MAX_INPUT_CHARS`` characters, or more than
                 ``MAX_TOKENS`` tokens.
         """
-        return self._tokens(text, self.info.source_language, self.src_vocab, pretokenized, "sentence",
-                            self.info.segmentation)
+        return self._tokens(
+            text, self.info.source_language, self.src_vocab, pretokenized, "sentence", self.info.segmentation
+        )
 
     def source_model_tokens(self, text: str) -> list[str]:
         """The normalized tokens the model reads for ``text``, without the input limits (corpus use)."""
@@ -527,7 +555,9 @@ class Translator:
         return self._package(src, hyp, (time.perf_counter() - start) * 1000, tgt)
 
 
-FRENCH_MARKERS = frozenset("le la les un une des du est je tu il elle nous vous ils sont pas ne et au aux avec pour dans".split())
+FRENCH_MARKERS = frozenset(
+    "le la les un une des du est je tu il elle nous vous ils sont pas ne et au aux avec pour dans".split()
+)
 ENGLISH_MARKERS = frozenset("the a an is are i you he she we they not and to of in with for it this that".split())
 
 
@@ -549,7 +579,9 @@ def language_warning(text: str, tokens: Tokens, source_language: str = "en", tar
     if source_language == "zh":
         if letters and not any("\u4e00" <= c <= "\u9fff" or "\u3400" <= c <= "\u4dbf" for c in letters):
             return f"This does not look like Chinese (no Chinese characters); {direction}."
-    elif letters and sum(not ("a" <= c.lower() <= "z" or "\u00c0" <= c <= "\u024f") for c in letters) > len(letters) / 3:
+    elif (
+        letters and sum(not ("a" <= c.lower() <= "z" or "\u00c0" <= c <= "\u024f") for c in letters) > len(letters) / 3
+    ):
         return f"This does not look like {source} (mostly non-Latin letters); {direction}."
     words = [w.lower() for w in tokens.display[:-1] if any(c.isalpha() for c in w)]
     if source_language == "en":

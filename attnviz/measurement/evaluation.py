@@ -32,7 +32,7 @@ from ..data.reviews import LABELS, encode_token_lists, pad_batch, read_reviews, 
 from ..data.tatoeba import DEFAULT_PAIR, MAX_TRAIN_TOKENS, PAIRS, REPO, collate, make_batches, split_pair
 from ..data.tokenization import EOS
 from ..inference import decoding
-from ..inference.attribution import METHODS, magnitudes
+from ..inference.attribution import magnitudes
 from ..inference.classifier import Classifier
 from ..inference.reference import ReferenceAligner
 from ..inference.translator import Translator
@@ -53,21 +53,23 @@ def reference_streams(groups: dict[str, list[str]]) -> tuple[list[str], list[lis
     return sources, streams
 
 
-def translate_batch(translator: Translator, sources: list[str], batch_size: int = 200,
-                    normalizer: Normalizer | None = None) -> list[str]:
+def translate_batch(
+    translator: Translator, sources: list[str], batch_size: int = 200, normalizer: Normalizer | None = None
+) -> list[str]:
     """Greedy translations of many sentences, batched; detokenized French.
 
     Sentences are cut to 2 × MAX_TRAIN_TOKENS tokens (longer ones are out of the models' range).
     ``normalizer`` None decodes with the model's own (``decoding_normalizer``).
     """
-    encoded = [translator.src_vocab.encode(translator.source_model_tokens(s)[: 2 * MAX_TRAIN_TOKENS]) + [EOS] for s in sources]
+    encoded = [
+        translator.src_vocab.encode(translator.source_model_tokens(s)[: 2 * MAX_TRAIN_TOKENS]) + [EOS] for s in sources
+    ]
     order = sorted(range(len(sources)), key=lambda i: len(encoded[i]))
     results: dict[int, str] = {}
     for start in range(0, len(order), batch_size):
         idx = order[start : start + batch_size]
         src, lengths, _, _ = collate([(encoded[i], []) for i in idx])
-        ids = decoding.greedy_batch(translator.model, src, lengths, decoding.max_length(int(lengths.max())),
-                                    normalizer)
+        ids = decoding.greedy_batch(translator.model, src, lengths, decoding.max_length(int(lengths.max())), normalizer)
         for row, i in zip(ids.tolist(), idx):
             results[i] = translator.text_of(row)
     return [results[i] for i in range(len(sources))]
@@ -90,9 +92,14 @@ def test_split(card: dict, data: Path | None = None) -> dict[str, list[str]]:
     split, recipe = training.get("split", {}), training.get("recipe", {})
     # the recipe holds the English sentences asked for (the split's sizes count source sentences);
     # recipes written before those fields existed held out the split's sizes
-    key = tuple(recipe.get(name, split.get(fallback, default)) for name, fallback, default in (
-        ("split_seed", "seed", 1), ("valid_sentences", "valid_sentences", 2000),
-        ("test_sentences", "test_sentences", 2000)))
+    key = tuple(
+        recipe.get(name, split.get(fallback, default))
+        for name, fallback, default in (
+            ("split_seed", "seed", 1),
+            ("valid_sentences", "valid_sentences", 2000),
+            ("test_sentences", "test_sentences", 2000),
+        )
+    )
     pair = PAIRS.get(card.get("language_pair"), DEFAULT_PAIR)
     return _split_of(Path(data or pair.data), pair.name, *key).test
 
@@ -153,8 +160,10 @@ def decoding_grid(translator: Translator, groups: dict[str, list[str]], gold: Go
     for mode, parameters in DECODINGS.items():
         hyps = translate_batch(translator, sources, normalizer=Normalizer(mode, **parameters))
         aer = dev_alignment(translator, gold, Normalizer(mode, **parameters))["aer"]
-        grid[mode] = {"bleu": round(sacrebleu.corpus_bleu(hyps, streams, lowercase=True).score, 4),
-                      "aer": round(aer, 4)}
+        grid[mode] = {
+            "bleu": round(sacrebleu.corpus_bleu(hyps, streams, lowercase=True).score, 4),
+            "aer": round(aer, 4),
+        }
     return grid
 
 
@@ -237,23 +246,28 @@ def dev_alignment(translator: Translator, gold: GoldSet, normalizer: Normalizer 
     }
 
 
-ATTRIBUTION_COLUMNS = {"gradient_x_input": "grad×input", "integrated_gradients": "IG", "leave_one_out": "LOO"}
+ATTRIBUTION_COLUMNS = {
+    "norm_based": "norm",
+    "gradient_x_input": "grad×input",
+    "integrated_gradients": "IG",
+    "leave_one_out": "LOO",
+}
 
 
 def attribution_alignment(translator: Translator, gold: GoldSet) -> dict[str, float]:
-    """AER of the links read from each attribution (``Translator.attribution``: gradient × input, integrated
-    gradients, leave-one-out) of the forced gold pairs, as the model reads its attention (``Translator.links`` of the
+    """AER of the links read from each attribution (``Translator.attribution``: norm-based attention, gradient ×
+    input, integrated gradients, leave-one-out) of the forced gold pairs, as the model reads its attention (``Translator.links`` of the
     row-normalized magnitudes, ``attribution.magnitudes``) — Ding et al. (2019) measured saliency's AER this way.
 
     Returns:
-        {method: AER} for each of ``attribution.METHODS``.
+        {method: AER} for each of ``attribution.METHODS`` the model has (no norm-based reading without values).
     """
-    predicted: dict[str, list] = {m: [] for m in METHODS}
+    predicted: dict[str, list] = {}
     for e, f in zip(gold.src, gold.tgt):
         result = translator.force(e, f, pretokenized=True)
         attributions = translator.attribution(result)
-        for method in METHODS:
-            predicted[method].append(translator.links(magnitudes(attributions.of(method))))
+        for method in attributions.methods:
+            predicted.setdefault(method, []).append(translator.links(magnitudes(attributions.of(method))))
     return {method: alignment_error_rate(links, gold.gold).aer for method, links in predicted.items()}
 
 
@@ -284,8 +298,12 @@ def head_alignment(translator: Translator, gold: GoldSet) -> dict[str, np.ndarra
                     weights = maps[layer, head] if head < H else maps[layer].mean(0)
                     predicted.setdefault((name, layer, head), []).append(translator.links(weights))
     return {
-        name: np.array([[alignment_error_rate(predicted[name, layer, head], gold.gold).aer for head in range(H + 1)]
-                        for layer in range(L)])
+        name: np.array(
+            [
+                [alignment_error_rate(predicted[name, layer, head], gold.gold).aer for head in range(H + 1)]
+                for layer in range(L)
+            ]
+        )
         for name in readings
     }
 
@@ -364,8 +382,11 @@ class ModelEvaluation:
 
     def card_metrics(self) -> Metrics:
         """The figures ``evaluate --write-cards`` stores on the model's card."""
-        return Metrics(test_bleu_by_length=rounded_by_length(self.by_length), dev_zeros=self.dev.get("zeros"),
-                       decoding_grid=self.grid or None)
+        return Metrics(
+            test_bleu_by_length=rounded_by_length(self.by_length),
+            dev_zeros=self.dev.get("zeros"),
+            decoding_grid=self.grid or None,
+        )
 
 
 def rounded_by_length(by_length: dict) -> dict:
@@ -375,14 +396,25 @@ def rounded_by_length(by_length: dict) -> dict:
 
 def dev_metrics(dev: dict) -> Metrics:
     """``dev_alignment``'s figures as card metrics."""
-    return Metrics(dev_aer=dev["aer"], dev_precision=dev["precision"], dev_recall=dev["recall"],
-                   dev_entropy=dev["entropy"], dev_monotonicity=dev["monotonicity"], dev_ms=dev["ms"],
-                   dev_zeros=dev["zeros"])
+    return Metrics(
+        dev_aer=dev["aer"],
+        dev_precision=dev["precision"],
+        dev_recall=dev["recall"],
+        dev_entropy=dev["entropy"],
+        dev_monotonicity=dev["monotonicity"],
+        dev_ms=dev["ms"],
+        dev_zeros=dev["zeros"],
+    )
 
 
-def evaluate_models(models: list[Path], gold_dir: Path = DEFAULT_GOLD, data: Path | None = None,
-                    bleu_sentences: int | None = None, grid: bool = False,
-                    attribution: bool = False) -> list[ModelEvaluation]:
+def evaluate_models(
+    models: list[Path],
+    gold_dir: Path = DEFAULT_GOLD,
+    data: Path | None = None,
+    bleu_sentences: int | None = None,
+    grid: bool = False,
+    attribution: bool = False,
+) -> list[ModelEvaluation]:
     """BLEU (overall and by source length) on each model's own test split, and its attention on the gold set;
     with ``grid``, also BLEU and AER decoded with each of ``DECODINGS`` (``decoding_grid``); with ``attribution``,
     the AER of each attribution's links beside attention's (``attribution_alignment``).
@@ -400,13 +432,22 @@ def evaluate_models(models: list[Path], gold_dir: Path = DEFAULT_GOLD, data: Pat
         gold_pair = translator.info.pair_name == GOLD_PAIR
         aligns = bool(translator.info.maps) and gold_pair
         dev = dev_alignment(translator, gold) if aligns else {}
-        timed = (translate_ms(translator, gold.src) if gold_pair
-                 else translate_ms(translator, list(test)[: len(gold.src)], pretokenized=False))
-        evaluations.append(ModelEvaluation(
-            Path(directory), translator, bleu_by_length(translator, test), dev, timed,
-            decoding_grid(translator, test, gold) if grid and aligns else {},
-            attribution_alignment(translator, gold) if attribution and gold_pair else {},
-        ))
+        timed = (
+            translate_ms(translator, gold.src)
+            if gold_pair
+            else translate_ms(translator, list(test)[: len(gold.src)], pretokenized=False)
+        )
+        evaluations.append(
+            ModelEvaluation(
+                Path(directory),
+                translator,
+                bleu_by_length(translator, test),
+                dev,
+                timed,
+                decoding_grid(translator, test, gold) if grid and aligns else {},
+                attribution_alignment(translator, gold) if attribution and gold_pair else {},
+            )
+        )
     return evaluations
 
 
@@ -431,7 +472,6 @@ def evaluation_table(
     """
     rows = [e.row() for e in evaluations]
     if priors is not None and Path(priors).is_file():
-
         ref = eflomal_dev_alignment(ReferenceAligner(priors), load_gold(gold_dir))
         rows.append(
             {
@@ -465,11 +505,18 @@ def classifier_table(models: list[Path], data_dir: Path) -> pd.DataFrame:
         ids = encode_token_lists(tokens, classifier.vocab, classifier.model.config.max_tokens)
         start = time.perf_counter()
         scores = evaluate_classifier(classifier.model, ids, labels)
-        rows.append({"model": classifier.name, "attention": classifier.describe(),
-                     "test accuracy": scores["accuracy"], "test loss": scores["loss"],
-                     "valid accuracy": classifier.metrics.valid_accuracy,
-                     "reviews": len(ids), "ms/review": (time.perf_counter() - start) * 1000 / len(ids),
-                     "card test accuracy": classifier.metrics.test_accuracy})
+        rows.append(
+            {
+                "model": classifier.name,
+                "attention": classifier.describe(),
+                "test accuracy": scores["accuracy"],
+                "test loss": scores["loss"],
+                "valid accuracy": classifier.metrics.valid_accuracy,
+                "reviews": len(ids),
+                "ms/review": (time.perf_counter() - start) * 1000 / len(ids),
+                "card test accuracy": classifier.metrics.test_accuracy,
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -487,11 +534,14 @@ def card_differences(evaluations: list[ModelEvaluation], accuracy: pd.DataFrame 
         if "metrics" not in evaluation.translator.card:
             continue
         differences[evaluation.path.name] = _differing(
-            evaluation.path.name, evaluation.translator.metrics,
-            {"test_bleu_greedy": evaluation.by_length["all"]["bleu"], "dev_aer": evaluation.dev.get("aer")})
-    for row in ([] if accuracy is None else accuracy.to_dict("records")):
-        differences[row["model"]] = _differing(row["model"], Metrics(test_accuracy=row["card test accuracy"]),
-                                               {"test_accuracy": row["test accuracy"]})
+            evaluation.path.name,
+            evaluation.translator.metrics,
+            {"test_bleu_greedy": evaluation.by_length["all"]["bleu"], "dev_aer": evaluation.dev.get("aer")},
+        )
+    for row in [] if accuracy is None else accuracy.to_dict("records"):
+        differences[row["model"]] = _differing(
+            row["model"], Metrics(test_accuracy=row["card test accuracy"]), {"test_accuracy": row["test accuracy"]}
+        )
     return differences
 
 

@@ -188,8 +188,9 @@ def compared_architecture(model_config) -> dict:
     return {k: v for k, v in model_config.to_dict().items() if k not in NOT_COMPARED}
 
 
-def unguided_twin(model_config, language_pair: str, root: Path | None = None,
-                  segmentation: str = "words") -> dict | None:
+def unguided_twin(
+    model_config, language_pair: str, root: Path | None = None, segmentation: str = "words"
+) -> dict | None:
     """The shipped model with the same architecture (vocabulary sizes aside), language pair and segmentation
     trained without guidance,
     as {"name", "metrics": its test BLEU greedy and dev AER (``Metrics``)}, for a guided model's card; None if there is none.
@@ -214,7 +215,8 @@ def unguided_twin(model_config, language_pair: str, root: Path | None = None,
         # the twin has the same architecture, apart from an alignment head and vocabulary sizes
         if type(config) is type(model_config) and compared_architecture(config) == compared_architecture(model_config):
             metrics = Metrics.from_card(entry.config)
-            return {"name": entry.name, "metrics": Metrics(test_bleu_greedy=metrics.test_bleu_greedy,
-                                                           dev_aer=metrics.dev_aer).to_dict()}
+            return {
+                "name": entry.name,
+                "metrics": Metrics(test_bleu_greedy=metrics.test_bleu_greedy, dev_aer=metrics.dev_aer).to_dict(),
+            }
     return None
-

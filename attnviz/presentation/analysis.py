@@ -32,8 +32,9 @@ def reference_words(tokens: list[str]) -> list[str]:
     return [t.lower() for t in tokens if t != EOS_TOKEN]
 
 
-def reference_agreement(attention: np.ndarray, links: set[Link] | frozenset,
-                        reading: str = DEFAULT_LINK_READING) -> float | None:
+def reference_agreement(
+    attention: np.ndarray, links: set[Link] | frozenset, reading: str = DEFAULT_LINK_READING
+) -> float | None:
     """1 − AER of a (T, S) attention's links (``reading``, one of ``alignment.LINK_READINGS``) against reference
     links taken as sure; None without links."""
     if not links:
@@ -64,17 +65,22 @@ def comparison_table(
     for name, result in results.items():
         agreement_with_first = None
         # models that cut the source differently (Chinese words or characters) have no common positions
-        if (name in same_target and first in same_target
-                and same_target[name].source_tokens == same_target[first].source_tokens):
+        if (
+            name in same_target
+            and first in same_target
+            and same_target[name].source_tokens == same_target[first].source_tokens
+        ):
             agreement_with_first = argmax_agreement(same_target[name].attention, same_target[first].attention)
-        rows.append({
-            "model": name,
-            "translation": result.text + (" … (cut at the length limit)" if result.cut else ""),
-            "mean entropy (nats)": word_entropy(result.attention),
-            "eflomal agreement": agreements.get(name),
-            f"argmax agreement with {first}": agreement_with_first,
-            "decode ms": result.ms,
-        })
+        rows.append(
+            {
+                "model": name,
+                "translation": result.text + (" … (cut at the length limit)" if result.cut else ""),
+                "mean entropy (nats)": word_entropy(result.attention),
+                "eflomal agreement": agreements.get(name),
+                f"argmax agreement with {first}": agreement_with_first,
+                "decode ms": result.ms,
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -84,15 +90,17 @@ def attention_records(results: dict[str, Translation]) -> pd.DataFrame:
     for name, r in results.items():
         for i, target in enumerate(r.target_tokens):
             for j, source in enumerate(r.source_tokens):
-                records.append({
-                    "model": name,
-                    "target_index": i,
-                    "target": target,
-                    "source_index": j,
-                    "source": source,
-                    "weight": float(r.attention[i, j]),
-                    "energy": float(r.energies[i, j]),
-                })
+                records.append(
+                    {
+                        "model": name,
+                        "target_index": i,
+                        "target": target,
+                        "source_index": j,
+                        "source": source,
+                        "weight": float(r.attention[i, j]),
+                        "energy": float(r.energies[i, j]),
+                    }
+                )
     return pd.DataFrame(records)
 
 
@@ -112,12 +120,14 @@ def softmax_steps(source_tokens: list[str], energies: np.ndarray, weights: np.nd
         α_ij = exp(e_ij − max) / Σ exp for soft attention.
     """
     shifted = np.exp(energies - energies.max())
-    table = pd.DataFrame({
-        "source word": source_tokens,
-        "energy e_ij": energies,
-        "exp(e_ij − max)": shifted,
-        "weight α_ij": weights,
-    })
+    table = pd.DataFrame(
+        {
+            "source word": source_tokens,
+            "energy e_ij": energies,
+            "exp(e_ij − max)": shifted,
+            "weight α_ij": weights,
+        }
+    )
     return table, float(shifted.sum())
 
 
@@ -166,8 +176,7 @@ def alignment_disagreements(results: dict[str, Translation], links: set[Link] | 
     rows = []
     for i, word in enumerate(first.target_tokens[:-1]):
         linked = sorted(j for j, k in links if k == i)
-        row = {"target word": word,
-               "eflomal": " ".join(first.source_tokens[j] for j in linked) or "–"}
+        row = {"target word": word, "eflomal": " ".join(first.source_tokens[j] for j in linked) or "–"}
         wrong = False
         for name, result in results.items():
             j = int(np.argmax(result.attention[i]))
@@ -222,6 +231,7 @@ def best_single_head(metrics: Metrics, options: list[str]) -> str:
 def trained_variants(name: str, translators: dict[str, Translator], order: list[str]) -> list[str]:
     """``name`` and the models among ``translators`` that differ from it only in the normalizer their attention
     was trained with, sorted by that normalizer's place in ``order`` (the registry's names, then "sample")."""
+
     def without_normalizer(translator: Translator) -> dict:
         fields = translator.architecture()
         fields.pop("normalizer", None)
@@ -241,7 +251,7 @@ class QuizScore(NamedTuple):
     eflomal: int = 0
 
     @classmethod
-    def parse(cls, text: str) -> "QuizScore":
+    def parse(cls, text: str) -> QuizScore:
         """The score of URL text "3,2,1"; a hand-edited or empty one is 0,0,0."""
         try:
             asked, model, eflomal = (int(x) for x in text.split(","))
@@ -249,9 +259,11 @@ class QuizScore(NamedTuple):
             return cls()
         return cls(asked, model, eflomal) if min(asked, model, eflomal) >= 0 else cls()
 
-    def counted(self, guess: int, model_choice: int, eflomal_choices: list[int]) -> "QuizScore":
+    def counted(self, guess: int, model_choice: int, eflomal_choices: list[int]) -> QuizScore:
         """The score after one more answered question: ``guess`` against the model's argmax and eflomal's links."""
-        return QuizScore(self.asked + 1, self.model + (guess == model_choice), self.eflomal + (guess in eflomal_choices))
+        return QuizScore(
+            self.asked + 1, self.model + (guess == model_choice), self.eflomal + (guess in eflomal_choices)
+        )
 
     def __str__(self) -> str:
         return f"{self.asked},{self.model},{self.eflomal}"
@@ -271,8 +283,9 @@ def lesson_pair(candidates: list[str], guided: list[str], twin_of) -> tuple[str,
     return (twins or unguided)[0], second
 
 
-def closeness(result: Translation | None, translator: Translator | None, reference: frozenset,
-              gold: Gold | None) -> dict[str, float]:
+def closeness(
+    result: Translation | None, translator: Translator | None, reference: frozenset, gold: Gold | None
+) -> dict[str, float]:
     """How close a model's attention is to an alignment, for one sentence.
 
     Args:
@@ -287,8 +300,11 @@ def closeness(result: Translation | None, translator: Translator | None, referen
     row = {}
     if result is not None:
         mass = attention_mass(result)
-        row = {"agreement": reference_agreement(result.attention, reference, translator.link_reading),
-               "on_eos": mass["eos"], "on_punctuation": mass["punctuation"]}
+        row = {
+            "agreement": reference_agreement(result.attention, reference, translator.link_reading),
+            "on_eos": mass["eos"],
+            "on_punctuation": mass["punctuation"],
+        }
     if gold is not None:
         links = set(reference) if result is None else translator.links(result.attention)
         scores = alignment_error_rate([links], [gold])

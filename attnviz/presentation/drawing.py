@@ -60,8 +60,13 @@ class HeadChoice:
 
     def to_json(self) -> dict:
         """The choice as the browser reads it."""
-        return {"key": self.key, "label": self.label, "weights": _matrix(self.weights),
-                "energies": _matrix(self.energies), "tempered": is_softmax_of(self.weights, self.energies)}
+        return {
+            "key": self.key,
+            "label": self.label,
+            "weights": _matrix(self.weights),
+            "energies": _matrix(self.energies),
+            "tempered": is_softmax_of(self.weights, self.energies),
+        }
 
 
 def head_choices(result: Translation, shown: str, style: FigureStyle) -> tuple[HeadChoice, ...]:
@@ -90,8 +95,10 @@ def head_choices(result: Translation, shown: str, style: FigureStyle) -> tuple[H
         parse_heads(shown, layers, heads)
     except ValueError:
         shown = CARD_HEADS
-    keys = [ALL_HEADS, *(f"{l}{suffix}" for l in range(1, layers + 1)
-                         for suffix in ["", *(f".{h}" for h in range(1, heads + 1))])]
+    keys = [
+        ALL_HEADS,
+        *(f"{l}{suffix}" for l in range(1, layers + 1) for suffix in ["", *(f".{h}" for h in range(1, heads + 1))]),
+    ]
     choices = [HeadChoice(shown, label(shown), result.attention, result.energies)]
     for key in keys:
         if key != shown:
@@ -132,18 +139,34 @@ class Panel:
         """
         weights = np.asarray(self.weights, dtype=float)
         if weights.shape != (len(self.target), len(self.source)):
-            raise ValueError(f"weights of shape {weights.shape} for {len(self.target)} target and "
-                             f"{len(self.source)} source words")
-        return {"title": self.title, "weights": _matrix(weights), "source": [str(w) for w in self.source],
-                "target": [str(w) for w in self.target], "energies": _matrix(self.energies),
-                "links": sorted([int(j), int(i)] for j, i in (self.links or ())),
-                "source_unknown": list(self.source_unknown or []), "target_unknown": list(self.target_unknown or []),
-                "choices": [c.to_json() for c in self.choices] or None,
-                "tempered": is_softmax_of(weights, self.energies)}
+            raise ValueError(
+                f"weights of shape {weights.shape} for {len(self.target)} target and {len(self.source)} source words"
+            )
+        return {
+            "title": self.title,
+            "weights": _matrix(weights),
+            "source": [str(w) for w in self.source],
+            "target": [str(w) for w in self.target],
+            "energies": _matrix(self.energies),
+            "links": sorted([int(j), int(i)] for j, i in (self.links or ())),
+            "source_unknown": list(self.source_unknown or []),
+            "target_unknown": list(self.target_unknown or []),
+            "choices": [c.to_json() for c in self.choices] or None,
+            "tempered": is_softmax_of(weights, self.energies),
+        }
 
 
-def payload(panels: list[Panel], style: FigureStyle, *, outlines: bool = True, diverging: bool = False,
-            columns: int = 1, compact: bool = False, flow: bool = False, name: str = "attention") -> dict:
+def payload(
+    panels: list[Panel],
+    style: FigureStyle,
+    *,
+    outlines: bool = True,
+    diverging: bool = False,
+    columns: int = 1,
+    compact: bool = False,
+    flow: bool = False,
+    name: str = "attention",
+) -> dict:
     """The data of one heatmap element.
 
     Args:
@@ -163,24 +186,42 @@ def payload(panels: list[Panel], style: FigureStyle, *, outlines: bool = True, d
         A JSON-ready dict (``heatmap.js`` documents its fields).
     """
     drawn = [p.to_json() for p in panels]
-    words = "; ".join(style.text("heatmap_aria", title=p["title"], source=" ".join(p["source"]),
-                                 target=" ".join(p["target"])) for p in drawn)
+    words = "; ".join(
+        style.text("heatmap_aria", title=p["title"], source=" ".join(p["source"]), target=" ".join(p["target"]))
+        for p in drawn
+    )
     tempered = not diverging and any(p["tempered"] or any(c["tempered"] for c in p["choices"] or ()) for p in drawn)
     return {
-        "panels": drawn, "columns": columns, "compact": compact, "flow": flow,
-        "scale": "diverging" if diverging else "sequential", "paper": style.paper, "outlines": outlines,
-        "values": None, "present": style.present, "wide": style.wide, "name": name, "temperature": tempered,
+        "panels": drawn,
+        "columns": columns,
+        "compact": compact,
+        "flow": flow,
+        "scale": "diverging" if diverging else "sequential",
+        "paper": style.paper,
+        "outlines": outlines,
+        "values": None,
+        "present": style.present,
+        "wide": style.wide,
+        "name": name,
+        "temperature": tempered,
         "head": next((p.choices[0].key for p in panels if p.choices), None),
-        "text": {"colour_title": "A − B" if diverging else "α", "hover": style.text("heatmap_hover_text"),
-                 "energy": style.text("energy_short"), "paper": style.text("toolbar_paper"),
-                 "outlines": style.text("toolbar_outlines"), "values": style.text("toolbar_values"),
-                 "png": style.text("toolbar_png"), "numbers": style.text("toolbar_numbers"),
-                 "head": style.text("toolbar_head"), "temperature": style.text("toolbar_temperature"), "aria": words},
+        "text": {
+            "colour_title": "A − B" if diverging else "α",
+            "hover": style.text("heatmap_hover_text"),
+            "energy": style.text("energy_short"),
+            "paper": style.text("toolbar_paper"),
+            "outlines": style.text("toolbar_outlines"),
+            "values": style.text("toolbar_values"),
+            "png": style.text("toolbar_png"),
+            "numbers": style.text("toolbar_numbers"),
+            "head": style.text("toolbar_head"),
+            "temperature": style.text("toolbar_temperature"),
+            "aria": words,
+        },
     }
 
 
-def head_grid(maps: np.ndarray, keys: list[str], queries: list[str], style: FigureStyle,
-              name: str = "heads") -> dict:
+def head_grid(maps: np.ndarray, keys: list[str], queries: list[str], style: FigureStyle, name: str = "heads") -> dict:
     """Every layer's and head's attention as one grid element: rows = layers, columns = heads, then their mean.
 
     Args:
@@ -193,7 +234,14 @@ def head_grid(maps: np.ndarray, keys: list[str], queries: list[str], style: Figu
     """
     L, H = maps.shape[:2]
     means = head_mean(maps)
-    panels = [Panel(style.text("layer_head", layer=l + 1, head=h + 1) if h < H else style.text("layer_mean", layer=l + 1),
-                    maps[l, h] if h < H else means[l], keys, queries)
-              for l in range(L) for h in range(H + 1)]
+    panels = [
+        Panel(
+            style.text("layer_head", layer=l + 1, head=h + 1) if h < H else style.text("layer_mean", layer=l + 1),
+            maps[l, h] if h < H else means[l],
+            keys,
+            queries,
+        )
+        for l in range(L)
+        for h in range(H + 1)
+    ]
     return payload(panels, style, columns=H + 1, compact=True, name=name)

@@ -34,6 +34,7 @@ EXAMPLES = {
     },
 }
 
+
 def default_sentence(pair: str | None) -> str:
     """The sentence a language pair starts with: its first class example (the default pair's for an unknown pair)."""
     return next(iter(EXAMPLES.get(pair or DEFAULT_PAIR.name, EXAMPLES[DEFAULT_PAIR.name]).values()))

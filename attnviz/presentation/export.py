@@ -68,8 +68,14 @@ def heatmap_file(
     cell = 0.45 if style.present else 0.32  # inches
     with plt.rc_context({"font.family": fonts(), "font.size": font, "svg.fonttype": "none"}):
         fig, ax = plt.subplots(figsize=(1.6 + cell * S, 1.4 + cell * T), layout="constrained")
-        image = ax.imshow(weights, cmap="gray" if style.paper else "viridis", vmin=0.0, vmax=1.0,
-                          aspect="equal", interpolation="nearest")
+        image = ax.imshow(
+            weights,
+            cmap="gray" if style.paper else "viridis",
+            vmin=0.0,
+            vmax=1.0,
+            aspect="equal",
+            interpolation="nearest",
+        )
         ax.set_xticks(range(S), source, rotation=60, ha="left", rotation_mode="anchor")
         ax.set_yticks(range(T), target)
         ax.xaxis.tick_top()

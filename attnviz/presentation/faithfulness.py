@@ -35,8 +35,14 @@ class Importances:
 
     def table(self) -> pd.DataFrame:
         """One row per word: the three importances and each one's rank (1 = most important)."""
-        frame = pd.DataFrame({"word": self.tokens, "attention": self.attention,
-                              "leave-one-out": self.leave_one_out, "gradient × input": self.gradient_x_input})
+        frame = pd.DataFrame(
+            {
+                "word": self.tokens,
+                "attention": self.attention,
+                "leave-one-out": self.leave_one_out,
+                "gradient × input": self.gradient_x_input,
+            }
+        )
         for column in ("attention", "leave-one-out", "gradient × input"):
             frame[f"rank by {column}"] = frame[column].abs().rank(ascending=False, method="min").astype(int)
         return frame
@@ -46,15 +52,20 @@ class Importances:
         (magnitudes: attention says how much a word was read, not in which direction it pushed).
         NaN for a one-word text."""
         frame = pd.DataFrame({"a": self.attention, "l": np.abs(self.leave_one_out), "g": np.abs(self.gradient_x_input)})
-        return {"leave-one-out": float(frame["a"].corr(frame["l"], method="spearman")),
-                "gradient × input": float(frame["a"].corr(frame["g"], method="spearman"))}
+        return {
+            "leave-one-out": float(frame["a"].corr(frame["l"], method="spearman")),
+            "gradient × input": float(frame["a"].corr(frame["g"], method="spearman")),
+        }
 
 
 def importances(classifier: Classifier, verdict: Verdict, label: int) -> Importances:
     """The three importances of ``verdict``'s tokens for ``label`` (one batched pass per word for leave-one-out)."""
-    return Importances(verdict.tokens, verdict.attention.mean(0),
-                       classifier.leave_one_out(verdict.tokens, label),
-                       classifier.gradient_x_input(verdict.tokens, label))
+    return Importances(
+        verdict.tokens,
+        verdict.attention.mean(0),
+        classifier.leave_one_out(verdict.tokens, label),
+        classifier.gradient_x_input(verdict.tokens, label),
+    )
 
 
 def most_attended(verdict: Verdict, k: int) -> set[int]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import string
 import tomllib
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 MESSAGES_DIR = Path(__file__).resolve().parent / "messages"
@@ -29,7 +29,7 @@ def _flatten(table: dict, prefix: str = "") -> dict[str, str]:
     return flat
 
 
-@lru_cache(maxsize=None)
+@cache
 def catalogue(language: str) -> dict[str, str]:
     """The messages of ``language`` (a key of ``UI_LANGUAGES``) as {dotted key: text}.
 

@@ -23,10 +23,10 @@ from ..inference.checkpoint import PRETRAINED, priors_path
 from ..inference.reference import ReferenceAligner
 from ..inference.translator import InputError, Translation, Translator
 from .analysis import reference_words
+from .drawing import HEATMAP_JS, Panel, payload
 from .examples import default_sentence
 from .i18n import DEFAULT_UI_LANGUAGE, UI_LANGUAGES
 from .lecture import Lecture, Slide
-from .drawing import HEATMAP_JS, Panel, payload
 from .plots import FigureStyle
 
 
@@ -64,7 +64,9 @@ def slide_models(slide: Slide, entries: list[ModelEntry]) -> tuple[str, list[str
     return pair, chosen or default_selection([n for n, e in attention.items() if e.info.pair_name == pair], entries)
 
 
-def lecture_content(lecture: Lecture, load: Callable[[str], Translator], entries: list[ModelEntry]) -> list[SlideContent]:
+def lecture_content(
+    lecture: Lecture, load: Callable[[str], Translator], entries: list[ModelEntry]
+) -> list[SlideContent]:
     """Decode every slide: each model translates the slide's sentence (or reads its ``f`` translation, forced)
     with the normalizer it decodes with in the app; eflomal links each translation (one run per priors file).
 
@@ -82,8 +84,9 @@ def lecture_content(lecture: Lecture, load: Callable[[str], Translator], entries
             model = load(name)
             normalizer = Normalizer(model.decoding_normalizer)
             try:
-                results[name] = (model.force(sentence, forced, normalizer) if forced
-                                 else model.translate(sentence, normalizer))
+                results[name] = (
+                    model.force(sentence, forced, normalizer) if forced else model.translate(sentence, normalizer)
+                )
             except InputError as err:
                 problems[name] = str(err)
         contents.append(SlideContent(slide, sentence, pair, results, problems, {}))
@@ -96,8 +99,9 @@ def lecture_content(lecture: Lecture, load: Callable[[str], Translator], entries
         if not priors.is_file():
             continue
         results = [content.results[name] for content, name in items]
-        links = ReferenceAligner(priors).align_many([reference_words(r.source_tokens) for r in results],
-                                                    [reference_words(r.target_tokens) for r in results])
+        links = ReferenceAligner(priors).align_many(
+            [reference_words(r.source_tokens) for r in results], [reference_words(r.target_tokens) for r in results]
+        )
         for (content, name), found in zip(items, links):
             content.links[name] = found
     return contents
@@ -164,17 +168,28 @@ def lecture_html(lecture: Lecture, contents: list[SlideContent], describe: Calla
     for number, content in enumerate(contents, 1):
         slide = content.slide
         language = slide.params.get("lang", DEFAULT_UI_LANGUAGE)
-        style = FigureStyle(present=True, wide=True,
-                            language=language if language in UI_LANGUAGES else DEFAULT_UI_LANGUAGE)
+        style = FigureStyle(
+            present=True, wide=True, language=language if language in UI_LANGUAGES else DEFAULT_UI_LANGUAGE
+        )
         figures = []
-        for index, name in enumerate([*content.results, *content.problems]):
+        for name in [*content.results, *content.problems]:
             caption = f"<figcaption>{html.escape(name)} — {html.escape(describe(name))}</figcaption>"
             if name in content.problems:
-                figures.append(f'<figure>{caption}<p class="problem">{html.escape(content.problems[name])}</p></figure>')
+                figures.append(
+                    f'<figure>{caption}<p class="problem">{html.escape(content.problems[name])}</p></figure>'
+                )
                 continue
             result = content.results[name]
-            shown = Panel(name, result.attention, result.source_tokens, result.target_tokens, result.energies,
-                          content.links.get(name) or None, result.source_unknown, result.target_unknown)
+            shown = Panel(
+                name,
+                result.attention,
+                result.source_tokens,
+                result.target_tokens,
+                result.energies,
+                content.links.get(name) or None,
+                result.source_unknown,
+                result.target_unknown,
+            )
             heatmaps.append(payload([shown], style, name=f"slide{number}-{name}"))
             plot = f'<div class="heatmap" data-heatmap="{len(heatmaps) - 1}"></div>'
             figures.append(f'<figure>{caption}<p class="translation">→ {html.escape(result.text)}</p>{plot}</figure>')
@@ -182,7 +197,8 @@ def lecture_html(lecture: Lecture, contents: list[SlideContent], describe: Calla
         sections.append(
             f'<section class="slide" id="slide-{number}" hidden><h2>{html.escape(slide.title)}</h2>'
             f'<p class="sentence">{html.escape(content.sentence)}</p><div class="models">{"".join(figures)}</div>'
-            f"{note}</section>")
+            f"{note}</section>"
+        )
     title = html.escape(lecture.title)
     language = next((c.slide.params["lang"] for c in contents if c.slide.params.get("lang") in UI_LANGUAGES), "en")
     return (
@@ -206,8 +222,16 @@ def _safe_json(data) -> str:
 
 def _slides_json(contents: list[SlideContent]) -> str:
     """The slides' titles and translations as JSON (for tests and tools), safe inside a script element."""
-    return _safe_json([{"title": c.slide.title, "sentence": c.sentence,
-                        "translations": {name: r.text for name, r in c.results.items()}} for c in contents])
+    return _safe_json(
+        [
+            {
+                "title": c.slide.title,
+                "sentence": c.sentence,
+                "translations": {name: r.text for name, r in c.results.items()},
+            }
+            for c in contents
+        ]
+    )
 
 
 def export_lecture(lecture: Lecture, out: Path, root: Path = PRETRAINED) -> dict:
@@ -230,7 +254,9 @@ def export_lecture(lecture: Lecture, out: Path, root: Path = PRETRAINED) -> dict
     contents = lecture_content(lecture, load, entries)
     document = lecture_html(lecture, contents, lambda name: load(name).describe())
     atomic_write_text(Path(out), document)
-    return {"slides": len(contents), "figures": sum(len(c.results) for c in contents),
-            "bytes": len(document.encode("utf-8")),
-            "problems": [f"slide {n}: {name}: {p}" for n, c in enumerate(contents, 1) for name, p in c.problems.items()]}
-
+    return {
+        "slides": len(contents),
+        "figures": sum(len(c.results) for c in contents),
+        "bytes": len(document.encode("utf-8")),
+        "problems": [f"slide {n}: {name}: {p}" for n, c in enumerate(contents, 1) for name, p in c.problems.items()],
+    }

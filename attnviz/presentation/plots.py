@@ -123,21 +123,40 @@ def _layout(fig: go.Figure, source, target, source_unknown, target_unknown, titl
     # one update: each update_* call re-validates and re-dispatches the whole layout (measured: 3× slower)
     axes = {"tickmode": "array", "tickfont": {"size": font, "color": "black"}, "showgrid": False, "constrain": "domain"}
     fig.update_layout(
-        title={"text": "" if style.present else escape(title), "font": {"size": font + 2}, "y": 0.995,
-               "yanchor": "top"},
+        title={
+            "text": "" if style.present else escape(title),
+            "font": {"size": font + 2},
+            "y": 0.995,
+            "yanchor": "top",
+        },
         width=int(target_px + COLORBAR_PX + cell_w * S),
         height=int(top + title_px + cell_h * T + 10),
         margin={"l": 10, "r": 10, "t": int(title_px), "b": 10},
         plot_bgcolor="white",
         font={"size": font, "color": "black"},
-        xaxis={**axes, "tickvals": list(range(len(source))), "ticktext": _labels(source, source_unknown, every),
-               "side": "top", "tickangle": angle},
-        yaxis={**axes, "tickvals": list(range(len(target))), "ticktext": _labels(target, target_unknown),
-               "autorange": "reversed",
-               "scaleanchor": "x" if cell_w == cell_h else None},  # square cells, as in the papers, when they fit
+        xaxis={
+            **axes,
+            "tickvals": list(range(len(source))),
+            "ticktext": _labels(source, source_unknown, every),
+            "side": "top",
+            "tickangle": angle,
+        },
+        yaxis={
+            **axes,
+            "tickvals": list(range(len(target))),
+            "ticktext": _labels(target, target_unknown),
+            "autorange": "reversed",
+            "scaleanchor": "x" if cell_w == cell_h else None,
+        },  # square cells, as in the papers, when they fit
     )
-    fig.update_traces(colorbar={"thickness": 24 if style.present else 12, "tickfont": {"size": font},
-                                "title": {"font": {"size": font}}}, selector={"type": "heatmap"})
+    fig.update_traces(
+        colorbar={
+            "thickness": 24 if style.present else 12,
+            "tickfont": {"size": font},
+            "title": {"font": {"size": font}},
+        },
+        selector={"type": "heatmap"},
+    )
     return fig, (cell_w, cell_h)
 
 
@@ -173,11 +192,14 @@ def attention_heatmap(
     src_hover = [escape(t) + (" (&lt;unk&gt;)" if u else "") for t, u in zip(source, source_unknown or [False] * S)]
     tgt_hover = [escape(t) + (" (&lt;unk&gt;)" if u else "") for t, u in zip(target, target_unknown or [False] * T)]
     energy = energies if energies is not None else np.full((T, S), np.nan)
-    custom = np.stack([  # (T, S, 3): source word, target word, energy — per cell, for the hover text
-        np.broadcast_to(np.array(src_hover, dtype=object)[None, :], (T, S)),
-        np.broadcast_to(np.array(tgt_hover, dtype=object)[:, None], (T, S)),
-        np.char.mod("%.3f", np.asarray(energy, dtype=float)).astype(object),
-    ], axis=-1)
+    custom = np.stack(
+        [  # (T, S, 3): source word, target word, energy — per cell, for the hover text
+            np.broadcast_to(np.array(src_hover, dtype=object)[None, :], (T, S)),
+            np.broadcast_to(np.array(tgt_hover, dtype=object)[:, None], (T, S)),
+            np.char.mod("%.3f", np.asarray(energy, dtype=float)).astype(object),
+        ],
+        axis=-1,
+    )
     fig = go.Figure(
         go.Heatmap(
             z=weights,
@@ -195,14 +217,24 @@ def attention_heatmap(
     )
     fig, (cell_w, cell_h) = _layout(fig, source, target, source_unknown, target_unknown, title, style)
     if cell_w >= PRINTED_CELL[0] and cell_h >= PRINTED_CELL[1]:
-        fig.update_traces(texttemplate="%{z:.2f}", textfont={"size": max(12, style.font - 6)},
-                          selector={"type": "heatmap"})
+        fig.update_traces(
+            texttemplate="%{z:.2f}", textfont={"size": max(12, style.font - 6)}, selector={"type": "heatmap"}
+        )
     line = {"color": LINK_COLOUR, "width": 3 if style.present else 2}
-    fig.update_layout(shapes=[  # one update for all links: add_shape per link costs ~2 ms each
-        {"type": "rect", "x0": j - 0.5, "x1": j + 0.5, "y0": i - 0.5, "y1": i + 0.5, "line": line,
-         "fillcolor": "rgba(0,0,0,0)"}
-        for j, i in sorted(links or ())
-    ])
+    fig.update_layout(
+        shapes=[  # one update for all links: add_shape per link costs ~2 ms each
+            {
+                "type": "rect",
+                "x0": j - 0.5,
+                "x1": j + 0.5,
+                "y0": i - 0.5,
+                "y1": i + 0.5,
+                "line": line,
+                "fillcolor": "rgba(0,0,0,0)",
+            }
+            for j, i in sorted(links or ())
+        ]
+    )
     return fig
 
 
@@ -237,8 +269,7 @@ def training_curves(history: list[dict], title: str = "", style: FigureStyle = F
     fig = go.Figure()
     fig.add_trace(go.Scatter(x=epochs, y=[h["train_loss"] for h in history], name=style.text("train_loss"), yaxis="y"))
     fig.add_trace(go.Scatter(x=epochs, y=[h["valid_loss"] for h in history], name=style.text("valid_loss"), yaxis="y"))
-    fig.add_trace(go.Scatter(x=epochs, y=[h["valid_bleu"] for h in history], name=style.text("valid_bleu"),
-                             yaxis="y2"))
+    fig.add_trace(go.Scatter(x=epochs, y=[h["valid_bleu"] for h in history], name=style.text("valid_bleu"), yaxis="y2"))
     fig.update_layout(
         title=title,
         height=300,
@@ -258,10 +289,17 @@ def classifier_curves(histories: dict[str, list[dict]], metric: str, style: Figu
     fig = go.Figure()
     for name, history in histories.items():
         epochs = [h["epoch"] for h in history]
-        fig.add_trace(go.Scatter(x=epochs, y=[h[f"valid_{metric}"] for h in history],
-                                 name=style.text("valid_of", model=name)))
-        fig.add_trace(go.Scatter(x=epochs, y=[h[f"train_{metric}"] for h in history], name=style.text("train_of", model=name),
-                                 line={"dash": "dash"}))
+        fig.add_trace(
+            go.Scatter(x=epochs, y=[h[f"valid_{metric}"] for h in history], name=style.text("valid_of", model=name))
+        )
+        fig.add_trace(
+            go.Scatter(
+                x=epochs,
+                y=[h[f"train_{metric}"] for h in history],
+                name=style.text("train_of", model=name),
+                line={"dash": "dash"},
+            )
+        )
     fig.update_layout(
         height=320,
         margin={"l": 10, "r": 10, "t": 40, "b": 10},
@@ -281,8 +319,9 @@ def head_mean(maps: np.ndarray) -> np.ndarray:
     return np.where(count > 0, np.where(valid, maps, 0.0).sum(1) / np.maximum(count, 1), np.nan)
 
 
-def aer_grid(grid: np.ndarray, title: str, chosen: tuple[int, int | None] | None = None,
-             style: FigureStyle = FigureStyle()) -> go.Figure:
+def aer_grid(
+    grid: np.ndarray, title: str, chosen: tuple[int, int | None] | None = None, style: FigureStyle = FigureStyle()
+) -> go.Figure:
     """AER of every layer × head (and each layer's head mean) on the gold set, values printed.
 
     Args:
@@ -293,20 +332,41 @@ def aer_grid(grid: np.ndarray, title: str, chosen: tuple[int, int | None] | None
     L, columns = grid.shape
     x = [style.text("head", head=h + 1) for h in range(columns - 1)] + [style.text("mean")]
     y = [style.text("layer", layer=l + 1) for l in range(L)]
-    fig = go.Figure(go.Heatmap(
-        z=grid, x=x, y=y, zmin=0.0, zmax=1.0, colorscale=PAPER if style.paper else VIRIDIS, reversescale=True,
-        text=np.round(grid, 2), texttemplate="%{text:.2f}", textfont={"size": style.font},
-        colorbar={"title": {"text": "AER"}}, hovertemplate="%{y}, %{x}: AER %{z:.3f}<extra></extra>",
-    ))
+    fig = go.Figure(
+        go.Heatmap(
+            z=grid,
+            x=x,
+            y=y,
+            zmin=0.0,
+            zmax=1.0,
+            colorscale=PAPER if style.paper else VIRIDIS,
+            reversescale=True,
+            text=np.round(grid, 2),
+            texttemplate="%{text:.2f}",
+            textfont={"size": style.font},
+            colorbar={"title": {"text": "AER"}},
+            hovertemplate="%{y}, %{x}: AER %{z:.3f}<extra></extra>",
+        )
+    )
     if chosen is not None:
         layer, head = chosen
         column = columns - 1 if head is None else head
-        fig.add_shape(type="rect", x0=column - 0.5, x1=column + 0.5, y0=layer - 0.5, y1=layer + 0.5,
-                      line={"color": LINK_COLOUR, "width": 4})
+        fig.add_shape(
+            type="rect",
+            x0=column - 0.5,
+            x1=column + 0.5,
+            y0=layer - 0.5,
+            y1=layer + 0.5,
+            line={"color": LINK_COLOUR, "width": 4},
+        )
     fig.update_yaxes(autorange="reversed", tickfont={"size": style.font})
     fig.update_xaxes(side="top", tickfont={"size": style.font})
-    fig.update_layout(title={"text": title, "font": {"size": style.font}}, width=120 + 90 * columns,
-                      height=110 + 60 * L, margin={"l": 10, "r": 10, "t": 80, "b": 10})
+    fig.update_layout(
+        title={"text": title, "font": {"size": style.font}},
+        width=120 + 90 * columns,
+        height=110 + 60 * L,
+        margin={"l": 10, "r": 10, "t": 80, "b": 10},
+    )
     return fig
 
 
@@ -321,15 +381,20 @@ def policy_curve(history: list[dict], style: FigureStyle = FigureStyle()) -> go.
     x = list(range(1, len(points) + 1))
     fig = go.Figure()
     fig.add_trace(go.Scatter(x=x, y=[p["reward"] for p in points], name=style.text("reward"), yaxis="y"))
-    fig.add_trace(go.Scatter(x=x, y=[p["attention_entropy"] for p in points], name=style.text("attention_entropy"),
-                             yaxis="y"))
-    fig.add_trace(go.Scatter(x=x, y=[p["advantage_variance"] for p in points], name=style.text("advantage_variance"),
-                             yaxis="y2"))
+    fig.add_trace(
+        go.Scatter(x=x, y=[p["attention_entropy"] for p in points], name=style.text("attention_entropy"), yaxis="y")
+    )
+    fig.add_trace(
+        go.Scatter(x=x, y=[p["advantage_variance"] for p in points], name=style.text("advantage_variance"), yaxis="y2")
+    )
     fig.update_layout(
-        height=300, margin={"l": 10, "r": 10, "t": 40, "b": 10},
-        xaxis={"title": style.text("training_time")}, yaxis={"title": style.text("nats")},
+        height=300,
+        margin={"l": 10, "r": 10, "t": 40, "b": 10},
+        xaxis={"title": style.text("training_time")},
+        yaxis={"title": style.text("nats")},
         yaxis2={"title": style.text("variance"), "overlaying": "y", "side": "right", "type": "log"},
-        legend={"orientation": "h", "y": -0.3}, font={"size": style.font, "color": "black"},
+        legend={"orientation": "h", "y": -0.3},
+        font={"size": style.font, "color": "black"},
     )
     return fig
 
@@ -343,21 +408,30 @@ def bleu_by_length_figure(scores: dict[str, dict[str, dict]], style: FigureStyle
     fig = go.Figure()
     for name, buckets in scores.items():
         labels = [k for k in buckets if k != "all"]
-        fig.add_trace(go.Scatter(
-            x=labels, y=[buckets[k]["bleu"] for k in labels], name=name, mode="lines+markers",
-            customdata=[buckets[k]["sentences"] for k in labels],
-            hovertemplate=style.text("length_hover") + "<extra>" + escape(name) + "</extra>",
-        ))
+        fig.add_trace(
+            go.Scatter(
+                x=labels,
+                y=[buckets[k]["bleu"] for k in labels],
+                name=name,
+                mode="lines+markers",
+                customdata=[buckets[k]["sentences"] for k in labels],
+                hovertemplate=style.text("length_hover") + "<extra>" + escape(name) + "</extra>",
+            )
+        )
     fig.update_layout(
-        height=380, margin={"l": 10, "r": 10, "t": 30, "b": 10},
-        xaxis={"title": style.text("source_length"), "type": "category"}, yaxis={"title": style.text("test_bleu")},
-        legend={"orientation": "h", "y": -0.35}, font={"size": style.font, "color": "black"},
+        height=380,
+        margin={"l": 10, "r": 10, "t": 30, "b": 10},
+        xaxis={"title": style.text("source_length"), "type": "category"},
+        yaxis={"title": style.text("test_bleu")},
+        legend={"orientation": "h", "y": -0.35},
+        font={"size": style.font, "color": "black"},
     )
     return fig
 
 
-def context_strips(vectors: np.ndarray, rows: list[str], title: str, style: FigureStyle = FigureStyle(),
-                   limit: float | None = None) -> go.Figure:
+def context_strips(
+    vectors: np.ndarray, rows: list[str], title: str, style: FigureStyle = FigureStyle(), limit: float | None = None
+) -> go.Figure:
     """Context vectors as coloured strips, one row per target word: (T, d) values on a diverging scale.
 
     Args:
@@ -366,13 +440,29 @@ def context_strips(vectors: np.ndarray, rows: list[str], title: str, style: Figu
         limit: the colour scale's ± bound (shared by figures that are compared); max |value| by default.
     """
     bound = limit or float(np.abs(vectors).max()) or 1.0
-    fig = go.Figure(go.Heatmap(
-        z=vectors, y=list(range(len(rows))), zmin=-bound, zmax=bound, colorscale="RdBu", reversescale=True,
-        colorbar={"title": {"text": style.text("value")}}, hovertemplate=style.text("strip_hover"),
-    ))
-    fig.update_yaxes(autorange="reversed", tickmode="array", tickvals=list(range(len(rows))), ticktext=rows,
-                     tickfont={"size": style.font})
+    fig = go.Figure(
+        go.Heatmap(
+            z=vectors,
+            y=list(range(len(rows))),
+            zmin=-bound,
+            zmax=bound,
+            colorscale="RdBu",
+            reversescale=True,
+            colorbar={"title": {"text": style.text("value")}},
+            hovertemplate=style.text("strip_hover"),
+        )
+    )
+    fig.update_yaxes(
+        autorange="reversed",
+        tickmode="array",
+        tickvals=list(range(len(rows))),
+        ticktext=rows,
+        tickfont={"size": style.font},
+    )
     fig.update_xaxes(title={"text": style.text("dimension")}, tickfont={"size": style.font})
-    fig.update_layout(title={"text": title, "font": {"size": style.font}}, height=90 + 26 * len(rows),
-                      margin={"l": 10, "r": 10, "t": 50, "b": 10})
+    fig.update_layout(
+        title={"text": title, "font": {"size": style.font}},
+        height=90 + 26 * len(rows),
+        margin={"l": 10, "r": 10, "t": 50, "b": 10},
+    )
     return fig

@@ -104,8 +104,9 @@ def learned_head(model: TransformerSeq2Seq, vectors: np.ndarray, layer: int, hea
     if not (0 <= layer < c.encoder_layers and 0 <= head < c.heads):
         raise IndexError(f"layer {layer}, head {head} outside {c.encoder_layers} layers × {c.heads} heads")
     attn, rows = model.encoder[layer].self_attn, _head_slice(model, head)
-    return scaled_dot_attention(_projection(attn.W_Q, vectors, rows), _projection(attn.W_K, vectors, rows),
-                                _projection(attn.W_V, vectors, rows))
+    return scaled_dot_attention(
+        _projection(attn.W_Q, vectors, rows), _projection(attn.W_K, vectors, rows), _projection(attn.W_V, vectors, rows)
+    )
 
 
 @dataclass
@@ -161,8 +162,14 @@ def walkthrough(translator: Translator, source_ids: list[int], layer: int, head:
     """
     model = translator.model
     vectors = encoder_inputs(model, source_ids)[layer]
-    return Walkthrough(vectors, parameter_free(vectors), learned_head(model, vectors, layer, head),
-                       multi_head(model, vectors, layer), model.config.encoder_layers, model.config.heads)
+    return Walkthrough(
+        vectors,
+        parameter_free(vectors),
+        learned_head(model, vectors, layer, head),
+        multi_head(model, vectors, layer),
+        model.config.encoder_layers,
+        model.config.heads,
+    )
 
 
 def encoder_shape(translator: Translator) -> tuple[int, int]:
@@ -172,5 +179,8 @@ def encoder_shape(translator: Translator) -> tuple[int, int]:
 
 def worked_row(attention: SelfAttention, row: int) -> dict[str, np.ndarray]:
     """The numbers of one query row: each key's dot product q_i · k_j, the energy e_ij and the weight α_ij, (S,) each."""
-    return {"product": attention.queries[row] @ attention.keys.T, "energy": attention.energies[row],
-            "weight": attention.weights[row]}
+    return {
+        "product": attention.queries[row] @ attention.keys.T,
+        "energy": attention.energies[row],
+        "weight": attention.weights[row],
+    }

@@ -34,7 +34,11 @@ def machine_description(threads: int, device: str = "cpu", world_size: int = 1) 
 
 def epoch_label(record: dict) -> str:
     """'3', or '5 (40% of it)' for an epoch the time budget stopped part-way."""
-    return str(record["epoch"]) if record.get("fraction", 1) >= 1 else f"{record['epoch']} ({record['fraction']:.0%} of it)"
+    return (
+        str(record["epoch"])
+        if record.get("fraction", 1) >= 1
+        else f"{record['epoch']} ({record['fraction']:.0%} of it)"
+    )
 
 
 def starting_point(directory: Path) -> dict:
@@ -46,9 +50,16 @@ def starting_point(directory: Path) -> dict:
     """
     card = checkpoint.read_config(directory)
     t = card["training"]
-    metrics = {k: v for k, v in card.get("metrics", {}).items() if k in ("test_bleu_greedy", "test_bleu_beam5", "dev_aer")}
-    point = {"name": card["name"], "command": t["command"], "epochs_run": t["epochs_run"],
-             "train_minutes": t["train_minutes"], "metrics": metrics}
+    metrics = {
+        k: v for k, v in card.get("metrics", {}).items() if k in ("test_bleu_greedy", "test_bleu_beam5", "dev_aer")
+    }
+    point = {
+        "name": card["name"],
+        "command": t["command"],
+        "epochs_run": t["epochs_run"],
+        "train_minutes": t["train_minutes"],
+        "metrics": metrics,
+    }
     if "started_from" in t:
         point["started_from"] = t["started_from"]
     return point
@@ -57,15 +68,19 @@ def starting_point(directory: Path) -> dict:
 def starting_points_text(point: dict | None) -> str:
     """The card's sentences on where training started: 'Started from `A` (…), trained with `…`; A started
     from `B` …', or "" for a run from random weights."""
-    sentences = []
+    sentences, previous = [], None
     while point:
         m = Metrics.from_card(point)
-        figures = [f"test BLEU {m.test_bleu_greedy:.2f} greedy" if m.test_bleu_greedy is not None else "",
-                   f"dev AER {m.dev_aer:.3f}" if m.dev_aer is not None else "",
-                   f"{point['epochs_run']} epochs in {point['train_minutes']} minutes"]
-        subject = "Started" if not sentences else f"`{previous}` started"
-        sentences.append(f"{subject} from the weights of `{point['name']}` ({'; '.join(f for f in figures if f)}), "
-                         f"trained with `{point['command']}`.")
+        figures = [
+            f"test BLEU {m.test_bleu_greedy:.2f} greedy" if m.test_bleu_greedy is not None else "",
+            f"dev AER {m.dev_aer:.3f}" if m.dev_aer is not None else "",
+            f"{point['epochs_run']} epochs in {point['train_minutes']} minutes",
+        ]
+        subject = f"`{previous}` started" if previous else "Started"
+        sentences.append(
+            f"{subject} from the weights of `{point['name']}` ({'; '.join(f for f in figures if f)}), "
+            f"trained with `{point['command']}`."
+        )
         previous, point = point["name"], point.get("started_from")
     return " ".join(sentences)
 
@@ -96,15 +111,20 @@ def model_card(card: dict, model, info, history: list[dict], weights_mb: float) 
         dev += f"- Share of attention weights that are exactly zero on that set: {m.dev_zeros:.1%}\n"
     by_length = m.test_bleu_by_length or {}
     if by_length:
-        dev += ("- Test BLEU by source length (Moses tokens: BLEU, sentences): "
-                + "; ".join(f"{k}: {v['bleu']:.1f} ({v['sentences']})" for k, v in by_length.items() if k != "all")
-                + "\n")
+        dev += (
+            "- Test BLEU by source length (Moses tokens: BLEU, sentences): "
+            + "; ".join(f"{k}: {v['bleu']:.1f} ({v['sentences']})" for k, v in by_length.items() if k != "all")
+            + "\n"
+        )
     grid = m.decoding_grid or {}
     if grid:
-        dev += ("- Decoded with each normalizer in place of the trained one (greedy test BLEU · dev AER): "
-                + "; ".join(f"{NORMALIZERS.get(mode).display_name}: {v['bleu']:.1f} · {v['aer']:.3f}"
-                            for mode, v in grid.items())
-                + "\n")
+        dev += (
+            "- Decoded with each normalizer in place of the trained one (greedy test BLEU · dev AER): "
+            + "; ".join(
+                f"{NORMALIZERS.get(mode).display_name}: {v['bleu']:.1f} · {v['aer']:.3f}" for mode, v in grid.items()
+            )
+            + "\n"
+        )
     if "alignment_head" in card and m.dev_aer_by_head:
         choice = card["alignment_head"]
         which = "the mean over its heads" if choice["head"] is None else f"head {choice['head'] + 1}"
@@ -115,9 +135,11 @@ def model_card(card: dict, model, info, history: list[dict], weights_mb: float) 
             + f"). Read shifted by one step (Shift-Att, Chen et al. 2020) the best is {m.dev_shift_aer_best:.3f}.\n"
         )
     if m.dev_aer_by_links:
-        dev += ("- Links read from the attention's rows (each target word's argmax) and columns (each source "
-                "word's argmax), as both were guided: the lowest dev AER among the readings (chosen on the same "
-                "37 pairs): " + "; ".join(f"{k} {v:.3f}" for k, v in m.dev_aer_by_links.items()) + "\n")
+        dev += (
+            "- Links read from the attention's rows (each target word's argmax) and columns (each source "
+            "word's argmax), as both were guided: the lowest dev AER among the readings (chosen on the same "
+            "37 pairs): " + "; ".join(f"{k} {v:.3f}" for k, v in m.dev_aer_by_links.items()) + "\n"
+        )
     recipe = t["recipe"]
     shared = (
         f" Other processes shared the cores (load average {t['load_average_at_end']} on {os.cpu_count()} cores"
@@ -129,27 +151,30 @@ def model_card(card: dict, model, info, history: list[dict], weights_mb: float) 
     supervision = (
         f"\nAttention supervised by {guide['method']}, weight λ = {guide['lambda']:g}; links from {guide['links']}"
         f" (layer {guide['supervised_map'][0] + 1}, head {guide['supervised_map'][1] + 1})."
-        if guide else ""
+        if guide
+        else ""
     )
     twin = (guide or {}).get("unguided_twin")
     twin_figures = Metrics.from_card(twin) if twin else Metrics()
     if twin and twin_figures.test_bleu_greedy is not None and twin_figures.dev_aer is not None:
-        supervision += (f" Its twin trained without guidance, `{twin['name']}`: test BLEU "
-                        f"{twin_figures.test_bleu_greedy:.2f} greedy, dev AER {twin_figures.dev_aer:.3f}.")
+        supervision += (
+            f" Its twin trained without guidance, `{twin['name']}`: test BLEU "
+            f"{twin_figures.test_bleu_greedy:.2f} greedy, dev AER {twin_figures.dev_aer:.3f}."
+        )
     if "started_from" in t:
         supervision += "\n" + starting_points_text(t["started_from"])
     lexicon = t.get("lexicon")
     if lexicon:
         supervision += f"\nLexicon pointer: {lexicon['entries']} entries from {lexicon['source']}; {lexicon['what']}."
-    return f"""# {card['name']}
+    return f"""# {card["name"]}
 
 {LANGUAGES[info.source_language]}→{LANGUAGES[info.target_language]} {model.display_name}: **{model.describe()}**,
 part of the attnviz model zoo.
 
 ## Data
-Trained on the {t['data_attribution']}. Split by English sentence (seed {t['split']['seed']}):
-{t['split']['train_pairs']} training pairs ({t['split']['train_pairs_after_filter']} after the filter:
-{t['filter']}), {t['split']['valid_sentences']} validation and {t['split']['test_sentences']} test
+Trained on the {t["data_attribution"]}. Split by English sentence (seed {t["split"]["seed"]}):
+{t["split"]["train_pairs"]} training pairs ({t["split"]["train_pairs_after_filter"]} after the filter:
+{t["filter"]}), {t["split"]["valid_sentences"]} validation and {t["split"]["test_sentences"]} test
 {LANGUAGES[info.source_language]} sentences, every {LANGUAGES[info.target_language]} translation of a held-out sentence kept as a reference.
 Tokens: {LANGUAGES[info.source_language]} {describe_tokens(info.source_language, info.segmentation)};
 {LANGUAGES[info.target_language]} {describe_tokens(info.target_language)}.
@@ -158,9 +183,9 @@ Tokens: {LANGUAGES[info.source_language]} {describe_tokens(info.source_language,
 {model.architecture(info.source_language, info.target_language)} {weights_mb:.1f} MB of float16 weights.
 
 ## Training
-Recipe: `{json.dumps(t['recipe'])}`.
-{t['epochs_run']} epochs in {t['train_minutes']} minutes wall time ({t['train_cpu_minutes']} CPU-minutes;
-best epoch {t['best_epoch']}), on {t['machine']}.{shared}{supervision}
+Recipe: `{json.dumps(t["recipe"])}`.
+{t["epochs_run"]} epochs in {t["train_minutes"]} minutes wall time ({t["train_cpu_minutes"]} CPU-minutes;
+best epoch {t["best_epoch"]}), on {t["machine"]}.{shared}{supervision}
 
 | epoch | train loss | valid loss | valid BLEU | minutes |
 |---|---|---|---|---|
@@ -170,5 +195,5 @@ best epoch {t['best_epoch']}), on {t['machine']}.{shared}{supervision}
 - Test BLEU (sacrebleu, detokenized, multi-reference, lowercased): **{m.test_bleu_greedy:.2f}** greedy,
   **{m.test_bleu_beam5:.2f}** beam 5
 {dev}
-Retrain with `{t['command']}` (reads `{t['data']}` unless `--data` points elsewhere).
+Retrain with `{t["command"]}` (reads `{t["data"]}` unless `--data` points elsewhere).
 """

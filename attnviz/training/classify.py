@@ -98,17 +98,31 @@ WORD_VECTORS = {"word_vector_epochs": 5, "weight_decay": 0.01, "max_minutes": 11
 CLASSIFIER_ZOO = (
     ClassifierZooEntry("imdb-self-attention", {"pooling": "self_attention"}),
     ClassifierZooEntry("imdb-multihead", {"pooling": "multihead", "heads": 4}),
-    ClassifierZooEntry("imdb-self-attention-word-vectors", {"pooling": "self_attention", "dropout": 0.5}, WORD_VECTORS,
-                       reread=True),
-    ClassifierZooEntry("imdb-multihead-word-vectors", {"pooling": "multihead", "heads": 4, "dropout": 0.5}, WORD_VECTORS,
-                       reread=True),
+    ClassifierZooEntry(
+        "imdb-self-attention-word-vectors", {"pooling": "self_attention", "dropout": 0.5}, WORD_VECTORS, reread=True
+    ),
+    ClassifierZooEntry(
+        "imdb-multihead-word-vectors", {"pooling": "multihead", "heads": 4, "dropout": 0.5}, WORD_VECTORS, reread=True
+    ),
 )
 
 
 def classifier_flags(config: ClassifierConfig, recipe: ClassifierRecipe) -> list[str]:
     """The ``train-classifier`` flags that reproduce a model and its recipe."""
-    flags = ["--pooling", config.pooling, "--heads", str(config.heads), "--epochs", str(recipe.epochs),
-             "--max-minutes", f"{recipe.max_minutes:g}", "--seed", str(recipe.seed), "--threads", str(recipe.threads)]
+    flags = [
+        "--pooling",
+        config.pooling,
+        "--heads",
+        str(config.heads),
+        "--epochs",
+        str(recipe.epochs),
+        "--max-minutes",
+        f"{recipe.max_minutes:g}",
+        "--seed",
+        str(recipe.seed),
+        "--threads",
+        str(recipe.threads),
+    ]
     if config.dropout != ClassifierConfig.dropout:
         flags += ["--dropout", f"{config.dropout:g}"]
     if recipe.lr != ClassifierRecipe.lr:
@@ -122,7 +136,9 @@ def classifier_flags(config: ClassifierConfig, recipe: ClassifierRecipe) -> list
     return flags
 
 
-def word_vectors(token_lists: list[list[str]], vocab: Vocab, size: int, epochs: int, seed: int, threads: int) -> torch.Tensor:
+def word_vectors(
+    token_lists: list[list[str]], vocab: Vocab, size: int, epochs: int, seed: int, threads: int
+) -> torch.Tensor:
     """Skip-gram word vectors (word2vec with negative sampling; Mikolov et al. 2013) of the vocabulary, trained on
     ``token_lists`` with gensim, as an embedding matrix.
 
@@ -133,8 +149,18 @@ def word_vectors(token_lists: list[list[str]], vocab: Vocab, size: int, epochs: 
     """
     from gensim.models import Word2Vec  # needed only by this training recipe, never by the app
 
-    trained = Word2Vec(token_lists, vector_size=size, window=5, min_count=1, sg=1, negative=5, epochs=epochs,
-                       seed=seed, workers=threads, max_vocab_size=None)
+    trained = Word2Vec(
+        token_lists,
+        vector_size=size,
+        window=5,
+        min_count=1,
+        sg=1,
+        negative=5,
+        epochs=epochs,
+        seed=seed,
+        workers=threads,
+        max_vocab_size=None,
+    )
     generator = torch.Generator().manual_seed(seed)
     matrix = torch.randn(len(vocab), size, generator=generator)
     known = [(i, token) for i, token in enumerate(vocab.tokens) if i >= 4 and token in trained.wv.key_to_index]
@@ -160,8 +186,13 @@ def warm_start_classifier(model: AttentionClassifier, directory: Path, vocab: Vo
 
 
 def train_classifier(
-    train: list[Review], test: list[Review], model_config: ClassifierConfig, recipe: ClassifierRecipe, out: Path,
-    data_dir: Path | None = None, command: str = "",
+    train: list[Review],
+    test: list[Review],
+    model_config: ClassifierConfig,
+    recipe: ClassifierRecipe,
+    out: Path,
+    data_dir: Path | None = None,
+    command: str = "",
 ) -> dict:
     """Train one classifier, keep its best epoch in ``out`` with card and history; return the card.
 
@@ -184,24 +215,41 @@ def train_classifier(
     fit, valid = carve_validation(train, recipe.valid_reviews, recipe.seed)
     token_lists = [review_tokens(r.text)[: model_config.max_tokens] for r in fit]
     vocab = Vocab.build(token_lists, recipe.vocab_size)
-    model_config = ClassifierConfig(**{**asdict(model_config), "src_vocab_size": len(vocab), "tgt_vocab_size": len(LABELS)})
+    model_config = ClassifierConfig(
+        **{**asdict(model_config), "src_vocab_size": len(vocab), "tgt_vocab_size": len(LABELS)}
+    )
     model = AttentionClassifier(model_config)
     info = ModelInfo("classification", "classifier", "en", None, LABELS, 1, model_config.heads, ("pooling",))
     fit_ids = encode_token_lists(token_lists, vocab, model_config.max_tokens)
     fit_labels = [LABELS.index(r.label) for r in fit]
     valid_ids, valid_labels = encode_reviews(valid, vocab, model_config.max_tokens)
     optimizer = torch.optim.AdamW(model.parameters(), lr=recipe.lr, weight_decay=recipe.weight_decay)
-    progress = {"epoch": 0, "history": [], "best_accuracy": -1.0, "best_epoch": 0, "seconds": 0.0, "cpu_seconds": 0.0,
-                "recipe": asdict(recipe), "model": model_config.to_dict()}
+    progress = {
+        "epoch": 0,
+        "history": [],
+        "best_accuracy": -1.0,
+        "best_epoch": 0,
+        "seconds": 0.0,
+        "cpu_seconds": 0.0,
+        "recipe": asdict(recipe),
+        "model": model_config.to_dict(),
+    }
     resume_path = out / RESUME_FILE
     if resume_path.is_file():
         saved = load_resume_state(resume_path, model, optimizer, rng)
-        differences = [f"{k}: {v!r} then, {progress['recipe'].get(k)!r} now" for k, v in saved["recipe"].items()
-                       if k not in ("epochs", "max_minutes", "threads") and progress["recipe"].get(k) != v]
+        differences = [
+            f"{k}: {v!r} then, {progress['recipe'].get(k)!r} now"
+            for k, v in saved["recipe"].items()
+            if k not in ("epochs", "max_minutes", "threads") and progress["recipe"].get(k) != v
+        ]
         if differences or saved["model"] != progress["model"]:
-            raise ValueError(f"{resume_path} was made with another recipe ({'; '.join(differences) or 'model'}); "
-                             "delete it to start over")
-        progress.update({k: saved[k] for k in ("epoch", "history", "best_accuracy", "best_epoch", "seconds", "cpu_seconds")})
+            raise ValueError(
+                f"{resume_path} was made with another recipe ({'; '.join(differences) or 'model'}); "
+                "delete it to start over"
+            )
+        progress.update(
+            {k: saved[k] for k in ("epoch", "history", "best_accuracy", "best_epoch", "seconds", "cpu_seconds")}
+        )
         tqdm.write(f"{out.name}: resuming after epoch {progress['epoch']} ({progress['seconds'] / 60:.1f} min done)")
     elif recipe.init_from:
         warm_start_classifier(model, REPO / recipe.init_from, vocab)
@@ -209,8 +257,16 @@ def train_classifier(
     elif recipe.word_vector_epochs:
         tqdm.write(f"{out.name}: training word vectors on the {len(token_lists):,} training reviews")
         with torch.no_grad():
-            model.embed.weight.copy_(word_vectors(token_lists, vocab, model_config.embedding_size,
-                                                  recipe.word_vector_epochs, recipe.seed, recipe.threads))
+            model.embed.weight.copy_(
+                word_vectors(
+                    token_lists,
+                    vocab,
+                    model_config.embedding_size,
+                    recipe.word_vector_epochs,
+                    recipe.seed,
+                    recipe.threads,
+                )
+            )
     start, cpu_start = time.perf_counter() - progress["seconds"], time.process_time() - progress["cpu_seconds"]
     budget, history = recipe.max_minutes * 60, progress["history"]
     for epoch in range(progress["epoch"] + 1, recipe.epochs + 1):
@@ -238,13 +294,21 @@ def train_classifier(
                 break
         bar.close()
         scores = evaluate_classifier(model, valid_ids, valid_labels)
-        record = {"epoch": epoch, "fraction": len(losses) / max(len(batches), 1),
-                  "train_loss": float(np.mean(losses)), "train_accuracy": correct / max(seen, 1),
-                  "valid_loss": scores["loss"], "valid_accuracy": scores["accuracy"],
-                  "minutes": (time.perf_counter() - start) / 60, "lr": optimizer.param_groups[0]["lr"]}
+        record = {
+            "epoch": epoch,
+            "fraction": len(losses) / max(len(batches), 1),
+            "train_loss": float(np.mean(losses)),
+            "train_accuracy": correct / max(seen, 1),
+            "valid_loss": scores["loss"],
+            "valid_accuracy": scores["accuracy"],
+            "minutes": (time.perf_counter() - start) / 60,
+            "lr": optimizer.param_groups[0]["lr"],
+        }
         history.append(record)
-        tqdm.write(f"{out.name} epoch {epoch}: train loss {record['train_loss']:.3f}  valid accuracy "
-                   f"{record['valid_accuracy']:.4f}  ({record['minutes']:.1f} min)")
+        tqdm.write(
+            f"{out.name} epoch {epoch}: train loss {record['train_loss']:.3f}  valid accuracy "
+            f"{record['valid_accuracy']:.4f}  ({record['minutes']:.1f} min)"
+        )
         improved = record["valid_accuracy"] > progress["best_accuracy"]
         if improved:
             progress["best_accuracy"], progress["best_epoch"] = record["valid_accuracy"], epoch
@@ -263,8 +327,13 @@ def train_classifier(
     return card
 
 
-def choose_read_length(out: Path, train: list[Review], test: list[Review], lengths: tuple[int, ...] = READ_LENGTHS,
-                       data_dir: Path | None = None) -> dict[int, float]:
+def choose_read_length(
+    out: Path,
+    train: list[Review],
+    test: list[Review],
+    lengths: tuple[int, ...] = READ_LENGTHS,
+    data_dir: Path | None = None,
+) -> dict[int, float]:
     """Choose how much of a review a trained classifier reads, on validation; re-measure it and rewrite its card.
 
     Training cuts reviews to ``max_tokens`` (400 in the zoo: the 2-core CPU's time budget), but the GRU and the
@@ -299,17 +368,34 @@ def choose_read_length(out: Path, train: list[Review], test: list[Review], lengt
     trained = card["training"].get("read_length", {}).get("trained_tokens", loaded.model.config.max_tokens)
     loaded.model.config.max_tokens = chosen
     checkpoint.save(out, loaded.model, loaded.info, loaded.src_vocab, None, card)
-    progress = {"history": checkpoint.read_history(out), "best_epoch": card["training"]["best_epoch"], "best_accuracy": accuracy[chosen],
-                "seconds": card["training"]["train_minutes"] * 60, "cpu_seconds": card["training"]["train_cpu_minutes"] * 60}
-    read_length = {"trained_tokens": trained, "valid_accuracy_by_tokens": {str(n): a for n, a in accuracy.items()},
-                   "chosen_tokens": chosen}
-    finish_classifier(Path(out), test, recipe, progress, card["training"]["split"],
-                      data_dir, card["training"]["command"], read_length)
+    progress = {
+        "history": checkpoint.read_history(out),
+        "best_epoch": card["training"]["best_epoch"],
+        "best_accuracy": accuracy[chosen],
+        "seconds": card["training"]["train_minutes"] * 60,
+        "cpu_seconds": card["training"]["train_cpu_minutes"] * 60,
+    }
+    read_length = {
+        "trained_tokens": trained,
+        "valid_accuracy_by_tokens": {str(n): a for n, a in accuracy.items()},
+        "chosen_tokens": chosen,
+    }
+    finish_classifier(
+        Path(out), test, recipe, progress, card["training"]["split"], data_dir, card["training"]["command"], read_length
+    )
     return accuracy
 
 
-def finish_classifier(out: Path, test: list[Review], recipe: ClassifierRecipe, progress: dict, split: dict,
-                      data_dir: Path | None, command: str, read_length: dict | None = None) -> dict:
+def finish_classifier(
+    out: Path,
+    test: list[Review],
+    recipe: ClassifierRecipe,
+    progress: dict,
+    split: dict,
+    data_dir: Path | None,
+    command: str,
+    read_length: dict | None = None,
+) -> dict:
     """Measure the best epoch on the test reviews; write config.json's card and the README.md.
 
     ``read_length``: ``choose_read_length``'s record (the length trained on, validation accuracy by length), kept
@@ -336,8 +422,12 @@ def finish_classifier(out: Path, test: list[Review], recipe: ClassifierRecipe, p
             "load_average_at_end": round(os.getloadavg()[0], 1),
             **({"read_length": read_length} if read_length else {}),
         },
-        "metrics": Metrics(test_accuracy=scores["accuracy"], test_loss=scores["loss"],
-                           valid_accuracy=progress["best_accuracy"], test_truncated_share=truncated / len(test)).to_dict(),
+        "metrics": Metrics(
+            test_accuracy=scores["accuracy"],
+            test_loss=scores["loss"],
+            valid_accuracy=progress["best_accuracy"],
+            test_truncated_share=truncated / len(test),
+        ).to_dict(),
     }
     checkpoint.save(out, loaded.model, loaded.info, loaded.src_vocab, None, card)
     atomic_write_text(out / checkpoint.CARD_FILE, classifier_card(card, loaded.model, progress["history"]))
@@ -348,45 +438,52 @@ def read_length_text(training: dict, max_tokens: int, truncated_share: float) ->
     """The card's sentence on how much of a review the model reads (and, after ``choose_read_length``, why)."""
     read = training.get("read_length")
     if not read:
-        return f"Texts are cut to their first {max_tokens} tokens ({truncated_share:.0%} of the test reviews are longer)."
+        return (
+            f"Texts are cut to their first {max_tokens} tokens ({truncated_share:.0%} of the test reviews are longer)."
+        )
     by_length = ", ".join(f"{n} → {a:.2%}" for n, a in read["valid_accuracy_by_tokens"].items())
-    return (f"Training read the first {read['trained_tokens']} tokens of each review; validation, the test and the app "
-            f"read the first {max_tokens} ({truncated_share:.0%} of the test reviews are longer), the read length chosen "
-            f"on the validation reviews after training (`python -m attnviz train-classifier --reread --out DIR`; "
-            f"validation accuracy by tokens read: {by_length}).")
+    return (
+        f"Training read the first {read['trained_tokens']} tokens of each review; validation, the test and the app "
+        f"read the first {max_tokens} ({truncated_share:.0%} of the test reviews are longer), the read length chosen "
+        f"on the validation reviews after training (`python -m attnviz train-classifier --reread --out DIR`; "
+        f"validation accuracy by tokens read: {by_length})."
+    )
 
 
 def classifier_card(card: dict, model: AttentionClassifier, history: list[dict]) -> str:
     """The README.md of a classifier directory."""
     t, m = card["training"], Metrics.from_card(card)
-    rows = "\n".join(f"| {epoch_label(h)} | {h['train_loss']:.3f} | {h['train_accuracy']:.3f} | {h['valid_loss']:.3f} | "
-                     f"{h['valid_accuracy']:.3f} | {h['minutes']:.1f} |" for h in history)
+    rows = "\n".join(
+        f"| {epoch_label(h)} | {h['train_loss']:.3f} | {h['train_accuracy']:.3f} | {h['valid_loss']:.3f} | "
+        f"{h['valid_accuracy']:.3f} | {h['minutes']:.1f} |"
+        for h in history
+    )
     weights_mb = sum(p.numel() for p in model.parameters()) * 2 / 1e6
-    return f"""# {card['name']}
+    return f"""# {card["name"]}
 
 English movie-review sentiment classifier: **{model.describe()}**, part of the attnviz model zoo.
 
 ## Data
-Trained on the {t['data_attribution']}: {t['split']['train_reviews']:,} of its training reviews, the other
-{t['split']['valid_reviews']:,} drawn at random (seed {t['recipe']['seed']}) for validation; tested on all {t['split']['test_reviews']:,} test reviews
+Trained on the {t["data_attribution"]}: {t["split"]["train_reviews"]:,} of its training reviews, the other
+{t["split"]["valid_reviews"]:,} drawn at random (seed {t["recipe"]["seed"]}) for validation; tested on all {t["split"]["test_reviews"]:,} test reviews
 (disjoint films). {read_length_text(t, model.config.max_tokens, m.test_truncated_share)}
 
 ## Architecture
 {model.architecture("en")} {weights_mb:.1f} MB of float16 weights.
 
 ## Training
-Recipe: `{json.dumps(t['recipe'])}`.
-{t['epochs_run']} epochs in {t['train_minutes']} minutes wall time ({t['train_cpu_minutes']} CPU-minutes; best epoch
-{t['best_epoch']}), on {t['machine']}.
+Recipe: `{json.dumps(t["recipe"])}`.
+{t["epochs_run"]} epochs in {t["train_minutes"]} minutes wall time ({t["train_cpu_minutes"]} CPU-minutes; best epoch
+{t["best_epoch"]}), on {t["machine"]}.
 
 | epoch | train loss | train accuracy | valid loss | valid accuracy | minutes |
 |---|---|---|---|---|---|
 {rows}
 
 ## Quality
-- Test accuracy on all {t['split']['test_reviews']:,} test reviews: **{m.test_accuracy:.2%}** (validation {m.valid_accuracy:.2%})
+- Test accuracy on all {t["split"]["test_reviews"]:,} test reviews: **{m.test_accuracy:.2%}** (validation {m.valid_accuracy:.2%})
 - Anchors: bag of words + word vectors 88.9 % (Maas et al. 2011); NB-SVM 91.2 % (Wang & Manning 2012);
   BiLSTM + attention ≈ 89–90 % (Jain & Wallace 2019).
 
-Retrain with `{t['command']}`.
+Retrain with `{t["command"]}`.
 """

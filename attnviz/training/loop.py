@@ -87,7 +87,7 @@ class Processes:
         return self.rank == 0
 
     @classmethod
-    def from_environment(cls, device: str = "cpu") -> "Processes":
+    def from_environment(cls, device: str = "cpu") -> Processes:
         """Join the process group torchrun describes in RANK / WORLD_SIZE / LOCAL_RANK (alone without them).
 
         Args:
@@ -127,6 +127,7 @@ class Processes:
 
 
 POLICY_CHUNK = 50  # batches per point of the REINFORCE curve in the history
+
 
 def bf16_is_fast(device: torch.device) -> bool:
     """True where bfloat16 autocast speeds training up: a GPU, or a CPU with AVX512-BF16 instructions.
@@ -207,7 +208,7 @@ def load_resume_state(path: Path, model, optimizer, rng: random.Random) -> dict:
             tensors = {k: f.get_tensor(k) for k in f.keys()}
     except (OSError, KeyError, ValueError, RuntimeError) as err:
         raise ValueError(f"{path} is not a readable resume state ({err}); delete it to start over") from None
-    model.load_state_dict({k[len("model."):]: v for k, v in tensors.items() if k.startswith("model.")})
+    model.load_state_dict({k[len("model.") :]: v for k, v in tensors.items() if k.startswith("model.")})
     state: dict[int, dict] = {}
     for key, value in tensors.items():
         if key.startswith("optim."):
@@ -245,8 +246,10 @@ def warm_start(model: torch.nn.Module, directory: Path, corpus: Corpus) -> list[
     sizes = set()  # (old rows, new rows) of each vocabulary
     for old_vocab, new_vocab in ((old.src_vocab, corpus.src_vocab), (old.tgt_vocab, corpus.tgt_vocab)):
         if new_vocab.tokens[: len(old_vocab)] != old_vocab.tokens:
-            raise ValueError(f"{directory} was trained with other vocabularies; a warm start needs the same split "
-                             "and the same or larger vocabulary sizes")
+            raise ValueError(
+                f"{directory} was trained with other vocabularies; a warm start needs the same split "
+                "and the same or larger vocabulary sizes"
+            )
         sizes.add((len(old_vocab), len(new_vocab)))
     current, weights, grown = model.state_dict(), {}, []
     for name, tensor in old.model.state_dict().items():
@@ -256,7 +259,7 @@ def warm_start(model: torch.nn.Module, directory: Path, corpus: Corpus) -> list[
         if target.shape == tensor.shape:
             weights[name] = tensor
         elif target.shape[1:] == tensor.shape[1:] and (tensor.shape[0], target.shape[0]) in sizes:
-            weights[name] = torch.cat([tensor.to(target.dtype), target[tensor.shape[0]:]])
+            weights[name] = torch.cat([tensor.to(target.dtype), target[tensor.shape[0] :]])
             grown.append(f"{name}: {tensor.shape[0]} → {target.shape[0]} rows")
         else:
             raise ValueError(f"{directory}: {name} is {tuple(tensor.shape)}, the new model's {tuple(target.shape)}")
@@ -315,27 +318,59 @@ def train_model(
         trainer = torch.nn.parallel.DistributedDataParallel(model)
     valid_sources, valid_streams = reference_streams(corpus.split.valid)
     valid_pairs = encode_pairs(
-        [(corpus.tokens(s, corpus.pair.source), corpus.tokens(r, corpus.pair.target))
-         for s in valid_sources for r in corpus.split.valid[s]],
+        [
+            (corpus.tokens(s, corpus.pair.source), corpus.tokens(r, corpus.pair.target))
+            for s in valid_sources
+            for r in corpus.split.valid[s]
+        ],
         corpus.src_vocab,
         corpus.tgt_vocab,
     )
     translator = Translator(model, corpus.src_vocab, corpus.tgt_vocab, name=out.name, info=info)
-    progress = {"epoch": 0, "steps": 0, "history": [], "best_bleu": -1.0, "best_epoch": 0, "seconds": 0.0, "cpu_seconds": 0.0,
-                "recipe": asdict(config), "model": model_config.to_dict()}
+    progress = {
+        "epoch": 0,
+        "steps": 0,
+        "history": [],
+        "best_bleu": -1.0,
+        "best_epoch": 0,
+        "seconds": 0.0,
+        "cpu_seconds": 0.0,
+        "recipe": asdict(config),
+        "model": model_config.to_dict(),
+    }
     resume_path = out / RESUME_FILE
     if resume_path.is_file():
         saved = load_resume_state(resume_path, model, optimizer, rng)
         differences = recipe_differences(saved["recipe"], config)
-        differences += [f"{k}: {v!r} then, {model_config.to_dict().get(k)!r} now"
-                        for k, v in saved["model"].items() if model_config.to_dict().get(k) != v]
+        differences += [
+            f"{k}: {v!r} then, {model_config.to_dict().get(k)!r} now"
+            for k, v in saved["model"].items()
+            if model_config.to_dict().get(k) != v
+        ]
         if differences:
-            raise ValueError(f"{resume_path} was made with another recipe ({'; '.join(differences)}); "
-                             "delete it to start over")
-        progress.update({k: saved[k] for k in ("epoch", "steps", "history", "best_bleu", "best_epoch", "seconds", "cpu_seconds",
-                                               "started_from") if k in saved})
+            raise ValueError(
+                f"{resume_path} was made with another recipe ({'; '.join(differences)}); delete it to start over"
+            )
+        progress.update(
+            {
+                k: saved[k]
+                for k in (
+                    "epoch",
+                    "steps",
+                    "history",
+                    "best_bleu",
+                    "best_epoch",
+                    "seconds",
+                    "cpu_seconds",
+                    "started_from",
+                )
+                if k in saved
+            }
+        )
         if processes.main:
-            tqdm.write(f"{out.name}: resuming after epoch {progress['epoch']} ({progress['seconds'] / 60:.1f} min done)")
+            tqdm.write(
+                f"{out.name}: resuming after epoch {progress['epoch']} ({progress['seconds'] / 60:.1f} min done)"
+            )
     elif config.init_from:
         # read before the first epoch's save, which replaces that card when a run continues in place
         progress["started_from"] = starting_point(REPO / config.init_from)
@@ -350,14 +385,18 @@ def train_model(
     use_bf16 = config.bf16 and bf16_is_fast(processes.device)
     progress["bf16_used"] = use_bf16
     if config.bf16 and not use_bf16 and processes.main:
-        tqdm.write(f"{out.name}: this CPU has no bfloat16 instructions; training in float32 (bf16 would be emulated, slower)")
+        tqdm.write(
+            f"{out.name}: this CPU has no bfloat16 instructions; training in float32 (bf16 would be emulated, slower)"
+        )
     links = supervised = None
     if config.guided_lambda:
         supervised = model.supervised_map()
         if supervised is None:
-            raise ValueError(f"guided training needs attention weights from the training pass; this {info.family} "
-                             "model returns none (a Transformer returns them only with an alignment layer: "
-                             "--alignment-attention)")
+            raise ValueError(
+                f"guided training needs attention weights from the training pass; this {info.family} "
+                "model returns none (a Transformer returns them only with an alignment layer: "
+                "--alignment-attention)"
+            )
         links = guided.corpus_links(corpus)
     for epoch in range(progress["epoch"] + 1, config.epochs + 1):
         if history and time.perf_counter() - start > budget:  # a resumed run whose budget is spent
@@ -382,14 +421,16 @@ def train_model(
             )
             if links is not None:
                 targets = guided.alignment_targets([links[i] for i in batch], *attention.shape[-2:])
-                alignment_loss = guided.guided_alignment_loss(attention[:, supervised[0], supervised[1]],
-                                                              targets.to(processes.device))
+                alignment_loss = guided.guided_alignment_loss(
+                    attention[:, supervised[0], supervised[1]], targets.to(processes.device)
+                )
                 loss = loss + config.guided_lambda * alignment_loss
                 alignment_losses.append(alignment_loss.item())
                 if config.guided_columns:
                     words = (tgt_out != PAD) & (tgt_out != EOS)
-                    column_loss = guided.column_alignment_loss(attention[:, supervised[0], supervised[1]],
-                                                               targets.to(processes.device), words)
+                    column_loss = guided.column_alignment_loss(
+                        attention[:, supervised[0], supervised[1]], targets.to(processes.device), words
+                    )
                     loss = loss + config.guided_lambda * column_loss
                     column_losses.append(column_loss.item())
             extra, stats = model.auxiliary_loss(logits, tgt_out)  # e.g. REINFORCE for sampled attention
@@ -433,7 +474,10 @@ def train_model(
             if policy_stats:  # the REINFORCE curve of sampled hard attention: the epoch, then every 50 batches
                 record["policy"] = {key: float(np.mean(values)) for key, values in policy_stats.items()}
                 record["policy_curve"] = [
-                    {key: round(float(np.mean(values[k : k + POLICY_CHUNK])), 4) for key, values in policy_stats.items()}
+                    {
+                        key: round(float(np.mean(values[k : k + POLICY_CHUNK])), 4)
+                        for key, values in policy_stats.items()
+                    }
                     for k in range(0, len(losses), POLICY_CHUNK)
                 ]
             history.append(record)
@@ -488,9 +532,11 @@ def alignment_metrics(translator: Translator, gold, choose_reading: bool = False
         grids = head_alignment(translator, gold)
         choice = {"alignment_head": best_head(grids["aer"])}
         translator.card.update(choice)
-        by_head = Metrics(dev_aer_by_head=np.round(grids["aer"], 4).tolist(),
-                          dev_shift_aer_by_head=np.round(grids["shift_aer"], 4).tolist(),
-                          dev_shift_aer_best=float(grids["shift_aer"].min()))
+        by_head = Metrics(
+            dev_aer_by_head=np.round(grids["aer"], 4).tolist(),
+            dev_shift_aer_by_head=np.round(grids["shift_aer"], 4).tolist(),
+            dev_shift_aer_best=float(grids["shift_aer"].min()),
+        )
     if choose_reading:
         measured = {}
         for reading in LINK_READINGS:
@@ -505,15 +551,20 @@ def alignment_metrics(translator: Translator, gold, choose_reading: bool = False
     return choice, by_head.merged(dev_metrics(dev)).merged(Metrics(dev_aer_by_links=by_reading))
 
 
-def finish(corpus, model_config, config, out, gold_dir, data_path, info, progress, processes,
-           shown_by_default: bool = False) -> dict:
+def finish(
+    corpus, model_config, config, out, gold_dir, data_path, info, progress, processes, shown_by_default: bool = False
+) -> dict:
     """Evaluate the best epoch, write config.json's card (with ``shown_by_default`` when set) and the
     README.md; return the card."""
     translator = Translator.load(out)
     eval_start = time.perf_counter()
     by_length = bleu_by_length(translator, corpus.split.test)
-    metrics = Metrics(test_bleu_greedy=by_length["all"]["bleu"], test_bleu_by_length=rounded_by_length(by_length),
-                      test_bleu_beam5=bleu(translator, corpus.split.test, beam=5), valid_bleu=progress["best_bleu"])
+    metrics = Metrics(
+        test_bleu_greedy=by_length["all"]["bleu"],
+        test_bleu_by_length=rounded_by_length(by_length),
+        test_bleu_beam5=bleu(translator, corpus.split.test, beam=5),
+        valid_bleu=progress["best_bleu"],
+    )
     alignment_choice = {}
     gold_pair = info.pair_name == GOLD_PAIR  # other language pairs have no gold alignments
     if gold_dir is not None and Path(gold_dir, "dev.wa.nonullalign").is_file() and info.maps and gold_pair:
@@ -549,30 +600,39 @@ def finish(corpus, model_config, config, out, gold_dir, data_path, info, progres
     if shown_by_default:
         card["shown_by_default"] = True
     if config.dictionary:  # credited beside the corpus on the card
-        card["training"]["dictionary"] = {"source": DICTIONARY_ATTRIBUTION, "pairs": len(proper_noun_pairs()),
-                                          "what": "proper nouns (capitalized pinyin), 2–4 characters, "
-                                                  "added to the training pairs only",
-                                          "repeats": config.dictionary_repeats}
-        card["training"]["data_attribution"] += f"; with {len(proper_noun_pairs())} proper nouns from {DICTIONARY_ATTRIBUTION}"
+        card["training"]["dictionary"] = {
+            "source": DICTIONARY_ATTRIBUTION,
+            "pairs": len(proper_noun_pairs()),
+            "what": "proper nouns (capitalized pinyin), 2–4 characters, added to the training pairs only",
+            "repeats": config.dictionary_repeats,
+        }
+        card["training"]["data_attribution"] += (
+            f"; with {len(proper_noun_pairs())} proper nouns from {DICTIONARY_ATTRIBUTION}"
+        )
     if corpus.lexicon and getattr(model_config, "lexicon_pointer", False):
         card["training"]["lexicon"] = {
-            "source": DICTIONARY_ATTRIBUTION, "entries": len(corpus.lexicon),
+            "source": DICTIONARY_ATTRIBUTION,
+            "entries": len(corpus.lexicon),
             "what": f"proper nouns that are one token ({describe_tokens('zh', corpus.segmentation)}) and one English "
-                    "token (北京 → beijing), copied through attention (pointer-generator, See et al. 2017); their "
-                    "words added to both vocabularies",
+            "token (北京 → beijing), copied through attention (pointer-generator, See et al. 2017); their "
+            "words added to both vocabularies",
         }
     if config.guided_lambda:
         card["training"]["supervision"] = {
             "method": "guided alignment (Chen et al. 2016): cross-entropy between attention rows and links"
-                      + ("; and between each source word's column, normalized over the target words, and its links"
-                         if config.guided_columns else ""),
+            + (
+                "; and between each source word's column, normalized over the target words, and its links"
+                if config.guided_columns
+                else ""
+            ),
             "lambda": config.guided_lambda,
-            "links": "eflomal (Östling & Tiedemann 2016), both directions, grow-diag-final-and, "
-                     "on the training pairs",
+            "links": "eflomal (Östling & Tiedemann 2016), both directions, grow-diag-final-and, on the training pairs",
             "supervised_map": list(translator.model.supervised_map()),
             "unguided_twin": guided.unguided_twin(model_config, card["language_pair"], segmentation=info.segmentation),
         }
     checkpoint.save(out, translator.model, info, corpus.src_vocab, corpus.tgt_vocab, card)
     weights_mb = sum(p.numel() for p in translator.model.parameters()) * 2 / 1e6
-    atomic_write_text(out / checkpoint.CARD_FILE, model_card(card, translator.model, info, progress["history"], weights_mb))
+    atomic_write_text(
+        out / checkpoint.CARD_FILE, model_card(card, translator.model, info, progress["history"], weights_mb)
+    )
     return card

@@ -136,69 +136,135 @@ ZOO = (
     Recipe("en-fr-general", "rnn", {"scorer": "general", "placement": "conditional"}, shown_by_default=True),
     Recipe("en-fr-additive", "rnn", {"scorer": "additive", "placement": "conditional"}, shown_by_default=True),
     Recipe("en-fr-additive-bahdanau", "rnn", {"scorer": "additive", "placement": "previous"}),
-    Recipe("en-fr-additive-sparsemax", "rnn", {"scorer": "additive", "placement": "conditional",
-                                               "normalizer": "sparsemax"}),
-    Recipe("en-fr-additive-entmax15", "rnn", {"scorer": "additive", "placement": "conditional",
-                                              "normalizer": "entmax15"}),
-    Recipe("en-fr-additive-guided", "rnn", {"scorer": "additive", "placement": "conditional"},
-           train={"guided_lambda": 1.0}),
+    Recipe(
+        "en-fr-additive-sparsemax", "rnn", {"scorer": "additive", "placement": "conditional", "normalizer": "sparsemax"}
+    ),
+    Recipe(
+        "en-fr-additive-entmax15", "rnn", {"scorer": "additive", "placement": "conditional", "normalizer": "entmax15"}
+    ),
+    Recipe(
+        "en-fr-additive-guided", "rnn", {"scorer": "additive", "placement": "conditional"}, train={"guided_lambda": 1.0}
+    ),
     # a second head that aligns the written word, guided, added to the trained en-fr-additive (train it first)
-    Recipe("en-fr-additive-alignment-head", "rnn",
-           {"scorer": "additive", "placement": "conditional", "alignment_attention": True},
-           ModelInfo("translation", "rnn", "en", "fr", heads=2),
-           train={"guided_lambda": 1.0, "init_from": "pretrained/en-fr-additive", "lr": 5e-4, "max_minutes": 40.0}),
+    Recipe(
+        "en-fr-additive-alignment-head",
+        "rnn",
+        {"scorer": "additive", "placement": "conditional", "alignment_attention": True},
+        ModelInfo("translation", "rnn", "en", "fr", heads=2),
+        train={"guided_lambda": 1.0, "init_from": "pretrained/en-fr-additive", "lr": 5e-4, "max_minutes": 40.0},
+    ),
     # that head reading the whole translation, guided in both directions (rows and columns), with every
     # training word in its vocabularies (train en-fr-additive-alignment-head first)
-    Recipe("en-fr-additive-alignment-both-ways", "rnn",
-           {"scorer": "additive", "placement": "conditional", "alignment_attention": True,
-            "alignment_full_context": True},
-           ModelInfo("translation", "rnn", "en", "fr", heads=2),
-           train={"guided_lambda": 1.0, "guided_columns": True, "init_from": "pretrained/en-fr-additive-alignment-head",
-                  "lr": 5e-4, "max_minutes": 40.0, "src_vocab_size": 14100, "tgt_vocab_size": 25700}),
-    Recipe("en-fr-additive-hard", "rnn", {"scorer": "additive", "placement": "conditional",
-                                          "normalizer": "sample"}),
-    Recipe("en-fr-bottleneck", "bottleneck", {},
-           ModelInfo("translation", "bottleneck", "en", "fr", layers=0, heads=0, maps=())),
-    Recipe("en-fr-transformer", "transformer", {"layers": 2, "heads": 4, "d_model": 256},
-           ModelInfo("translation", "transformer", "en", "fr", layers=2, heads=4,
-                     maps=("cross", "encoder_self", "decoder_self")),
-           {"lr": 1e-3, "warmup_steps": 500}),
+    Recipe(
+        "en-fr-additive-alignment-both-ways",
+        "rnn",
+        {"scorer": "additive", "placement": "conditional", "alignment_attention": True, "alignment_full_context": True},
+        ModelInfo("translation", "rnn", "en", "fr", heads=2),
+        train={
+            "guided_lambda": 1.0,
+            "guided_columns": True,
+            "init_from": "pretrained/en-fr-additive-alignment-head",
+            "lr": 5e-4,
+            "max_minutes": 40.0,
+            "src_vocab_size": 14100,
+            "tgt_vocab_size": 25700,
+        },
+    ),
+    Recipe("en-fr-additive-hard", "rnn", {"scorer": "additive", "placement": "conditional", "normalizer": "sample"}),
+    Recipe(
+        "en-fr-bottleneck",
+        "bottleneck",
+        {},
+        ModelInfo("translation", "bottleneck", "en", "fr", layers=0, heads=0, maps=()),
+    ),
+    Recipe(
+        "en-fr-transformer",
+        "transformer",
+        {"layers": 2, "heads": 4, "d_model": 256},
+        ModelInfo(
+            "translation", "transformer", "en", "fr", layers=2, heads=4, maps=("cross", "encoder_self", "decoder_self")
+        ),
+        {"lr": 1e-3, "warmup_steps": 500},
+    ),
     # a Transformer that aligns (Garg et al. 2019): head 1 of layer 1 guided in both directions, read with the
     # whole translation, warm-started from en-fr-transformer into larger vocabularies (train that one first)
-    Recipe("en-fr-transformer-aligned", "transformer",
-           {"layers": 2, "heads": 4, "d_model": 256, "alignment_attention": True, "alignment_full_context": True},
-           ModelInfo("translation", "transformer", "en", "fr", layers=2, heads=4,
-                     maps=("cross", "encoder_self", "decoder_self")),
-           {"lr": 5e-4, "warmup_steps": 500, "guided_lambda": 1.0, "guided_columns": True,
-            "init_from": "pretrained/en-fr-transformer", "src_vocab_size": 14100, "tgt_vocab_size": 16000,
-            "max_minutes": 105.0}, shown_by_default=True,
-           # then a quarter more training pairs joined from 2–4 pairs, so the head aligns long sentences too
-           # (its AER on the 13 Hansards pairs of 21+ words was 0.42 against 0.16 under 15; Kondo et al. 2021)
-           # and a third at a lower rate with fewer joined pairs (the short sentences' AER had risen 0.164 → 0.213)
-           stages=({"lr": 3e-4, "warmup_steps": 300, "concatenated": 0.25, "max_minutes": 80.0},
-                   {"lr": 1e-4, "warmup_steps": 100, "concatenated": 0.1, "max_minutes": 45.0})),
+    Recipe(
+        "en-fr-transformer-aligned",
+        "transformer",
+        {"layers": 2, "heads": 4, "d_model": 256, "alignment_attention": True, "alignment_full_context": True},
+        ModelInfo(
+            "translation", "transformer", "en", "fr", layers=2, heads=4, maps=("cross", "encoder_self", "decoder_self")
+        ),
+        {
+            "lr": 5e-4,
+            "warmup_steps": 500,
+            "guided_lambda": 1.0,
+            "guided_columns": True,
+            "init_from": "pretrained/en-fr-transformer",
+            "src_vocab_size": 14100,
+            "tgt_vocab_size": 16000,
+            "max_minutes": 105.0,
+        },
+        shown_by_default=True,
+        # then a quarter more training pairs joined from 2–4 pairs, so the head aligns long sentences too
+        # (its AER on the 13 Hansards pairs of 21+ words was 0.42 against 0.16 under 15; Kondo et al. 2021)
+        # and a third at a lower rate with fewer joined pairs (the short sentences' AER had risen 0.164 → 0.213)
+        stages=(
+            {"lr": 3e-4, "warmup_steps": 300, "concatenated": 0.25, "max_minutes": 80.0},
+            {"lr": 1e-4, "warmup_steps": 100, "concatenated": 0.1, "max_minutes": 45.0},
+        ),
+    ),
     # Chinese → English (the seed notes' 欢迎来北京): a smaller corpus, so 1,000 held-out sentences each, and
     # CC-CEDICT's proper nouns as extra training pairs; jieba words against single characters, measured
-    Recipe("zh-en-additive", "rnn", {"scorer": "additive", "placement": "conditional"},
-           ModelInfo("translation", "rnn", "zh", "en"), ZH_EN),
-    Recipe("zh-en-additive-characters", "rnn", {"scorer": "additive", "placement": "conditional"},
-           ModelInfo("translation", "rnn", "zh", "en", segmentation="characters"), {**ZH_EN, "segmentation": "characters"}),
+    Recipe(
+        "zh-en-additive",
+        "rnn",
+        {"scorer": "additive", "placement": "conditional"},
+        ModelInfo("translation", "rnn", "zh", "en"),
+        ZH_EN,
+    ),
+    Recipe(
+        "zh-en-additive-characters",
+        "rnn",
+        {"scorer": "additive", "placement": "conditional"},
+        ModelInfo("translation", "rnn", "zh", "en", segmentation="characters"),
+        {**ZH_EN, "segmentation": "characters"},
+    ),
     # characters measured better than jieba words (test BLEU 28.5 against 26.3 at equal time), so the rest read characters
-    Recipe("zh-en-additive-bahdanau", "rnn", {"scorer": "additive", "placement": "previous"},
-           ModelInfo("translation", "rnn", "zh", "en", segmentation="characters"),
-           # three rare-city contexts (12 or 16 epochs) still read 京 as Tokyo's on the bare seed sentence
-           {**ZH_EN, "segmentation": "characters", "max_minutes": 30.0, "epochs": 16, "name_contexts": 10}),
+    Recipe(
+        "zh-en-additive-bahdanau",
+        "rnn",
+        {"scorer": "additive", "placement": "previous"},
+        ModelInfo("translation", "rnn", "zh", "en", segmentation="characters"),
+        # three rare-city contexts (12 or 16 epochs) still read 京 as Tokyo's on the bare seed sentence
+        {**ZH_EN, "segmentation": "characters", "max_minutes": 30.0, "epochs": 16, "name_contexts": 10},
+    ),
     # rare names: attention may copy a CC-CEDICT name's English entry; characters, with those names kept whole
     # (with jieba words, measured: names as well written, but 我爱你 is one rare word and BLEU lower)
-    Recipe("zh-en-additive-characters-lexicon", "rnn",
-           {"scorer": "additive", "placement": "conditional", "lexicon_pointer": True},
-           ModelInfo("translation", "rnn", "zh", "en", segmentation="characters+names"),
-           # a quarter without final punctuation: with half, 我想去X。 lost the name ("i want to go.", 6 of 200 written)
-           {**ZH_EN, "segmentation": "characters+names", "unpunctuated": 0.25}),
-    Recipe("zh-en-transformer", "transformer", {"layers": 2, "heads": 4, "d_model": 256},
-           ModelInfo("translation", "transformer", "zh", "en", layers=2, heads=4,
-                     maps=("cross", "encoder_self", "decoder_self"), segmentation="characters"),
-           {**ZH_EN, "segmentation": "characters", "lr": 1e-3, "warmup_steps": 500}),
+    Recipe(
+        "zh-en-additive-characters-lexicon",
+        "rnn",
+        {"scorer": "additive", "placement": "conditional", "lexicon_pointer": True},
+        ModelInfo("translation", "rnn", "zh", "en", segmentation="characters+names"),
+        # a quarter without final punctuation: with half, 我想去X。 lost the name ("i want to go.", 6 of 200 written)
+        {**ZH_EN, "segmentation": "characters+names", "unpunctuated": 0.25},
+    ),
+    Recipe(
+        "zh-en-transformer",
+        "transformer",
+        {"layers": 2, "heads": 4, "d_model": 256},
+        ModelInfo(
+            "translation",
+            "transformer",
+            "zh",
+            "en",
+            layers=2,
+            heads=4,
+            maps=("cross", "encoder_self", "decoder_self"),
+            segmentation="characters",
+        ),
+        {**ZH_EN, "segmentation": "characters", "lr": 1e-3, "warmup_steps": 500},
+    ),
 )
 
 
@@ -210,7 +276,7 @@ def flags_recipe(name: str, family: str, fields: dict, pair: str) -> Recipe:
     return Recipe(name, family, fields, shown_by_default=zoo is not None and zoo.shown_by_default)
 
 
-def model_config(recipe: "Recipe", corpus: Corpus) -> FamilyConfig:
+def model_config(recipe: Recipe, corpus: Corpus) -> FamilyConfig:
     """The family config of a recipe for a corpus's vocabularies (``TranslationModel.make_config``).
 
     Raises:
@@ -221,8 +287,16 @@ def model_config(recipe: "Recipe", corpus: Corpus) -> FamilyConfig:
 
 def recipe_flags(config: TrainConfig) -> list[str]:
     """The ``python -m attnviz train`` flags that reproduce ``config`` (sizes only when not the default)."""
-    flags = ["--epochs", str(config.epochs), "--max-minutes", f"{config.max_minutes:g}",
-             "--seed", str(config.seed), "--threads", str(config.threads)]
+    flags = [
+        "--epochs",
+        str(config.epochs),
+        "--max-minutes",
+        f"{config.max_minutes:g}",
+        "--seed",
+        str(config.seed),
+        "--threads",
+        str(config.threads),
+    ]
     if (config.src_vocab_size, config.tgt_vocab_size) != (TrainConfig.src_vocab_size, TrainConfig.tgt_vocab_size):
         flags += ["--src-vocab", str(config.src_vocab_size), "--tgt-vocab", str(config.tgt_vocab_size)]
     if config.lr != TrainConfig.lr:
@@ -270,8 +344,16 @@ def family_flags(model_config) -> list[str]:
 def retrain_command(name: str, model_config, config: TrainConfig, pair: str = "en-fr") -> str:
     """The command that retrains model ``name`` with ``config`` on language pair ``pair``, as written on its card."""
     languages = ["--pair", pair] if pair != "en-fr" else []
-    return " ".join(["python -m attnviz train", *family_flags(model_config), "--out", f"pretrained/{name}",
-                     *recipe_flags(config), *languages])
+    return " ".join(
+        [
+            "python -m attnviz train",
+            *family_flags(model_config),
+            "--out",
+            f"pretrained/{name}",
+            *recipe_flags(config),
+            *languages,
+        ]
+    )
 
 
 def recipe_differences(saved: dict, current: TrainConfig) -> list[str]:
@@ -282,4 +364,3 @@ def recipe_differences(saved: dict, current: TrainConfig) -> list[str]:
         for f in fields(TrainConfig)
         if f.name not in RESUMABLE_CHANGES and saved.get(f.name, f.default) != getattr(current, f.name)
     ]
-

@@ -19,8 +19,17 @@ from pathlib import Path
 
 import streamlit as st
 
-from ..classroom.store import (CLASS_HOURS, RETENTION_DAYS, ClassError, ClassState, ClassStore, Question,
-                               StoreUnavailable, Tally, database_url)
+from ..classroom.store import (
+    CLASS_HOURS,
+    RETENTION_DAYS,
+    ClassError,
+    ClassState,
+    ClassStore,
+    Question,
+    StoreUnavailable,
+    Tally,
+    database_url,
+)
 from .common import plain
 from .i18n import t
 from .player import current as current_lecture
@@ -37,7 +46,8 @@ FREE_WRONG_CODES = 5  # wrong join codes a page may type before it must wait
 WRONG_CODE_WAIT = 10.0  # seconds after the next wrong code, doubling with each one, at most MAX_WRONG_CODE_WAIT
 MAX_WRONG_CODE_WAIT = 300.0
 _KEEPER = st.components.v2.component(
-    "attnviz.teacher_keys", js=(Path(__file__).parent / "components" / "teacher_keys.js").read_text(encoding="utf-8"))
+    "attnviz.teacher_keys", js=(Path(__file__).parent / "components" / "teacher_keys.js").read_text(encoding="utf-8")
+)
 
 
 def store() -> ClassStore:
@@ -356,17 +366,27 @@ COOKIE_PREFIX = "attnviz_teacher_"  # the teacher_keys component's cookies: attn
 def browser_keys() -> dict[str, str]:
     """{code: teacher key} of the classes whose key this browser keeps (its cookies, sent with the page)."""
     cookies = st.context.cookies or {}
-    return {name.removeprefix(COOKIE_PREFIX)[:8]: str(value)[:64] for name, value in cookies.items()
-            if name.startswith(COOKIE_PREFIX)}
+    return {
+        name.removeprefix(COOKIE_PREFIX)[:8]: str(value)[:64]
+        for name, value in cookies.items()
+        if name.startswith(COOKIE_PREFIX)
+    }
 
 
 def keep_teacher_keys() -> None:
     """Mount the ``teacher_keys`` component: this session's teacher key goes into a cookie of the browser's
     (for the class's time and its retention), and the keys of classes the store dropped are forgotten."""
     key = st.session_state.get("_class_key") if teaching() else None
-    _KEEPER(key="class_keys_keeper", height=1, data={
-        "code": code() if key else "", "key": key, "max_age": int((CLASS_HOURS + RETENTION_DAYS * 24) * 3600),
-        "forget": st.session_state.get("_class_forget") or []})
+    _KEEPER(
+        key="class_keys_keeper",
+        height=1,
+        data={
+            "code": code() if key else "",
+            "key": key,
+            "max_age": int((CLASS_HOURS + RETENTION_DAYS * 24) * 3600),
+            "forget": st.session_state.get("_class_forget") or [],
+        },
+    )
 
 
 def banner(view_title) -> None:
@@ -395,6 +415,7 @@ def banner(view_title) -> None:
 
 
 # the quiz in class mode
+
 
 def ask(question: Question) -> None:
     """Teacher only: offer ``question`` to the class (recorded once; a refusal is one line)."""
@@ -435,8 +456,14 @@ def tally(question: Question) -> Tally:
 def send_answer(question: Question, choice: int, confidence: int | None) -> str | None:
     """A student's answer (replacing an earlier one); return a one-line problem or None."""
     try:
-        store().answer(code(), st.session_state.get("student_id", ""), question.key, choice, confidence,
-                       st.session_state.get("class_nickname", ""))
+        store().answer(
+            code(),
+            st.session_state.get("student_id", ""),
+            question.key,
+            choice,
+            confidence,
+            st.session_state.get("class_nickname", ""),
+        )
     except ClassError as err:
         return str(err)
     return None

@@ -100,15 +100,23 @@ def with_weights(result: Translation, weights: np.ndarray, keys: list[str], quer
     """A copy of ``result`` that shows ``weights`` (Q, K) between ``queries`` (rows) and ``keys`` (columns),
     for drawing any attention map with the standard heatmap; energies are not shown (NaN)."""
     Q, K = weights.shape
-    return replace(result, attention=weights, energies=np.full((Q, K), np.nan), source_tokens=list(keys),
-                   target_tokens=list(queries), source_unknown=[False] * K, target_unknown=[False] * Q)
+    return replace(
+        result,
+        attention=weights,
+        energies=np.full((Q, K), np.nan),
+        source_tokens=list(keys),
+        target_tokens=list(queries),
+        source_unknown=[False] * K,
+        target_unknown=[False] * Q,
+    )
 
 
 def with_weights_only(weights: np.ndarray, tokens: list[str]) -> Translation:
     """A Translation that draws a self-attention map ``weights`` (S, S) over ``tokens`` with the standard heatmap."""
     S = len(tokens)
-    empty = Translation(list(tokens), [False] * S, list(tokens), [False] * S, weights, np.full((S, S), np.nan),
-                        np.zeros(S))
+    empty = Translation(
+        list(tokens), [False] * S, list(tokens), [False] * S, weights, np.full((S, S), np.nan), np.zeros(S)
+    )
     return with_weights(empty, weights, tokens, tokens)
 
 
@@ -200,8 +208,10 @@ def eflomal_links(results: dict[str, Translation]) -> dict[str, frozenset]:
         by_priors.setdefault(model_priors(name), []).append(name)
     links = {}
     for priors, names in by_priors.items():
-        pairs = tuple((tuple(reference_words(results[n].source_tokens)), tuple(reference_words(results[n].target_tokens)))
-                      for n in names)
+        pairs = tuple(
+            (tuple(reference_words(results[n].source_tokens)), tuple(reference_words(results[n].target_tokens)))
+            for n in names
+        )
         links.update(zip(names, reference_links(pairs, priors)))
     return {name: links[name] for name in results}
 
@@ -229,8 +239,16 @@ def file_stem(title: str) -> str:
 
 def show_panel(shown: Panel, inputs: Inputs, key: str, diverging: bool = False) -> None:
     """One heatmap element of ``shown`` in the sidebar's style (a diverging −1…1 scale for differences)."""
-    drawing.heatmap(payload([shown], style(inputs, len(shown.source)), outlines=inputs.overlay, diverging=diverging,
-                            name=file_stem(shown.title)), key)
+    drawing.heatmap(
+        payload(
+            [shown],
+            style(inputs, len(shown.source)),
+            outlines=inputs.overlay,
+            diverging=diverging,
+            name=file_stem(shown.title),
+        ),
+        key,
+    )
 
 
 def show_head_grid(maps: np.ndarray, keys: list[str], queries: list[str], inputs: Inputs, key: str) -> None:
@@ -242,23 +260,59 @@ def show_heatmap(result: Translation, title: str, inputs: Inputs, key: str, link
     """Draw a translation's heatmap in the browser (PNG from its toolbar), with a Download menu: SVG in the current
     style, CSV and JSON. The files are made only when their button is clicked.
     """
-    show_panel(Panel(title, result.attention, result.source_tokens, result.target_tokens, result.energies,
-                     links or None, result.source_unknown, result.target_unknown,
-                     head_choices(result, inputs.head, style(inputs))), inputs, key)
+    show_panel(
+        Panel(
+            title,
+            result.attention,
+            result.source_tokens,
+            result.target_tokens,
+            result.energies,
+            links or None,
+            result.source_unknown,
+            result.target_unknown,
+            head_choices(result, inputs.head, style(inputs)),
+        ),
+        inputs,
+        key,
+    )
     stem = file_stem(title)
     drawn_links = set(links) if links and inputs.overlay else None
     with st.popover(t("download.menu"), icon=":material/download:"):
         st.download_button(  # the PNG is the browser's own, from the canvas (the heatmap's toolbar)
             t("download.figure", format="SVG"),
-            data=functools.partial(heatmap_file, result.attention, result.source_tokens, result.target_tokens, "svg",
-                                   style(inputs, len(result.source_tokens)), title, drawn_links,
-                                   result.source_unknown, result.target_unknown),
-            file_name=f"{stem}.svg", mime=FORMATS["svg"], on_click="ignore", key=f"{key}-svg",
+            data=functools.partial(
+                heatmap_file,
+                result.attention,
+                result.source_tokens,
+                result.target_tokens,
+                "svg",
+                style(inputs, len(result.source_tokens)),
+                title,
+                drawn_links,
+                result.source_unknown,
+                result.target_unknown,
+            ),
+            file_name=f"{stem}.svg",
+            mime=FORMATS["svg"],
+            on_click="ignore",
+            key=f"{key}-svg",
         )
-        st.download_button(t("download.csv"), data=lambda: attention_records({title: result}).to_csv(index=False),
-                           file_name=f"{stem}.csv", mime="text/csv", on_click="ignore", key=f"{key}-csv")
-        st.download_button(t("download.json"), data=lambda: results_json({title: result}),
-                           file_name=f"{stem}.json", mime="application/json", on_click="ignore", key=f"{key}-json")
+        st.download_button(
+            t("download.csv"),
+            data=lambda: attention_records({title: result}).to_csv(index=False),
+            file_name=f"{stem}.csv",
+            mime="text/csv",
+            on_click="ignore",
+            key=f"{key}-csv",
+        )
+        st.download_button(
+            t("download.json"),
+            data=lambda: results_json({title: result}),
+            file_name=f"{stem}.json",
+            mime="application/json",
+            on_click="ignore",
+            key=f"{key}-json",
+        )
 
 
 def marked(tokens: list[str], flags: list[bool]) -> str:
@@ -276,6 +330,7 @@ def chosen(result: Translation, inputs: Inputs) -> Translation:
 
 def best_model(names: list[str]) -> str:
     """The model whose card reports the highest greedy test BLEU (the first one without cards)."""
+
     def bleu(name: str) -> float:
         bleu = translator(name).metrics.test_bleu_greedy
         return float("-inf") if bleu is None else bleu
@@ -315,8 +370,9 @@ def model_picker(options: list[str], key: str, text: str | None = None, index: i
     return st.selectbox(text or t("common.model"), options, key=key, format_func=lambda n: f"{n} — {label(n)}")
 
 
-def show_pooling(title: str, tokens: list[str], heads: np.ndarray, unknown: list[bool], inputs: Inputs,
-                 key: str) -> None:
+def show_pooling(
+    title: str, tokens: list[str], heads: np.ndarray, unknown: list[bool], inputs: Inputs, key: str
+) -> None:
     """A classifier's attention pooling as running text in the browser (``payload(flow=True)``): each word on a
     background as dark as its weight (relative to the largest); the element's head choice switches between the
     mean of the heads and each head, without a server run.
@@ -329,8 +385,9 @@ def show_pooling(title: str, tokens: list[str], heads: np.ndarray, unknown: list
     choices = ()
     if len(heads) > 1:
         nan = np.full((1, len(tokens)), np.nan)
-        choices = (HeadChoice("mean", figure.text("mean"), heads.mean(0)[None], nan),
-                   *(HeadChoice(str(h + 1), figure.text("head", head=h + 1), heads[h][None], nan)
-                     for h in range(len(heads))))
+        choices = (
+            HeadChoice("mean", figure.text("mean"), heads.mean(0)[None], nan),
+            *(HeadChoice(str(h + 1), figure.text("head", head=h + 1), heads[h][None], nan) for h in range(len(heads))),
+        )
     shown = Panel(title, heads.mean(0)[None], list(tokens), row, source_unknown=list(unknown), choices=choices)
     drawing.heatmap(payload([shown], figure, flow=True, name=file_stem(title)), key)

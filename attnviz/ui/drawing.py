@@ -8,8 +8,8 @@ import streamlit as st
 from ..presentation.drawing import HEATMAP_JS
 
 _HEATMAP = st.components.v2.component(
-    "attnviz.heatmap", js=HEATMAP_JS.read_text(encoding="utf-8"),
-    isolate_styles=False)  # in the page's DOM (heatmap.js adds its styles, prefixed attnviz-): tests query it
+    "attnviz.heatmap", js=HEATMAP_JS.read_text(encoding="utf-8"), isolate_styles=False
+)  # in the page's DOM (heatmap.js adds its styles, prefixed attnviz-): tests query it
 
 
 def heatmap(data: dict, key: str) -> None:

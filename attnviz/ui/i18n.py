@@ -5,13 +5,22 @@ Views call ``t("compare.heading")``; the language is the sidebar's choice (URL p
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import streamlit as st
 
 from ..presentation.i18n import DEFAULT_UI_LANGUAGE, UI_LANGUAGES, catalogue, placeholders, text
 
-__all__ = ["DEFAULT_UI_LANGUAGE", "UI_LANGUAGES", "bound", "catalogue", "language", "language_name", "placeholders", "t"]
+__all__ = [
+    "DEFAULT_UI_LANGUAGE",
+    "UI_LANGUAGES",
+    "bound",
+    "catalogue",
+    "language",
+    "language_name",
+    "placeholders",
+    "t",
+]
 
 
 def language() -> str:

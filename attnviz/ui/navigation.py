@@ -44,7 +44,11 @@ class Param:
     query: str
     default: object
     kind: type = str
-DEFAULT_VIEW = "compare"  # the page the bare address opens: the heatmaps (the Why attention lesson comes first in the menu)
+
+
+DEFAULT_VIEW = (
+    "compare"  # the page the bare address opens: the heatmaps (the Why attention lesson comes first in the menu)
+)
 HOME = "home"  # the bare address's page name inside Streamlit; the default view is also served at /<its url_path>
 
 
@@ -94,10 +98,20 @@ def read_view(path: Path) -> ViewPage:
     for key, declared in values.get("URL", {}).items():
         query, default, kind = (*declared, "str")[:3]  # the kind is "str" unless named
         if kind not in KINDS:
-            raise RegistryError(f"view {path.name}: URL parameter {query!r} has kind {kind!r}; use one of {', '.join(KINDS)}")
+            raise RegistryError(
+                f"view {path.name}: URL parameter {query!r} has kind {kind!r}; use one of {', '.join(KINDS)}"
+            )
         params.append(Param(key, query, default, KINDS[kind]))
-    return ViewPage(path, title, values["ICON"], values["ORDER"], path.stem.replace("_", "-"), path.stem, tuple(params),
-                    values["SECTION"])
+    return ViewPage(
+        path,
+        title,
+        values["ICON"],
+        values["ORDER"],
+        path.stem.replace("_", "-"),
+        path.stem,
+        tuple(params),
+        values["SECTION"],
+    )
 
 
 def view_pages() -> list[ViewPage]:

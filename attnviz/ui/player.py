@@ -103,8 +103,13 @@ def picker() -> None:
         return
     if st.session_state.get("lecture") not in found:
         st.session_state["lecture"] = ""
-    st.selectbox(t("lecture.picker"), ["", *found], key="lecture", on_change=start,
-                 format_func=lambda name, none=t("lecture.none"): found[name].title if name else none)
+    st.selectbox(
+        t("lecture.picker"),
+        ["", *found],
+        key="lecture",
+        on_change=start,
+        format_func=lambda name, none=t("lecture.none"): found[name].title if name else none,
+    )
     for name, problem in problems.items():
         st.caption(t("lecture.skipped", name=plain(name), problem=plain(problem)))
 
@@ -118,10 +123,18 @@ def bar() -> None:
     slide = lecture.slides[index]
     back, title, forward = st.columns([1, 6, 1], vertical_alignment="center")
     back.button(t("lecture.previous"), on_click=go, args=(index - 1,), disabled=index == 0, key="slide_back")
-    title.markdown(t("lecture.slide", title=plain(lecture.title), number=index + 1, count=len(lecture.slides),
-                     slide=plain(slide.title)))
-    forward.button(t("lecture.next"), on_click=go, args=(index + 1,), disabled=index == len(lecture.slides) - 1,
-                   key="slide_next")
+    title.markdown(
+        t(
+            "lecture.slide",
+            title=plain(lecture.title),
+            number=index + 1,
+            count=len(lecture.slides),
+            slide=plain(slide.title),
+        )
+    )
+    forward.button(
+        t("lecture.next"), on_click=go, args=(index + 1,), disabled=index == len(lecture.slides) - 1, key="slide_next"
+    )
     if slide.note:
         with st.expander(t("lecture.speaker_note")):
             st.text(slide.note)

@@ -69,11 +69,18 @@ def url_param(key: str) -> Param:
         if declared.key == key:
             return declared
     raise KeyError(f"no URL parameter for widget {key!r}")
+
+
 SEED_MAX = 10_000  # the sampling seed box's range
 # (key, lowest, highest) of the URL parameters whose widgets have a fixed range
 MAX_DELETED = 20  # the review view deletes at most this many most-attended words
-RANGES = (("k", 1, 6), ("seed", 0, SEED_MAX), ("hypothesis", 1, max(BEAMS)), ("review_k", 0, MAX_DELETED),
-          ("review_pick", 0, SAMPLE_REVIEWS))
+RANGES = (
+    ("k", 1, 6),
+    ("seed", 0, SEED_MAX),
+    ("hypothesis", 1, max(BEAMS)),
+    ("review_k", 0, MAX_DELETED),
+    ("review_pick", 0, SAMPLE_REVIEWS),
+)
 KIND_NAMES = {int: "a whole number", float: "a number", bool: "1 or 0"}
 
 
@@ -123,8 +130,10 @@ def load_reference(priors: Path) -> ReferenceAligner | None:
 
 
 @st.cache_data(max_entries=256, show_spinner=False)
-def reference_links(pairs: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...], priors: Path = PRIORS,
-                    ) -> tuple[frozenset, ...]:
+def reference_links(
+    pairs: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...],
+    priors: Path = PRIORS,
+) -> tuple[frozenset, ...]:
     """eflomal links for (source, target) pairs of lowercased token tuples, in one eflomal run with the
     priors of their language pair (none without priors: the links of another pair would be noise).
 
@@ -236,9 +245,16 @@ def sample_reviews() -> list[Review]:
 def guided_models(pair: str) -> list[str]:
     """Models of ``pair`` in pretrained/ whose attention was trained against alignments (a card with
     ``supervision``), the lowest dev AER first (models without one last)."""
-    guided = [e for e in catalog()
-              if not e.problem and e.info.maps and e.info.pair_name == pair and isinstance(e.config.get("training"), dict)
-              and "supervision" in e.config["training"]]
+    guided = [
+        e
+        for e in catalog()
+        if not e.problem
+        and e.info.maps
+        and e.info.pair_name == pair
+        and isinstance(e.config.get("training"), dict)
+        and "supervision" in e.config["training"]
+    ]
+
     def dev_aer(entry: ModelEntry) -> float:
         aer = Metrics.from_card(entry.config).dev_aer
         return float("inf") if aer is None else aer
@@ -344,16 +360,32 @@ def init_state(groups: dict[str, list[str]]) -> None:
             try:
                 st.session_state[param.key] = parse(param, raw)
             except ValueError:
-                notices.append(t("url.kind", query=param.query, raw=repr(raw[:40]), kind=t(f"url.kind_{param.kind.__name__}")))
+                notices.append(
+                    t("url.kind", query=param.query, raw=repr(raw[:40]), kind=t(f"url.kind_{param.kind.__name__}"))
+                )
                 if param.default is not None:
                     st.session_state[param.key] = param.default
     if st.session_state["ui_language"] not in UI_LANGUAGES:
-        notices.append(t("url.choice", query="lang", raw=repr(st.session_state["ui_language"][:20]),
-                         choices=", ".join(UI_LANGUAGES), using=DEFAULT_UI_LANGUAGE))
+        notices.append(
+            t(
+                "url.choice",
+                query="lang",
+                raw=repr(st.session_state["ui_language"][:20]),
+                choices=", ".join(UI_LANGUAGES),
+                using=DEFAULT_UI_LANGUAGE,
+            )
+        )
         st.session_state["ui_language"] = DEFAULT_UI_LANGUAGE
     if st.session_state["beam"] not in BEAMS:
-        notices.append(t("url.choice", query="beam", raw=st.session_state["beam"], choices=", ".join(map(str, BEAMS)),
-                         using=t("sidebar.greedy")))
+        notices.append(
+            t(
+                "url.choice",
+                query="beam",
+                raw=st.session_state["beam"],
+                choices=", ".join(map(str, BEAMS)),
+                using=t("sidebar.greedy"),
+            )
+        )
         st.session_state["beam"] = 1
     declared = {p.key: p for p in params()}
     for key, low, high in RANGES:
@@ -440,12 +472,23 @@ def sidebar(groups: dict[str, list[str]]) -> Inputs:
     """
     tr = bound()  # the widgets' format_func labels
     with st.sidebar:
-        st.segmented_control(t("sidebar.interface_language"), list(UI_LANGUAGES), key="ui_language",
-                             format_func=UI_LANGUAGES.get, required=True)
+        st.segmented_control(
+            t("sidebar.interface_language"),
+            list(UI_LANGUAGES),
+            key="ui_language",
+            format_func=UI_LANGUAGES.get,
+            required=True,
+        )
         if len(groups) > 1:
-            st.radio(t("sidebar.languages"), list(groups), key="pair", horizontal=True,
-                     format_func=functools.partial(pair_label, tr=tr),
-                     on_change=_use_pair, args=(groups,))
+            st.radio(
+                t("sidebar.languages"),
+                list(groups),
+                key="pair",
+                horizontal=True,
+                format_func=functools.partial(pair_label, tr=tr),
+                on_change=_use_pair,
+                args=(groups,),
+            )
         pair = st.session_state["pair"]
         models = groups[pair]
         source, target = (language_name(code) for code in pair.split("-"))
@@ -464,12 +507,22 @@ def sidebar(groups: dict[str, list[str]]) -> Inputs:
             max_chars=MAX_CHARS,
             help=t("sidebar.sentence_help", limit=MAX_TOKENS),
         )
-        st.text_input(t("sidebar.forced", language=target), key="forced", max_chars=MAX_CHARS,
-                      help=t("sidebar.forced_help"))
-        st.multiselect(t("sidebar.models"), models, key="models",
-                       help=t("sidebar.models_help", pair=pair_label(pair), count=len(models)))
-        st.radio(t("sidebar.decoding"), BEAMS, key="beam", horizontal=True,
-                 format_func=lambda b: tr("sidebar.greedy") if b == 1 else tr("sidebar.beam", width=b))
+        st.text_input(
+            t("sidebar.forced", language=target), key="forced", max_chars=MAX_CHARS, help=t("sidebar.forced_help")
+        )
+        st.multiselect(
+            t("sidebar.models"),
+            models,
+            key="models",
+            help=t("sidebar.models_help", pair=pair_label(pair), count=len(models)),
+        )
+        st.radio(
+            t("sidebar.decoding"),
+            BEAMS,
+            key="beam",
+            horizontal=True,
+            format_func=lambda b: tr("sidebar.greedy") if b == 1 else tr("sidebar.beam", width=b),
+        )
         hypothesis = 0
         if st.session_state["beam"] > 1:
             default("hypothesis", 1, range(1, st.session_state["beam"] + 1))
@@ -477,9 +530,13 @@ def sidebar(groups: dict[str, list[str]]) -> Inputs:
         head_options = heads_options([m for m in models if m in st.session_state["models"]])
         if len(head_options) > 1:
             default("heads_shown", CARD_HEADS, head_options)
-            st.selectbox(t("sidebar.heads"), head_options, key="heads_shown",
-                         format_func=functools.partial(heads_label, tr=tr),
-                         help=t("sidebar.heads_help"))
+            st.selectbox(
+                t("sidebar.heads"),
+                head_options,
+                key="heads_shown",
+                format_func=functools.partial(heads_label, tr=tr),
+                help=t("sidebar.heads_help"),
+            )
         st.toggle(t("sidebar.present"), key="present", help=t("sidebar.present_help"))
         st.toggle(t("sidebar.paper"), key="paper")
         st.toggle(t("sidebar.overlay"), key="overlay", help=t("sidebar.overlay_help"))
@@ -506,8 +563,11 @@ def heads_options(names: list[str]) -> list[str]:
     layers, heads = max((s for s in shapes if s[1] > 1), default=(1, 1))
     if heads == 1:
         return [CARD_HEADS]
-    return [CARD_HEADS, ALL_HEADS, *(f"{l}{suffix}" for l in range(1, layers + 1)
-                                     for suffix in ["", *(f".{h}" for h in range(1, heads + 1))])]
+    return [
+        CARD_HEADS,
+        ALL_HEADS,
+        *(f"{l}{suffix}" for l in range(1, layers + 1) for suffix in ["", *(f".{h}" for h in range(1, heads + 1))]),
+    ]
 
 
 def inputs() -> Inputs:

@@ -30,16 +30,18 @@ for name in inputs.models:
         translator = state.translator(name)
         metrics, train = translator.metrics, translator.card.get("training", {})
         attributions.add(train.get("data_attribution"))
-        rows.append({
-            t("about.model"): name,
-            t("about.attention"): translator.describe(),
-            t("about.bleu_greedy"): metrics.test_bleu_greedy,
-            t("about.bleu_beam"): metrics.test_bleu_beam5,
-            t("about.dev_aer"): metrics.dev_aer,
-            t("about.entropy"): metrics.dev_entropy,
-            t("about.epochs"): train.get("epochs_run"),
-            t("about.cpu_minutes"): train.get("train_cpu_minutes"),
-        })
+        rows.append(
+            {
+                t("about.model"): name,
+                t("about.attention"): translator.describe(),
+                t("about.bleu_greedy"): metrics.test_bleu_greedy,
+                t("about.bleu_beam"): metrics.test_bleu_beam5,
+                t("about.dev_aer"): metrics.dev_aer,
+                t("about.entropy"): metrics.dev_entropy,
+                t("about.epochs"): train.get("epochs_run"),
+                t("about.cpu_minutes"): train.get("train_cpu_minutes"),
+            }
+        )
 if rows:
     st.markdown(t("about.quality"))
     number = st.column_config.NumberColumn

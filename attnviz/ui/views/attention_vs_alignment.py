@@ -40,9 +40,14 @@ options = list(range(pairs + 1))
 if st.session_state.get("al_gold") not in options:
     st.session_state["al_gold"] = 0
 chosen_pair = st.selectbox(
-    t("attention_vs_alignment.sentence"), options, key="al_gold",
-    format_func=lambda k, tr=bound(): tr("attention_vs_alignment.typed") if k == 0
-    else tr("attention_vs_alignment.gold_pair", number=k, text=gold.src[k - 1][:60]),
+    t("attention_vs_alignment.sentence"),
+    options,
+    key="al_gold",
+    format_func=lambda k, tr=bound(): (
+        tr("attention_vs_alignment.typed")
+        if k == 0
+        else tr("attention_vs_alignment.gold_pair", number=k, text=gold.src[k - 1][:60])
+    ),
 )
 
 results = {}
@@ -51,8 +56,7 @@ try:
         results = {n: common.read_gold_pair(n, chosen_pair - 1) for n in (name_a, name_b)}
     elif common.checked_sentence(inputs):
         written = common.decode(name_a, inputs.sentence, inputs.forced)
-        results = {name_a: written,
-                   name_b: common.read_tokens(name_b, inputs.sentence, tuple(written.target_tokens))}
+        results = {name_a: written, name_b: common.read_tokens(name_b, inputs.sentence, tuple(written.target_tokens))}
 except InputError as err:
     st.warning(common.input_problem(err))
 if not results:
@@ -65,24 +69,34 @@ links = common.eflomal_links({n: results[n] for n in shown})
 columns = common.columns(inputs, len(shown), len(results[name_a].source_tokens))
 for column, name in zip(columns, shown):
     with column:
-        st.markdown(f"**{common.plain(name)}** · {common.plain(common.label(name))}"
-                    + (t("attention_vs_alignment.guided") if name in guided else ""))
+        st.markdown(
+            f"**{common.plain(name)}** · {common.plain(common.label(name))}"
+            + (t("attention_vs_alignment.guided") if name in guided else "")
+        )
         st.markdown("→ " + (common.plain(results[name].text) or "∅"))
         common.show_heatmap(results[name], name, inputs, f"al-{name}", links[name])
-st.caption(t("attention_vs_alignment.circles")
-           + (t("attention_vs_alignment.gold_tokens") if chosen_pair else t("attention_vs_alignment.b_reads_a")))
+st.caption(
+    t("attention_vs_alignment.circles")
+    + (t("attention_vs_alignment.gold_tokens") if chosen_pair else t("attention_vs_alignment.b_reads_a"))
+)
 
 reference = links[name_a]
 pair_gold = gold.gold[chosen_pair - 1] if chosen_pair else None
 figures = {name: closeness(results[name], state.translator(name), reference, pair_gold) for name in shown}
 if pair_gold is not None:
     figures[t("attention_vs_alignment.eflomal")] = closeness(None, None, reference, pair_gold)
-rows = [{t("why_attention.model"): name, **{t(f"attention_vs_alignment.{k}"): v for k, v in row.items()}}
-        for name, row in figures.items()]
+rows = [
+    {t("why_attention.model"): name, **{t(f"attention_vs_alignment.{k}"): v for k, v in row.items()}}
+    for name, row in figures.items()
+]
 st.markdown(t("attention_vs_alignment.how_close"))
-st.table(pd.DataFrame(rows).set_index(t("why_attention.model")).style.format(precision=2, na_rep="–"))  # legible at the back
-st.caption(t("attention_vs_alignment.argmax")
-           + (t("attention_vs_alignment.gold_aer") if chosen_pair else t("attention_vs_alignment.pick_gold")))
+st.table(
+    pd.DataFrame(rows).set_index(t("why_attention.model")).style.format(precision=2, na_rep="–")
+)  # legible at the back
+st.caption(
+    t("attention_vs_alignment.argmax")
+    + (t("attention_vs_alignment.gold_aer") if chosen_pair else t("attention_vs_alignment.pick_gold"))
+)
 
 st.markdown(t("attention_vs_alignment.disagree"))
 disagreements = alignment_disagreements({n: results[n] for n in shown}, reference)
@@ -90,5 +104,10 @@ if disagreements.empty:
     st.success(t("attention_vs_alignment.all_agree"))
 else:
     st.dataframe(disagreements, hide_index=True)
-    st.caption(t("attention_vs_alignment.disagree_caption", count=len(disagreements),
-                 words=len(results[name_a].target_tokens) - 1))
+    st.caption(
+        t(
+            "attention_vs_alignment.disagree_caption",
+            count=len(disagreements),
+            words=len(results[name_a].target_tokens) - 1,
+        )
+    )

@@ -10,7 +10,7 @@ URL = {"at_model": ("atm", None)}
 import numpy as np
 import streamlit as st
 
-from attnviz.inference.attribution import METHODS, Attributions, magnitudes, rank_correlation
+from attnviz.inference.attribution import Attributions, magnitudes, rank_correlation
 from attnviz.ui import common, state
 from attnviz.ui.i18n import t
 
@@ -35,14 +35,24 @@ if common.checked_sentence(inputs):
         st.markdown("→ " + (common.plain(result.text) or "∅"))
         with st.spinner(t("attribution.computing")):
             found = attributions(name, inputs.sentence, inputs.forced)
-        maps = {"attention": result.attention, **{m: magnitudes(found.of(m)) for m in METHODS}}
-        titles = {"attention": t("attribution.attention"),
-                  **{m: t("attribution.titled", method=t(f"attribution.{m}"),
-                          rho=rank_correlation(result.attention, found.of(m))) for m in METHODS}}
-        for row in (("attention", METHODS[0]), METHODS[1:]):
+        maps = {"attention": result.attention, **{m: magnitudes(found.of(m)) for m in found.methods}}
+        titles = {
+            "attention": t("attribution.attention"),
+            **{
+                m: t(
+                    "attribution.titled",
+                    method=t(f"attribution.{m}"),
+                    rho=rank_correlation(result.attention, found.of(m)),
+                )
+                for m in found.methods
+            },
+        }
+        kinds = list(maps)  # attention beside its norm-based reading, then the output attributions, two a row
+        for row in (kinds[k : k + 2] for k in range(0, len(kinds), 2)):
             for column, kind in zip(common.columns(inputs, 2, len(result.source_tokens)), row):
                 with column:
-                    shown = common.with_weights(result, np.asarray(maps[kind]), result.source_tokens,
-                                                result.target_tokens)
+                    shown = common.with_weights(
+                        result, np.asarray(maps[kind]), result.source_tokens, result.target_tokens
+                    )
                     common.show_heatmap(shown, f"{name} · {titles[kind]}", inputs, f"at-{kind}")
         st.caption(t("attribution.caption"))

@@ -53,8 +53,14 @@ def ended_classes() -> None:
     for code, key in classroom.ended().items():
         text, button = st.columns([3, 2], vertical_alignment="center")
         text.markdown(t("class_mode.ended_kept", code=code, days=f"{RETENTION_DAYS:g}"))
-        button.download_button(t("class_mode.export"), classroom.export(code, key), f"class-{code}.csv", "text/csv",
-                               on_click="ignore", key=f"class_export_{code}")
+        button.download_button(
+            t("class_mode.export"),
+            classroom.export(code, key),
+            f"class-{code}.csv",
+            "text/csv",
+            on_click="ignore",
+            key=f"class_export_{code}",
+        )
 
 
 st.subheader(t("class_mode.heading"))
@@ -68,10 +74,23 @@ if classroom.teaching():
     left.caption(t("class_mode.how"))
     right.image(qr_png(link), caption=t("class_mode.qr"), width=240)
     export, save_key, close = st.columns(3)
-    export.download_button(t("class_mode.export"), classroom.export(code, st.session_state["_class_key"]),
-                           f"class-{code}.csv", "text/csv", on_click="ignore", key="class_export")
-    save_key.download_button(t("class_mode.save_key"), st.session_state["_class_key"], f"teacher-key-{code}.txt",
-                             "text/plain", on_click="ignore", key="class_save_key", help=t("class_mode.key_help"))
+    export.download_button(
+        t("class_mode.export"),
+        classroom.export(code, st.session_state["_class_key"]),
+        f"class-{code}.csv",
+        "text/csv",
+        on_click="ignore",
+        key="class_export",
+    )
+    save_key.download_button(
+        t("class_mode.save_key"),
+        st.session_state["_class_key"],
+        f"teacher-key-{code}.txt",
+        "text/plain",
+        on_click="ignore",
+        key="class_save_key",
+        help=t("class_mode.key_help"),
+    )
     close.button(t("class_mode.close"), on_click=classroom.close, key="class_close")
 else:
     problem = st.session_state.pop("_class_join_problem", None)
@@ -81,8 +100,12 @@ else:
     with teacher:
         st.markdown(t("class_mode.start_heading"))
         lectures = player.lectures()[0]
-        st.selectbox(t("class_mode.from"), ["", *lectures], key="class_lecture",
-                     format_func=lambda name: lectures[name].title if name else t("class_mode.from_page"))
+        st.selectbox(
+            t("class_mode.from"),
+            ["", *lectures],
+            key="class_lecture",
+            format_func=lambda name: lectures[name].title if name else t("class_mode.from_page"),
+        )
         st.button(t("class_mode.start"), on_click=start_class, type="primary", key="class_start")
     with student:
         st.markdown(t("class_mode.join_heading"))

@@ -23,12 +23,19 @@ def numbers_table(shown: dict, agreements: dict, first: str) -> None:
                 # the first model reading its own translation attends as it did when writing it
                 same_target[name] = (
                     common.read_tokens(name, inputs.sentence, tuple(target), inputs.head)
-                    if name != first and not inputs.forced.strip() else shown[name]
+                    if name != first and not inputs.forced.strip()
+                    else shown[name]
                 )
     st.caption(t("compare.numbers_caption", first=first))
     table = comparison_table(shown, agreements, same_target, first)
-    table.columns = [t("about.model"), t("compare.translation"), t("compare.entropy"), t("compare.eflomal"),
-                     t("compare.argmax", first=first), t("compare.ms")]  # comparison_table's columns, in order
+    table.columns = [
+        t("about.model"),
+        t("compare.translation"),
+        t("compare.entropy"),
+        t("compare.eflomal"),
+        t("compare.argmax", first=first),
+        t("compare.ms"),
+    ]  # comparison_table's columns, in order
     st.dataframe(table, hide_index=True)
 
 
@@ -46,8 +53,10 @@ if common.checked_sentence(inputs):
     links = common.eflomal_links(shown) if inputs.overlay else {name: frozenset() for name in shown}
     # eflomal aligns words: pieces get no links
     links = {name: frozenset() if results[name].pieces is shown[name] else found for name, found in links.items()}
-    agreements = {name: reference_agreement(r.attention, links[name], state.translator(name).link_reading)
-                  for name, r in shown.items()}
+    agreements = {
+        name: reference_agreement(r.attention, links[name], state.translator(name).link_reading)
+        for name, r in shown.items()
+    }
     length = max((len(r.source_tokens) for r in shown.values()), default=0)
     columns = common.columns(inputs, len(inputs.models), length)
     for index, name in enumerate(inputs.models):
@@ -56,19 +65,25 @@ if common.checked_sentence(inputs):
             if name not in shown:
                 continue
             result = shown[name]
-            st.markdown("→ " + (common.plain(result.text) or t("compare.no_words"))
-                        + (t("compare.cut") if result.cut else ""))
+            st.markdown(
+                "→ " + (common.plain(result.text) or t("compare.no_words")) + (t("compare.cut") if result.cut else "")
+            )
             common.show_heatmap(result, name, inputs, f"heat-{name}", links[name])
             if agreements[name] is not None:
                 st.caption(t("compare.agreement", value=agreements[name]))
             if results[name].alternatives:
                 hypotheses = [results[name], *results[name].alternatives]
                 with st.expander(t("compare.beam_hypotheses")):
-                    st.dataframe(pd.DataFrame({
-                        t("compare.rank"): range(1, len(hypotheses) + 1),
-                        t("compare.translation"): [h.text for h in hypotheses],
-                        t("compare.score"): [h.score for h in hypotheses],
-                    }), hide_index=True)
+                    st.dataframe(
+                        pd.DataFrame(
+                            {
+                                t("compare.rank"): range(1, len(hypotheses) + 1),
+                                t("compare.translation"): [h.text for h in hypotheses],
+                                t("compare.score"): [h.score for h in hypotheses],
+                            }
+                        ),
+                        hide_index=True,
+                    )
     if shown:
         first = next(iter(shown))
         # folded by default: its forced decodes are a fifth of a page's server time, made only when opened
@@ -76,7 +91,17 @@ if common.checked_sentence(inputs):
             if numbers.open:
                 numbers_table(shown, agreements, first)
         left, right = st.columns(2)
-        left.download_button(t("compare.download_csv"), lambda: attention_records(shown).to_csv(index=False),
-                             "attention.csv", "text/csv", on_click="ignore")
-        right.download_button(t("compare.download_json"), lambda: results_json(shown), "attention.json",
-                              "application/json", on_click="ignore")
+        left.download_button(
+            t("compare.download_csv"),
+            lambda: attention_records(shown).to_csv(index=False),
+            "attention.csv",
+            "text/csv",
+            on_click="ignore",
+        )
+        right.download_button(
+            t("compare.download_json"),
+            lambda: results_json(shown),
+            "attention.json",
+            "application/json",
+            on_click="ignore",
+        )

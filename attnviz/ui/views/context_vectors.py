@@ -41,5 +41,11 @@ if common.checked_sentence(inputs):
             st.markdown(t("context_vectors.copy_lesson"))
             for step in np.flatnonzero(result.copied >= COPIED):
                 looked_at = result.source_tokens[int(result.attention[step].argmax())]
-                st.text(t("context_vectors.copied", word=result.target_tokens[step], share=float(result.copied[step]),
-                          source=looked_at))
+                st.text(
+                    t(
+                        "context_vectors.copied",
+                        word=result.target_tokens[step],
+                        share=float(result.copied[step]),
+                        source=looked_at,
+                    )
+                )

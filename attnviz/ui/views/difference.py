@@ -38,6 +38,10 @@ if common.checked_sentence(inputs):
     st.markdown(t("difference.both_read", target=common.plain(target)) + whose)
     if not common.same_source_tokens({a: ra, b: rb}):
         st.stop()
-    common.show_panel(Panel(f"{a} − {b}", ra.attention - rb.attention, ra.source_tokens, ra.target_tokens), inputs,
-                      "diff", diverging=True)
+    common.show_panel(
+        Panel(f"{a} − {b}", ra.attention - rb.attention, ra.source_tokens, ra.target_tokens),
+        inputs,
+        "diff",
+        diverging=True,
+    )
     st.caption(t("difference.caption", agreement=argmax_agreement(ra.attention, rb.attention)))

@@ -4,8 +4,12 @@ ICON = ":material/view_module:"
 ORDER = 35
 SECTION = "inside"
 # widget key → (URL parameter, default, kind): a copied address reproduces the view
-URL = {"heads_model": ("hm", None), "heads_map": ("hmap", "cross"), "heads_pick": ("hpick", None),
-       "heads_off": ("off", [], "list")}
+URL = {
+    "heads_model": ("hm", None),
+    "heads_map": ("hmap", "cross"),
+    "heads_pick": ("hpick", None),
+    "heads_off": ("off", [], "list"),
+}
 
 import functools
 
@@ -65,8 +69,13 @@ if common.checked_sentence(inputs):
     result = common.decode(name, inputs.sentence, inputs.forced)
     maps = common.self_attention(name, tuple(result.source_ids), tuple(result.target_ids))
     state.default("heads_map", "cross", MAPS)
-    kind = st.radio(t("heads.attention"), MAPS, key="heads_map", format_func=lambda m, tr=bound(): tr(f"heads.map_{m}"),
-                    horizontal=True)
+    kind = st.radio(
+        t("heads.attention"),
+        MAPS,
+        key="heads_map",
+        format_func=lambda m, tr=bound(): tr(f"heads.map_{m}"),
+        horizontal=True,
+    )
     source, target = result.source_tokens, result.target_tokens
     inputs_side = ["<s>", *target[:-1]]  # the decoder's input at each step: the word written before
     records, keys, queries = {
@@ -90,8 +99,12 @@ if common.checked_sentence(inputs):
         st.caption(t("heads.decoder_caption"))
     elif kind == "encoder_self":
         st.caption(t("heads.encoder_caption"))
-    common.show_heatmap(common.with_weights(result, weights, keys, queries),
-                        f"{name} · {t(f'heads.map_{kind}')} · {pick_label(f'{layer}.{head}')}", inputs, "heads_big")
+    common.show_heatmap(
+        common.with_weights(result, weights, keys, queries),
+        f"{name} · {t(f'heads.map_{kind}')} · {pick_label(f'{layer}.{head}')}",
+        inputs,
+        "heads_big",
+    )
     if kind == "cross" and EOS_TOKEN not in target:
         st.caption(t("heads.cut"))
 
@@ -108,26 +121,40 @@ if common.checked_sentence(inputs):
         choice = state.translator(name).card.get("alignment_head", {})
         chosen = (choice["layer"], choice["head"]) if choice else None
         left, right = st.columns(2)
-        left.plotly_chart(aer_grid(np.array(by_head[0]), t("heads.aer_plain"), chosen, common.style(inputs)),
-                          key="aer_plain")
-        right.plotly_chart(aer_grid(np.array(by_head[1]), t("heads.aer_shift"), None, common.style(inputs)),
-                           key="aer_shift")
+        left.plotly_chart(
+            aer_grid(np.array(by_head[0]), t("heads.aer_plain"), chosen, common.style(inputs)), key="aer_plain"
+        )
+        right.plotly_chart(
+            aer_grid(np.array(by_head[1]), t("heads.aer_shift"), None, common.style(inputs)), key="aer_shift"
+        )
         st.caption(t("heads.aer_caption"))
 
     st.markdown(t("heads.switch_off"))
     counts = state.translator(name).layer_counts()
-    options = [f"{k}:{l}.{h}" for k in ("encoder_self", "decoder_self", "cross")
-               for l in range(1, counts[k] + 1) for h in range(1, heads + 1)]
+    options = [
+        f"{k}:{l}.{h}"
+        for k in ("encoder_self", "decoder_self", "cross")
+        for l in range(1, counts[k] + 1)
+        for h in range(1, heads + 1)
+    ]
     st.session_state["heads_off"] = [o for o in st.session_state.get("heads_off") or [] if o in options]
-    off = tuple(st.multiselect(t("heads.off"), options, key="heads_off",
-                               format_func=functools.partial(head_label, tr=bound())))
+    off = tuple(
+        st.multiselect(t("heads.off"), options, key="heads_off", format_func=functools.partial(head_label, tr=bound()))
+    )
     if off:
         changed = masked_translator(name, off).translate(inputs.sentence)
-        st.markdown(t("heads.with_all") + common.plain(result.text) + "  \n"
-                    + t("heads.with_off", count=len(off)) + (common.plain(changed.text) or "∅"))
+        st.markdown(
+            t("heads.with_all")
+            + common.plain(result.text)
+            + "  \n"
+            + t("heads.with_off", count=len(off))
+            + (common.plain(changed.text) or "∅")
+        )
     scores = fixed_set_bleu(name, ()), fixed_set_bleu(name, off) if off else None
     if scores[0] is None:
         st.caption(t("heads.no_corpus"))
     else:
-        st.caption(t("heads.fixed_bleu", sentences=BLEU_SENTENCES, bleu=scores[0])
-                   + (t("heads.fixed_bleu_off", bleu=scores[1]) if off else t("quiz.end")))
+        st.caption(
+            t("heads.fixed_bleu", sentences=BLEU_SENTENCES, bleu=scores[0])
+            + (t("heads.fixed_bleu_off", bleu=scores[1]) if off else t("quiz.end"))
+        )

@@ -34,16 +34,29 @@ if not names:
 samples = state.sample_reviews()
 options = list(range(len(samples) + 1))
 state.default("review_pick", min(1, len(samples)), options)
-pick = st.selectbox(t("reviews.review"), options, key="review_pick",
-                    format_func=lambda k, tr=bound(): tr("reviews.type_or_paste") if k == 0 else tr(
-                        "reviews.test_review", number=k, label=tr(f"reviews.label_{samples[k - 1].label}"),
-                        rating=samples[k - 1].rating, text=samples[k - 1].text[:70]))
+pick = st.selectbox(
+    t("reviews.review"),
+    options,
+    key="review_pick",
+    format_func=lambda k, tr=bound(): (
+        tr("reviews.type_or_paste")
+        if k == 0
+        else tr(
+            "reviews.test_review",
+            number=k,
+            label=tr(f"reviews.label_{samples[k - 1].label}"),
+            rating=samples[k - 1].rating,
+            text=samples[k - 1].text[:70],
+        )
+    ),
+)
 if pick:
     text = samples[pick - 1].text
     st.caption(t("reviews.from_test", label=t(f"reviews.label_{samples[pick - 1].label}")))
 else:
-    text = st.text_area(t("reviews.yours"), key="review", max_chars=MAX_REVIEW_CHARS, height=150,
-                        placeholder=t("reviews.placeholder"))
+    text = st.text_area(
+        t("reviews.yours"), key="review", max_chars=MAX_REVIEW_CHARS, height=150, placeholder=t("reviews.placeholder")
+    )
 if not text.strip():
     st.info(t("reviews.prompt"))
     st.stop()
@@ -83,8 +96,12 @@ left.metric(t("reviews.rho_loo"), f"{rho['leave-one-out']:.2f}")
 right.metric(t("reviews.rho_gradient"), f"{rho['gradient × input']:.2f}")
 table = scores.table().sort_values("rank by attention").head(15)
 columns = {"word": "word", "attention": "attention", "leave-one-out": "loo", "gradient × input": "gradient"}
-table = table.rename(columns={**{c: t(f"reviews.column_{key}") for c, key in columns.items()},
-                              **{f"rank by {c}": t(f"reviews.rank_{key}") for c, key in columns.items()}})
+table = table.rename(
+    columns={
+        **{c: t(f"reviews.column_{key}") for c, key in columns.items()},
+        **{f"rank by {c}": t(f"reviews.rank_{key}") for c, key in columns.items()},
+    }
+)
 st.dataframe(table.style.format(precision=4), hide_index=True)
 st.caption(t("reviews.table_caption", label=t(f"reviews.label_{classifier.labels[label]}")))
 
@@ -92,8 +109,12 @@ st.markdown(t("reviews.what_if"))
 state.default("review_k", 0, range(0, state.MAX_DELETED + 1))
 k = st.slider(t("reviews.delete_k"), 0, min(state.MAX_DELETED, len(verdict.tokens) - 1), key="review_k")
 positions = [str(j) for j in range(len(verdict.tokens))]
-chosen = st.multiselect(t("reviews.or_these"), positions, key="review_deleted",
-                        format_func=lambda j: f"{verdict.tokens[int(j)]} ({int(j) + 1})")
+chosen = st.multiselect(
+    t("reviews.or_these"),
+    positions,
+    key="review_deleted",
+    format_func=lambda j: f"{verdict.tokens[int(j)]} ({int(j) + 1})",
+)
 deleted = most_attended(verdict, k) | {int(j) for j in chosen if j in positions}
 if deleted:
     try:
@@ -102,13 +123,18 @@ if deleted:
         st.warning(common.input_problem(err))
     else:
         before, now = float(verdict.probabilities[label]), float(after.probabilities[label])
-        st.metric(t("reviews.without", label=t(f"reviews.label_{classifier.labels[label]}"), count=len(deleted)),
-                  f"{now:.1%}", delta=t("reviews.points", delta=(now - before) * 100))
+        st.metric(
+            t("reviews.without", label=t(f"reviews.label_{classifier.labels[label]}"), count=len(deleted)),
+            f"{now:.1%}",
+            delta=t("reviews.points", delta=(now - before) * 100),
+        )
         st.caption(t("reviews.deleted", words=common.plain(", ".join(verdict.tokens[j] for j in sorted(deleted)))))
         if not chosen:  # the same number of words, chosen by leave-one-out instead of attention
             after_column = t("reviews.after")
             comparison = pd.DataFrame({t("reviews.deleted_column"): [t("reviews.by_attention"), t("reviews.by_loo")]})
             by_loo = set(np.argsort(-scores.leave_one_out, kind="stable")[: len(deleted)].tolist())
-            comparison[after_column] = [now, float(classifier.without_tokens(verdict.tokens, by_loo)
-                                                   .probabilities[label])]
+            comparison[after_column] = [
+                now,
+                float(classifier.without_tokens(verdict.tokens, by_loo).probabilities[label]),
+            ]
             st.dataframe(comparison.style.format({after_column: "{:.1%}"}), hide_index=True)

@@ -4,8 +4,12 @@ ICON = ":material/hub:"
 ORDER = 37
 SECTION = "inside"
 # widget key → (URL parameter, default, kind): a copied address reproduces the view
-URL = {"sa_model": ("sam", None), "sa_layer": ("sal", 1, "int"), "sa_head": ("sah", 1, "int"),
-       "sa_query": ("saq", 0, "int")}
+URL = {
+    "sa_model": ("sam", None),
+    "sa_layer": ("sal", 1, "int"),
+    "sa_head": ("sah", 1, "int"),
+    "sa_query": ("saq", 0, "int"),
+}
 
 import numpy as np
 import pandas as pd
@@ -22,8 +26,14 @@ st.subheader(t("self_attention.heading"))
 def worked_row(tokens: list[str], attention: sa.SelfAttention, row: int, product: str) -> pd.DataFrame:
     """One query row's numbers as a table: key word, dot product, scaled energy, weight."""
     numbers = sa.worked_row(attention, row)
-    return pd.DataFrame({t("self_attention.key_word"): tokens, product: numbers["product"],
-                         f"÷ √{attention.queries.shape[1]} = e_ij": numbers["energy"], "softmax α_ij": numbers["weight"]})
+    return pd.DataFrame(
+        {
+            t("self_attention.key_word"): tokens,
+            product: numbers["product"],
+            f"÷ √{attention.queries.shape[1]} = e_ij": numbers["energy"],
+            "softmax α_ij": numbers["weight"],
+        }
+    )
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
@@ -47,8 +57,9 @@ if common.checked_sentence(inputs):
     state.default("sa_query", 0, range(len(tokens)))
     layer = c2.selectbox(t("self_attention.layer"), list(range(1, L + 1)), key="sa_layer") - 1
     head = c3.selectbox(t("self_attention.head"), list(range(1, H + 1)), key="sa_head") - 1
-    row = c4.selectbox(t("self_attention.query"), list(range(len(tokens))), key="sa_query",
-                       format_func=lambda i: f"{i}: {tokens[i]}")
+    row = c4.selectbox(
+        t("self_attention.query"), list(range(len(tokens))), key="sa_query", format_func=lambda i: f"{i}: {tokens[i]}"
+    )
     numbers = walkthrough(name, tuple(source.ids), layer, head)
     S, d = numbers.vectors.shape
     d_k = d // H
@@ -62,21 +73,28 @@ if common.checked_sentence(inputs):
     with left:
         st.markdown(t("self_attention.free"))
         st.latex(r"Y = \mathrm{softmax}\!\left(\frac{X X^{\top}}{\sqrt{d}}\right) X")
-        common.show_heatmap(common.with_weights_only(free.weights, tokens), t("self_attention.free_title"), inputs,
-                            "sa_free")
+        common.show_heatmap(
+            common.with_weights_only(free.weights, tokens), t("self_attention.free_title"), inputs, "sa_free"
+        )
         st.dataframe(worked_row(tokens, free, row, "x_i · x_j").style.format(precision=3), hide_index=True)
         st.caption(t("self_attention.free_caption"))
     with right:
         st.markdown(t("self_attention.learned", layer=layer + 1, head=head + 1))
-        st.latex(rf"Q = X W_Q^{{({head + 1})}},\; K = X W_K^{{({head + 1})}},\; V = X W_V^{{({head + 1})}}"
-                 rf"\qquad \mathrm{{head}}_{{{head + 1}}} = \mathrm{{softmax}}\!\left(\frac{{Q K^{{\top}}}}{{\sqrt{{{d_k}}}}}\right) V")
-        common.show_heatmap(common.with_weights_only(learned.weights, tokens),
-                            state.heads_label(f"{layer + 1}.{head + 1}"), inputs, "sa_learned")
+        st.latex(
+            rf"Q = X W_Q^{{({head + 1})}},\; K = X W_K^{{({head + 1})}},\; V = X W_V^{{({head + 1})}}"
+            rf"\qquad \mathrm{{head}}_{{{head + 1}}} = \mathrm{{softmax}}\!\left(\frac{{Q K^{{\top}}}}{{\sqrt{{{d_k}}}}}\right) V"
+        )
+        common.show_heatmap(
+            common.with_weights_only(learned.weights, tokens),
+            state.heads_label(f"{layer + 1}.{head + 1}"),
+            inputs,
+            "sa_learned",
+        )
         st.dataframe(worked_row(tokens, learned, row, "q_i · k_j").style.format(precision=3), hide_index=True)
         st.caption(t("self_attention.learned_caption", d=d, d_k=d_k))
 
     st.markdown(t("self_attention.multi", heads=H))
-    st.latex(r"\mathrm{MultiHead}(X) = \mathrm{Concat}(\mathrm{head}_1, \dots, \mathrm{head}_{%d})\, W_O" % H)
+    st.latex(rf"\mathrm{{MultiHead}}(X) = \mathrm{{Concat}}(\mathrm{{head}}_1, \dots, \mathrm{{head}}_{{{H}}})\, W_O")
     common.show_head_grid(np.stack([h.weights for h in combined.heads])[None], tokens, tokens, inputs, "sa_heads")
     st.markdown(t("self_attention.shapes", S=S, d=d, H=H, d_k=d_k, concatenated=H * d_k))
     per_head = pd.DataFrame(

@@ -28,7 +28,11 @@ def grid_cell(name: str, mode: str) -> str:
     """Markdown of one grid cell: the typed sentence decoded with ``mode``, then the card's BLEU and AER."""
     result = common.decode(name, inputs.sentence, "", 1, mode, head=inputs.head, **DECODINGS[mode])
     figures = (state.translator(name).metrics.decoding_grid or {}).get(mode)
-    numbers = f"<br>BLEU {figures['bleu']:.1f} · AER {figures['aer']:.2f}" if figures else f"<br>{t('soft_vs_hard.not_on_card')}"
+    numbers = (
+        f"<br>BLEU {figures['bleu']:.1f} · AER {figures['aer']:.2f}"
+        if figures
+        else f"<br>{t('soft_vs_hard.not_on_card')}"
+    )
     return (common.plain(result.text) or "∅") + numbers
 
 
@@ -82,10 +86,19 @@ if common.checked_sentence(inputs):
     st.markdown(t("soft_vs_hard.grid"))
     pair_models = state.available_models()[0].get(state.translator(name).info.pair_name, [])
     variants = trained_variants(name, {n: state.translator(n) for n in pair_models}, list(NORMALIZERS.names()))
-    header = f"| {t('soft_vs_hard.trained_decoded')} | " + " | ".join(NORMALIZERS.get(m).display_name for m in DECODINGS) + " |"
+    header = (
+        f"| {t('soft_vs_hard.trained_decoded')} | "
+        + " | ".join(NORMALIZERS.get(m).display_name for m in DECODINGS)
+        + " |"
+    )
     rule = "|---" * (len(DECODINGS) + 1) + "|"
-    rows = [f"| **{NORMALIZERS.get(state.translator(v).trained_normalizer).display_name}**"
-            + (f"<br>{t('soft_vs_hard.reinforce')}" if state.translator(v).trained_normalizer == "sample" else "")
-            + " | " + " | ".join(grid_cell(v, m) for m in DECODINGS) + " |" for v in variants]
+    rows = [
+        f"| **{NORMALIZERS.get(state.translator(v).trained_normalizer).display_name}**"
+        + (f"<br>{t('soft_vs_hard.reinforce')}" if state.translator(v).trained_normalizer == "sample" else "")
+        + " | "
+        + " | ".join(grid_cell(v, m) for m in DECODINGS)
+        + " |"
+        for v in variants
+    ]
     st.markdown("\n".join([header, rule, *rows]), unsafe_allow_html=True)
     st.caption(t("soft_vs_hard.grid_caption") + (t("soft_vs_hard.one_row") if len(variants) == 1 else ""))

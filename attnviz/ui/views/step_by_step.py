@@ -4,8 +4,12 @@ ICON = ":material/calculate:"
 ORDER = 30
 SECTION = "lesson"
 # widget key → (URL parameter, default, kind): a copied address reproduces the view
-URL = {"sbs_model": ("sbsm", None), "sbs_step": ("step", 0, "int"), "sbs_source": ("j", None, "int"),
-       "sbs_head": ("sbsh", None)}
+URL = {
+    "sbs_model": ("sbsm", None),
+    "sbs_step": ("step", 0, "int"),
+    "sbs_source": ("j", None, "int"),
+    "sbs_head": ("sbsh", None),
+}
 
 import functools
 
@@ -32,9 +36,13 @@ if common.checked_sentence(inputs):
     if heads > 1:
         options = [f"{l}.{h}" for l in range(1, layers + 1) for h in range(1, heads + 1)]
         state.default("sbs_head", best_single_head(state.translator(name).metrics, options), options)
-        choice = st.selectbox(t("step_by_step.head"), options, key="sbs_head",
-                              format_func=functools.partial(state.heads_label, tr=bound()),
-                              help=t("step_by_step.head_help"))
+        choice = st.selectbox(
+            t("step_by_step.head"),
+            options,
+            key="sbs_head",
+            format_func=functools.partial(state.heads_label, tr=bound()),
+            help=t("step_by_step.head_help"),
+        )
         head = tuple(int(n) - 1 for n in choice.split("."))
     result = common.decode(name, inputs.sentence, inputs.forced)
     if result.pieces is not None:  # one step of a model that writes subword pieces is one piece
@@ -44,8 +52,11 @@ if common.checked_sentence(inputs):
     state.default("sbs_step", 0, range(T))
     step = st.slider(t("step_by_step.step"), 0, T - 1, format="%d", key="sbs_step") if T > 1 else 0
     emitted = common.plain(result.target_tokens[step])
-    previous = (t("step_by_step.previous", word=common.plain(result.target_tokens[step - 1])) if step
-                else t("step_by_step.first"))
+    previous = (
+        t("step_by_step.previous", word=common.plain(result.target_tokens[step - 1]))
+        if step
+        else t("step_by_step.first")
+    )
     st.markdown(t("step_by_step.emits", step=step, word=emitted) + previous)
     trace = model.trace(result, step, head)
     scorer = model.scorer
@@ -55,9 +66,18 @@ if common.checked_sentence(inputs):
         st.caption(t("step_by_step.scorer", name=scorer.display_name, source=scorer.source))
         st.latex(NORMALIZERS.get(model.decoding_normalizer).formula)
         st.latex(model.context_formula)
-        common.show_panel(Panel(t("step_by_step.step_title", step=step, word=emitted), trace.weights[None],
-                                result.source_tokens, [result.target_tokens[step]], trace.energies[None],
-                                source_unknown=result.source_unknown), inputs, "bars")
+        common.show_panel(
+            Panel(
+                t("step_by_step.step_title", step=step, word=emitted),
+                trace.weights[None],
+                result.source_tokens,
+                [result.target_tokens[step]],
+                trace.energies[None],
+                source_unknown=result.source_unknown,
+            ),
+            inputs,
+            "bars",
+        )
     with right:
         table, total = softmax_steps(result.source_tokens, trace.energies, trace.weights)
         st.dataframe(table.style.format(precision=3), hide_index=True)
@@ -76,6 +96,10 @@ if common.checked_sentence(inputs):
     terms.index.name = "k"
     st.dataframe(terms.style.format(precision=3))
     st.caption(t("step_by_step.terms", dims=dims, energy=breakdown.energy, decoder=trace.energies[source]))
-    st.latex(rf"c_{{{step}}} \approx {context_terms(trace.weights, symbol='v' if heads > 1 else 'h')} \quad(\text{{top 3 of }} {len(trace.weights)}\text{{ terms}})")
-    st.caption(t("step_by_step.context", dims=len(trace.context), values=", ".join(f"{v:.3f}" for v in trace.context[:8]))
-               + (t("step_by_step.context_head", head=head[1] + 1, others=heads - 1) if heads > 1 else ""))
+    st.latex(
+        rf"c_{{{step}}} \approx {context_terms(trace.weights, symbol='v' if heads > 1 else 'h')} \quad(\text{{top 3 of }} {len(trace.weights)}\text{{ terms}})"
+    )
+    st.caption(
+        t("step_by_step.context", dims=len(trace.context), values=", ".join(f"{v:.3f}" for v in trace.context[:8]))
+        + (t("step_by_step.context_head", head=head[1] + 1, others=heads - 1) if heads > 1 else "")
+    )

@@ -43,10 +43,24 @@ for index, (name, records) in enumerate(histories.items()):
     record = records[min(epoch, len(records)) - 1]
     weights = np.array(record["demo"]["attention"])
     with columns[index % len(columns)]:
-        st.markdown(t("training.model_epoch", model=common.plain(common.label(name)), epoch=record["epoch"],
-                      bleu=record["valid_bleu"]))
-        common.show_panel(Panel(t("training.entropy", entropy=word_entropy(weights)), weights,
-                                record["demo"]["source_tokens"], record["demo"]["target_tokens"]), inputs, f"train-{name}")
+        st.markdown(
+            t(
+                "training.model_epoch",
+                model=common.plain(common.label(name)),
+                epoch=record["epoch"],
+                bleu=record["valid_bleu"],
+            )
+        )
+        common.show_panel(
+            Panel(
+                t("training.entropy", entropy=word_entropy(weights)),
+                weights,
+                record["demo"]["source_tokens"],
+                record["demo"]["target_tokens"],
+            ),
+            inputs,
+            f"train-{name}",
+        )
         st.plotly_chart(training_curves(records, style=common.style(inputs)), key=f"curve-{name}")
         if any("policy_curve" in r for r in records):
             st.markdown(t("training.reinforce"))

@@ -22,8 +22,13 @@ if common.checked_sentence(inputs):
     state.default("wi_step", 0, range(T))
     step = c1.slider(t("what_if.step"), 0, max(T - 1, 0), key="wi_step") if T > 1 else 0
     looked_at = int(original.attention[step].argmax())
-    c1.caption(t("what_if.originally", word=common.plain(original.target_tokens[step]),
-                 source=common.plain(original.source_tokens[looked_at])))
+    c1.caption(
+        t(
+            "what_if.originally",
+            word=common.plain(original.target_tokens[step]),
+            source=common.plain(original.source_tokens[looked_at]),
+        )
+    )
     # Start on the word farthest from where the model looked, so the first view already shows a change.
     word_positions = [j for j, token in enumerate(original.source_tokens[:-1]) if any(ch.isalnum() for ch in token)]
     elsewhere = max((j for j in word_positions if j != looked_at), key=lambda j: abs(j - looked_at), default=looked_at)
@@ -45,5 +50,7 @@ if common.checked_sentence(inputs):
         st.markdown(t("what_if.forced_onto", step=step, word=common.plain(original.source_tokens[position])))
         st.markdown("→ " + (common.marked(changed.target_tokens, flags_b) or "∅"))
         common.show_heatmap(changed, t("what_if.with_forced"), inputs, "wi_changed")
-    st.caption(t("what_if.caption") + (t("what_if.caption_transformer")
-                                        if original.heads is not None and original.heads.shape[1] > 1 else ""))
+    st.caption(
+        t("what_if.caption")
+        + (t("what_if.caption_transformer") if original.heads is not None and original.heads.shape[1] > 1 else "")
+    )

@@ -24,9 +24,16 @@ if scores:
     st.plotly_chart(bleu_by_length_figure(scores, common.style(inputs)), key="bleu_length")
     first = next(iter(scores.values()))
     buckets = [k for k in first if k != "all"]
-    table = pd.DataFrame([{t("why_attention.model"): n, t("why_attention.all"): s["all"]["bleu"],
-                           **{k: s[k]["bleu"] for k in buckets if k in s}}
-                          for n, s in scores.items()])
+    table = pd.DataFrame(
+        [
+            {
+                t("why_attention.model"): n,
+                t("why_attention.all"): s["all"]["bleu"],
+                **{k: s[k]["bleu"] for k in buckets if k in s},
+            }
+            for n, s in scores.items()
+        ]
+    )
     st.dataframe(table.style.format(precision=1), hide_index=True)
     st.caption(t("why_attention.caption", buckets=", ".join(f"{k}: {first[k]['sentences']}" for k in buckets)))
 else:
@@ -50,6 +57,8 @@ if common.checked_sentence(inputs):
             st.markdown(f"**{common.plain(common.label(name))}**")
             st.markdown("→ " + (common.plain(result.text) or "∅"))
             kind = t("why_attention.fixed") if name in baselines else t("why_attention.per_word")
-            st.plotly_chart(context_strips(vectors[name], result.target_tokens, kind, common.style(inputs), limit),
-                            key=f"strips-{name}")
+            st.plotly_chart(
+                context_strips(vectors[name], result.target_tokens, kind, common.style(inputs), limit),
+                key=f"strips-{name}",
+            )
     st.caption(t("why_attention.strips_caption", size=vectors[attentive].shape[1]))
