@@ -79,3 +79,21 @@ def test_no_view_or_ui_module_reaches_into_the_nn_module():
             if isinstance(node, ast.Attribute) and node.attr == "model"
         ]
         assert not reaches, f"{path.relative_to(ROOT)} lines {reaches}"
+
+
+def test_no_family_name_is_compared_outside_the_families():
+    """Views, inference and training ask a model what it can do (``TranslationModel``'s capability flags,
+    ``FamilyConfig.copies``, ``ModelInfo.maps``), never which family it is: a new family keeps every view."""
+    from attnviz.families import FAMILIES
+
+    names = {family.family for family in FAMILIES}
+    found = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        if path.parent.name == "families":
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Compare):
+                constants = [n.value for n in ast.walk(node) if isinstance(n, ast.Constant)]
+                if names & set(constants):
+                    found.append(f"{path.relative_to(ROOT)}:{node.lineno}")
+    assert not found, "family names compared: " + ", ".join(found)

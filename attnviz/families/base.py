@@ -143,6 +143,12 @@ class FamilyConfig:
     src_vocab_size: int
     tgt_vocab_size: int
 
+    @property
+    def copies(self) -> bool:
+        """Whether the model can copy a lexicon entry for a source word into its output (a pointer, Gu et al.
+        2016): training fills its lexicon, decoding reports each word's copied share. None does by default."""
+        return False
+
     def __post_init__(self):
         # checked before anything is allocated: a hostile config must not ask for gigabytes
         for name in ("src_vocab_size", "tgt_vocab_size"):
@@ -273,6 +279,10 @@ class TranslationModel(nn.Module):
         trainable: False for a family ``train`` cannot make (a Hugging Face model is loaded, not trained).
         steerable: False when decoding cannot replace its attention normalizer or override a step's
             attention (the What if and Soft vs hard views, ``--mode``).
+        replays_layers: True when ``encode(src, lengths, layer_inputs=[])`` records each encoder layer's input,
+            so a view can replay its self-attention from X (the Self-attention view).
+    Capabilities a view may ask of a model are these flags and ``attention_maps`` (which maps it records), never
+    the family's name.
     """
 
     family: ClassVar[str] = ""
@@ -282,6 +292,7 @@ class TranslationModel(nn.Module):
     traceable: ClassVar[bool] = False
     trainable: ClassVar[bool] = True
     steerable: ClassVar[bool] = True
+    replays_layers: ClassVar[bool] = False
 
     config: FamilyConfig
 

@@ -106,6 +106,11 @@ class RNNConfig(FamilyConfig):
     alignment_attention: bool = False
     alignment_full_context: bool = False
 
+    @property
+    def copies(self) -> bool:
+        """A lexicon pointer copies entries (``FamilyConfig.copies``)."""
+        return self.lexicon_pointer
+
     def __post_init__(self):
         super().__post_init__()
         if self.alignment_attention and self.placement != "conditional":

@@ -230,6 +230,7 @@ class TransformerSeq2Seq(TranslationModel):
     display_name = "Transformer encoder–decoder"
     config_class = TransformerConfig
     traceable = True
+    replays_layers = True
     context_formula = r"c_i^{(h)} = \sum_{j=1}^{S} \alpha_{ij}^{(h)}\, v_j^{(h)},\quad v_j^{(h)} = W_V^{(h)} m_j"
 
     @classmethod

@@ -336,6 +336,12 @@ class Translator:
         return self.model.traceable
 
     @property
+    def replays_layers(self) -> bool:
+        """True when the encoder's self-attention can be replayed from each layer's input
+        (``TranslationModel.replays_layers``)."""
+        return self.model.replays_layers
+
+    @property
     def scorer(self):
         """The scorer of its cross-attention (one head's, for a Transformer): formula, name, ``breakdown``."""
         return self.model.scorer
@@ -457,7 +463,7 @@ class Translator:
         heads, energies = self.model.completed_attention(src.ids, ids, heads, energies)
         attention, head_energies = alignment_head(heads, energies, self.card)
         copied = None
-        if getattr(self.model.config, "lexicon_pointer", False):  # the attention the translation used: head 1
+        if self.model.config.copies:  # the attention the translation used: head 1
             copied = self.model.copied_share(src.ids, ids, heads[0, 0])
         return Translation(
             src.display,

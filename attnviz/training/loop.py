@@ -307,7 +307,7 @@ def train_model(
     out = Path(out)
     family = next(f for f in FAMILIES if f.config_class is type(model_config))
     model = family(model_config).to(processes.device)
-    if getattr(model_config, "lexicon_pointer", False):
+    if model_config.copies:
         if not corpus.lexicon:
             raise ValueError("a lexicon pointer needs a corpus prepared with its lexicon (prepare_corpus(lexicon=…))")
         model.lexicon.copy_(lexicon_table(corpus.lexicon, corpus.src_vocab, corpus.tgt_vocab))
@@ -609,7 +609,7 @@ def finish(
         card["training"]["data_attribution"] += (
             f"; with {len(proper_noun_pairs())} proper nouns from {DICTIONARY_ATTRIBUTION}"
         )
-    if corpus.lexicon and getattr(model_config, "lexicon_pointer", False):
+    if corpus.lexicon and model_config.copies:
         card["training"]["lexicon"] = {
             "source": DICTIONARY_ATTRIBUTION,
             "entries": len(corpus.lexicon),

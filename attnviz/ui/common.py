@@ -351,11 +351,11 @@ def steerable_models(names: list[str]) -> list[str]:
 
 
 def walkable_models(names: list[str]) -> list[str]:
-    """The models among ``names`` whose encoder layers' inputs the Self-attention view can replay (the
-    Transformer family's ``encode(layer_inputs=…)``); a Hugging Face model among the others is named in one line
-    (a GRU without self-attention needs no excuse)."""
-    kept = [n for n in names if translator(n).info.family == "transformer"]
-    foreign = [n for n in names if translator(n).info.family == "huggingface"]
+    """The models among ``names`` whose encoder layers' inputs the Self-attention view can replay
+    (``TranslationModel.replays_layers``); one among the others that has encoder self-attention but cannot replay
+    it (a Hugging Face model) is named in one line (a GRU without self-attention needs no excuse)."""
+    kept = [n for n in names if translator(n).replays_layers]
+    foreign = [n for n in names if n not in kept and "encoder_self" in translator(n).info.maps]
     if foreign:
         st.caption(t("input.no_layer_inputs", models=", ".join(foreign)))
     return kept
