@@ -63,6 +63,7 @@ class Scorer(nn.Module):
         formula: LaTeX of e_ij with the symbols of the step view (q_i, h_j, W, v).
         source: the paper the formula comes from.
         equal_sizes: True when query and key are compared directly (d_q must equal d_k).
+        hidden_layer: True when it has a hidden layer whose width ``make_scorer``'s ``attention_size`` sets.
     """
 
     name: str = ""
@@ -70,8 +71,9 @@ class Scorer(nn.Module):
     formula: str = ""
     source: str = ""
     equal_sizes: bool = False
+    hidden_layer: bool = False
 
-    def __init__(self, query_size: int, key_size: int, attention_size: int = 256):
+    def __init__(self, query_size: int, key_size: int):
         super().__init__()
         self.query_size = query_size
         self.key_size = key_size
@@ -174,7 +176,7 @@ class GeneralScorer(Scorer):
     formula = r"e_{ij} = q_i^\top W h_j"
     source = "Luong, Pham & Manning (2015)"
 
-    def __init__(self, query_size: int, key_size: int, attention_size: int = 256):
+    def __init__(self, query_size: int, key_size: int):
         super().__init__(query_size, key_size)
         self.W = nn.Linear(key_size, query_size, bias=False)
 
@@ -208,6 +210,7 @@ class AdditiveScorer(Scorer):
     display_name = "additive (concat)"
     formula = r"e_{ij} = v^\top \tanh\left(W_q\, q_i + W_k\, h_j + b\right)"
     source = "Bahdanau, Cho & Bengio (2015)"
+    hidden_layer = True
 
     def __init__(self, query_size: int, key_size: int, attention_size: int = 256):
         super().__init__(query_size, key_size)
@@ -262,10 +265,11 @@ def make_scorer(name: str, query_size: int, key_size: int, attention_size: int =
         name: one of ``SCORERS.names()``.
         query_size: d_q, the decoder query size.
         key_size: d_k, the encoder annotation size.
-        attention_size: hidden width of scorers that have one (ignored by the others).
+        attention_size: hidden width of a scorer that has one (``hidden_layer``); the others have none.
 
     Raises:
         ValueError: see ``check_sizes``.
     """
     check_sizes(name, query_size, key_size)
-    return SCORERS.get(name)(query_size, key_size, attention_size)
+    scorer = SCORERS.get(name)
+    return scorer(query_size, key_size, attention_size) if scorer.hidden_layer else scorer(query_size, key_size)

@@ -350,11 +350,6 @@ class RNNSeq2Seq(TranslationModel):
             embedding.weight.data[PAD].zero_()
 
     @property
-    def scorer_name(self) -> str:
-        """The registered scorer of its attention (``config.scorer``)."""
-        return self.config.scorer
-
-    @property
     def trained_normalizer(self) -> str:
         """Name of the normalizer the attention was trained with (``config.normalizer``)."""
         return self.config.normalizer

@@ -345,11 +345,6 @@ class TransformerSeq2Seq(TranslationModel):
         return ("cross", "encoder_self", "decoder_self")
 
     @property
-    def scorer_name(self) -> str:
-        """Cross-attention scores queries and keys by the scaled dot product."""
-        return ScaledDotScorer.name
-
-    @property
     def scorer(self):
         """The scaled-dot scorer of one head (d_k), for the step view's term-by-term breakdown."""
         d_k = self.config.d_model // self.config.heads
