@@ -488,3 +488,38 @@ def test_checking_cards_leaves_out_a_folder_without_a_card(translator):
         Path("opus-mt-en-fr-tiny"), translator, {"all": {"bleu": 1.0, "sentences": 1}}, {"aer": 0.9}, 1.0
     )
     assert card_differences([measured]) == {}
+
+
+def test_wordpiece_and_word_level_tokenizers_come_out_as_their_words():
+    """A tokenizer that marks continuations (WordPiece's ##) or nothing (a word-level vocabulary) is read by how it
+    joins pieces: its sentence comes out as its words, not as one word for the whole sentence."""
+    from tokenizers import Tokenizer, models, pre_tokenizers
+    from transformers import BertTokenizerFast, PreTrainedTokenizerFast
+
+    from attnviz.inference.huggingface import continuation_mark, piece_words
+
+    vocab = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", "the", "black", "cat", "sleep", "##ing", "."]
+    wordpiece = BertTokenizerFast(vocab={w: k for k, w in enumerate(vocab)}, eos_token="[SEP]")
+    pieces = wordpiece.convert_ids_to_tokens(wordpiece("the black cat sleeping.")["input_ids"])
+    assert pieces == ["[CLS]", "the", "black", "cat", "sleep", "##ing", ".", "[SEP]"]
+    assert continuation_mark(wordpiece) == "##"
+    specials = set(wordpiece.all_special_tokens) - {wordpiece.unk_token}
+    words, groups = piece_words(pieces, wordpiece, specials, "##")
+    assert words == ["[CLS]", "the", "black", "cat", "sleeping", ".", "</s>"]
+    assert groups.shape == (7, 8) and groups[4].tolist() == [0, 0, 0, 0, 1, 1, 0, 0]
+
+    backend = Tokenizer(
+        models.WordLevel({w: k for k, w in enumerate(["<unk>", "</s>", "le", "chat", "dort"])}, unk_token="<unk>")
+    )
+    backend.pre_tokenizer = pre_tokenizers.Whitespace()
+    word_level = PreTrainedTokenizerFast(tokenizer_object=backend, unk_token="<unk>", eos_token="</s>")
+    pieces = [*word_level.convert_ids_to_tokens(word_level("le chat dort")["input_ids"]), "</s>"]
+    assert continuation_mark(word_level) == ""
+    words, _ = piece_words(pieces, word_level, {"</s>"}, "")
+    assert words == ["le", "chat", "dort", "</s>"]
+
+
+def test_a_sentencepiece_tokenizer_marks_first_pieces(translator):
+    assert translator.continuation is None  # ▁ marks where a word begins; unmarked pieces continue it
+    words, _ = translator.words(["▁bien", "venue", "▁à", "</s>"])
+    assert words == ["bienvenue", "à", "</s>"]

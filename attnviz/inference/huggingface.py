@@ -5,7 +5,9 @@ The views, alignment and evaluation work on words. A model that reads subword pi
 words the way Clark et al. (2019, *What Does BERT Look At?*, §2) merge BERT's: attention *to* a word is
 the sum over its pieces, attention *from* a word the mean over its pieces, so every row still sums to 1.
 A word is a piece that starts with the word-boundary mark and the pieces after it, up to the next mark —
-the space-separated units of the text; a special token is a word of its own. ``Translation.pieces`` keeps
+the space-separated units of the text; a special token is a word of its own. A tokenizer that marks the
+other pieces instead (WordPiece's ``##venue``) or none (a word-level vocabulary) is recognised by how it joins
+pieces back into text (``continuation_mark``). ``Translation.pieces`` keeps
 the unmerged translation for the toggle that shows them.
 """
 
@@ -56,13 +58,48 @@ class PieceVocab:
         return out
 
 
-def word_starts(pieces: list[str], specials: set[str]) -> list[bool]:
-    """For each piece, whether it begins a word: it carries a word mark (``WORD_MARKS``), is a special token,
-    follows one, or is the first piece."""
+def continuation_mark(tokenizer) -> str | None:
+    """How a tokenizer's pieces show where words begin, read from how it joins pieces back into text.
+
+    Returns:
+        None when unmarked pieces join the word before them and a word's first piece carries a mark
+        (SentencePiece's ``▁``, byte-level BPE's ``Ġ``: ``WORD_MARKS``); otherwise the mark of a piece that
+        continues a word — ``"##"`` for WordPiece — or ``""`` when every piece is a word (a word-level vocabulary).
+    """
+    if tokenizer.convert_tokens_to_string(["a", "b"]).strip() != "a b":
+        return None
+    return "##" if tokenizer.convert_tokens_to_string(["a", "##b"]).strip() == "ab" else ""
+
+
+def word_starts(pieces: list[str], specials: set[str], continuation: str | None = None) -> list[bool]:
+    """For each piece, whether it begins a word: the first piece, a special token or the piece after one, and
+    otherwise — by the tokenizer's ``continuation_mark`` — a piece with a word mark (``WORD_MARKS``, mark None)
+    or a piece without the continuation mark ("##"; with "" every piece)."""
     starts = []
     for k, piece in enumerate(pieces):
-        starts.append(k == 0 or piece.startswith(WORD_MARKS) or piece in specials or pieces[k - 1] in specials)
+        if continuation is None:
+            marked = piece.startswith(WORD_MARKS)
+        else:
+            marked = not (continuation and piece.startswith(continuation))
+        starts.append(k == 0 or marked or piece in specials or pieces[k - 1] in specials)
     return starts
+
+
+def piece_words(pieces: list[str], tokenizer, specials: set[str], continuation: str | None):
+    """(words as text, (W, P) grouping) of a piece sequence: the pieces grouped by ``word_starts``, each group
+    joined back into text by the tokenizer; its end token becomes ``</s>``.
+
+    Args:
+        pieces: P pieces as the tokenizer writes them; specials: tokens that stand alone as words;
+        continuation: ``continuation_mark(tokenizer)``.
+    """
+    groups = grouping(word_starts(pieces, specials, continuation))
+    words = []
+    for row in groups:
+        members = [pieces[p] for p in np.flatnonzero(row)]
+        text = EOS_TOKEN if members == [tokenizer.eos_token] else tokenizer.convert_tokens_to_string(members).strip()
+        words.append(text or members[0])
+    return words, groups
 
 
 def grouping(starts: list[bool]) -> np.ndarray:
@@ -103,6 +140,7 @@ class HuggingFaceTranslator(Translator):
         self.tokenizer = tokenizer
         # tokens that stand alone as words; the unknown piece stays inside the word it replaces a part of
         self.specials = set(tokenizer.all_special_tokens) - {tokenizer.unk_token}
+        self.continuation = continuation_mark(tokenizer)
 
     @classmethod
     def load(cls, directory: Path) -> HuggingFaceTranslator:
@@ -130,19 +168,8 @@ class HuggingFaceTranslator(Translator):
 
     # words from pieces
     def words(self, pieces: list[str]) -> tuple[list[str], np.ndarray]:
-        """(words as text, (W, P) grouping) of a piece sequence; the end token stays ``</s>``."""
-        starts = word_starts(pieces, self.specials)
-        groups = grouping(starts)
-        words = []
-        for row in groups:
-            members = [pieces[p] for p in np.flatnonzero(row)]
-            text = (
-                EOS_TOKEN
-                if members == [self.tokenizer.eos_token]
-                else self.tokenizer.convert_tokens_to_string(members).strip()
-            )
-            words.append(text or members[0])
-        return words, groups
+        """(words as text, (W, P) grouping) of a piece sequence; the end token stays ``</s>`` (``piece_words``)."""
+        return piece_words(pieces, self.tokenizer, self.specials, self.continuation)
 
     def _pieces(self, text: str, what: str, target: bool, pretokenized: bool) -> Tokens:
         """Piece-level Tokens of a text (display = pieces, the end token shown as ``</s>``)."""
