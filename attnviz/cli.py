@@ -15,12 +15,11 @@ import numpy as np
 
 from .attention.alignment import to_pharaoh
 from .attention.normalizers import NORMALIZERS, Normalizer
-from .data.dictionary import lexicon_entries, rare_name_contexts
+from .data.dictionary import lexicon_entries
 from .data.files import atomic_write_text
 from .data.modelcard import Metrics
-from .data.names import proper_noun_pairs
 from .data.reviews import IMDB_DIR, read_reviews
-from .data.tatoeba import DEFAULT_PAIR, PAIRS, prepare_corpus, repo_relative, split_pair
+from .data.tatoeba import DEFAULT_PAIR, PAIRS, prepare_corpus, repo_relative
 from .data.tokenization import MAX_TOKENS, SEGMENTATIONS
 from .families import DEFAULT_FAMILY, FAMILIES
 from .families.classifier import POOLINGS, ClassifierConfig
@@ -55,6 +54,7 @@ from .training.classify import (
     classifier_flags,
     train_classifier,
 )
+from .training.corpora import Corpora
 from .training.loop import alignment_metrics
 from .training.recipes import TrainConfig, family_flags, recipe_flags
 
@@ -444,27 +444,8 @@ def cmd_export_lecture(args) -> int:
 def cmd_train(args) -> int:
     """Train one model, or the whole zoo with --all (one process, or several under torchrun)."""
 
-    config = TrainConfig(
-        epochs=args.epochs,
-        max_minutes=args.max_minutes,
-        seed=args.seed,
-        threads=args.threads,
-        src_vocab_size=args.src_vocab,
-        tgt_vocab_size=args.tgt_vocab,
-        valid_sentences=args.valid_sentences,
-        test_sentences=args.test_sentences,
-        lr=args.lr,
-        warmup_steps=args.warmup_steps,
-        guided_lambda=args.guided_lambda,
-        guided_columns=args.guided_columns,
-        dictionary=args.dictionary,
-        dictionary_repeats=args.dictionary_repeats,
-        segmentation=args.segmentation,
-        unpunctuated=args.unpunctuated,
-        concatenated=args.concatenated,
-        name_contexts=args.name_contexts,
-        init_from=repo_relative(args.init_from) if args.init_from else "",
-    )
+    config = TrainConfig(**{f.name: getattr(args, f.name) for f in recipes.train_options()})
+    config = replace(config, init_from=repo_relative(Path(config.init_from)) if config.init_from else "")
     if config.guided_columns and not config.guided_lambda:
         print("train: --guided-columns needs --guided-lambda above 0 (it weighs the columns too)", file=sys.stderr)
         return 2
@@ -506,51 +487,10 @@ def cmd_train(args) -> int:
             print(f"train: {refusal}", file=sys.stderr)
             return 2
     data = args.data or pair.data
-    corpora = {}  # the recipes of a pair may differ in the corpus they read (dictionary, segmentation, split sizes)
+    corpora = Corpora(data, pair)  # the recipes of a pair may differ in the corpus they read
     for out, recipe, job_config in jobs:
         lexicon = lexicon_entries(job_config.segmentation) if recipe.fields.get("lexicon_pointer") else ()
-        key = (
-            job_config.dictionary,
-            job_config.dictionary_repeats,
-            job_config.segmentation,
-            job_config.split_seed,
-            job_config.valid_sentences,
-            job_config.test_sentences,
-            job_config.src_vocab_size,
-            job_config.tgt_vocab_size,
-            lexicon,
-            job_config.unpunctuated,
-            job_config.concatenated,
-            job_config.name_contexts,
-        )
-        if key not in corpora:
-            print(f"reading and splitting {data} …", file=sys.stderr)
-            extra = proper_noun_pairs() * job_config.dictionary_repeats if job_config.dictionary else ()
-            if job_config.name_contexts:  # new pairs made from the training part of the same split
-                extra += tuple(
-                    rare_name_contexts(
-                        split_pair(
-                            data, pair, job_config.split_seed, job_config.valid_sentences, job_config.test_sentences
-                        ).train,
-                        job_config.name_contexts,
-                        job_config.split_seed,
-                    )
-                )
-            corpora[key] = prepare_corpus(
-                data,
-                job_config.split_seed,
-                job_config.src_vocab_size,
-                job_config.tgt_vocab_size,
-                job_config.valid_sentences,
-                job_config.test_sentences,
-                pair,
-                extra,
-                job_config.segmentation,
-                lexicon,
-                job_config.unpunctuated,
-                job_config.concatenated,
-            )
-        corpus = corpora[key]
+        corpus = corpora.of(job_config, lexicon)
         card = loop.train_model(
             corpus,
             recipes.model_config(recipe, corpus),
@@ -615,6 +555,24 @@ def _train_in_parallel(args, jobs: list[tuple]) -> int:
                     failed.append(out)
                     pending = [job for job in pending if job[0] != out]  # its later stages would start from nothing
     return 1 if failed else 0
+
+
+def _add_train_options(parser: argparse.ArgumentParser) -> None:
+    """``train``'s recipe flags, as ``TrainConfig``'s fields declare them (``recipes.option``); each value lands in
+    the field of its name."""
+    kinds = {"int": int, "float": float, "str": str}
+    for f in recipes.train_options():
+        meta = f.metadata
+        arguments = {"dest": f.name, "default": f.default, "help": meta["help"] or None}
+        if f.type == "bool":
+            arguments["action"] = "store_true"
+        elif meta["bounds"]:
+            arguments["type"] = _bounded(kinds[f.type], *meta["bounds"], meta["flag"])
+        else:
+            arguments["type"] = kinds[f.type]
+        if meta["choices"]:
+            arguments["choices"] = meta["choices"]
+        parser.add_argument(meta["flag"], **arguments)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -773,12 +731,6 @@ def build_parser() -> argparse.ArgumentParser:
         default=DEFAULT_FAMILY,
         help=f"model family (default {DEFAULT_FAMILY}; bottleneck = no attention, the baseline)",
     )
-    tn.add_argument(
-        "--init-from",
-        type=Path,
-        help="start from this model's weights where they match (same pair and split; the same or larger "
-        "vocabularies, whose new words start untrained)",
-    )
     declared = set()
     for family in translation_families:  # each family declares its own flags; one shared by two is added once
         for flag in family.train_flags():
@@ -793,84 +745,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="source-target languages: en-fr, or zh-en (Chinese → English)",
     )
     tn.add_argument("--data", type=Path, help="the Tatoeba file (default: the pair's, under ../shared/data)")
-    tn.add_argument(
-        "--dictionary-repeats",
-        type=_bounded(int, 1, 20, "--dictionary-repeats"),
-        default=defaults.dictionary_repeats,
-        help="with --dictionary: add each proper noun pair N times",
-    )
-    tn.add_argument(
-        "--dictionary",
-        action="store_true",
-        help="zh-en: add CC-CEDICT's proper nouns (北京 → Beijing …) to the training pairs",
-    )
-    tn.add_argument(
-        "--segmentation",
-        choices=SEGMENTATIONS,
-        default=defaults.segmentation,
-        help="zh-en: Chinese tokens are jieba words, single characters, or single characters with CC-CEDICT's names whole",
-    )
-    tn.add_argument(
-        "--unpunctuated",
-        type=_bounded(float, 0.0, 1.0, "--unpunctuated"),
-        default=defaults.unpunctuated,
-        help="share of training pairs (0–1) that lose their sentence-final punctuation on both sides, "
-        "so bare phrases such as 欢迎来北京 translate too",
-    )
-    tn.add_argument(
-        "--name-contexts",
-        type=_bounded(int, 0, 20, "--name-contexts"),
-        default=defaults.name_contexts,
-        help="zh-en: for each training pair naming one city, N copies with a rare city name in its place "
-        "(北京 is in two Tatoeba sentences), so rare names are learned from more contexts",
-    )
-    tn.add_argument(
-        "--concatenated",
-        type=_bounded(float, 0.0, 1.0, "--concatenated"),
-        default=defaults.concatenated,
-        help="add this share (0–1) of training pairs again as longer pairs, each 2–4 training pairs "
-        "joined end to end, so long sentences' positions are seen in training",
-    )
+    _add_train_options(tn)
     tn.add_argument("--gold-dir", type=Path, default=DEFAULT_GOLD, help="WPT03 dev alignments for AER")
     tn.add_argument("--out", type=Path, help="model directory (with --all: the parent directory)")
-    tn.add_argument("--epochs", type=int, default=defaults.epochs)
-    tn.add_argument("--max-minutes", type=float, default=defaults.max_minutes, help="training time budget per model")
-    tn.add_argument("--seed", type=int, default=defaults.seed)
-    tn.add_argument("--lr", type=float, default=defaults.lr, help="peak Adam learning rate")
-    tn.add_argument(
-        "--warmup-steps",
-        type=int,
-        default=defaults.warmup_steps,
-        help="optimizer steps of linear learning-rate warm-up (0: none)",
-    )
-    tn.add_argument(
-        "--guided-lambda",
-        type=_bounded(float, 0.0, 1e3, "--guided-lambda"),
-        default=defaults.guided_lambda,
-        help="weight of the guided-alignment loss against eflomal links of the training pairs (0: none)",
-    )
-    tn.add_argument(
-        "--guided-columns",
-        action="store_true",
-        help="with --guided-lambda: also supervise each source word's column of the attention "
-        "(the English → French reading of the same links)",
-    )
-    tn.add_argument("--threads", type=int, default=defaults.threads, help="torch threads per training process")
-    tn.add_argument(
-        "--src-vocab", type=int, default=defaults.src_vocab_size, help="source vocabulary size, specials included"
-    )
-    tn.add_argument(
-        "--tgt-vocab", type=int, default=defaults.tgt_vocab_size, help="target vocabulary size, specials included"
-    )
-    tn.add_argument(
-        "--valid-sentences", type=int, default=defaults.valid_sentences, help="source sentences held out for validation"
-    )
-    tn.add_argument(
-        "--test-sentences",
-        type=int,
-        default=defaults.test_sentences,
-        help="source sentences held out for the test BLEU",
-    )
     tn.add_argument("--jobs", type=int, default=1, help="with --all: models trained at once, as separate processes")
     tn.add_argument("--device", choices=("cpu", "cuda"), default="cpu", help="where to train (default cpu)")
     tn.set_defaults(func=cmd_train)

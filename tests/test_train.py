@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 import time
+from dataclasses import replace
 
 import pytest
 
@@ -477,3 +478,35 @@ def test_segmentation_is_refused_for_a_pair_without_chinese():
     assert result.returncode == 2 and result.stderr.strip().splitlines() == [
         "train: --segmentation cuts Chinese text; en-fr has none (use it with --pair zh-en)"
     ]
+
+
+def test_training_flags_are_declared_once_and_round_trip():
+    """A TrainConfig field's ``option`` metadata makes its CLI flag, its place in the retrain command and in the
+    corpus key: the command parses back to the same recipe."""
+    from attnviz.cli import build_parser
+    from attnviz.training.recipes import corpus_key, recipe_flags, train_options
+
+    config = TrainConfig(
+        epochs=3,
+        max_minutes=7.5,
+        seed=4,
+        threads=1,
+        lr=5e-4,
+        warmup_steps=100,
+        src_vocab_size=14100,
+        tgt_vocab_size=16000,
+        guided_lambda=1.0,
+        guided_columns=True,
+        concatenated=0.1,
+        unpunctuated=0.25,
+        segmentation="characters",
+        dictionary=True,
+        dictionary_repeats=3,
+        name_contexts=2,
+        valid_sentences=500,
+        test_sentences=600,
+        init_from="pretrained/en-fr-additive",
+    )
+    args = build_parser().parse_args(["train", "--out", "somewhere", *recipe_flags(config)])
+    assert TrainConfig(**{f.name: getattr(args, f.name) for f in train_options()}) == config
+    assert corpus_key(config) != corpus_key(TrainConfig()) and corpus_key(replace(config, lr=1.0)) == corpus_key(config)

@@ -11,10 +11,33 @@ from __future__ import annotations
 from dataclasses import dataclass, field, fields, replace
 
 from ..data.tatoeba import Corpus
+from ..data.tokenization import SEGMENTATIONS
 from ..families import FAMILIES, FamilyConfig, ModelInfo
 
 # the sentence each epoch translates for the Training view, by source language (the seed notes' example for Chinese)
 DEMO_SENTENCES = {"en": "the little girl is playing in the big garden .", "zh": "欢迎来北京"}
+
+
+def option(
+    flag: str | None = None,
+    help: str = "",
+    *,
+    always: bool = False,
+    corpus: bool = False,
+    bounds: tuple[float, float] | None = None,
+    choices: tuple[str, ...] | None = None,
+) -> dict:
+    """A ``TrainConfig`` field's metadata — the one place a training flag is declared, from which the CLI's
+    ``train`` flags (``train_options``), the card's retrain command (``recipe_flags``) and the corpus cache key
+    (``corpus_key``) are made.
+
+    Args:
+        flag: its ``train`` option (None: not a flag); help: its help text.
+        always: written into every retrain command (else only when it differs from the default).
+        corpus: it changes the corpus a run reads (the split, the vocabularies, the added pairs).
+        bounds: (low, high), the closed range a value must lie in; choices: the values it may take.
+    """
+    return {"flag": flag, "help": help, "always": always, "corpus": corpus, "bounds": bounds, "choices": choices}
 
 
 @dataclass
@@ -60,30 +83,109 @@ class TrainConfig:
             to a trained model); "" starts from random weights.
     """
 
-    epochs: int = 12
-    max_minutes: float = 40.0
-    seed: int = 1
-    split_seed: int = 1
-    valid_sentences: int = 2000
-    test_sentences: int = 2000
+    epochs: int = field(default=12, metadata=option("--epochs", always=True))
+    max_minutes: float = field(
+        default=40.0, metadata=option("--max-minutes", "training time budget per model", always=True)
+    )
+    seed: int = field(default=1, metadata=option("--seed", always=True))
+    split_seed: int = field(default=1, metadata=option(corpus=True))
+    valid_sentences: int = field(
+        default=2000, metadata=option("--valid-sentences", "source sentences held out for validation", corpus=True)
+    )
+    test_sentences: int = field(
+        default=2000, metadata=option("--test-sentences", "source sentences held out for the test BLEU", corpus=True)
+    )
     batch_tokens: int = 2000
-    lr: float = 2e-3
-    warmup_steps: int = 0
+    lr: float = field(default=2e-3, metadata=option("--lr", "peak Adam learning rate"))
+    warmup_steps: int = field(
+        default=0, metadata=option("--warmup-steps", "optimizer steps of linear learning-rate warm-up (0: none)")
+    )
     label_smoothing: float = 0.1
     clip: float = 1.0
-    src_vocab_size: int = 6000
-    tgt_vocab_size: int = 8000
-    threads: int = 2
+    src_vocab_size: int = field(
+        default=6000, metadata=option("--src-vocab", "source vocabulary size, specials included", corpus=True)
+    )
+    tgt_vocab_size: int = field(
+        default=8000, metadata=option("--tgt-vocab", "target vocabulary size, specials included", corpus=True)
+    )
+    threads: int = field(default=2, metadata=option("--threads", "torch threads per training process", always=True))
     bf16: bool = True
-    guided_lambda: float = 0.0
-    guided_columns: bool = False
-    dictionary: bool = False
-    dictionary_repeats: int = 1
-    segmentation: str = "words"
-    unpunctuated: float = 0.0
-    concatenated: float = 0.0
-    name_contexts: int = 0
-    init_from: str = ""
+    guided_lambda: float = field(
+        default=0.0,
+        metadata=option(
+            "--guided-lambda",
+            "weight of the guided-alignment loss against eflomal links of the training pairs (0: none)",
+            bounds=(0.0, 1e3),
+        ),
+    )
+    guided_columns: bool = field(
+        default=False,
+        metadata=option(
+            "--guided-columns",
+            "with --guided-lambda: also supervise each source word's column of the attention (the English → "
+            "French reading of the same links)",
+        ),
+    )
+    dictionary: bool = field(
+        default=False,
+        metadata=option(
+            "--dictionary", "zh-en: add CC-CEDICT's proper nouns (北京 → Beijing …) to the training pairs", corpus=True
+        ),
+    )
+    dictionary_repeats: int = field(
+        default=1,
+        metadata=option(
+            "--dictionary-repeats", "with --dictionary: add each proper noun pair N times", bounds=(1, 20), corpus=True
+        ),
+    )
+    segmentation: str = field(
+        default="words",
+        metadata=option(
+            "--segmentation",
+            "zh-en: Chinese tokens are jieba words, single characters, or single characters with CC-CEDICT's "
+            "names whole",
+            choices=SEGMENTATIONS,
+            corpus=True,
+        ),
+    )
+    unpunctuated: float = field(
+        default=0.0,
+        metadata=option(
+            "--unpunctuated",
+            "share of training pairs (0–1) that lose their sentence-final punctuation on both sides, so bare "
+            "phrases such as 欢迎来北京 translate too",
+            bounds=(0.0, 1.0),
+            corpus=True,
+        ),
+    )
+    concatenated: float = field(
+        default=0.0,
+        metadata=option(
+            "--concatenated",
+            "add this share (0–1) of training pairs again as longer pairs, each 2–4 training pairs joined end to "
+            "end, so long sentences' positions are seen in training",
+            bounds=(0.0, 1.0),
+            corpus=True,
+        ),
+    )
+    name_contexts: int = field(
+        default=0,
+        metadata=option(
+            "--name-contexts",
+            "zh-en: for each training pair naming one city, N copies with a rare city name in its place (北京 is "
+            "in two Tatoeba sentences), so rare names are learned from more contexts",
+            bounds=(0, 20),
+            corpus=True,
+        ),
+    )
+    init_from: str = field(
+        default="",
+        metadata=option(
+            "--init-from",
+            "start from this model's weights where they match (same pair and split; the same or larger "
+            "vocabularies, whose new words start untrained)",
+        ),
+    )
 
 
 # recipe fields that may change when a run is resumed (extending it, or moving it to other cores)
@@ -285,44 +387,29 @@ def model_config(recipe: Recipe, corpus: Corpus) -> FamilyConfig:
     return FAMILIES.get(recipe.family).make_config(len(corpus.src_vocab), len(corpus.tgt_vocab), **recipe.fields)
 
 
+def train_options() -> list:
+    """The ``TrainConfig`` fields that are ``train`` flags (``option``), in declaration order."""
+    return [f for f in fields(TrainConfig) if f.metadata.get("flag")]
+
+
+def corpus_key(config: TrainConfig) -> tuple:
+    """The values of ``config`` that change the corpus a run reads (``option(corpus=True)``): runs with equal keys
+    share one prepared corpus."""
+    return tuple(getattr(config, f.name) for f in fields(TrainConfig) if f.metadata.get("corpus"))
+
+
 def recipe_flags(config: TrainConfig) -> list[str]:
-    """The ``python -m attnviz train`` flags that reproduce ``config`` (sizes only when not the default)."""
-    flags = [
-        "--epochs",
-        str(config.epochs),
-        "--max-minutes",
-        f"{config.max_minutes:g}",
-        "--seed",
-        str(config.seed),
-        "--threads",
-        str(config.threads),
-    ]
-    if (config.src_vocab_size, config.tgt_vocab_size) != (TrainConfig.src_vocab_size, TrainConfig.tgt_vocab_size):
-        flags += ["--src-vocab", str(config.src_vocab_size), "--tgt-vocab", str(config.tgt_vocab_size)]
-    if config.lr != TrainConfig.lr:
-        flags += ["--lr", f"{config.lr:g}"]
-    if config.warmup_steps != TrainConfig.warmup_steps:
-        flags += ["--warmup-steps", str(config.warmup_steps)]
-    if config.dictionary:
-        flags += ["--dictionary"]
-    if config.dictionary_repeats != TrainConfig.dictionary_repeats:
-        flags += ["--dictionary-repeats", str(config.dictionary_repeats)]
-    if config.segmentation != TrainConfig.segmentation:
-        flags += ["--segmentation", config.segmentation]
-    if config.unpunctuated != TrainConfig.unpunctuated:
-        flags += ["--unpunctuated", f"{config.unpunctuated:g}"]
-    if config.name_contexts != TrainConfig.name_contexts:
-        flags += ["--name-contexts", str(config.name_contexts)]
-    if config.concatenated != TrainConfig.concatenated:
-        flags += ["--concatenated", f"{config.concatenated:g}"]
-    if config.guided_lambda != TrainConfig.guided_lambda:
-        flags += ["--guided-lambda", f"{config.guided_lambda:g}"]
-    if config.guided_columns:
-        flags += ["--guided-columns"]
-    if config.init_from:
-        flags += ["--init-from", config.init_from]
-    if (config.valid_sentences, config.test_sentences) != (TrainConfig.valid_sentences, TrainConfig.test_sentences):
-        flags += ["--valid-sentences", str(config.valid_sentences), "--test-sentences", str(config.test_sentences)]
+    """The ``python -m attnviz train`` flags that reproduce ``config``: those declared ``always`` first, then the
+    others that differ from their defaults (a switch by its name alone)."""
+    flags = []
+    for f in sorted(train_options(), key=lambda f: not f.metadata["always"]):  # stable: declaration order within
+        value = getattr(config, f.name)
+        if not (f.metadata["always"] or value != f.default):
+            continue
+        if isinstance(value, bool):
+            flags += [f.metadata["flag"]] if value else []
+        else:
+            flags += [f.metadata["flag"], f"{value:g}" if isinstance(value, float) else str(value)]
     return flags
 
 
