@@ -575,13 +575,8 @@ def _add_train_options(parser: argparse.ArgumentParser) -> None:
         parser.add_argument(meta["flag"], **arguments)
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The argparse parser of ``python -m attnviz``."""
-
-    defaults = TrainConfig()
-    parser = argparse.ArgumentParser(prog="python -m attnviz", description=__doc__)
-    sub = parser.add_subparsers(dest="command", required=True)
-
+def _translate_parser(sub) -> None:
+    """Add the ``translate`` subcommand: stdin sentences → translations (or JSON with attention)."""
     tr = sub.add_parser(
         "translate",
         help="translate lines from stdin (English → French, or Chinese → English: the model's languages)",
@@ -618,6 +613,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     tr.set_defaults(func=cmd_translate)
 
+
+def _align_parser(sub) -> None:
+    """Add the ``align`` subcommand: sentence pairs → Pharaoh links."""
     al = sub.add_parser(
         "align",
         help="word alignments from attention (Pharaoh format)",
@@ -637,6 +635,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     al.set_defaults(func=cmd_align)
 
+
+def _evaluate_parser(sub) -> None:
+    """Add the ``evaluate`` subcommand: the quality table of the models."""
     ev = sub.add_parser("evaluate", help="one table: BLEU, AER, entropy, monotonicity, speed per model")
     ev.add_argument("--models", type=Path, nargs="*", help="model directories (default: all in pretrained/)")
     ev.add_argument("--gold-dir", type=Path, default=DEFAULT_GOLD)
@@ -665,6 +666,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     ev.set_defaults(func=cmd_evaluate)
 
+
+def _reference_parser(sub) -> None:
+    """Add the ``reference`` subcommand: eflomal's priors."""
+    defaults = TrainConfig()
     rf = sub.add_parser("reference", help="train the eflomal reference aligner's priors on the training split")
     rf.add_argument("--pair", choices=tuple(PAIRS), default=DEFAULT_PAIR.name, help="source-target languages")
     rf.add_argument(
@@ -686,11 +691,17 @@ def build_parser() -> argparse.ArgumentParser:
     rf.add_argument("--gold-dir", type=Path, default=DEFAULT_GOLD)
     rf.set_defaults(func=cmd_reference)
 
+
+def _heads_parser(sub) -> None:
+    """Add the ``heads`` subcommand: a multi-head model's alignment head."""
     hd = sub.add_parser("heads", help="choose a multi-head model's alignment head by AER on the dev gold")
     hd.add_argument("--model", type=Path, required=True, help="model directory, e.g. pretrained/en-fr-transformer")
     hd.add_argument("--gold-dir", type=Path, default=DEFAULT_GOLD, help="WPT03 dev alignments")
     hd.set_defaults(func=cmd_heads)
 
+
+def _convert_hf_parser(sub) -> None:
+    """Add the ``convert-hf`` subcommand: a pickled Hugging Face folder → safetensors."""
     hf = sub.add_parser(
         "convert-hf",
         help="write model.safetensors beside a Hugging Face folder's pickled pytorch_model.bin",
@@ -700,12 +711,18 @@ def build_parser() -> argparse.ArgumentParser:
     hf.add_argument("folder", type=Path, help="a Hugging Face model folder, e.g. models/opus-mt-en-fr")
     hf.set_defaults(func=cmd_convert_hf)
 
+
+def _models_parser(sub) -> None:
+    """Add the ``models`` subcommand: the model list."""
     md = sub.add_parser(
         "models", help="list the models under pretrained/ (and ATTNVIZ_MODELS) by task and language pair"
     )
     md.add_argument("--root", type=Path, default=PRETRAINED)
     md.set_defaults(func=cmd_models)
 
+
+def _export_lecture_parser(sub) -> None:
+    """Add the ``export-lecture`` subcommand: a lecture as one HTML file."""
     ex = sub.add_parser(
         "export-lecture",
         help="write a lecture as one self-contained HTML file (no server, no network)",
@@ -717,6 +734,9 @@ def build_parser() -> argparse.ArgumentParser:
     ex.add_argument("--root", type=Path, default=PRETRAINED, help="the models' folder (default pretrained/)")
     ex.set_defaults(func=cmd_export_lecture)
 
+
+def _train_parser(sub) -> None:
+    """Add the ``train`` subcommand: one model or the zoo."""
     tn = sub.add_parser(
         "train",
         help="train a model (or the whole zoo with --all)",
@@ -752,6 +772,9 @@ def build_parser() -> argparse.ArgumentParser:
     tn.add_argument("--device", choices=("cpu", "cuda"), default="cpu", help="where to train (default cpu)")
     tn.set_defaults(func=cmd_train)
 
+
+def _classify_parser(sub) -> None:
+    """Add the ``classify`` subcommand: review sentiment from stdin."""
     cl = sub.add_parser(
         "classify",
         help="classify English texts from stdin (movie-review sentiment)",
@@ -764,6 +787,9 @@ def build_parser() -> argparse.ArgumentParser:
     cl.add_argument("--json", action="store_true", help="one JSON object per line with tokens and attention")
     cl.set_defaults(func=cmd_classify)
 
+
+def _train_classifier_parser(sub) -> None:
+    """Add the ``train-classifier`` subcommand: the IMDB classifiers."""
     recipe = ClassifierRecipe()
     tc = sub.add_parser("train-classifier", help="train the IMDB review classifiers")
     tc.add_argument("--pooling", choices=tuple(POOLINGS), default="self_attention", help="attention pooling")
@@ -807,6 +833,23 @@ def build_parser() -> argparse.ArgumentParser:
         "then re-measure the test set",
     )
     tc.set_defaults(func=cmd_train_classifier)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argparse parser of ``python -m attnviz``: one function per subcommand."""
+    parser = argparse.ArgumentParser(prog="python -m attnviz", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    _translate_parser(sub)
+    _align_parser(sub)
+    _evaluate_parser(sub)
+    _reference_parser(sub)
+    _heads_parser(sub)
+    _convert_hf_parser(sub)
+    _models_parser(sub)
+    _export_lecture_parser(sub)
+    _train_parser(sub)
+    _classify_parser(sub)
+    _train_classifier_parser(sub)
     return parser
 
 
