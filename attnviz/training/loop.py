@@ -303,7 +303,6 @@ def train_model(
     processes = Processes.from_environment(device)
     torch.set_num_threads(config.threads)
     torch.manual_seed(config.seed)
-    rng = random.Random(config.seed)
     out = Path(out)
     family = next(f for f in FAMILIES if f.config_class is type(model_config))
     model = family(model_config).to(processes.device)
@@ -312,200 +311,252 @@ def train_model(
             raise ValueError("a lexicon pointer needs a corpus prepared with its lexicon (prepare_corpus(lexicon=…))")
         model.lexicon.copy_(lexicon_table(corpus.lexicon, corpus.src_vocab, corpus.tgt_vocab))
     info = info or ModelInfo.of(model, corpus.pair.source, corpus.pair.target, corpus.segmentation)
-    optimizer = torch.optim.Adam(model.parameters(), lr=config.lr)
-    trainer = model
-    if processes.world_size > 1:
-        trainer = torch.nn.parallel.DistributedDataParallel(model)
-    valid_sources, valid_streams = reference_streams(corpus.split.valid)
-    valid_pairs = encode_pairs(
-        [
-            (corpus.tokens(s, corpus.pair.source), corpus.tokens(r, corpus.pair.target))
-            for s in valid_sources
-            for r in corpus.split.valid[s]
-        ],
-        corpus.src_vocab,
-        corpus.tgt_vocab,
-    )
-    translator = Translator(model, corpus.src_vocab, corpus.tgt_vocab, name=out.name, info=info)
-    progress = {
-        "epoch": 0,
-        "steps": 0,
-        "history": [],
-        "best_bleu": -1.0,
-        "best_epoch": 0,
-        "seconds": 0.0,
-        "cpu_seconds": 0.0,
-        "recipe": asdict(config),
-        "model": model_config.to_dict(),
-    }
-    resume_path = out / RESUME_FILE
-    if resume_path.is_file():
-        saved = load_resume_state(resume_path, model, optimizer, rng)
-        differences = recipe_differences(saved["recipe"], config)
-        differences += [
-            f"{k}: {v!r} then, {model_config.to_dict().get(k)!r} now"
-            for k, v in saved["model"].items()
-            if model_config.to_dict().get(k) != v
-        ]
-        if differences:
-            raise ValueError(
-                f"{resume_path} was made with another recipe ({'; '.join(differences)}); delete it to start over"
-            )
-        progress.update(
-            {
-                k: saved[k]
-                for k in (
-                    "epoch",
-                    "steps",
-                    "history",
-                    "best_bleu",
-                    "best_epoch",
-                    "seconds",
-                    "cpu_seconds",
-                    "started_from",
-                )
-                if k in saved
-            }
-        )
-        if processes.main:
-            tqdm.write(
-                f"{out.name}: resuming after epoch {progress['epoch']} ({progress['seconds'] / 60:.1f} min done)"
-            )
-    elif config.init_from:
-        # read before the first epoch's save, which replaces that card when a run continues in place
-        progress["started_from"] = starting_point(REPO / config.init_from)
-        started_from = warm_start(model, REPO / config.init_from, corpus)
-        if processes.main:
-            tqdm.write(f"{out.name}: starting from {config.init_from} (new: {', '.join(started_from) or 'nothing'})")
-    start = time.perf_counter() - progress["seconds"]
-    cpu_start = time.process_time() - progress["cpu_seconds"]
-    budget = config.max_minutes * 60
-    history = progress["history"]
-    autocast_device = processes.device.type
-    use_bf16 = config.bf16 and bf16_is_fast(processes.device)
-    progress["bf16_used"] = use_bf16
-    if config.bf16 and not use_bf16 and processes.main:
-        tqdm.write(
-            f"{out.name}: this CPU has no bfloat16 instructions; training in float32 (bf16 would be emulated, slower)"
-        )
-    links = supervised = None
-    if config.guided_lambda:
-        supervised = model.supervised_map()
-        if supervised is None:
-            raise ValueError(
-                f"guided training needs attention weights from the training pass; this {info.family} "
-                "model returns none (a Transformer returns them only with an alignment layer: "
-                "--alignment-attention)"
-            )
-        links = guided.corpus_links(corpus)
-    for epoch in range(progress["epoch"] + 1, config.epochs + 1):
-        if history and time.perf_counter() - start > budget:  # a resumed run whose budget is spent
+    run = TrainingRun(corpus, model_config, config, out, model, info, processes)
+    run.resume_or_warm_start()
+    for epoch in range(run.progress["epoch"] + 1, config.epochs + 1):
+        if run.progress["history"] and run.elapsed() > config.max_minutes * 60:  # a resumed run whose budget is spent
             break
-        model.train()
-        batches = make_batches(corpus.train, config.batch_tokens, rng)
-        # every process takes every world_size-th batch, the same number each (DDP steps in lockstep)
-        per_process = len(batches) // processes.world_size if processes.world_size > 1 else len(batches)
-        mine = batches[processes.rank :: processes.world_size][:per_process]
-        losses, alignment_losses, column_losses, out_of_time, policy_stats = [], [], [], False, {}
-        bar = tqdm(mine, desc=f"{out.name} epoch {epoch}", unit="batch", mininterval=10, disable=not processes.main)
-        for batch in bar:
-            src, lengths, tgt_in, tgt_out = (t.to(processes.device) for t in collate([corpus.train[i] for i in batch]))
-            # bf16 autocast: 1.5x faster on AVX512-BF16 CPUs at the same loss; weights stay fp32
-            with torch.autocast(autocast_device, dtype=torch.bfloat16, enabled=use_bf16):
-                logits, attention = trainer(src, lengths, tgt_in)
-            loss = cross_entropy = torch.nn.functional.cross_entropy(
-                logits.float().reshape(-1, logits.size(-1)),
-                tgt_out.reshape(-1),
-                ignore_index=PAD,
-                label_smoothing=config.label_smoothing,
-            )
-            if links is not None:
-                targets = guided.alignment_targets([links[i] for i in batch], *attention.shape[-2:])
-                alignment_loss = guided.guided_alignment_loss(
-                    attention[:, supervised[0], supervised[1]], targets.to(processes.device)
-                )
-                loss = loss + config.guided_lambda * alignment_loss
-                alignment_losses.append(alignment_loss.item())
-                if config.guided_columns:
-                    words = (tgt_out != PAD) & (tgt_out != EOS)
-                    column_loss = guided.column_alignment_loss(
-                        attention[:, supervised[0], supervised[1]], targets.to(processes.device), words
-                    )
-                    loss = loss + config.guided_lambda * column_loss
-                    column_losses.append(column_loss.item())
-            extra, stats = model.auxiliary_loss(logits, tgt_out)  # e.g. REINFORCE for sampled attention
-            if extra is not None:
-                loss = loss + extra
-                for key, value in stats.items():
-                    policy_stats.setdefault(key, []).append(value)
-            progress["steps"] += 1
-            if progress["steps"] <= config.warmup_steps:  # before any halving: warm-up ends in epoch 1
-                for group in optimizer.param_groups:
-                    group["lr"] = config.lr * progress["steps"] / config.warmup_steps
-            optimizer.zero_grad()
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(model.parameters(), config.clip)
-            optimizer.step()
-            losses.append(cross_entropy.item())  # the history compares cross-entropies across models
-            bar.set_postfix(loss=f"{np.mean(losses[-100:]):.3f}", refresh=False)
-            if processes.any(time.perf_counter() - start > budget):
-                out_of_time = True
-                break
-        bar.close()
-        model.eval()
-        improved = False
-        if processes.main:
-            record = {
-                "epoch": epoch,
-                "fraction": len(losses) / max(len(mine), 1),
-                "train_loss": float(np.mean(losses)) if losses else float("nan"),
-                "valid_loss": validation_loss(model, valid_pairs),
-                "valid_bleu": sacrebleu.corpus_bleu(
-                    translate_batch(translator, valid_sources), valid_streams, lowercase=True
-                ).score,
-                "minutes": (time.perf_counter() - start) / 60,
-                "lr": optimizer.param_groups[0]["lr"],
-                "demo": demo_attention(translator),
-            }
-            if alignment_losses:  # guided training: how far attention still is from the eflomal links
-                record["guided_loss"] = float(np.mean(alignment_losses))
-            if column_losses:
-                record["guided_column_loss"] = float(np.mean(column_losses))
-            if policy_stats:  # the REINFORCE curve of sampled hard attention: the epoch, then every 50 batches
-                record["policy"] = {key: float(np.mean(values)) for key, values in policy_stats.items()}
-                record["policy_curve"] = [
-                    {
-                        key: round(float(np.mean(values[k : k + POLICY_CHUNK])), 4)
-                        for key, values in policy_stats.items()
-                    }
-                    for k in range(0, len(losses), POLICY_CHUNK)
-                ]
-            history.append(record)
-            tqdm.write(
-                f"{out.name} epoch {epoch}: train loss {record['train_loss']:.3f}  valid loss "
-                f"{record['valid_loss']:.3f}  valid BLEU {record['valid_bleu']:.2f}  ({record['minutes']:.1f} min)"
-            )
-            improved = record["valid_bleu"] > progress["best_bleu"]
-            if improved:
-                progress["best_bleu"], progress["best_epoch"] = record["valid_bleu"], epoch
-                checkpoint.save(out, model, info, corpus.src_vocab, corpus.tgt_vocab, {"name": out.name})
-            atomic_write_text(out / checkpoint.HISTORY_FILE, json.dumps(history) + "\n")
-        if not processes.share(improved):
-            for group in optimizer.param_groups:
-                group["lr"] /= 2
-        progress.update(epoch=epoch, seconds=time.perf_counter() - start, cpu_seconds=time.process_time() - cpu_start)
-        if processes.main:
-            save_resume_state(resume_path, model, optimizer, rng, progress)
-        if out_of_time:
+        if run.epoch(epoch):  # out of time
             break
     tqdm.write(f"rank {processes.rank}: final weights sha256 {weights_digest(model)}")
     if processes.world_size > 1:
         dist.barrier()
     if not processes.main:
         return None
-    card = finish(corpus, model_config, config, out, gold_dir, data_path, info, progress, processes, shown_by_default)
-    resume_path.unlink(missing_ok=True)
+    card = finish(
+        corpus, model_config, config, out, gold_dir, data_path, info, run.progress, processes, shown_by_default
+    )
+    run.resume_path.unlink(missing_ok=True)
     return card
+
+
+class TrainingRun:
+    """One model's training between its first and its last epoch: the model, the optimizer, the batch order and
+    ``progress`` (epoch, steps, history, best validation BLEU, seconds), which ``resume.safetensors`` keeps
+    after every epoch so a killed run continues where it stopped.
+
+    Attributes:
+        progress: {"epoch", "steps", "history", "best_bleu", "best_epoch", "seconds", "cpu_seconds", "recipe",
+            "model", "bf16_used", and "started_from" after a warm start}.
+    """
+
+    def __init__(self, corpus: Corpus, model_config, config: TrainConfig, out: Path, model, info, processes):
+        self.corpus, self.model_config, self.config, self.out = corpus, model_config, config, out
+        self.model, self.info, self.processes = model, info, processes
+        self.rng = random.Random(config.seed)
+        self.optimizer = torch.optim.Adam(model.parameters(), lr=config.lr)
+        self.trainer = torch.nn.parallel.DistributedDataParallel(model) if processes.world_size > 1 else model
+        self.valid_sources, self.valid_streams = reference_streams(corpus.split.valid)
+        self.valid_pairs = encode_pairs(
+            [
+                (corpus.tokens(s, corpus.pair.source), corpus.tokens(r, corpus.pair.target))
+                for s in self.valid_sources
+                for r in corpus.split.valid[s]
+            ],
+            corpus.src_vocab,
+            corpus.tgt_vocab,
+        )
+        self.translator = Translator(model, corpus.src_vocab, corpus.tgt_vocab, name=out.name, info=info)
+        self.resume_path = out / RESUME_FILE
+        self.progress = {
+            "epoch": 0,
+            "steps": 0,
+            "history": [],
+            "best_bleu": -1.0,
+            "best_epoch": 0,
+            "seconds": 0.0,
+            "cpu_seconds": 0.0,
+            "recipe": asdict(config),
+            "model": model_config.to_dict(),
+        }
+        self.use_bf16 = config.bf16 and bf16_is_fast(processes.device)
+        self.progress["bf16_used"] = self.use_bf16
+        if config.bf16 and not self.use_bf16 and processes.main:
+            tqdm.write(
+                f"{out.name}: this CPU has no bfloat16 instructions; training in float32 (bf16 would be emulated, "
+                "slower)"
+            )
+        self.links, self.supervised = self.guidance()
+
+    def guidance(self) -> tuple[list | None, tuple[int, int] | None]:
+        """(eflomal links of every training pair, the supervised (layer, head)) for guided alignment; (None, None)
+        without it.
+
+        Raises:
+            ValueError: guided training of a model whose training pass returns no attention weights.
+        """
+        if not self.config.guided_lambda:
+            return None, None
+        supervised = self.model.supervised_map()
+        if supervised is None:
+            raise ValueError(
+                f"guided training needs attention weights from the training pass; this {self.info.family} "
+                "model returns none (a Transformer returns them only with an alignment layer: "
+                "--alignment-attention)"
+            )
+        return guided.corpus_links(self.corpus), supervised
+
+    def resume_or_warm_start(self) -> None:
+        """Continue after the last finished epoch of a resume state in ``out``, or start from ``init_from``'s
+        weights, or from random ones; the clocks continue from the saved seconds.
+
+        Raises:
+            ValueError: a resume state made with another recipe or architecture (the message names the fields).
+        """
+        config, out = self.config, self.out
+        if self.resume_path.is_file():
+            saved = load_resume_state(self.resume_path, self.model, self.optimizer, self.rng)
+            now = self.model_config.to_dict()
+            differences = recipe_differences(saved["recipe"], config)
+            differences += [
+                f"{k}: {v!r} then, {now.get(k)!r} now" for k, v in saved["model"].items() if now.get(k) != v
+            ]
+            if differences:
+                raise ValueError(
+                    f"{self.resume_path} was made with another recipe ({'; '.join(differences)}); delete it to start "
+                    "over"
+                )
+            kept = ("epoch", "steps", "history", "best_bleu", "best_epoch", "seconds", "cpu_seconds", "started_from")
+            self.progress.update({k: saved[k] for k in kept if k in saved})
+            if self.processes.main:
+                tqdm.write(
+                    f"{out.name}: resuming after epoch {self.progress['epoch']} "
+                    f"({self.progress['seconds'] / 60:.1f} min done)"
+                )
+        elif config.init_from:
+            # read before the first epoch's save, which replaces that card when a run continues in place
+            self.progress["started_from"] = starting_point(REPO / config.init_from)
+            started_from = warm_start(self.model, REPO / config.init_from, self.corpus)
+            if self.processes.main:
+                tqdm.write(
+                    f"{out.name}: starting from {config.init_from} (new: {', '.join(started_from) or 'nothing'})"
+                )
+        self.start = time.perf_counter() - self.progress["seconds"]
+        self.cpu_start = time.process_time() - self.progress["cpu_seconds"]
+
+    def elapsed(self) -> float:
+        """Seconds of training so far, those of earlier runs of a resumed one included."""
+        return time.perf_counter() - self.start
+
+    def batch_loss(self, batch: list[int], tallies: dict) -> tuple[torch.Tensor, torch.Tensor]:
+        """(the loss to minimize, the plain cross-entropy) of one batch: label-smoothed cross-entropy, plus λ ×
+        the guided-alignment losses (rows, and columns with ``guided_columns``; Chen et al. 2016), plus the
+        family's auxiliary loss (REINFORCE for sampled attention). Appends the parts to ``tallies``' lists."""
+        config, device = self.config, self.processes.device
+        src, lengths, tgt_in, tgt_out = (t.to(device) for t in collate([self.corpus.train[i] for i in batch]))
+        # bf16 autocast: 1.5x faster on AVX512-BF16 CPUs at the same loss; weights stay fp32
+        with torch.autocast(device.type, dtype=torch.bfloat16, enabled=self.use_bf16):
+            logits, attention = self.trainer(src, lengths, tgt_in)
+        loss = cross_entropy = torch.nn.functional.cross_entropy(
+            logits.float().reshape(-1, logits.size(-1)),
+            tgt_out.reshape(-1),
+            ignore_index=PAD,
+            label_smoothing=config.label_smoothing,
+        )
+        if self.links is not None:
+            supervised = attention[:, self.supervised[0], self.supervised[1]]
+            targets = guided.alignment_targets([self.links[i] for i in batch], *attention.shape[-2:]).to(device)
+            alignment_loss = guided.guided_alignment_loss(supervised, targets)
+            loss = loss + config.guided_lambda * alignment_loss
+            tallies["guided_loss"].append(alignment_loss.item())
+            if config.guided_columns:
+                words = (tgt_out != PAD) & (tgt_out != EOS)
+                column_loss = guided.column_alignment_loss(supervised, targets, words)
+                loss = loss + config.guided_lambda * column_loss
+                tallies["guided_column_loss"].append(column_loss.item())
+        extra, stats = self.model.auxiliary_loss(logits, tgt_out)  # e.g. REINFORCE for sampled attention
+        if extra is not None:
+            loss = loss + extra
+            for key, value in stats.items():
+                tallies["policy"].setdefault(key, []).append(value)
+        return loss, cross_entropy
+
+    def step(self, loss: torch.Tensor) -> None:
+        """One optimizer step: the learning rate warmed up over the first ``warmup_steps``, gradients clipped."""
+        config = self.config
+        self.progress["steps"] += 1
+        if self.progress["steps"] <= config.warmup_steps:  # before any halving: warm-up ends in epoch 1
+            for group in self.optimizer.param_groups:
+                group["lr"] = config.lr * self.progress["steps"] / config.warmup_steps
+        self.optimizer.zero_grad()
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(self.model.parameters(), config.clip)
+        self.optimizer.step()
+
+    def epoch(self, epoch: int) -> bool:
+        """Train one epoch (this process's share of the batches), validate, keep the best weights, halve the
+        learning rate when validation BLEU did not improve, save the resume state. Returns True when the time
+        budget ran out during it."""
+        processes = self.processes
+        self.model.train()
+        batches = make_batches(self.corpus.train, self.config.batch_tokens, self.rng)
+        # every process takes every world_size-th batch, the same number each (DDP steps in lockstep)
+        per_process = len(batches) // processes.world_size if processes.world_size > 1 else len(batches)
+        mine = batches[processes.rank :: processes.world_size][:per_process]
+        tallies = {"losses": [], "guided_loss": [], "guided_column_loss": [], "policy": {}}
+        out_of_time = False
+        bar = tqdm(
+            mine, desc=f"{self.out.name} epoch {epoch}", unit="batch", mininterval=10, disable=not processes.main
+        )
+        for batch in bar:
+            loss, cross_entropy = self.batch_loss(batch, tallies)
+            self.step(loss)
+            tallies["losses"].append(cross_entropy.item())  # the history compares cross-entropies across models
+            bar.set_postfix(loss=f"{np.mean(tallies['losses'][-100:]):.3f}", refresh=False)
+            if processes.any(self.elapsed() > self.config.max_minutes * 60):
+                out_of_time = True
+                break
+        bar.close()
+        self.model.eval()
+        improved = processes.main and self.validate(epoch, tallies, len(mine))
+        if not processes.share(improved):
+            for group in self.optimizer.param_groups:
+                group["lr"] /= 2
+        self.progress.update(epoch=epoch, seconds=self.elapsed(), cpu_seconds=time.process_time() - self.cpu_start)
+        if processes.main:
+            save_resume_state(self.resume_path, self.model, self.optimizer, self.rng, self.progress)
+        return out_of_time
+
+    def validate(self, epoch: int, tallies: dict, batches: int) -> bool:
+        """The epoch's history record (losses, validation loss and BLEU, the demo sentence's attention, the guided
+        and policy figures); saves the weights when validation BLEU is the best yet. Returns whether it is."""
+        losses = tallies["losses"]
+        record = {
+            "epoch": epoch,
+            "fraction": len(losses) / max(batches, 1),
+            "train_loss": float(np.mean(losses)) if losses else float("nan"),
+            "valid_loss": validation_loss(self.model, self.valid_pairs),
+            "valid_bleu": sacrebleu.corpus_bleu(
+                translate_batch(self.translator, self.valid_sources), self.valid_streams, lowercase=True
+            ).score,
+            "minutes": self.elapsed() / 60,
+            "lr": self.optimizer.param_groups[0]["lr"],
+            "demo": demo_attention(self.translator),
+        }
+        for key in ("guided_loss", "guided_column_loss"):  # guided training: how far attention is from the links
+            if tallies[key]:
+                record[key] = float(np.mean(tallies[key]))
+        policy = tallies["policy"]
+        if policy:  # the REINFORCE curve of sampled hard attention: the epoch, then every 50 batches
+            record["policy"] = {key: float(np.mean(values)) for key, values in policy.items()}
+            record["policy_curve"] = [
+                {key: round(float(np.mean(values[k : k + POLICY_CHUNK])), 4) for key, values in policy.items()}
+                for k in range(0, len(losses), POLICY_CHUNK)
+            ]
+        history = self.progress["history"]
+        history.append(record)
+        tqdm.write(
+            f"{self.out.name} epoch {epoch}: train loss {record['train_loss']:.3f}  valid loss "
+            f"{record['valid_loss']:.3f}  valid BLEU {record['valid_bleu']:.2f}  ({record['minutes']:.1f} min)"
+        )
+        improved = record["valid_bleu"] > self.progress["best_bleu"]
+        if improved:
+            self.progress["best_bleu"], self.progress["best_epoch"] = record["valid_bleu"], epoch
+            checkpoint.save(
+                self.out, self.model, self.info, self.corpus.src_vocab, self.corpus.tgt_vocab, {"name": self.out.name}
+            )
+        atomic_write_text(self.out / checkpoint.HISTORY_FILE, json.dumps(history) + "\n")
+        return improved
 
 
 def alignment_metrics(translator: Translator, gold, choose_reading: bool = False) -> tuple[dict, Metrics]:
