@@ -36,7 +36,7 @@ from ..families.classifier import AttentionClassifier, ClassifierConfig
 from ..inference import checkpoint
 from ..measurement.evaluation import evaluate_classifier
 from .card import epoch_label, machine_description
-from .loop import RESUME_FILE, load_resume_state, save_resume_state
+from .loop import EpochRun
 
 
 @dataclass
@@ -210,7 +210,6 @@ def train_classifier(
     """
     torch.set_num_threads(recipe.threads)
     torch.manual_seed(recipe.seed)
-    rng = random.Random(recipe.seed)
     out = Path(out)
     fit, valid = carve_validation(train, recipe.valid_reviews, recipe.seed)
     token_lists = [review_tokens(r.text)[: model_config.max_tokens] for r in fit]
@@ -218,113 +217,129 @@ def train_classifier(
     model_config = ClassifierConfig(
         **{**asdict(model_config), "src_vocab_size": len(vocab), "tgt_vocab_size": len(LABELS)}
     )
-    model = AttentionClassifier(model_config)
-    info = ModelInfo("classification", "classifier", "en", None, LABELS, 1, model_config.heads, ("pooling",))
-    fit_ids = encode_token_lists(token_lists, vocab, model_config.max_tokens)
-    fit_labels = [LABELS.index(r.label) for r in fit]
-    valid_ids, valid_labels = encode_reviews(valid, vocab, model_config.max_tokens)
-    optimizer = torch.optim.AdamW(model.parameters(), lr=recipe.lr, weight_decay=recipe.weight_decay)
-    progress = {
-        "epoch": 0,
-        "history": [],
-        "best_accuracy": -1.0,
-        "best_epoch": 0,
-        "seconds": 0.0,
-        "cpu_seconds": 0.0,
-        "recipe": asdict(recipe),
-        "model": model_config.to_dict(),
-    }
-    resume_path = out / RESUME_FILE
-    if resume_path.is_file():
-        saved = load_resume_state(resume_path, model, optimizer, rng)
-        differences = [
-            f"{k}: {v!r} then, {progress['recipe'].get(k)!r} now"
-            for k, v in saved["recipe"].items()
-            if k not in ("epochs", "max_minutes", "threads") and progress["recipe"].get(k) != v
-        ]
-        if differences or saved["model"] != progress["model"]:
-            raise ValueError(
-                f"{resume_path} was made with another recipe ({'; '.join(differences) or 'model'}); "
-                "delete it to start over"
+    run = ClassifierRun(out, AttentionClassifier(model_config), model_config, recipe, vocab)
+    run.data(token_lists, [LABELS.index(r.label) for r in fit], valid)
+    run.resume_or_start()
+    run.run(recipe.epochs, recipe.max_minutes)
+    split = {"train_reviews": len(fit), "valid_reviews": len(valid), "test_reviews": len(test)}
+    card = finish_classifier(out, test, recipe, run.progress, split, data_dir, command)
+    run.resume_path.unlink(missing_ok=True)
+    return card
+
+
+class ClassifierRun(EpochRun):
+    """One classifier's training (``loop.EpochRun``: epochs, resume, learning-rate halving): AdamW on the
+    cross-entropy of the labels, validation accuracy deciding the best epoch."""
+
+    best_key = "best_accuracy"
+
+    def __init__(self, out: Path, model, model_config: ClassifierConfig, recipe: ClassifierRecipe, vocab: Vocab):
+        optimizer = torch.optim.AdamW(model.parameters(), lr=recipe.lr, weight_decay=recipe.weight_decay)
+        super().__init__(out, model, optimizer, random.Random(recipe.seed), asdict(recipe), model_config.to_dict())
+        self.model_config, self.recipe, self.vocab = model_config, recipe, vocab
+        self.info = ModelInfo("classification", "classifier", "en", None, LABELS, 1, model_config.heads, ("pooling",))
+
+    def data(self, token_lists: list[list[str]], labels: list[int], valid: list[Review]) -> None:
+        """The training reviews' tokens and label indices, and the validation reviews, encoded."""
+        self.token_lists = token_lists
+        self.fit_ids = encode_token_lists(token_lists, self.vocab, self.model_config.max_tokens)
+        self.fit_labels = labels
+        self.valid_ids, self.valid_labels = encode_reviews(valid, self.vocab, self.model_config.max_tokens)
+
+    def resume_or_start(self) -> None:
+        """Continue a resume state (``EpochRun.resume``), or start from ``init_from``'s weights, from skip-gram word
+        vectors (``word_vector_epochs``), or from random weights.
+
+        Raises:
+            ValueError: a resume state made with another recipe or architecture.
+        """
+        recipe, out = self.recipe, self.out
+
+        def differences(saved: dict) -> list[str]:
+            now = self.progress["recipe"]
+            changed = [
+                f"{k}: {v!r} then, {now.get(k)!r} now"
+                for k, v in saved["recipe"].items()
+                if k not in ("epochs", "max_minutes", "threads") and now.get(k) != v
+            ]
+            return changed or (["model"] if saved["model"] != self.progress["model"] else [])
+
+        if self.resume(differences):
+            tqdm.write(
+                f"{out.name}: resuming after epoch {self.progress['epoch']} ({self.progress['seconds'] / 60:.1f} min done)"
             )
-        progress.update(
-            {k: saved[k] for k in ("epoch", "history", "best_accuracy", "best_epoch", "seconds", "cpu_seconds")}
-        )
-        tqdm.write(f"{out.name}: resuming after epoch {progress['epoch']} ({progress['seconds'] / 60:.1f} min done)")
-    elif recipe.init_from:
-        warm_start_classifier(model, REPO / recipe.init_from, vocab)
-        tqdm.write(f"{out.name}: starting from {recipe.init_from}")
-    elif recipe.word_vector_epochs:
-        tqdm.write(f"{out.name}: training word vectors on the {len(token_lists):,} training reviews")
-        with torch.no_grad():
-            model.embed.weight.copy_(
-                word_vectors(
-                    token_lists,
-                    vocab,
-                    model_config.embedding_size,
-                    recipe.word_vector_epochs,
-                    recipe.seed,
-                    recipe.threads,
-                )
+        elif recipe.init_from:
+            warm_start_classifier(self.model, REPO / recipe.init_from, self.vocab)
+            tqdm.write(f"{out.name}: starting from {recipe.init_from}")
+        elif recipe.word_vector_epochs:
+            tqdm.write(f"{out.name}: training word vectors on the {len(self.token_lists):,} training reviews")
+            vectors = word_vectors(
+                self.token_lists,
+                self.vocab,
+                self.model_config.embedding_size,
+                recipe.word_vector_epochs,
+                recipe.seed,
+                recipe.threads,
             )
-    start, cpu_start = time.perf_counter() - progress["seconds"], time.process_time() - progress["cpu_seconds"]
-    budget, history = recipe.max_minutes * 60, progress["history"]
-    for epoch in range(progress["epoch"] + 1, recipe.epochs + 1):
-        if history and time.perf_counter() - start > budget:
-            break
+            with torch.no_grad():
+                self.model.embed.weight.copy_(vectors)
+        self.start_clocks()
+
+    def epoch(self, epoch: int) -> bool:
+        """One pass over the training reviews, then validation (``validate``) and ``end_epoch``; True when the
+        time budget ran out in it."""
+        recipe, model = self.recipe, self.model
         model.train()
-        batches = make_batches([(x, []) for x in fit_ids], recipe.batch_tokens, rng)
-        losses, correct, seen, out_of_time = [], 0, 0, False
-        bar = tqdm(batches, desc=f"{out.name} epoch {epoch}", unit="batch", mininterval=10)
+        batches = make_batches([(x, []) for x in self.fit_ids], recipe.batch_tokens, self.rng)
+        tallies, out_of_time = {"losses": [], "correct": 0, "seen": 0}, False
+        bar = tqdm(batches, desc=f"{self.out.name} epoch {epoch}", unit="batch", mininterval=10)
         for batch in bar:
-            src, lengths = pad_batch([fit_ids[i] for i in batch])
-            target = torch.tensor([fit_labels[i] for i in batch])
+            src, lengths = pad_batch([self.fit_ids[i] for i in batch])
+            target = torch.tensor([self.fit_labels[i] for i in batch])
             logits, _ = model(src, lengths)
             loss = torch.nn.functional.cross_entropy(logits, target)
-            optimizer.zero_grad()
+            self.optimizer.zero_grad()
             loss.backward()
             torch.nn.utils.clip_grad_norm_(model.parameters(), recipe.clip)
-            optimizer.step()
-            losses.append(loss.item())
-            correct += int((logits.argmax(-1) == target).sum())
-            seen += len(batch)
-            bar.set_postfix(loss=f"{np.mean(losses[-50:]):.3f}", refresh=False)
-            if time.perf_counter() - start > budget:
+            self.optimizer.step()
+            tallies["losses"].append(loss.item())
+            tallies["correct"] += int((logits.argmax(-1) == target).sum())
+            tallies["seen"] += len(batch)
+            bar.set_postfix(loss=f"{np.mean(tallies['losses'][-50:]):.3f}", refresh=False)
+            if self.elapsed() > recipe.max_minutes * 60:
                 out_of_time = True
                 break
         bar.close()
-        scores = evaluate_classifier(model, valid_ids, valid_labels)
+        self.end_epoch(epoch, self.validate(epoch, tallies, len(batches)))
+        return out_of_time
+
+    def validate(self, epoch: int, tallies: dict, batches: int) -> bool:
+        """The epoch's history record (train loss and accuracy, validation loss and accuracy); saves the weights
+        when validation accuracy is the best yet. Returns whether it is."""
+        scores = evaluate_classifier(self.model, self.valid_ids, self.valid_labels)
+        losses = tallies["losses"]
         record = {
             "epoch": epoch,
-            "fraction": len(losses) / max(len(batches), 1),
+            "fraction": len(losses) / max(batches, 1),
             "train_loss": float(np.mean(losses)),
-            "train_accuracy": correct / max(seen, 1),
+            "train_accuracy": tallies["correct"] / max(tallies["seen"], 1),
             "valid_loss": scores["loss"],
             "valid_accuracy": scores["accuracy"],
-            "minutes": (time.perf_counter() - start) / 60,
-            "lr": optimizer.param_groups[0]["lr"],
+            "minutes": self.elapsed() / 60,
+            "lr": self.optimizer.param_groups[0]["lr"],
         }
+        history = self.progress["history"]
         history.append(record)
         tqdm.write(
-            f"{out.name} epoch {epoch}: train loss {record['train_loss']:.3f}  valid accuracy "
+            f"{self.out.name} epoch {epoch}: train loss {record['train_loss']:.3f}  valid accuracy "
             f"{record['valid_accuracy']:.4f}  ({record['minutes']:.1f} min)"
         )
-        improved = record["valid_accuracy"] > progress["best_accuracy"]
+        improved = record["valid_accuracy"] > self.progress["best_accuracy"]
         if improved:
-            progress["best_accuracy"], progress["best_epoch"] = record["valid_accuracy"], epoch
-            checkpoint.save(out, model, info, vocab, None, {"name": out.name})
-        else:
-            for group in optimizer.param_groups:
-                group["lr"] /= 2
-        atomic_write_text(out / checkpoint.HISTORY_FILE, json.dumps(history) + "\n")
-        progress.update(epoch=epoch, seconds=time.perf_counter() - start, cpu_seconds=time.process_time() - cpu_start)
-        save_resume_state(resume_path, model, optimizer, rng, progress)
-        if out_of_time:
-            break
-    split = {"train_reviews": len(fit), "valid_reviews": len(valid), "test_reviews": len(test)}
-    card = finish_classifier(out, test, recipe, progress, split, data_dir, command)
-    resume_path.unlink(missing_ok=True)
-    return card
+            self.progress["best_accuracy"], self.progress["best_epoch"] = record["valid_accuracy"], epoch
+            checkpoint.save(self.out, self.model, self.info, self.vocab, None, {"name": self.out.name})
+        atomic_write_text(self.out / checkpoint.HISTORY_FILE, json.dumps(history) + "\n")
+        return improved
 
 
 def choose_read_length(

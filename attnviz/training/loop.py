@@ -313,11 +313,7 @@ def train_model(
     info = info or ModelInfo.of(model, corpus.pair.source, corpus.pair.target, corpus.segmentation)
     run = TrainingRun(corpus, model_config, config, out, model, info, processes)
     run.resume_or_warm_start()
-    for epoch in range(run.progress["epoch"] + 1, config.epochs + 1):
-        if run.progress["history"] and run.elapsed() > config.max_minutes * 60:  # a resumed run whose budget is spent
-            break
-        if run.epoch(epoch):  # out of time
-            break
+    run.run(config.epochs, config.max_minutes)
     tqdm.write(f"rank {processes.rank}: final weights sha256 {weights_digest(model)}")
     if processes.world_size > 1:
         dist.barrier()
@@ -330,7 +326,92 @@ def train_model(
     return card
 
 
-class TrainingRun:
+class EpochRun:
+    """The skeleton both training loops share (translation: ``TrainingRun``; classification:
+    ``classify.ClassifierRun``): epochs until the recipe's count or time budget, ``progress`` kept in
+    ``resume.safetensors`` after every epoch so a killed run continues after its last finished epoch, and the
+    learning rate halved after an epoch whose validation score did not improve.
+
+    A subclass sets ``best_key`` (the progress entry of the best validation score) and implements ``epoch``.
+
+    Attributes:
+        progress: {"epoch", "history", best_key, "best_epoch", "seconds", "cpu_seconds", "recipe", "model", …}.
+    """
+
+    best_key = "best_score"
+    kept = ("epoch", "history", "best_epoch", "seconds", "cpu_seconds")  # with best_key: what a resume restores
+
+    def __init__(self, out: Path, model, optimizer, rng: random.Random, recipe: dict, architecture: dict):
+        self.out, self.model, self.optimizer, self.rng = out, model, optimizer, rng
+        self.resume_path = out / RESUME_FILE
+        self.progress = {
+            "epoch": 0,
+            "history": [],
+            self.best_key: -1.0,
+            "best_epoch": 0,
+            "seconds": 0.0,
+            "cpu_seconds": 0.0,
+            "recipe": recipe,
+            "model": architecture,
+        }
+        self.start, self.cpu_start = time.perf_counter(), time.process_time()
+
+    def resume(self, differences) -> bool:
+        """Restore ``progress`` and the model's, optimizer's and batch order's state from ``out``'s resume state.
+
+        Args:
+            differences: saved progress dict → the fields where its recipe or architecture differs from this run's.
+
+        Returns:
+            False when there is no resume state.
+
+        Raises:
+            ValueError: a resume state made with another recipe or architecture (the message names the fields).
+        """
+        if not self.resume_path.is_file():
+            return False
+        saved = load_resume_state(self.resume_path, self.model, self.optimizer, self.rng)
+        changed = differences(saved)
+        if changed:
+            raise ValueError(
+                f"{self.resume_path} was made with another recipe ({'; '.join(changed)}); delete it to start over"
+            )
+        self.progress.update({k: saved[k] for k in (*self.kept, self.best_key) if k in saved})
+        return True
+
+    def start_clocks(self) -> None:
+        """Start the wall and CPU clocks where the saved seconds left them."""
+        self.start = time.perf_counter() - self.progress["seconds"]
+        self.cpu_start = time.process_time() - self.progress["cpu_seconds"]
+
+    def elapsed(self) -> float:
+        """Seconds of training so far, those of earlier runs of a resumed one included."""
+        return time.perf_counter() - self.start
+
+    def run(self, epochs: int, max_minutes: float) -> None:
+        """Train epochs after the last finished one up to ``epochs``, stopping when ``max_minutes`` run out."""
+        for epoch in range(self.progress["epoch"] + 1, epochs + 1):
+            if self.progress["history"] and self.elapsed() > max_minutes * 60:  # a resumed run whose budget is spent
+                break
+            if self.epoch(epoch):
+                break
+
+    def epoch(self, epoch: int) -> bool:
+        """Train and validate epoch ``epoch``, then ``end_epoch``; True when the time budget ran out in it."""
+        raise NotImplementedError
+
+    def end_epoch(self, epoch: int, improved: bool, main: bool = True) -> None:
+        """After validation: halve the learning rate unless the score ``improved``, record the clocks and (on the
+        ``main`` process) save the resume state."""
+        if not improved:
+            for group in self.optimizer.param_groups:
+                group["lr"] /= 2
+        self.progress.update(epoch=epoch, seconds=self.elapsed(), cpu_seconds=time.process_time() - self.cpu_start)
+        if main:
+            save_resume_state(self.resume_path, self.model, self.optimizer, self.rng, self.progress)
+
+
+class TrainingRun(EpochRun):
     """One model's training between its first and its last epoch: the model, the optimizer, the batch order and
     ``progress`` (epoch, steps, history, best validation BLEU, seconds), which ``resume.safetensors`` keeps
     after every epoch so a killed run continues where it stopped.
@@ -340,11 +421,15 @@ class TrainingRun:
             "model", "bf16_used", and "started_from" after a warm start}.
     """
 
+    best_key = "best_bleu"
+    kept = (*EpochRun.kept, "steps", "started_from")
+
     def __init__(self, corpus: Corpus, model_config, config: TrainConfig, out: Path, model, info, processes):
-        self.corpus, self.model_config, self.config, self.out = corpus, model_config, config, out
-        self.model, self.info, self.processes = model, info, processes
-        self.rng = random.Random(config.seed)
-        self.optimizer = torch.optim.Adam(model.parameters(), lr=config.lr)
+        optimizer = torch.optim.Adam(model.parameters(), lr=config.lr)
+        super().__init__(out, model, optimizer, random.Random(config.seed), asdict(config), model_config.to_dict())
+        self.corpus, self.model_config, self.config = corpus, model_config, config
+        self.info, self.processes = info, processes
+        self.progress["steps"] = 0
         self.trainer = torch.nn.parallel.DistributedDataParallel(model) if processes.world_size > 1 else model
         self.valid_sources, self.valid_streams = reference_streams(corpus.split.valid)
         self.valid_pairs = encode_pairs(
@@ -357,18 +442,6 @@ class TrainingRun:
             corpus.tgt_vocab,
         )
         self.translator = Translator(model, corpus.src_vocab, corpus.tgt_vocab, name=out.name, info=info)
-        self.resume_path = out / RESUME_FILE
-        self.progress = {
-            "epoch": 0,
-            "steps": 0,
-            "history": [],
-            "best_bleu": -1.0,
-            "best_epoch": 0,
-            "seconds": 0.0,
-            "cpu_seconds": 0.0,
-            "recipe": asdict(config),
-            "model": model_config.to_dict(),
-        }
         self.use_bf16 = config.bf16 and bf16_is_fast(processes.device)
         self.progress["bf16_used"] = self.use_bf16
         if config.bf16 and not self.use_bf16 and processes.main:
@@ -397,27 +470,21 @@ class TrainingRun:
         return guided.corpus_links(self.corpus), supervised
 
     def resume_or_warm_start(self) -> None:
-        """Continue after the last finished epoch of a resume state in ``out``, or start from ``init_from``'s
-        weights, or from random ones; the clocks continue from the saved seconds.
+        """Continue after the last finished epoch of a resume state in ``out`` (``EpochRun.resume``), or start from
+        ``init_from``'s weights, or from random ones.
 
         Raises:
             ValueError: a resume state made with another recipe or architecture (the message names the fields).
         """
-        config, out = self.config, self.out
-        if self.resume_path.is_file():
-            saved = load_resume_state(self.resume_path, self.model, self.optimizer, self.rng)
-            now = self.model_config.to_dict()
-            differences = recipe_differences(saved["recipe"], config)
-            differences += [
+        config, out, now = self.config, self.out, self.model_config.to_dict()
+
+        def differences(saved: dict) -> list[str]:
+            changed = recipe_differences(saved["recipe"], config)
+            return changed + [
                 f"{k}: {v!r} then, {now.get(k)!r} now" for k, v in saved["model"].items() if now.get(k) != v
             ]
-            if differences:
-                raise ValueError(
-                    f"{self.resume_path} was made with another recipe ({'; '.join(differences)}); delete it to start "
-                    "over"
-                )
-            kept = ("epoch", "steps", "history", "best_bleu", "best_epoch", "seconds", "cpu_seconds", "started_from")
-            self.progress.update({k: saved[k] for k in kept if k in saved})
+
+        if self.resume(differences):
             if self.processes.main:
                 tqdm.write(
                     f"{out.name}: resuming after epoch {self.progress['epoch']} "
@@ -431,12 +498,7 @@ class TrainingRun:
                 tqdm.write(
                     f"{out.name}: starting from {config.init_from} (new: {', '.join(started_from) or 'nothing'})"
                 )
-        self.start = time.perf_counter() - self.progress["seconds"]
-        self.cpu_start = time.process_time() - self.progress["cpu_seconds"]
-
-    def elapsed(self) -> float:
-        """Seconds of training so far, those of earlier runs of a resumed one included."""
-        return time.perf_counter() - self.start
+        self.start_clocks()
 
     def batch_loss(self, batch: list[int], tallies: dict) -> tuple[torch.Tensor, torch.Tensor]:
         """(the loss to minimize, the plain cross-entropy) of one batch: label-smoothed cross-entropy, plus λ ×
@@ -509,12 +571,7 @@ class TrainingRun:
         bar.close()
         self.model.eval()
         improved = processes.main and self.validate(epoch, tallies, len(mine))
-        if not processes.share(improved):
-            for group in self.optimizer.param_groups:
-                group["lr"] /= 2
-        self.progress.update(epoch=epoch, seconds=self.elapsed(), cpu_seconds=time.process_time() - self.cpu_start)
-        if processes.main:
-            save_resume_state(self.resume_path, self.model, self.optimizer, self.rng, self.progress)
+        self.end_epoch(epoch, processes.share(improved), processes.main)
         return out_of_time
 
     def validate(self, epoch: int, tallies: dict, batches: int) -> bool:
