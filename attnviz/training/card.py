@@ -85,21 +85,10 @@ def starting_points_text(point: dict | None) -> str:
     return " ".join(sentences)
 
 
-def model_card(card: dict, model, info, history: list[dict], weights_mb: float) -> str:
-    """The README.md of a translation model directory.
-
-    Args:
-        card: the config.json card (name, training, metrics).
-        model: the family's module (its ``describe`` and ``architecture`` texts).
-        info: the contract (languages).
-        history: per-epoch records.
-        weights_mb: size of the float16 weights (MB).
-    """
-    m, t = Metrics.from_card(card), card["training"]
-    rows = "\n".join(
-        f"| {epoch_label(h)} | {h['train_loss']:.3f} | {h['valid_loss']:.3f} | {h['valid_bleu']:.2f} | {h['minutes']:.1f} |"
-        for h in history
-    )
+def quality_lines(card: dict) -> str:
+    """The card's alignment and decoding figures as the README's Quality bullet lines (AER, entropy, zeros, BLEU by
+    length, the normalizer grid, the chosen alignment head, the link readings)."""
+    m = Metrics.from_card(card)
     dev = (
         f"- AER on the WPT03 Hansards dev set (37 pairs, forced decoding, {card.get('alignment_links', DEFAULT_LINK_READING)} links): "
         f"**{m.dev_aer:.3f}** (precision {m.dev_precision:.3f}, recall {m.dev_recall:.3f})\n"
@@ -140,11 +129,16 @@ def model_card(card: dict, model, info, history: list[dict], weights_mb: float) 
             "word's argmax), as both were guided: the lowest dev AER among the readings (chosen on the same "
             "37 pairs): " + "; ".join(f"{k} {v:.3f}" for k, v in m.dev_aer_by_links.items()) + "\n"
         )
-    recipe = t["recipe"]
+    return dev
+
+
+def training_notes(t: dict) -> str:
+    """The README's sentences after the training figures: shared cores, the attention supervision and its unguided
+    twin, where training started, the lexicon pointer (``t``: the card's ``training``)."""
     shared = (
         f" Other processes shared the cores (load average {t['load_average_at_end']} on {os.cpu_count()} cores"
         " at the end), so CPU-minutes are the fairer cost."
-        if t.get("load_average_at_end", 0) > recipe["threads"] + 0.5
+        if t.get("load_average_at_end", 0) > t["recipe"]["threads"] + 0.5
         else ""
     )
     guide = t.get("supervision")
@@ -166,6 +160,25 @@ def model_card(card: dict, model, info, history: list[dict], weights_mb: float) 
     lexicon = t.get("lexicon")
     if lexicon:
         supervision += f"\nLexicon pointer: {lexicon['entries']} entries from {lexicon['source']}; {lexicon['what']}."
+    return shared + supervision
+
+
+def model_card(card: dict, model, info, history: list[dict], weights_mb: float) -> str:
+    """The README.md of a translation model directory.
+
+    Args:
+        card: the config.json card (name, training, metrics).
+        model: the family's module (its ``describe`` and ``architecture`` texts).
+        info: the contract (languages).
+        history: per-epoch records.
+        weights_mb: size of the float16 weights (MB).
+    """
+    m, t = Metrics.from_card(card), card["training"]
+    rows = "\n".join(
+        f"| {epoch_label(h)} | {h['train_loss']:.3f} | {h['valid_loss']:.3f} | {h['valid_bleu']:.2f} | {h['minutes']:.1f} |"
+        for h in history
+    )
+    dev, notes = quality_lines(card), training_notes(t)
     return f"""# {card["name"]}
 
 {LANGUAGES[info.source_language]}→{LANGUAGES[info.target_language]} {model.display_name}: **{model.describe()}**,
@@ -185,7 +198,7 @@ Tokens: {LANGUAGES[info.source_language]} {describe_tokens(info.source_language,
 ## Training
 Recipe: `{json.dumps(t["recipe"])}`.
 {t["epochs_run"]} epochs in {t["train_minutes"]} minutes wall time ({t["train_cpu_minutes"]} CPU-minutes;
-best epoch {t["best_epoch"]}), on {t["machine"]}.{shared}{supervision}
+best epoch {t["best_epoch"]}), on {t["machine"]}.{notes}
 
 | epoch | train loss | valid loss | valid BLEU | minutes |
 |---|---|---|---|---|

@@ -666,19 +666,7 @@ def finish(
     README.md; return the card."""
     translator = Translator.load(out)
     eval_start = time.perf_counter()
-    by_length = bleu_by_length(translator, corpus.split.test)
-    metrics = Metrics(
-        test_bleu_greedy=by_length["all"]["bleu"],
-        test_bleu_by_length=rounded_by_length(by_length),
-        test_bleu_beam5=bleu(translator, corpus.split.test, beam=5),
-        valid_bleu=progress["best_bleu"],
-    )
-    alignment_choice = {}
-    gold_pair = info.pair_name == GOLD_PAIR  # other language pairs have no gold alignments
-    if gold_dir is not None and Path(gold_dir, "dev.wa.nonullalign").is_file() and info.maps and gold_pair:
-        alignment_choice, alignment = alignment_metrics(translator, load_gold(gold_dir), config.guided_columns)
-        grid = decoding_grid(translator, corpus.split.test, load_gold(gold_dir))
-        metrics = metrics.merged(alignment).merged(Metrics(decoding_grid=grid))
+    metrics, alignment_choice = final_metrics(translator, corpus, config, gold_dir, info, progress["best_bleu"])
     card = {
         "name": out.name,
         "language_pair": f"{info.source_language}-{info.target_language}",
@@ -707,18 +695,53 @@ def finish(
     }
     if shown_by_default:
         card["shown_by_default"] = True
+    card["training"].update(training_sources(corpus, model_config, config, translator, info, card["language_pair"]))
+    checkpoint.save(out, translator.model, info, corpus.src_vocab, corpus.tgt_vocab, card)
+    weights_mb = sum(p.numel() for p in translator.model.parameters()) * 2 / 1e6
+    atomic_write_text(
+        out / checkpoint.CARD_FILE, model_card(card, translator.model, info, progress["history"], weights_mb)
+    )
+    return card
+
+
+def final_metrics(translator: Translator, corpus, config: TrainConfig, gold_dir, info, best_bleu: float):
+    """The best epoch's figures: test BLEU greedy, by length and with beam 5; on the English → French gold, the
+    alignment figures (``alignment_metrics``) and the trained-as × decoded-as grid.
+
+    Returns:
+        (``Metrics``, the card's alignment choice fields, {} without gold).
+    """
+    by_length = bleu_by_length(translator, corpus.split.test)
+    metrics = Metrics(
+        test_bleu_greedy=by_length["all"]["bleu"],
+        test_bleu_by_length=rounded_by_length(by_length),
+        test_bleu_beam5=bleu(translator, corpus.split.test, beam=5),
+        valid_bleu=best_bleu,
+    )
+    gold_pair = info.pair_name == GOLD_PAIR  # other language pairs have no gold alignments
+    if gold_dir is None or not Path(gold_dir, "dev.wa.nonullalign").is_file() or not info.maps or not gold_pair:
+        return metrics, {}
+    alignment_choice, alignment = alignment_metrics(translator, load_gold(gold_dir), config.guided_columns)
+    grid = decoding_grid(translator, corpus.split.test, load_gold(gold_dir))
+    return metrics.merged(alignment).merged(Metrics(decoding_grid=grid)), alignment_choice
+
+
+def training_sources(corpus, model_config, config: TrainConfig, translator: Translator, info, pair: str) -> dict:
+    """The card's ``training`` entries on what besides the corpus went into training: CC-CEDICT's proper nouns
+    (credited beside the corpus), a lexicon pointer's entries, the guided-alignment supervision."""
+    training = {}
     if config.dictionary:  # credited beside the corpus on the card
-        card["training"]["dictionary"] = {
+        training["dictionary"] = {
             "source": DICTIONARY_ATTRIBUTION,
             "pairs": len(proper_noun_pairs()),
             "what": "proper nouns (capitalized pinyin), 2–4 characters, added to the training pairs only",
             "repeats": config.dictionary_repeats,
         }
-        card["training"]["data_attribution"] += (
+        training["data_attribution"] = corpus.pair.attribution + (
             f"; with {len(proper_noun_pairs())} proper nouns from {DICTIONARY_ATTRIBUTION}"
         )
     if corpus.lexicon and model_config.copies:
-        card["training"]["lexicon"] = {
+        training["lexicon"] = {
             "source": DICTIONARY_ATTRIBUTION,
             "entries": len(corpus.lexicon),
             "what": f"proper nouns that are one token ({describe_tokens('zh', corpus.segmentation)}) and one English "
@@ -726,7 +749,7 @@ def finish(
             "words added to both vocabularies",
         }
     if config.guided_lambda:
-        card["training"]["supervision"] = {
+        training["supervision"] = {
             "method": "guided alignment (Chen et al. 2016): cross-entropy between attention rows and links"
             + (
                 "; and between each source word's column, normalized over the target words, and its links"
@@ -736,11 +759,6 @@ def finish(
             "lambda": config.guided_lambda,
             "links": "eflomal (Östling & Tiedemann 2016), both directions, grow-diag-final-and, on the training pairs",
             "supervised_map": list(translator.model.supervised_map()),
-            "unguided_twin": guided.unguided_twin(model_config, card["language_pair"], segmentation=info.segmentation),
+            "unguided_twin": guided.unguided_twin(model_config, pair, segmentation=info.segmentation),
         }
-    checkpoint.save(out, translator.model, info, corpus.src_vocab, corpus.tgt_vocab, card)
-    weights_mb = sum(p.numel() for p in translator.model.parameters()) * 2 / 1e6
-    atomic_write_text(
-        out / checkpoint.CARD_FILE, model_card(card, translator.model, info, progress["history"], weights_mb)
-    )
-    return card
+    return training
