@@ -97,3 +97,13 @@ def test_no_family_name_is_compared_outside_the_families():
                 if names & set(constants):
                     found.append(f"{path.relative_to(ROOT)}:{node.lineno}")
     assert not found, "family names compared: " + ", ".join(found)
+
+
+def test_no_function_of_the_package_is_longer_than_80_lines():
+    """Functions short enough to read at once (the style guide's limit, decorators and docstring included)."""
+    long = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.end_lineno - node.lineno >= 80:
+                long.append(f"{path.relative_to(ROOT)}:{node.lineno} {node.name} ({node.end_lineno - node.lineno + 1})")
+    assert not long, "\n".join(long)

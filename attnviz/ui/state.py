@@ -472,71 +472,15 @@ def sidebar(groups: dict[str, list[str]]) -> Inputs:
     """
     tr = bound()  # the widgets' format_func labels
     with st.sidebar:
-        st.segmented_control(
-            t("sidebar.interface_language"),
-            list(UI_LANGUAGES),
-            key="ui_language",
-            format_func=UI_LANGUAGES.get,
-            required=True,
-        )
-        if len(groups) > 1:
-            st.radio(
-                t("sidebar.languages"),
-                list(groups),
-                key="pair",
-                horizontal=True,
-                format_func=functools.partial(pair_label, tr=tr),
-                on_change=_use_pair,
-                args=(groups,),
-            )
-        pair = st.session_state["pair"]
+        pair = _text_inputs(groups, tr)
         models = groups[pair]
-        source, target = (language_name(code) for code in pair.split("-"))
-        st.selectbox(
-            t("sidebar.examples"),
-            list(EXAMPLES.get(pair, {})),
-            index=None,
-            placeholder=t("sidebar.pick_example"),
-            key="example",
-            on_change=_use_example,
-            format_func=lambda key: tr(f"examples.{key}"),
-        )
-        st.text_input(
-            t("sidebar.sentence", language=source),
-            key="sentence",
-            max_chars=MAX_CHARS,
-            help=t("sidebar.sentence_help", limit=MAX_TOKENS),
-        )
-        st.text_input(
-            t("sidebar.forced", language=target), key="forced", max_chars=MAX_CHARS, help=t("sidebar.forced_help")
-        )
         st.multiselect(
             t("sidebar.models"),
             models,
             key="models",
             help=t("sidebar.models_help", pair=pair_label(pair), count=len(models)),
         )
-        st.radio(
-            t("sidebar.decoding"),
-            BEAMS,
-            key="beam",
-            horizontal=True,
-            format_func=lambda b: tr("sidebar.greedy") if b == 1 else tr("sidebar.beam", width=b),
-        )
-        hypothesis = 0
-        if st.session_state["beam"] > 1:
-            default("hypothesis", 1, range(1, st.session_state["beam"] + 1))
-            hypothesis = st.number_input(t("sidebar.hypothesis"), 1, st.session_state["beam"], key="hypothesis") - 1
-        head_options = heads_options([m for m in models if m in st.session_state["models"]])
-        if len(head_options) > 1:
-            default("heads_shown", CARD_HEADS, head_options)
-            st.selectbox(
-                t("sidebar.heads"),
-                head_options,
-                key="heads_shown",
-                format_func=functools.partial(heads_label, tr=tr),
-                help=t("sidebar.heads_help"),
-            )
+        hypothesis, head_options = _decoding_inputs(models, tr)
         st.toggle(t("sidebar.present"), key="present", help=t("sidebar.present_help"))
         st.toggle(t("sidebar.paper"), key="paper")
         st.toggle(t("sidebar.overlay"), key="overlay", help=t("sidebar.overlay_help"))
@@ -554,6 +498,76 @@ def sidebar(groups: dict[str, list[str]]) -> Inputs:
         pair,
     )
     return st.session_state["_inputs"]
+
+
+def _text_inputs(groups: dict[str, list[str]], tr) -> str:
+    """The sidebar's interface language, language pair, class examples, sentence and forced translation; returns
+    the pair."""
+    st.segmented_control(
+        t("sidebar.interface_language"),
+        list(UI_LANGUAGES),
+        key="ui_language",
+        format_func=UI_LANGUAGES.get,
+        required=True,
+    )
+    if len(groups) > 1:
+        st.radio(
+            t("sidebar.languages"),
+            list(groups),
+            key="pair",
+            horizontal=True,
+            format_func=functools.partial(pair_label, tr=tr),
+            on_change=_use_pair,
+            args=(groups,),
+        )
+    pair = st.session_state["pair"]
+    source, target = (language_name(code) for code in pair.split("-"))
+    st.selectbox(
+        t("sidebar.examples"),
+        list(EXAMPLES.get(pair, {})),
+        index=None,
+        placeholder=t("sidebar.pick_example"),
+        key="example",
+        on_change=_use_example,
+        format_func=lambda key: tr(f"examples.{key}"),
+    )
+    st.text_input(
+        t("sidebar.sentence", language=source),
+        key="sentence",
+        max_chars=MAX_CHARS,
+        help=t("sidebar.sentence_help", limit=MAX_TOKENS),
+    )
+    st.text_input(
+        t("sidebar.forced", language=target), key="forced", max_chars=MAX_CHARS, help=t("sidebar.forced_help")
+    )
+    return pair
+
+
+def _decoding_inputs(models: list[str], tr) -> tuple[int, list[str]]:
+    """The sidebar's decoding width, beam hypothesis and head choice; returns (hypothesis, 0-based; the head
+    choices offered)."""
+    st.radio(
+        t("sidebar.decoding"),
+        BEAMS,
+        key="beam",
+        horizontal=True,
+        format_func=lambda b: tr("sidebar.greedy") if b == 1 else tr("sidebar.beam", width=b),
+    )
+    hypothesis = 0
+    if st.session_state["beam"] > 1:
+        default("hypothesis", 1, range(1, st.session_state["beam"] + 1))
+        hypothesis = st.number_input(t("sidebar.hypothesis"), 1, st.session_state["beam"], key="hypothesis") - 1
+    head_options = heads_options([m for m in models if m in st.session_state["models"]])
+    if len(head_options) > 1:
+        default("heads_shown", CARD_HEADS, head_options)
+        st.selectbox(
+            t("sidebar.heads"),
+            head_options,
+            key="heads_shown",
+            format_func=functools.partial(heads_label, tr=tr),
+            help=t("sidebar.heads_help"),
+        )
+    return hypothesis, head_options
 
 
 def heads_options(names: list[str]) -> list[str]:

@@ -119,6 +119,37 @@ def student_panel(question: Question, inputs: state.Inputs) -> None:
         st.caption(t("class_mode.wait"))
 
 
+def answer(result, step: int, guess: int, eflomal_choices: list[int], inputs: state.Inputs) -> None:
+    """The revealed answer: right or wrong, the model's choice and weight, eflomal's links, and the step's weights
+    as a one-row heatmap with the guess outlined."""
+    source, target = result.source_tokens, result.target_tokens
+    model_choice = int(result.attention[step].argmax())
+    weight = result.attention[step][model_choice]
+    verdict = t("quiz.right") if guess == model_choice else t("quiz.wrong", word=common.plain(source[guess]))
+    st.markdown(
+        verdict
+        + t(
+            "quiz.answer",
+            word=common.plain(source[model_choice]),
+            weight=weight,
+            guessed=result.attention[step][guess],
+        )
+    )
+    if inputs.overlay:
+        aligned = ", ".join(common.plain(source[j]) for j in eflomal_choices) or t("quiz.unaligned")
+        st.markdown(t("quiz.eflomal", word=common.plain(target[step]), aligned=aligned))
+    shown = Panel(
+        t("quiz.guess_title", word=target[step]),
+        result.attention[step][None],
+        source,
+        [target[step]],
+        result.energies[step][None],
+        {(guess, 0)},
+        result.source_unknown,
+    )
+    drawing.heatmap(payload([shown], common.style(inputs, len(source)), name="quiz"), "quiz_bars")
+
+
 @st.fragment
 def quiz_panel(inputs: state.Inputs) -> None:
     """The question, the guess and the answer: its controls rerun this panel only, not the page."""
@@ -171,30 +202,7 @@ def quiz_panel(inputs: state.Inputs) -> None:
     middle.button(t("quiz.next"), on_click=next_word, args=(words,), key="quiz_next")
     right.button(t("quiz.reset"), on_click=reset_score, key="quiz_reset")
     if st.session_state.get("quiz_revealed") and guess is not None:
-        weight = result.attention[step][model_choice]
-        verdict = t("quiz.right") if guess == model_choice else t("quiz.wrong", word=common.plain(source[guess]))
-        st.markdown(
-            verdict
-            + t(
-                "quiz.answer",
-                word=common.plain(source[model_choice]),
-                weight=weight,
-                guessed=result.attention[step][guess],
-            )
-        )
-        if inputs.overlay:
-            aligned = ", ".join(common.plain(source[j]) for j in eflomal_choices) or t("quiz.unaligned")
-            st.markdown(t("quiz.eflomal", word=common.plain(target[step]), aligned=aligned))
-        shown = Panel(
-            t("quiz.guess_title", word=target[step]),
-            result.attention[step][None],
-            source,
-            [target[step]],
-            result.energies[step][None],
-            {(guess, 0)},
-            result.source_unknown,
-        )
-        drawing.heatmap(payload([shown], common.style(inputs, len(source)), name="quiz"), "quiz_bars")
+        answer(result, step, guess, eflomal_choices, inputs)
     asked, model, eflomal = QuizScore.parse(st.session_state.get("quiz_score", ""))
     st.markdown(
         t("quiz.score", model=model, asked=asked)
