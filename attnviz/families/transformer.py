@@ -147,6 +147,22 @@ class MultiHeadAttention(nn.Module):
         """(K, V), each (B, H, S, d_k), of the sequence ``y`` (B, S, d_model)."""
         return self.split(self.W_K(y)), self.split(self.W_V(y))
 
+    def explicit(self, x: torch.Tensor, keys: torch.Tensor, values: torch.Tensor, mask=None, normalize=None):
+        """The weights computed explicitly (``attend``), so they can be recorded or supervised; in training they are
+        dropped out before they mix the values, as the fused kernel does.
+
+        Args:
+            x: (B, T, d) the queries' inputs; keys, values: (B, H, S, d_k); mask: (B, S) bool or None;
+            normalize: decoding's normalizer (softmax when None).
+
+        Returns:
+            (output (B, T, d) after W_O, weights (B, H, T, S), energies (B, H, T, S), queries (B, H, T, d_k)).
+        """
+        queries = self.split(self.W_Q(x))
+        _, weights, energies = attend(queries, keys, values, mask, normalize)
+        mixed = F.dropout(weights, self.dropout, self.training) @ values
+        return self.W_O(self.merge(mixed)), weights, energies, queries
+
     def fast(
         self, x: torch.Tensor, keys: torch.Tensor, values: torch.Tensor, mask: torch.Tensor | None, causal: bool = False
     ) -> torch.Tensor:
@@ -186,6 +202,37 @@ class EncoderLayer(nn.Module):
         self.ffn = FeedForward(c.d_model, c.ffn_size, c.dropout)
         self.dropout = nn.Dropout(c.dropout)
 
+    def forward(self, x: torch.Tensor, mask: torch.Tensor, explicit: bool = False):
+        """One encoder layer over x (B, S, d), padding ``mask`` (B, S) True at real positions.
+
+        Returns:
+            (x (B, S, d), its self-attention weights (B, H, S, S) when ``explicit`` else None (the fused kernel),
+            LN(x) (B, S, d): the X its self-attention read).
+        """
+        h = self.norm1(x)
+        keys, values = self.self_attn.keys_values(h)
+        weights = None
+        if explicit:
+            out, weights, _, _ = self.self_attn.explicit(h, keys, values, mask)
+        else:
+            out = self.self_attn.fast(h, keys, values, mask)
+        x = x + self.dropout(out)
+        return x + self.dropout(self.ffn(self.norm2(x))), weights, h
+
+
+class DecoderOutput(NamedTuple):
+    """What one decoder layer gives back: x (B, T, d); its self-attention keys and values (B, H, t, d_k), the
+    cache grown by this step when it was given one; and, when its attention ran explicitly, the self-attention
+    weights (B, H, T, t), the cross-attention weights and energies (B, H, T, S) and queries (B, H, T, d_k)."""
+
+    x: torch.Tensor
+    keys: torch.Tensor
+    values: torch.Tensor
+    self_weights: torch.Tensor | None
+    cross_weights: torch.Tensor | None
+    cross_energies: torch.Tensor | None
+    cross_queries: torch.Tensor | None
+
 
 class DecoderLayer(nn.Module):
     """x += CausalSelfAttn(LN(x)); x += CrossAttn(LN(x), encoder output); x += FFN(LN(x))."""
@@ -197,6 +244,49 @@ class DecoderLayer(nn.Module):
         self.cross_attn = MultiHeadAttention(c.d_model, c.heads, c.dropout)
         self.ffn = FeedForward(c.d_model, c.ffn_size, c.dropout)
         self.dropout = nn.Dropout(c.dropout)
+
+    def forward(
+        self,
+        x: torch.Tensor,
+        memory: tuple[torch.Tensor, torch.Tensor, torch.Tensor],
+        *,
+        cache: tuple[torch.Tensor, torch.Tensor] | None = None,
+        target_mask: torch.Tensor | None = None,
+        explicit_cross: bool = False,
+        normalize=None,
+    ) -> DecoderOutput:
+        """One decoder layer, the same wiring for training, decoding and the alignment pass.
+
+        Args:
+            x: (B, T, d) the target positions' residual stream.
+            memory: this layer's cross-attention (keys, values) (B, H, S, d_k) and the source mask (B, S).
+            cache: decoding: the self-attention keys and values of the steps before (B, H, t, d_k); x is one step
+                (T = 1), which attends over them and itself (causal by construction), explicitly.
+            target_mask: without a cache: None for the causal mask (training), or (B, T) bool True at real
+                target words for full target context without it (the alignment pass, Garg et al. 2019 §4.2).
+            explicit_cross: compute the cross-attention weights (decoding and supervision do; else fused).
+            normalize: decoding's normalizer of the cross-attention (softmax when None).
+        """
+        h = self.norm1(x)
+        keys, values = self.self_attn.keys_values(h)
+        self_weights = None
+        if cache is not None:
+            keys, values = torch.cat([cache[0], keys], 2), torch.cat([cache[1], values], 2)
+            out, self_weights, _, _ = self.self_attn.explicit(h, keys, values)
+        else:
+            out = self.self_attn.fast(h, keys, values, target_mask, causal=target_mask is None)
+        x = x + self.dropout(out)
+        cross_keys, cross_values, mask = memory
+        weights = energies = queries = None
+        if explicit_cross or cache is not None:
+            out, weights, energies, queries = self.cross_attn.explicit(
+                self.norm2(x), cross_keys, cross_values, mask, normalize
+            )
+        else:
+            out = self.cross_attn.fast(self.norm2(x), cross_keys, cross_values, mask)
+        x = x + self.dropout(out)
+        x = x + self.dropout(self.ffn(self.norm3(x)))
+        return DecoderOutput(x, keys, values, self_weights, weights, energies, queries)
 
 
 class Encoded(NamedTuple):
@@ -476,17 +566,11 @@ class TransformerSeq2Seq(TranslationModel):
         x = self.embed(self.src_embed, src)
         maps = []
         for layer in self.encoder:
-            h = layer.norm1(x)
+            x, weights, h = layer(x, mask, explicit=not self.training)  # training: fused; evaluation records them
             if layer_inputs is not None:
                 layer_inputs.append(h)
-            if self.training:  # fused kernel; evaluation records the weights
-                x = x + layer.dropout(layer.self_attn.fast(h, *layer.self_attn.keys_values(h), mask))
-            else:
-                attn = layer.self_attn
-                out, weights, _ = attend(attn.split(attn.W_Q(h)), *attn.keys_values(h), mask)
-                x = x + attn.W_O(attn.merge(out))
+            if weights is not None:
                 maps.append(weights)
-            x = x + layer.dropout(layer.ffn(layer.norm2(x)))
         memory = self.encoder_norm(x)
         kv = [layer.cross_attn.keys_values(memory) for layer in self.decoder]
         keys = torch.stack([k for k, _ in kv], 1)
@@ -524,25 +608,17 @@ class TransformerSeq2Seq(TranslationModel):
         x = self.embed(self.tgt_embed, y_prev.unsqueeze(1), start=t)  # (B, 1, d)
         keys, values, weights, energies = [], [], [], []
         for l, layer in enumerate(self.decoder):
-            attn = layer.self_attn
-            h = layer.norm1(x)
-            k, v = attn.keys_values(h)
-            k, v = torch.cat([state.keys[:, l], k], 2), torch.cat([state.values[:, l], v], 2)
-            out, w_self, _ = attend(attn.split(attn.W_Q(h)), k, v)  # causal by construction: only past steps cached
+            memory = (encoded.keys[:, l], encoded.values[:, l], encoded.mask)
+            out = layer(x, memory, cache=(state.keys[:, l], state.values[:, l]), normalize=normalize)
+            x = out.x
             if self_weights is not None:
-                self_weights.append(w_self[:, :, 0])
-            x = x + attn.W_O(attn.merge(out))
-            cross = layer.cross_attn
-            query = cross.split(cross.W_Q(layer.norm2(x)))  # (B, H, 1, d_k)
+                self_weights.append(out.self_weights[:, :, 0])
             if cross_queries is not None:
-                cross_queries.append(query[:, :, 0])
-            out, w, e = attend(query, encoded.keys[:, l], encoded.values[:, l], encoded.mask, normalize)
-            x = x + cross.W_O(cross.merge(out))
-            x = x + layer.ffn(layer.norm3(x))
-            keys.append(k)
-            values.append(v)
-            weights.append(w[:, :, 0])
-            energies.append(e[:, :, 0])
+                cross_queries.append(out.cross_queries[:, :, 0])
+            keys.append(out.keys)
+            values.append(out.values)
+            weights.append(out.cross_weights[:, :, 0])
+            energies.append(out.cross_energies[:, :, 0])
         logits = self.logits(self.decoder_norm(x[:, 0]))
         return Step(
             logits,
@@ -594,22 +670,6 @@ class TransformerSeq2Seq(TranslationModel):
                 )
         return torch.stack(vectors).float().numpy()
 
-    def cross_attention(self, layer: DecoderLayer, l: int, x: torch.Tensor, encoded: Encoded):
-        """Layer ``l``'s cross-attention computed explicitly (the weights exist for a loss).
-
-        Args:
-            layer: ``self.decoder[l]``; x: (B, T, d) the residual stream after its self-attention.
-
-        Returns:
-            (output (B, T, d) after W_O, weights (B, H, T, S), energies (B, H, T, S), queries (B, H, T, d_k));
-            in training the weights are dropped out before they mix the values, as the fused kernel does.
-        """
-        cross = layer.cross_attn
-        queries = cross.split(cross.W_Q(layer.norm2(x)))
-        _, weights, energies = attend(queries, encoded.keys[:, l], encoded.values[:, l], encoded.mask)
-        mixed = F.dropout(weights, cross.dropout, self.training) @ encoded.values[:, l]
-        return cross.W_O(cross.merge(mixed)), weights, energies, queries
-
     def alignment_pass(self, encoded: Encoded, tgt_in: torch.Tensor):
         """The alignment layer's cross-attention with full target context (Garg et al. 2019, §4.2).
 
@@ -632,12 +692,10 @@ class TransformerSeq2Seq(TranslationModel):
         x = self.embed(self.tgt_embed, tgt_in)
         target_mask = tgt_in != PAD
         for l, layer in enumerate(self.decoder[: self.config.alignment_layer + 1]):
-            h = layer.norm1(x)
-            x = x + layer.dropout(layer.self_attn.fast(h, *layer.self_attn.keys_values(h), target_mask))
-            out, weights, energies, queries = self.cross_attention(layer, l, x, encoded)
-            x = x + layer.dropout(out)
-            x = x + layer.dropout(layer.ffn(layer.norm3(x)))
-        return weights, energies, queries
+            memory = (encoded.keys[:, l], encoded.values[:, l], encoded.mask)
+            out = layer(x, memory, target_mask=target_mask, explicit_cross=True)
+            x = out.x
+        return out.cross_weights, out.cross_energies, out.cross_queries
 
     def supervised_map(self) -> tuple[int, int] | None:
         """Head 1 of the alignment layer (Garg et al. 2019 choose the penultimate one); None without an alignment
@@ -686,15 +744,11 @@ class TransformerSeq2Seq(TranslationModel):
         explicit = self.config.alignment_layer is not None
         layers = []
         for l, layer in enumerate(self.decoder):
-            h = layer.norm1(x)
-            x = x + layer.dropout(layer.self_attn.fast(h, *layer.self_attn.keys_values(h), None, causal=True))
+            # the cross-attention keys and values encode() prepared for decoding, not a second projection
+            out = layer(x, (encoded.keys[:, l], encoded.values[:, l], encoded.mask), explicit_cross=explicit)
+            x = out.x
             if explicit:
-                cross, weights, _, _ = self.cross_attention(layer, l, x, encoded)
-                layers.append(weights)
-            else:  # the cross-attention keys and values encode() prepared for decoding, not a second projection
-                cross = layer.cross_attn.fast(layer.norm2(x), encoded.keys[:, l], encoded.values[:, l], encoded.mask)
-            x = x + layer.dropout(cross)
-            x = x + layer.dropout(layer.ffn(layer.norm3(x)))
+                layers.append(out.cross_weights)
         logits = self.logits(self.decoder_norm(x))
         if not explicit:
             return logits, None
