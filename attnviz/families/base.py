@@ -4,6 +4,7 @@ base class, the step interface of translation families, and the ``FAMILIES`` reg
 
 from __future__ import annotations
 
+import copy
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any, ClassVar, NamedTuple
 
@@ -12,6 +13,7 @@ import torch
 from torch import nn
 
 from ..attention.registry import Registry, RegistryError
+from ..attention.scorers import ScaledDotScorer, make_scorer
 from ..data.tokenization import SEGMENTATIONS
 
 TASKS = ("translation", "classification")
@@ -488,6 +490,71 @@ class TranslationModel(nn.Module):
             (weights (L, H', T, S), energies (L, H', T, S)); unchanged by default (H' = H).
         """
         return heads, energies
+
+
+class MultiHeadTranslationModel(TranslationModel):
+    """Base of the families whose decoder reads the source through multi-head cross-attention (the Transformer,
+    a Hugging Face encoder–decoder): what they share — the maps they record, their (layers, heads), one head's
+    scorer and context formula, the bounds of a step trace, head masking.
+
+    A subclass's config has ``decoder_layers``, ``heads`` and ``d_model``; it implements ``output_projection``.
+    """
+
+    context_formula = r"c_i^{(h)} = \sum_{j=1}^{S} \alpha_{ij}^{(h)}\, v_j^{(h)},\quad v_j^{(h)} = W_V^{(h)} m_j"
+
+    def attention_shape(self) -> tuple[int, int]:
+        """(decoder layers, heads)."""
+        return self.config.decoder_layers, self.config.heads
+
+    def attention_maps(self) -> tuple[str, ...]:
+        """Cross-attention, then the encoder's and the decoder's self-attention."""
+        return ("cross", "encoder_self", "decoder_self")
+
+    @property
+    def scorer(self):
+        """The scaled-dot scorer of one head (d_k = d_model / heads), for the step view's term-by-term breakdown."""
+        d_k = self.config.d_model // self.config.heads
+        return make_scorer(ScaledDotScorer.name, d_k, d_k)
+
+    def check_trace(self, target_ids: list[int], step: int, head: tuple[int, int]) -> None:
+        """Raise IndexError unless 0 ≤ step < T and ``head`` (layer, head) is one of the cross-attention's."""
+        layer, h = head
+        if not 0 <= step < len(target_ids):
+            raise IndexError(f"step {step} outside 0..{len(target_ids) - 1}")
+        if not (0 <= layer < self.config.decoder_layers and 0 <= h < self.config.heads):
+            raise IndexError(f"head {head} outside {self.config.decoder_layers} layers × {self.config.heads} heads")
+
+    def output_projection(self, kind: str, layer: int) -> tuple[torch.Tensor, int]:
+        """(W_O's weight (d, H·d_k), H) of map ``kind``'s attention in ``layer``: head h reads columns h·d_k….
+
+        Raises:
+            ValueError: an unknown map, a layer outside the model, or modules this family cannot reach.
+        """
+        raise NotImplementedError
+
+    def without_heads(self, off):
+        """A copy in which the listed heads contribute nothing (head masking, Michel, Levy & Neubig, 2019): a
+        head's output enters its layer only through its d_k input columns of W_O, so zeroing them removes the
+        head exactly; its attention weights are still computed (and shown), but nothing reads them.
+
+        Args:
+            off: (map kind, layer, head) triples, 0-based, e.g. ("cross", 1, 2).
+
+        Returns:
+            A new model in eval mode (the original is unchanged).
+
+        Raises:
+            ValueError: as ``output_projection``, or a head outside the layer.
+        """
+        clone = copy.deepcopy(self).eval()
+        for kind, layer, head in off:
+            weight, heads = clone.output_projection(kind, layer)
+            if not 0 <= head < heads:
+                raise ValueError(f"head {head + 1} outside the model's {heads} heads")
+            d_k = weight.shape[1] // heads
+            with torch.no_grad():
+                weight[:, head * d_k : (head + 1) * d_k] = 0
+        return clone
 
 
 class FamilyRegistry(Registry):

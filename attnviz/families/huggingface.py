@@ -22,7 +22,6 @@ the softmax (``steerable`` False).
 
 from __future__ import annotations
 
-import copy
 import json
 import pickle
 import re
@@ -36,10 +35,9 @@ import numpy as np
 import torch
 from safetensors.torch import save_file
 
-from ..attention.scorers import ScaledDotScorer, make_scorer
 from ..data.files import atomic_path
 from ..data.tokenization import BOS, EOS, PAD, UNK
-from .base import FAMILIES, FamilyConfig, ModelInfo, Step, StepTrace, TranslationModel
+from .base import FAMILIES, FamilyConfig, ModelInfo, MultiHeadTranslationModel, Step, StepTrace
 
 ID_OFFSET = 4  # piece id p of the Hugging Face model is id p + 4 in attnviz (0–3 are its specials)
 UNKNOWN_LANGUAGE = "und"  # ISO 639-2 "undetermined": a model whose languages no file names
@@ -227,7 +225,7 @@ class Encoded(NamedTuple):
 
 
 @FAMILIES.register
-class HuggingFaceSeq2Seq(TranslationModel):
+class HuggingFaceSeq2Seq(MultiHeadTranslationModel):
     """A Hugging Face encoder–decoder behind the step interface (see the module docstring).
 
     Args:
@@ -243,7 +241,6 @@ class HuggingFaceSeq2Seq(TranslationModel):
     trainable: ClassVar[bool] = False
     steerable: ClassVar[bool] = False
     traceable: ClassVar[bool] = True
-    context_formula = r"c_i^{(h)} = \sum_{j=1}^{S} \alpha_{ij}^{(h)}\, v_j^{(h)},\quad v_j^{(h)} = W_V^{(h)} m_j"
 
     def __init__(self, config: HuggingFaceConfig, model=None, forced_bos: int | None = None):
         super().__init__()
@@ -327,20 +324,6 @@ class HuggingFaceSeq2Seq(TranslationModel):
             out[..., theirs + ID_OFFSET] = float("-inf")
         return out
 
-    def attention_shape(self) -> tuple[int, int]:
-        """(decoder layers, decoder heads)."""
-        return self.config.decoder_layers, self.config.heads
-
-    def attention_maps(self) -> tuple[str, ...]:
-        """Cross-attention, then the encoder's and the decoder's self-attention."""
-        return ("cross", "encoder_self", "decoder_self")
-
-    @property
-    def scorer(self):
-        """The scaled-dot scorer of one cross-attention head (d_k = d_model / heads), for the step view."""
-        d_k = self.config.d_model // self.config.heads
-        return make_scorer(ScaledDotScorer.name, d_k, d_k)
-
     @torch.inference_mode()
     def trace(
         self, source_ids: list[int], target_ids: list[int], step: int, normalizer, head: tuple[int, int] = (0, 0)
@@ -359,11 +342,8 @@ class HuggingFaceSeq2Seq(TranslationModel):
         Raises:
             IndexError: step, layer or head out of range; ValueError: modules named otherwise (``attention_block``).
         """
+        self.check_trace(target_ids, step, head)
         layer, h = head
-        if not 0 <= step < len(target_ids):
-            raise IndexError(f"step {step} outside 0..{len(target_ids) - 1}")
-        if not (0 <= layer < self.config.decoder_layers and 0 <= h < self.config.heads):
-            raise IndexError(f"head {head} outside {self.config.decoder_layers} layers × {self.config.heads} heads")
         block = self.attention_block("cross", layer)
         captured: dict[str, torch.Tensor] = {}
         hooks = [
@@ -529,23 +509,7 @@ class HuggingFaceSeq2Seq(TranslationModel):
                 vectors.append(torch.stack([values[h] @ W_O[:, h * d_k : (h + 1) * d_k].T for h in range(heads)]))
         return torch.stack(vectors).float().numpy()
 
-    def without_heads(self, off) -> HuggingFaceSeq2Seq:
-        """A copy in which the listed heads contribute nothing: the columns of the output projection that read
-        them are zeroed (head masking, Michel, Levy & Neubig, 2019), as ``TransformerSeq2Seq.without_heads``.
-
-        Args:
-            off: (map kind, layer, head) triples, 0-based.
-
-        Raises:
-            ValueError: as ``attention_block``, or a head outside the layer.
-        """
-        clone = copy.deepcopy(self).eval()
-        for kind, layer, head in off:
-            block = clone.attention_block(kind, layer)
-            heads = getattr(block, "num_heads", self.config.heads)
-            if not 0 <= head < heads:
-                raise ValueError(f"head {head + 1} outside the model's {heads} heads")
-            d_k = block.out_proj.weight.shape[1] // heads
-            with torch.no_grad():
-                block.out_proj.weight[:, head * d_k : (head + 1) * d_k] = 0
-        return clone
+    def output_projection(self, kind: str, layer: int) -> tuple[torch.Tensor, int]:
+        """(out_proj.weight, heads) of ``attention_block(kind, layer)`` (``MultiHeadTranslationModel``)."""
+        block = self.attention_block(kind, layer)
+        return block.out_proj.weight, getattr(block, "num_heads", self.config.heads)

@@ -18,7 +18,6 @@ head. Attention records are (decoder layers, heads, T, S).
 
 from __future__ import annotations
 
-import copy
 import math
 from dataclasses import dataclass
 from typing import NamedTuple
@@ -29,9 +28,8 @@ from torch import nn
 from torch.nn import functional as F
 
 from ..attention.normalizers import soft
-from ..attention.scorers import ScaledDotScorer, make_scorer
 from ..data.tokenization import BOS, PAD
-from .base import FAMILIES, FamilyConfig, Step, StepTrace, TrainFlag, TranslationModel
+from .base import FAMILIES, FamilyConfig, MultiHeadTranslationModel, Step, StepTrace, TrainFlag
 
 MAX_POSITIONS = 512  # longer than any sentence the tokenizer lets through (50 tokens → at most 110 target steps)
 
@@ -313,7 +311,7 @@ class DecoderState(NamedTuple):
 
 
 @FAMILIES.register
-class TransformerSeq2Seq(TranslationModel):
+class TransformerSeq2Seq(MultiHeadTranslationModel):
     """Pre-norm Transformer encoder–decoder (see the module docstring)."""
 
     family = "transformer"
@@ -321,7 +319,6 @@ class TransformerSeq2Seq(TranslationModel):
     config_class = TransformerConfig
     traceable = True
     replays_layers = True
-    context_formula = r"c_i^{(h)} = \sum_{j=1}^{S} \alpha_{ij}^{(h)}\, v_j^{(h)},\quad v_j^{(h)} = W_V^{(h)} m_j"
 
     @classmethod
     def train_flags(cls) -> tuple[TrainFlag, ...]:
@@ -426,20 +423,6 @@ class TransformerSeq2Seq(TranslationModel):
             nn.init.normal_(embedding.weight, std=c.d_model**-0.5)
             embedding.weight.data[PAD].zero_()
 
-    def attention_shape(self) -> tuple[int, int]:
-        """(decoder layers, heads)."""
-        return self.config.decoder_layers, self.config.heads
-
-    def attention_maps(self) -> tuple[str, ...]:
-        """Cross-attention, then the encoder's and the decoder's self-attention."""
-        return ("cross", "encoder_self", "decoder_self")
-
-    @property
-    def scorer(self):
-        """The scaled-dot scorer of one head (d_k), for the step view's term-by-term breakdown."""
-        d_k = self.config.d_model // self.config.heads
-        return make_scorer(ScaledDotScorer.name, d_k, d_k)
-
     @torch.inference_mode()
     def trace(
         self, source_ids: list[int], target_ids: list[int], step: int, normalizer, head: tuple[int, int] = (0, 0)
@@ -460,11 +443,8 @@ class TransformerSeq2Seq(TranslationModel):
         Raises:
             IndexError: step, layer or head out of range.
         """
+        self.check_trace(target_ids, step, head)
         layer, h = head
-        if not 0 <= step < len(target_ids):
-            raise IndexError(f"step {step} outside 0..{len(target_ids) - 1}")
-        if not (0 <= layer < self.config.decoder_layers and 0 <= h < self.config.heads):
-            raise IndexError(f"head {head} outside {self.config.decoder_layers} layers × {self.config.heads} heads")
         normalizer.reseed()
         encoded = self.encode(torch.tensor([source_ids]), torch.tensor([len(source_ids)]))
         if self.config.alignment_full_context and head == (self.config.alignment_layer, 0):
@@ -508,30 +488,9 @@ class TransformerSeq2Seq(TranslationModel):
             raise ValueError(f"layer {layer + 1} outside the model's {len(layers)} layers")
         return layers[layer].cross_attn if kind == "cross" else layers[layer].self_attn
 
-    def without_heads(self, off) -> TransformerSeq2Seq:
-        """A copy in which the listed heads contribute nothing (head masking, Michel, Levy & Neubig, 2019).
-
-        A head's output enters the layer only through its d_k input columns of W_O,
-        so zeroing them removes the head exactly; its attention weights are still
-        computed (and shown), but nothing reads them.
-
-        Args:
-            off: (map kind, layer, head) triples, 0-based, e.g. ("cross", 1, 2).
-
-        Returns:
-            A new model in eval mode (the original is unchanged).
-
-        Raises:
-            ValueError: an unknown map, or a layer or head outside the model.
-        """
-        clone = copy.deepcopy(self).eval()
-        d_k = self.config.d_model // self.config.heads
-        for kind, layer, head in off:
-            if not 0 <= head < self.config.heads:
-                raise ValueError(f"head {head + 1} outside the model's {self.config.heads} heads")
-            with torch.no_grad():
-                clone.attention_block(kind, layer).W_O.weight[:, head * d_k : (head + 1) * d_k] = 0
-        return clone
+    def output_projection(self, kind: str, layer: int) -> tuple[torch.Tensor, int]:
+        """(W_O.weight, heads) of ``attention_block(kind, layer)`` (``MultiHeadTranslationModel``)."""
+        return self.attention_block(kind, layer).W_O.weight, self.config.heads
 
     def describe(self) -> str:
         """'Transformer 3+3 layers × 4 heads, d 256'."""
