@@ -29,7 +29,7 @@ from attnviz.classroom.store import (
 from scripts.class_storm import storm
 
 from .conftest import ROOT, fresh_database
-from .test_app import VIEWS, charts, start
+from .test_app import VIEWS, charts, heatmaps, start
 
 QUESTION = Question("en-fr-additive", "I see her.", 2, "vois", ("I", "see", "her", "."), (0.1, 0.7, 0.15, 0.05))
 
@@ -482,7 +482,11 @@ def test_a_student_follows_answers_and_sees_the_answer_the_teacher_reveals(class
             f"The model looked most at **{question.source_words[question.answer]}** "
             f"(α = {max(question.weights):.2f}): **{right} of 1** in the class predicted it."
         ]
-    assert len(student.get("plotly_chart")) == 1  # the class beside the model's weights
+    drawn = [h for h in heatmaps(student) if h["name"] == "class-answers"]  # the class beside the model's weights
+    assert len(drawn) == 1
+    panel = drawn[0]["panels"][0]
+    assert panel["target"] == ["the class", "the model"] and panel["links"] == [[question.answer, 1]]
+    assert panel["weights"][0][1] == 1.0 and panel["weights"][1] == pytest.approx(list(question.weights), abs=1e-6)
 
 
 def test_a_student_follows_the_teachers_next_slide_and_cannot_change_it(class_database):

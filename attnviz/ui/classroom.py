@@ -34,14 +34,11 @@ from .common import plain
 from .i18n import t
 from .player import current as current_lecture
 from .player import set_controls
-from .state import query_values
+from .state import private_queries, query_values
 
 POLL_SECONDS = 1.0  # a student's page sees a new slide within about this long (plus one page run)
 RESEND_SECONDS = 2.0  # a teacher's slide the database refused is sent again this often
 VIEW = "class-mode"  # the Class view's address: never published as a slide
-# URL parameters that stay each person's own: class mode's, the lecture player's (students follow the slide,
-# not the lecture), the viewer's language and projector mode, and the quiz's own guess, reveal and score
-PRIVATE = ("class", "sid", "lecture", "slide", "lang", "present", "qg", "qr", "qscore")
 FREE_WRONG_CODES = 5  # wrong join codes a page may type before it must wait
 WRONG_CODE_WAIT = 10.0  # seconds after the next wrong code, doubling with each one, at most MAX_WRONG_CODE_WAIT
 MAX_WRONG_CODE_WAIT = 300.0
@@ -210,8 +207,11 @@ def export(class_code: str, key: str):
 
 
 def published_params() -> dict[str, str]:
-    """The current page's URL parameters without the ones each person keeps (``PRIVATE``)."""
-    return {name: value for name, value in query_values().items() if name not in PRIVATE}
+    """The current page's URL parameters without the ones each person keeps (``Param.private``: class mode's, the
+    lecture player's — students follow the slide, not the lecture —, the viewer's language and projector mode, the
+    quiz's own guess, reveal and score)."""
+    private = private_queries()
+    return {name: value for name, value in query_values().items() if name not in private}
 
 
 def slide_title() -> str:
@@ -308,7 +308,7 @@ def follow(groups: dict[str, list[str]]) -> str | None:
     if not slide_changed:  # only the reveal changed: the page redraws as it is
         return None
     st.session_state["lecture"] = ""
-    set_controls(state.params, groups, keep_url=False, skip=PRIVATE)
+    set_controls(state.params, groups, keep_url=False, skip=private_queries())
     st.session_state["_class_state"] = state
     return state.view
 

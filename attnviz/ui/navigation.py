@@ -3,8 +3,9 @@
 Each view file starts with literals read here with ``ast`` without running the file:
 ``ICON`` (a Material icon), ``ORDER`` (its place in its section), ``SECTION`` (one of
 ``SECTIONS``: the navigation's groups), and optionally ``URL``, its widgets' URL
-parameters ({widget key: (parameter, default[, kind])}, kind one of "str", "int",
-"float", "bool", "list"); its title is ``views.<file stem>`` in the message
+parameters ({widget key: (parameter, default[, kind[, options]])}, kind one of "str", "int",
+"float", "bool", "list"; options {"range": (low, high)} for a widget of fixed range and
+{"private": True} for a choice of one person's that class mode does not pass on); its title is ``views.<file stem>`` in the message
 catalogues (``i18n``). Adding a view is adding one file and its words
 (docs/architecture.md).
 """
@@ -25,6 +26,7 @@ REQUIRED = ("ICON", "ORDER", "SECTION")
 SECTIONS = ("lesson", "comparing", "inside", "beyond")
 OPTIONAL = ("URL",)
 KINDS = {"str": str, "int": int, "float": float, "bool": bool, "list": list}
+OPTIONS = ("range", "private")  # what a URL parameter may declare beside its kind
 
 
 @dataclass(frozen=True)
@@ -38,12 +40,18 @@ class Param:
             computes it from the rest of the state (e.g. the model with the best BLEU).
         kind: the type the URL text is read as: str, int, float, bool or list
             (a comma-separated list of names).
+        bounds: (lowest, highest) of a widget with a fixed range: a URL value outside it is replaced by
+            the default (with a notice); None for no range.
+        private: a choice one person makes for themselves (a language, a guess, a score): class mode
+            never sends it from the teacher's page to the students'.
     """
 
     key: str
     query: str
     default: object
     kind: type = str
+    bounds: tuple | None = None
+    private: bool = False
 
 
 DEFAULT_VIEW = (
@@ -96,12 +104,16 @@ def read_view(path: Path) -> ViewPage:
         raise RegistryError(f"view {path.name} has no title: add views.{path.stem} to the message catalogues")
     params = []
     for key, declared in values.get("URL", {}).items():
-        query, default, kind = (*declared, "str")[:3]  # the kind is "str" unless named
+        query, default, kind, options = (*declared, *("str", {})[len(declared) - 2 :])  # kind "str" unless named
         if kind not in KINDS:
             raise RegistryError(
                 f"view {path.name}: URL parameter {query!r} has kind {kind!r}; use one of {', '.join(KINDS)}"
             )
-        params.append(Param(key, query, default, KINDS[kind]))
+        unknown = set(options) - set(OPTIONS)
+        if unknown:
+            raise RegistryError(f"view {path.name}: URL parameter {query!r} has options {sorted(unknown)}")
+        bounds = tuple(options["range"]) if "range" in options else None
+        params.append(Param(key, query, default, KINDS[kind], bounds, bool(options.get("private"))))
     return ViewPage(
         path,
         title,

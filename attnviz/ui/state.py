@@ -29,27 +29,26 @@ BEAMS = (1, 3, 5)
 TEMPERATURES = (0.05, 0.1, 0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0, 5.0)
 MAX_CHARS = 400  # the sentence boxes' limit
 SERVING_THREADS = 1
-SAMPLE_REVIEWS = 40  # test reviews offered in the review view
 
 SHARED_PARAMS = (
     # shared, in the sidebar ("pair" first: the models and sentence depend on it)
-    Param("ui_language", "lang", DEFAULT_UI_LANGUAGE),
+    Param("ui_language", "lang", DEFAULT_UI_LANGUAGE, private=True),
     Param("pair", "pair", DEFAULT_PAIR.name),
     Param("sentence", "s", DEFAULT_SENTENCE),
     Param("forced", "f", ""),
     Param("models", "m", None, list),
     Param("beam", "beam", 1, int),
-    Param("hypothesis", "hyp", 1, int),
+    Param("hypothesis", "hyp", 1, int, bounds=(1, max(BEAMS))),
     Param("paper", "paper", False, bool),
     Param("overlay", "eflomal", True, bool),
-    Param("present", "present", False, bool),
+    Param("present", "present", False, bool, private=True),
     Param("heads_shown", "head", CARD_HEADS),
     # the lecture player
-    Param("lecture", "lecture", ""),
-    Param("slide", "slide", 1, int),
+    Param("lecture", "lecture", "", private=True),
+    Param("slide", "slide", 1, int, private=True),
     # class mode: the class followed, and this student's random id (so a reconnecting page is the same student)
-    Param("class_code", "class", ""),
-    Param("student_id", "sid", ""),
+    Param("class_code", "class", "", private=True),
+    Param("student_id", "sid", "", private=True),
 )
 
 
@@ -71,16 +70,24 @@ def url_param(key: str) -> Param:
     raise KeyError(f"no URL parameter for widget {key!r}")
 
 
-SEED_MAX = 10_000  # the sampling seed box's range
-# (key, lowest, highest) of the URL parameters whose widgets have a fixed range
-MAX_DELETED = 20  # the review view deletes at most this many most-attended words
-RANGES = (
-    ("k", 1, 6),
-    ("seed", 0, SEED_MAX),
-    ("hypothesis", 1, max(BEAMS)),
-    ("review_k", 0, MAX_DELETED),
-    ("review_pick", 0, SAMPLE_REVIEWS),
-)
+def bounds(key: str) -> tuple:
+    """(lowest, highest) that widget ``key``'s URL parameter declares (``Param.bounds``; a view's widget reads its
+    range here, so the URL check and the widget agree).
+
+    Raises:
+        KeyError: no control has that key, or it declares no range.
+    """
+    declared = url_param(key).bounds
+    if declared is None:
+        raise KeyError(f"URL parameter of {key!r} declares no range")
+    return declared
+
+
+def private_queries() -> tuple[str, ...]:
+    """The URL parameters each person keeps for themselves (``Param.private``): class mode never passes them on."""
+    return tuple(p.query for p in params() if p.private)
+
+
 KIND_NAMES = {int: "a whole number", float: "a number", bool: "1 or 0"}
 
 
@@ -232,13 +239,15 @@ def load_classifier(path: str) -> Classifier:
 
 @st.cache_resource(show_spinner=False)
 def sample_reviews() -> list[Review]:
-    """Test reviews to pick from: the first SAMPLE_REVIEWS // 2 negative and positive ones of the test
+    """Test reviews to pick from: the first half of the Reviews view's ``review_pick`` range of negative and of
+    positive ones of the test
     file, alternating ([] when the data is absent)."""
     try:
         reviews = read_reviews(IMDB_DIR / "test.tsv.gz")
     except FileNotFoundError:
         return []
-    by_label = [[r for r in reviews if r.label == label][: SAMPLE_REVIEWS // 2] for label in LABELS]
+    half = bounds("review_pick")[1] // 2
+    by_label = [[r for r in reviews if r.label == label][:half] for label in LABELS]
     return [r for pair in zip(*by_label) for r in pair]
 
 
@@ -387,11 +396,11 @@ def init_state(groups: dict[str, list[str]]) -> None:
             )
         )
         st.session_state["beam"] = 1
-    declared = {p.key: p for p in params()}
-    for key, low, high in RANGES:
-        if key in declared and not low <= st.session_state[key] <= high:
-            notices.append(t("url.range", query=declared[key].query, raw=st.session_state[key], low=low, high=high))
-            st.session_state[key] = declared[key].default
+    for param in params():
+        if param.bounds and not param.bounds[0] <= st.session_state[param.key] <= param.bounds[1]:
+            low, high = param.bounds
+            notices.append(t("url.range", query=param.query, raw=st.session_state[param.key], low=low, high=high))
+            st.session_state[param.key] = param.default
     tau = st.session_state["temperature"]
     st.session_state["temperature"] = min(TEMPERATURES, key=lambda t: abs(t - tau))
     st.session_state["_url_notices"] = notices

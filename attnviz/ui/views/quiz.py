@@ -4,12 +4,12 @@ ICON = ":material/quiz:"
 ORDER = 45
 SECTION = "lesson"
 # widget key → (URL parameter, default, kind): a copied address reproduces the view
-URL = {  # the score too: a reloaded page keeps it
+URL = {  # the score too: a reloaded page keeps it; a guess, a reveal and a score are each person's own
     "quiz_model": ("qm", None),
     "quiz_step": ("qstep", None, "int"),
-    "quiz_guess": ("qg", None, "int"),
-    "quiz_revealed": ("qr", False, "bool"),
-    "quiz_score": ("qscore", "0,0,0"),
+    "quiz_guess": ("qg", None, "int", {"private": True}),
+    "quiz_revealed": ("qr", False, "bool", {"private": True}),
+    "quiz_score": ("qscore", "0,0,0", "str", {"private": True}),
 }
 
 import numpy as np

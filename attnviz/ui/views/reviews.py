@@ -7,8 +7,9 @@ SECTION = "beyond"
 # widget key → (URL parameter, default, kind): a copied address reproduces the view
 URL = {
     "review": ("review", ""),
-    "review_pick": ("rpick", 1, "int"),  # the first test review: the view opens on a real one
-    "review_k": ("rk", 0, "int"),
+    # the first test review: the view opens on a real one; 20 of each label to choose from
+    "review_pick": ("rpick", 1, "int", {"range": (0, 40)}),
+    "review_k": ("rk", 0, "int", {"range": (0, 20)}),  # at most 20 most-attended words deleted
     "review_deleted": ("rdel", [], "list"),
     "review_model": ("rm", None),
 }
@@ -106,8 +107,9 @@ st.dataframe(table.style.format(precision=4), hide_index=True)
 st.caption(t("reviews.table_caption", label=t(f"reviews.label_{classifier.labels[label]}")))
 
 st.markdown(t("reviews.what_if"))
-state.default("review_k", 0, range(0, state.MAX_DELETED + 1))
-k = st.slider(t("reviews.delete_k"), 0, min(state.MAX_DELETED, len(verdict.tokens) - 1), key="review_k")
+most_deleted = state.bounds("review_k")[1]
+state.default("review_k", 0, range(0, most_deleted + 1))
+k = st.slider(t("reviews.delete_k"), 0, min(most_deleted, len(verdict.tokens) - 1), key="review_k")
 positions = [str(j) for j in range(len(verdict.tokens))]
 chosen = st.multiselect(
     t("reviews.or_these"),

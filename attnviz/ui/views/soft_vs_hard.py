@@ -7,9 +7,9 @@ SECTION = "comparing"
 URL = {
     "sh_model": ("shm", None),
     "hard_mode": ("hard", "hard"),
-    "k": ("k", 2, "int"),
+    "k": ("k", 2, "int", {"range": (1, 6)}),
     "temperature": ("t", 1.0, "float"),
-    "seed": ("seed", 0, "int"),
+    "seed": ("seed", 0, "int", {"range": (0, 10_000)}),
 }
 
 import streamlit as st
@@ -37,7 +37,7 @@ def grid_cell(name: str, mode: str) -> str:
 
 
 def resample():
-    st.session_state["seed"] = (int(st.session_state.get("seed", 0)) + 1) % (state.SEED_MAX + 1)
+    st.session_state["seed"] = (int(st.session_state.get("seed", 0)) + 1) % (state.bounds("seed")[1] + 1)
 
 
 inputs = state.inputs()
@@ -50,9 +50,9 @@ if common.checked_sentence(inputs):
     mode = c1.radio(t("soft_vs_hard.hard"), list(HARD), key="hard_mode", format_func=lambda m: HARD[m].display_name)
     kind = HARD[mode]
     if "k" in kind.parameters:
-        c2.slider(t("soft_vs_hard.k"), 1, 6, key="k")
+        c2.slider(t("soft_vs_hard.k"), *state.bounds("k"), key="k")
     if "seed" in kind.parameters:
-        c2.number_input(t("soft_vs_hard.seed"), 0, state.SEED_MAX, key="seed")
+        c2.number_input(t("soft_vs_hard.seed"), *state.bounds("seed"), key="seed")
         c2.button(t("soft_vs_hard.resample"), on_click=resample)
     c3.select_slider(
         t("soft_vs_hard.temperature"),
