@@ -64,18 +64,25 @@ def test_other_figures():
 
 
 def test_language_warning():
+    from attnviz.presentation.i18n import text
+
     translator = Translator(*tiny_model())
     assert language_warning("I am cold.", translator.source("i am cold .")) is None
     french = "je suis dans la maison et le chat est là"
-    assert "French" in language_warning(french, translator.source(french))
-    assert "non-Latin" in language_warning("我喜欢猫", translator.source("我喜欢猫"))
+    assert language_warning(french, translator.source(french)).problem == "looks_french"
+    assert language_warning("我喜欢猫", translator.source("我喜欢猫")).problem == "non_latin"
     odd = "zorgle blimp fnord"
-    assert "unknown" in language_warning(odd, translator.source(odd))
-    # a Chinese → English model expects Chinese characters
-    assert language_warning("I am cold.", translator.source("i am cold ."), "zh", "en") == (
+    assert language_warning(odd, translator.source(odd)) == ("unknown_words", {"unknown": 3, "words": 3})
+    # a Chinese → English model expects Chinese characters; the interface words the note in its language
+    note = language_warning("I am cold.", translator.source("i am cold ."), "zh", "en")
+    assert text("en", f"input.{note.problem}", source="Chinese", target="English", **note.values) == (
         "This does not look like Chinese (no Chinese characters); the models translate Chinese into English."
     )
-    assert "does not look like" not in (language_warning("我喜欢猫", translator.source("我喜欢猫"), "zh", "en") or "")
+    assert text("zh", f"input.{note.problem}", source="中文", target="英文", **note.values).startswith(
+        "这看起来不像中文"
+    )
+    chinese = language_warning("我喜欢猫", translator.source("我喜欢猫"), "zh", "en")
+    assert chinese is None or chinese.problem != "not_chinese"
 
 
 def test_changed_tokens():

@@ -25,3 +25,18 @@ def test_a_failed_write_leaves_the_old_file_and_no_temporary(tmp_path):
             tmp.write_text("half")
             raise RuntimeError("killed")
     assert path.read_text() == "old" and [p.name for p in tmp_path.iterdir()] == ["model.safetensors"]
+
+
+def test_a_data_path_through_a_symbolic_link_is_stored_as_written(tmp_path):
+    """A ``../shared`` that is a symbolic link keeps its name on a card (the same data, the same card)."""
+    import os
+
+    from attnviz.data.tatoeba import REPO, repo_relative
+
+    target = tmp_path / "elsewhere"
+    target.mkdir()
+    link = tmp_path / "shared"
+    link.symlink_to(target, target_is_directory=True)
+    stored = repo_relative(link / "data" / "fra.txt")
+    assert stored == os.path.relpath(link / "data" / "fra.txt", REPO) and "elsewhere" not in stored
+    assert repo_relative(REPO.parent / "shared" / "data" / "x.txt") == "../shared/data/x.txt"

@@ -386,5 +386,6 @@ def _rstrip(tokens: list[str]) -> list[str]:
 
 
 def repo_relative(path: Path) -> str:
-    """``path`` relative to the repository root (e.g. ``../shared/data/…``), for model cards."""
-    return os.path.relpath(Path(path).resolve(), REPO)
+    """``path`` relative to the repository root (e.g. ``../shared/data/…``), for model cards. Symbolic links are
+    kept as written (a ``../shared`` that links elsewhere still reads ``../shared/…``)."""
+    return os.path.relpath(os.path.abspath(path), os.path.abspath(REPO))

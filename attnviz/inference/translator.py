@@ -6,6 +6,7 @@ import time
 from dataclasses import dataclass, field, replace
 from difflib import SequenceMatcher
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 
@@ -13,7 +14,7 @@ from ..attention.alignment import DEFAULT_LINK_READING, LINK_READINGS, Link, rea
 from ..attention.normalizers import Normalizer
 from ..data.modelcard import Metrics
 from ..data.tokenization import EOS, MAX_TOKENS, UNK, detokenize, model_tokens, normalize_token, tokenize
-from ..families import LANGUAGES, ModelInfo
+from ..families import ModelInfo
 from . import checkpoint, decoding
 from .attribution import Attributions, attribute, norm_based
 
@@ -567,7 +568,22 @@ FRENCH_MARKERS = frozenset(
 ENGLISH_MARKERS = frozenset("the a an is are i you he she we they not and to of in with for it this that".split())
 
 
-def language_warning(text: str, tokens: Tokens, source_language: str = "en", target_language: str = "fr") -> str | None:
+class LanguageNote(NamedTuple):
+    """A gentle note that the input may not be in the models' source language (``language_warning``).
+
+    Attributes:
+        problem: "not_chinese", "non_latin", "looks_french" or "unknown_words" — the message ``input.<problem>``
+            of the catalogues, which the interface words in its own language.
+        values: the numbers it names: ``unknown`` and ``words`` (for "unknown_words").
+    """
+
+    problem: str
+    values: dict
+
+
+def language_warning(
+    text: str, tokens: Tokens, source_language: str = "en", target_language: str = "fr"
+) -> LanguageNote | None:
     """A gentle note when input does not look like the models' source language, else None.
 
     Heuristics, in order: for Chinese, no Chinese character at all; for English, mostly non-Latin
@@ -577,27 +593,25 @@ def language_warning(text: str, tokens: Tokens, source_language: str = "en", tar
     Args:
         text: the raw input.
         tokens: its tokenization (``Translator.source``).
-        source_language, target_language: ISO 639-1 codes of the models (``ModelInfo``).
+        source_language, target_language: ISO 639-1 codes of the models (``ModelInfo``); the message names them.
     """
-    source = LANGUAGES.get(source_language, source_language)
-    direction = f"the models translate {source} into {LANGUAGES.get(target_language, target_language)}"
     letters = [c for c in text if c.isalpha()]
     if source_language == "zh":
         if letters and not any("\u4e00" <= c <= "\u9fff" or "\u3400" <= c <= "\u4dbf" for c in letters):
-            return f"This does not look like Chinese (no Chinese characters); {direction}."
+            return LanguageNote("not_chinese", {})
     elif (
         letters and sum(not ("a" <= c.lower() <= "z" or "\u00c0" <= c <= "\u024f") for c in letters) > len(letters) / 3
     ):
-        return f"This does not look like {source} (mostly non-Latin letters); {direction}."
+        return LanguageNote("non_latin", {})
     words = [w.lower() for w in tokens.display[:-1] if any(c.isalpha() for c in w)]
     if source_language == "en":
         french = sum(w in FRENCH_MARKERS for w in words)
         english = sum(w in ENGLISH_MARKERS for w in words)
         if french >= 2 and french > english:
-            return f"This looks like French; {direction}."
+            return LanguageNote("looks_french", {})
     unknown = sum(u for u, w in zip(tokens.unknown, tokens.display) if any(c.isalpha() for c in w))
     if words and unknown > len(words) / 2:
-        return f"{unknown} of {len(words)} words are unknown to the models (shown in red); is this {source}?"
+        return LanguageNote("unknown_words", {"unknown": unknown, "words": len(words)})
     return None
 
 

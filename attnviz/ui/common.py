@@ -155,9 +155,10 @@ def checked_sentence(inputs: Inputs) -> bool:
         problem = input_problem(err)
         st.error(t("input.too_long", problem=problem[:1].upper() + problem[1:], limit=MAX_TOKENS))
         return False
-    warning = language_warning(inputs.sentence, tokens, model.info.source_language, model.info.target_language)
-    if warning:
-        st.warning(warning)
+    note = language_warning(inputs.sentence, tokens, model.info.source_language, model.info.target_language)
+    if note:
+        source, target = language_name(model.info.source_language), language_name(model.info.target_language)
+        st.warning(t(f"input.{note.problem}", source=source, target=target, **note.values))
     if any(tokens.unknown):
         unknown = [w for w, u in zip(tokens.display, tokens.unknown) if u]
         st.caption(t("input.unknown", words=plain(", ".join(unknown))))

@@ -117,7 +117,7 @@ class Inputs:
     pair: str = DEFAULT_PAIR.name
 
 
-@st.cache_resource(show_spinner="Loading model …")
+@st.cache_resource(show_spinner=False)  # ``translator`` shows a spinner in the interface language
 def load_translator(path: str) -> Translator:
     """Load a model directory once per server (raises CheckpointError).
 
@@ -230,7 +230,7 @@ def classifier_models() -> list[str]:
     return _catalogued(lambda info: info.task == "classification")
 
 
-@st.cache_resource(show_spinner="Loading the classifier …")
+@st.cache_resource(show_spinner=False)  # ``classifier`` shows a spinner in the interface language
 def load_classifier(path: str) -> Classifier:
     """Load a classifier directory once per server (raises CheckpointError)."""
     torch.set_num_threads(SERVING_THREADS)
@@ -291,9 +291,29 @@ def model_path(name: str) -> Path:
     return next((e.path for e in catalog() if e.name == name), PRETRAINED / name)
 
 
+_LOADED: set[tuple[str, str]] = set()  # (loader, path) this process has loaded: no spinner for those
+
+
+def _loaded(load, name: str, message: str):
+    """``load`` of model ``name``'s directory (once per server), under a spinner in the interface language the first
+    time this process loads it (Streamlit shows a spinner only after 0.5 s)."""
+    path = str(model_path(name))
+    if (load.__name__, path) in _LOADED:
+        return load(path)
+    with st.spinner(t(message, name=name)):
+        loaded = load(path)
+    _LOADED.add((load.__name__, path))
+    return loaded
+
+
 def translator(name: str) -> Translator:
-    """A loaded model by directory name."""
-    return load_translator(str(model_path(name)))
+    """A loaded model by directory name (raises CheckpointError)."""
+    return _loaded(load_translator, name, "app.loading_model")
+
+
+def classifier(name: str) -> Classifier:
+    """A loaded text classifier by directory name (raises CheckpointError)."""
+    return _loaded(load_classifier, name, "app.loading_classifier")
 
 
 def model_priors(name: str) -> Path:

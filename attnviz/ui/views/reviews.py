@@ -66,14 +66,14 @@ if not text.strip():
 verdicts = {}
 for name in names:
     try:
-        verdicts[name] = state.load_classifier(str(state.model_path(name))).classify(text)
+        verdicts[name] = state.classifier(name).classify(text)
     except InputError as err:
         st.warning(f"{name}: {common.input_problem(err)}")
 if not verdicts:
     st.stop()
 
 for column, (name, verdict) in zip(st.columns(len(verdicts)), verdicts.items()):
-    classifier = state.load_classifier(str(state.model_path(name)))
+    classifier = state.classifier(name)
     with column:
         positive = float(verdict.probabilities[-1])
         st.markdown(f"**{common.plain(name)}** · {common.plain(classifier.describe())}")
@@ -88,7 +88,7 @@ state.default("review_model", names[0], names)
 name = st.selectbox(t("reviews.classifier"), names, key="review_model") if len(names) > 1 else names[0]
 if name not in verdicts:
     st.stop()
-classifier, verdict = state.load_classifier(str(state.model_path(name))), verdicts[name]
+classifier, verdict = state.classifier(name), verdicts[name]
 label = int(verdict.probabilities.argmax())
 scores = importances(classifier, verdict, label)
 rho = scores.correlations()
