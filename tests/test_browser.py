@@ -474,8 +474,11 @@ def test_a_review_highlighted_by_attention_with_its_explanations(server):
         classifiers = [e for e in discover() if e.info and e.info.task == "classification"]
         # each classifier's verdict
         expect(page.get_by_text("P(positive)", exact=True)).to_have_count(len(classifiers), timeout=60_000)
-        words = page.eval_on_selector_all("span[title]", "nodes => nodes.length")
-        assert words > 100  # both classifiers' copies of the review, word by word
+        # each classifier's pooling drawn on the running text: a heatmap element whose words are the review's
+        page.wait_for_function(f"{FIGURES} >= {len(classifiers)}", timeout=120_000)
+        labels = page.eval_on_selector_all(HEATMAPS, "nodes => nodes.map(n => n.getAttribute('aria-label'))")
+        pooled = [label for label in labels if len(label.split("(columns): ")[1].split()) > 100]
+        assert len(pooled) == len(classifiers), labels
         page.wait_for_timeout(500)
         page.screenshot(path=str(ARTIFACTS / "reviews.png"))
 
