@@ -108,7 +108,7 @@ async def run(url: str, students: int, slides: int, timeout: float, pids: list[i
     await teacher.rerun(page="quiz", timeout=timeout)
     await teacher.rerun(page="class-mode", timeout=timeout)
     await teacher.rerun({"class_start": True}, timeout=timeout)
-    code = re.search(r"Class \*\*([A-Z0-9]{4})\*\* is live", teacher.text()).group(1)
+    code = re.search(r"Class \*\*([A-Z0-9]{6})\*\* is live", teacher.text()).group(1)
     class_ = [LiveSession(url, {"class": code}, cookie=f"_streamlit_xsrf=student-{k}") for k in range(students)]
     start = time.perf_counter()
     await asyncio.gather(*(s.open(timeout) for s in class_))
