@@ -490,10 +490,9 @@ def test_checking_cards_leaves_out_a_folder_without_a_card(translator):
     assert card_differences([measured]) == {}
 
 
-def test_wordpiece_and_word_level_tokenizers_come_out_as_their_words():
+def test_wordpiece_and_word_level_tokenizers_come_out_as_their_words(tmp_path):
     """A tokenizer that marks continuations (WordPiece's ##) or nothing (a word-level vocabulary) is read by how it
     joins pieces: its sentence comes out as its words, not as one word for the whole sentence."""
-    from tokenizers import Tokenizer, models, pre_tokenizers
     from transformers import BertTokenizerFast, PreTrainedTokenizerFast
 
     from attnviz.inference.huggingface import continuation_mark, piece_words
@@ -508,11 +507,27 @@ def test_wordpiece_and_word_level_tokenizers_come_out_as_their_words():
     assert words == ["[CLS]", "the", "black", "cat", "sleeping", ".", "</s>"]
     assert groups.shape == (7, 8) and groups[4].tolist() == [0, 0, 0, 0, 1, 1, 0, 0]
 
-    backend = Tokenizer(
-        models.WordLevel({w: k for k, w in enumerate(["<unk>", "</s>", "le", "chat", "dort"])}, unk_token="<unk>")
+    # a word-level tokenizer as a folder's tokenizer.json describes one: every word a piece, no marks
+    special = {"single_word": False, "lstrip": False, "rstrip": False, "normalized": False, "special": True}
+    spec = {
+        "version": "1.0",
+        "truncation": None,
+        "padding": None,
+        "added_tokens": [{"id": 0, "content": "<unk>", **special}, {"id": 1, "content": "</s>", **special}],
+        "normalizer": None,
+        "pre_tokenizer": {"type": "Whitespace"},
+        "post_processor": None,
+        "decoder": None,
+        "model": {
+            "type": "WordLevel",
+            "vocab": {"<unk>": 0, "</s>": 1, "le": 2, "chat": 3, "dort": 4},
+            "unk_token": "<unk>",
+        },
+    }
+    (tmp_path / "tokenizer.json").write_text(json.dumps(spec), encoding="utf-8")
+    word_level = PreTrainedTokenizerFast(
+        tokenizer_file=str(tmp_path / "tokenizer.json"), unk_token="<unk>", eos_token="</s>"
     )
-    backend.pre_tokenizer = pre_tokenizers.Whitespace()
-    word_level = PreTrainedTokenizerFast(tokenizer_object=backend, unk_token="<unk>", eos_token="</s>")
     pieces = [*word_level.convert_ids_to_tokens(word_level("le chat dort")["input_ids"]), "</s>"]
     assert continuation_mark(word_level) == ""
     words, _ = piece_words(pieces, word_level, {"</s>"}, "")
