@@ -446,6 +446,12 @@ def test_the_interface_in_chinese_and_back(server):
         page.goto(f"{server}/?lang=zh&s=I%20miss%20you.&m=en-fr-additive,en-fr-transformer", timeout=60_000)
         body = settled(page, zh["compare.heading"])
         page.wait_for_function(f"{FIGURES} >= 2", timeout=120_000)
+        # a rerun may still be redrawing the page: wait until the title, sidebar and navigation are all there
+        page.wait_for_function(
+            "(texts) => texts.every((text) => document.body.innerText.includes(text))",
+            arg=[zh["app.title"], zh["sidebar.overlay"], zh["sections.lesson"]],
+            timeout=60_000,
+        )
         body = page.inner_text("body")
         assert zh["app.title"] in body and zh["sidebar.overlay"] in body and zh["sections.lesson"] in body
         assert "failed" not in body and "Traceback" not in body
