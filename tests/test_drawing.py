@@ -6,6 +6,7 @@ import pytest
 from attnviz.inference.translator import Translator
 from attnviz.presentation.drawing import Panel, head_choices, is_softmax_of, payload
 from attnviz.presentation.plots import FigureStyle
+from attnviz.ui.state import heads_label
 from tests.test_app import ROOT, TRANSFORMERS
 
 
@@ -29,24 +30,24 @@ def test_a_display_temperature_is_offered_only_for_softmax_weights():
 
 def test_an_rnn_has_no_head_choices():
     result = Translator.load(ROOT / "pretrained" / "en-fr-additive").translate("I see her.")
-    assert head_choices(result, "card", FigureStyle()) == ()
+    assert head_choices(result, "card", heads_label) == ()
 
 
 @pytest.mark.skipif(not TRANSFORMERS, reason="no Transformer in pretrained/")
 def test_head_choices_are_the_heads_the_sidebar_offers_with_the_shown_one_first():
     result = Translator.load(ROOT / "pretrained" / TRANSFORMERS[0]).translate("The black cat is sleeping.")
     layers, heads = result.heads.shape[:2]
-    choices = head_choices(result, "card", FigureStyle())
+    choices = head_choices(result, "card", heads_label)
     keys = [c.key for c in choices]
     assert keys[:2] == ["card", "mean"] and len(keys) == 2 + layers * (heads + 1) and len(set(keys)) == len(keys)
     by_key = {c.key: c for c in choices}
     np.testing.assert_allclose(by_key["2.3"].weights, result.heads[1, 2])
     np.testing.assert_allclose(by_key["2.3"].energies, result.head_energies[1, 2])
     np.testing.assert_allclose(by_key["1"].weights, result.heads[0].mean(0))
-    assert by_key["2.3"].label == "layer 2 · head 3" and by_key["mean"].label == "mean of all"
+    assert by_key["2.3"].label == "layer 2 · head 3" and by_key["mean"].label == "mean of all layers and heads"
     # a single head's weights are the softmax of its energies: the browser may re-temper it
     assert is_softmax_of(by_key["2.3"].weights, by_key["2.3"].energies)
-    shown = head_choices(result.showing("2.3"), "2.3", FigureStyle())
+    shown = head_choices(result.showing("2.3"), "2.3", heads_label)
     assert shown[0].key == "2.3" and "card" not in [c.key for c in shown]
     sent = payload(
         [Panel("t", result.attention, result.source_tokens, result.target_tokens, result.energies, choices=choices)],

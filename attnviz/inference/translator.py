@@ -170,6 +170,17 @@ CARD_HEADS = "card"  # the attention a model's card names as its alignment
 ALL_HEADS = "mean"  # the mean over every layer and head
 
 
+def head_choice_keys(layers: int, heads: int) -> list[str]:
+    """Every head choice of a (layers × heads) record, as ``parse_heads`` reads them: the card's, the mean of all,
+    then each layer's mean followed by its heads ("2", "2.1", …); only the card's for a one-head record."""
+    if heads == 1:
+        return [CARD_HEADS]
+    layer_choices = (
+        f"{l}{suffix}" for l in range(1, layers + 1) for suffix in ["", *(f".{h}" for h in range(1, heads + 1))]
+    )
+    return [CARD_HEADS, ALL_HEADS, *layer_choices]
+
+
 def parse_heads(choice: str, layers: int, heads: int) -> tuple[int | None, int | None]:
     """Read a head choice: ``"mean"`` (all layers and heads), ``"2"`` (layer 2, mean of its heads)
     or ``"2.3"`` (layer 2, head 3); layers and heads count from 1, as in the app.

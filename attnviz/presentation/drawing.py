@@ -7,13 +7,14 @@ the words, rounded to 6 decimals.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from ..attention.alignment import Link
-from ..inference.translator import ALL_HEADS, CARD_HEADS, Translation, parse_heads, select_heads
+from ..inference.translator import CARD_HEADS, Translation, head_choice_keys, parse_heads, select_heads
 from .plots import FigureStyle, head_mean
 
 HEATMAP_JS = Path(__file__).with_name("heatmap.js")  # the element's ES module: the app's and the lecture file's
@@ -69,12 +70,13 @@ class HeadChoice:
         }
 
 
-def head_choices(result: Translation, shown: str, style: FigureStyle) -> tuple[HeadChoice, ...]:
+def head_choices(result: Translation, shown: str, label: Callable[[str], str]) -> tuple[HeadChoice, ...]:
     """The heads a browser may switch ``result``'s heatmap to: first the one it shows (choice ``shown``), then
-    the mean of all, each layer's mean and each head (``translator.parse_heads``'s keys).
+    the other choices of its record (``translator.head_choice_keys``).
 
     Args:
         result: a translation whose ``heads``/``head_energies`` are (L, H, T, S); ``attention`` shows ``shown``.
+        label: a choice key in words (the interface's ``heads_label``).
 
     Returns:
         Nothing for a record of one head (an RNN).
@@ -82,26 +84,13 @@ def head_choices(result: Translation, shown: str, style: FigureStyle) -> tuple[H
     if result.heads is None or result.heads.shape[:2] == (1, 1):
         return ()
     layers, heads = result.heads.shape[:2]
-
-    def label(key: str) -> str:
-        if key == ALL_HEADS:
-            return style.text("choice_all")
-        if not key[:1].isdigit():
-            return style.text("choice_card")
-        layer, _, head = key.partition(".")
-        return style.text("layer_head", layer=layer, head=head) if head else style.text("layer_mean", layer=layer)
-
     try:  # a choice this model lacks was shown as its card's (``Translation.showing``)
         parse_heads(shown, layers, heads)
     except ValueError:
         shown = CARD_HEADS
-    keys = [
-        ALL_HEADS,
-        *(f"{l}{suffix}" for l in range(1, layers + 1) for suffix in ["", *(f".{h}" for h in range(1, heads + 1))]),
-    ]
     choices = [HeadChoice(shown, label(shown), result.attention, result.energies)]
-    for key in keys:
-        if key != shown:
+    for key in head_choice_keys(layers, heads):
+        if key not in (shown, CARD_HEADS):
             weights, energies = select_heads(result.heads, result.head_energies, *parse_heads(key, layers, heads))
             choices.append(HeadChoice(key, label(key), weights, energies))
     return tuple(choices)

@@ -26,7 +26,7 @@ from ..presentation.export import FORMATS, heatmap_file
 from ..presentation.plots import FigureStyle
 from . import drawing
 from .i18n import language, language_name, t
-from .state import Inputs, gold_set, model_priors, reference_links, translator
+from .state import Inputs, gold_set, heads_label, model_priors, reference_links, translator
 
 logger = logging.getLogger("attnviz.ui")
 # presentation mode: less empty space above the view, 20 px body text (Streamlit's default is 16 px)
@@ -271,7 +271,7 @@ def show_heatmap(result: Translation, title: str, inputs: Inputs, key: str, link
             links or None,
             result.source_unknown,
             result.target_unknown,
-            head_choices(result, inputs.head, style(inputs)),
+            head_choices(result, inputs.head, heads_label),
         ),
         inputs,
         key,

@@ -18,7 +18,7 @@ from ..inference.catalog import ModelEntry, default_selection, discover_all
 from ..inference.checkpoint import PRETRAINED, PRIORS, priors_path, read_history
 from ..inference.classifier import Classifier
 from ..inference.reference import ReferenceAligner
-from ..inference.translator import ALL_HEADS, CARD_HEADS, Translator
+from ..inference.translator import ALL_HEADS, CARD_HEADS, Translator, head_choice_keys
 from ..measurement.evaluation import DEFAULT_GOLD, GoldSet, load_gold
 from ..presentation.examples import EXAMPLES, default_sentence
 from .i18n import DEFAULT_UI_LANGUAGE, UI_LANGUAGES, bound, language_name, t
@@ -603,14 +603,7 @@ def heads_options(names: list[str]) -> list[str]:
     """The head choices for models ``names``: the card's, the mean of all, each layer's mean and each
     head, up to the largest layers × heads among them; only the card's when none has several heads."""
     shapes = [translator(n).attention_shape() for n in names]
-    layers, heads = max((s for s in shapes if s[1] > 1), default=(1, 1))
-    if heads == 1:
-        return [CARD_HEADS]
-    return [
-        CARD_HEADS,
-        ALL_HEADS,
-        *(f"{l}{suffix}" for l in range(1, layers + 1) for suffix in ["", *(f".{h}" for h in range(1, heads + 1))]),
-    ]
+    return head_choice_keys(*max((s for s in shapes if s[1] > 1), default=(1, 1)))
 
 
 def inputs() -> Inputs:
