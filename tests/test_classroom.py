@@ -508,6 +508,23 @@ def test_a_student_follows_the_teachers_next_slide_and_cannot_change_it(class_da
     assert student.text_input(key="sentence").value == "You are here."
 
 
+def test_a_student_takes_a_new_slide_in_one_page_run(class_database, monkeypatch):
+    """A slide costs each student's page one run of the server's: 30 students, 30 runs (the watch drawn by
+    that run once judged it cut short and reran the page three more times)."""
+    from attnviz.ui import classroom
+
+    teacher = teacher_on_quiz()
+    student = start(**{"class": teacher.session_state["class_code"]})
+    teacher.text_input(key="sentence").input("She is tired.").run()
+    runs = []  # the student's page runs (``follow`` opens every one)
+    follow = classroom.follow
+    monkeypatch.setattr(classroom, "follow", lambda groups: runs.append(1) or follow(groups))
+    student.run()
+    assert student.text_input(key="sentence").value == "She is tired." and len(runs) == 1
+    student.run()  # nothing new: one run, the page as it is
+    assert len(runs) == 2 and student.session_state["_class_done"] == student.session_state["_class_seen"]
+
+
 def test_a_bad_or_ended_code_in_the_link_gets_one_line_and_the_app_works(class_database):
     student = start(**{"class": "KKKKKK"})
     assert [e.value for e in student.error] == [

@@ -284,6 +284,7 @@ def follow(groups: dict[str, list[str]]) -> str | None:
         was in the class reads that it ended); a database that does not answer keeps class mode.
     """
     _reclaim_from_browser()
+    st.session_state["_class_page_run"] = st.session_state.get("_class_page_run", 0) + 1  # see ``watch``
     if not following():
         return None
     try:
@@ -331,8 +332,16 @@ def finished() -> None:
 def watch() -> None:
     """A student's page: rerun the whole page when the teacher changed the slide or revealed an answer, or when
     the page run that took the current slide was cut short (a new slide arriving while the page was switching).
-    While the database does not answer, one line says so and the polling goes on."""
+    While the database does not answer, one line says so and the polling goes on.
+
+    Drawn by a full page run (the banner), it only notes that run: ``follow`` has just taken the slide, and
+    that run has not yet reached ``finished`` — judging it cut short there would rerun every student's page
+    three more times for each slide. Only the timer's own reruns poll the store."""
     if not following():
+        return
+    page_run = st.session_state.get("_class_page_run", 0)
+    if st.session_state.get("_class_watched_run") != page_run:
+        st.session_state["_class_watched_run"] = page_run
         return
     try:
         state = store().current(code())
