@@ -8,7 +8,10 @@ timers polling as a browser's would. On each slide every student waits until its
 question, then sends a guess (pills + *Send my answer*, the widgets a student clicks). Printed per slide
 and overall (medians and maxima, s):
 
-- follow: from the teacher's click until a student's page shows the new question;
+- follow: from the teacher's click until a student's page shows the new question (the first slide, shown
+  as the students join, is not counted), p50 / p95 / max, and the server's CPU from the click until every
+  page showed it (the work that queues up behind the click: the teacher's run, the polls, the students'
+  page runs, and the answers of those who already see it);
 - answers on the teacher's page: from the last student's answer being sent (its page confirmed it) until
   the teacher's page says that every answer is in (its panel polls the database every second), and from
   the teacher's click;
@@ -87,8 +90,24 @@ async def wait_for(condition, timeout: float) -> float:
     return time.perf_counter()
 
 
-async def student_answers(student: LiveSession, step: int, rng: random.Random, timeout: float) -> tuple[float, float]:
-    """Wait until the student's page shows question ``step``, then send a guess.
+class LastShown:
+    """Called as each student's page shows a slide; keeps the server's CPU (s) from its creation (the click)
+    until the last page showed it."""
+
+    def __init__(self, pids: list[int], students: int):
+        self.pids, self.left, self.start, self.cpu = pids, students, cpu_seconds(pids), 0.0
+
+    def __call__(self) -> None:
+        self.left -= 1
+        if not self.left:
+            self.cpu = cpu_seconds(self.pids) - self.start
+
+
+async def student_answers(
+    student: LiveSession, step: int, rng: random.Random, timeout: float, on_shown=lambda: None
+) -> tuple[float, float]:
+    """Wait until the student's page shows question ``step`` (then call ``on_shown()``), then send a guess, as a
+    student does at once while the others' pages still load.
 
     Returns:
         (when the page showed the question, when the page confirmed the answer) as perf_counter times.
@@ -97,6 +116,7 @@ async def student_answers(student: LiveSession, step: int, rng: random.Random, t
         lambda: f"qstep={step}" in student.query_string and not student.running and "quiz_guess" in student.widgets,
         timeout,
     )
+    on_shown()
     await student.rerun({"quiz_guess": [rng.choice(WORDS)]}, timeout=timeout)  # two clicks, as in a browser:
     await student.rerun({"class_send": True}, timeout=timeout)  # the Send button is enabled once a word is picked
     return shown, time.perf_counter()
@@ -114,29 +134,41 @@ async def run(url: str, students: int, slides: int, timeout: float, pids: list[i
     await asyncio.gather(*(s.open(timeout) for s in class_))
     print(f"class {code}: {students} students joined in {time.perf_counter() - start:.1f} s", flush=True)
     rng = random.Random(1)
-    follows, teacher_times, after_last = [], [], []
+    follows, follow_cpu, teacher_times, after_last = [], [], [], []
     cpu_start, wall_start = cpu_seconds(pids), time.perf_counter()
     for slide in range(slides):
         clicked = time.perf_counter()
         if slide:
             await teacher.rerun({"quiz_next": True}, timeout=timeout)
-        timings = await asyncio.gather(*(student_answers(s, slide, rng, timeout) for s in class_))
+        last_shown = LastShown(pids, students)
+        timings = await asyncio.gather(*(student_answers(s, slide, rng, timeout, last_shown) for s in class_))
         counted = await wait_for(lambda: f"Answers from the class so far: **{students}**" in teacher.text(), timeout)
+        cpu_followed = last_shown.cpu
         slide_follows = [shown - clicked for shown, _ in timings]
         last_answer = max(sent for _, sent in timings)
-        follows += slide_follows
+        if slide:  # the first slide was on the pages as they joined: no click to follow
+            follows += slide_follows
+            follow_cpu.append(cpu_followed)
         teacher_times.append(counted - clicked)
         after_last.append(counted - last_answer)
         print(
-            f"slide {slide + 1:2d}: follow p50 {statistics.median(slide_follows):4.2f} s, max {max(slide_follows):4.2f} s; "
-            f"the last answer sent {last_answer - clicked:4.2f} s after the click, on the teacher's page "
-            f"{counted - last_answer:4.2f} s later",
+            f"slide {slide + 1:2d}: follow p50 {statistics.median(slide_follows):4.2f} s, max {max(slide_follows):4.2f} s, "
+            f"server CPU until all followed {cpu_followed:4.2f} s; the last answer sent {last_answer - clicked:4.2f} s "
+            f"after the click, on the teacher's page {counted - last_answer:4.2f} s later",
             flush=True,
         )
     minutes = (time.perf_counter() - wall_start) / 60
     cpu = cpu_seconds(pids) - cpu_start
+    if follows:
+        p95 = statistics.quantiles(follows, n=20)[-1]
+        print(
+            f"follow: p50 {statistics.median(follows):.2f} s, p95 {p95:.2f} s, max {max(follows):.2f} s; server CPU "
+            f"from a click until every page followed: median {statistics.median(follow_cpu):.2f} s "
+            f"({statistics.median(follow_cpu) / students * 1000:.0f} ms per student)",
+            flush=True,
+        )
     print(
-        f"overall: follow p50 {statistics.median(follows):.2f} s, max {max(follows):.2f} s; every answer on the "
+        f"overall: every answer on the "
         f"teacher's page p50 {statistics.median(after_last):.2f} s, max {max(after_last):.2f} s after the last was sent "
         f"({statistics.median(teacher_times):.2f} s, max {max(teacher_times):.2f} s after the click); "
         f"server CPU {cpu:.1f} s in {minutes:.1f} min = {cpu / students / minutes:.2f} CPU-s per student per minute",
