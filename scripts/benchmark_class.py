@@ -5,7 +5,8 @@ Chromium with Playwright (headless, one browser, one context per user). For each
 number of users it opens the Compare view in every session at once (time to
 the first heatmaps), then each user changes the sentence ``--changes`` times;
 a change is timed from pressing Enter until every chosen model's heatmap shows
-the new sentence. Prints p50/p95 per change in seconds, and the failed pages
+the new sentence; then each user types those sentences again (decodes the server has cached: what is left
+is the page run and the drawing). Prints p50/p95 per change in seconds, and the failed pages
 (a timeout, or a "failed" message on the page). Then each user presses the heatmap toolbar's
 *Paper style* ``--toggles`` times, a drawing-only control: timed in the page from the click until every
 heatmap of the page is redrawn and painted (two animation frames), no server run involved.
@@ -159,10 +160,13 @@ TOGGLE = """async () => {
 async def user(
     browser, url: str, index: int, models: int, changes: int, same: bool, timeout_ms: int, toggles: int = 0
 ) -> dict:
-    """One student: open the page, then change the sentence ``changes`` times. Returns timings (s) and failures."""
+    """One student: open the page, change the sentence ``changes`` times, type those sentences again, press the
+    toolbar ``toggles`` times. Returns timings (s) and failures."""
     context = await browser.new_context(viewport={"width": 1280, "height": 900})
     page = await context.new_page()
-    result = {"open": None, "changes": [], "toggles": [], "failed": 0}
+    result = {"open": None, "changes": [], "again": [], "served": [], "toggles": [], "failed": 0}
+    frames = []  # when each websocket message from the server arrived (perf_counter)
+    page.on("websocket", lambda socket: socket.on("framereceived", lambda _: frames.append(time.perf_counter())))
     first, word = sentence(index, 0, same)
     start = time.perf_counter()
     try:
@@ -170,13 +174,17 @@ async def user(
         await page.wait_for_function(DRAWN, arg=[word, models], timeout=timeout_ms)
         result["open"] = time.perf_counter() - start
         box = page.get_by_role("textbox", name="English sentence")
-        for change in range(1, changes + 1):
+        # new sentences, then the same ones typed again (each decode now in the server's cache)
+        for key, change in [("changes", c) for c in range(1, changes + 1)] + [("again", c) for c in range(changes)]:
             text, word = sentence(index, change, same)
             await box.fill(text)
             start = time.perf_counter()
             await box.press("Enter")
             await page.wait_for_function(DRAWN, arg=[word, models], timeout=timeout_ms, polling=20)
-            result["changes"].append(time.perf_counter() - start)
+            drawn = time.perf_counter()
+            result[key].append(drawn - start)
+            if key == "again":  # the server's part: until its last message before the page showed the sentence
+                result["served"].append(max((t for t in frames if start <= t <= drawn), default=start) - start)
         for _ in range(toggles):
             seconds = await page.evaluate(TOGGLE)
             if seconds is None:
@@ -215,6 +223,13 @@ async def run(url: str, users: int, models: int, changes: int, same: bool, timeo
         line += (
             f"sentence change p50 {statistics.median(times):5.2f} s, p95 {percentile(times, 0.95):5.2f} s "
             f"({len(times)} changes); "
+        )
+    again = [t for r in results for t in r["again"]]
+    if again:
+        served = statistics.median(t for r in results for t in r["served"])
+        line += (
+            f"a sentence typed before p50 {statistics.median(again):5.2f} s, p95 {percentile(again, 0.95):5.2f} s "
+            f"(the server's last message after {served:4.2f} s: the rest is the browser's); "
         )
     toggled = [t for r in results for t in r["toggles"]]
     if toggled:
