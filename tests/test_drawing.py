@@ -54,3 +54,27 @@ def test_head_choices_are_the_heads_the_sidebar_offers_with_the_shown_one_first(
         FigureStyle(),
     )
     assert sent["head"] == "card" and [c["key"] for c in sent["panels"][0]["choices"]] == keys
+
+
+def test_a_panel_keeps_repeated_words_marks_unknowns_and_carries_the_style():
+    weights = np.eye(4)
+    panel = Panel(
+        "t",
+        weights,
+        ["the", "cat", "the", "</s>"],
+        ["le", "chat", "le", "</s>"],
+        weights * 2,
+        links={(0, 0), (1, 1)},
+        source_unknown=[False, True, False, False],
+    )
+    sent = payload([panel], FigureStyle(paper=True, present=True), diverging=False)
+    drawn = sent["panels"][0]
+    assert drawn["source"] == ["the", "cat", "the", "</s>"]  # "the" twice stays two columns; "</s>" is text
+    assert drawn["weights"] == weights.tolist() and drawn["links"] == [[0, 0], [1, 1]]
+    assert drawn["source_unknown"] == [False, True, False, False] and drawn["target_unknown"] == []
+    assert (sent["paper"], sent["present"], sent["scale"]) == (True, True, "sequential")
+    assert payload([panel], FigureStyle(), diverging=True)["scale"] == "diverging"
+    assert not FigureStyle().side_by_side(50) and FigureStyle().side_by_side(10)  # a long sentence: a row of its own
+    assert not FigureStyle(present=True).side_by_side(3)
+    with pytest.raises(ValueError, match="weights of shape"):
+        Panel("t", np.eye(3), ["a"], ["b"]).to_json()
