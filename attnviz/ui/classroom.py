@@ -268,8 +268,14 @@ def ensure_student_id() -> None:
     Raises:
         ClassError: the class is not live or full; StoreUnavailable: the database does not answer.
     """
-    if code() and not teaching() and store().student(code(), st.session_state.get("student_id") or "") is None:
+    if not code() or teaching():
+        return
+    checked = (code(), st.session_state.get("student_id") or "")
+    if st.session_state.get("_class_checked_id") == checked:  # an issued id stays issued: checked once a page
+        return
+    if store().student(*checked) is None:
         st.session_state["student_id"] = store().join(code())
+    st.session_state["_class_checked_id"] = (code(), st.session_state["student_id"])
 
 
 def follow(groups: dict[str, list[str]]) -> str | None:
