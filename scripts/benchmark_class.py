@@ -21,7 +21,7 @@ users Chromium's own rendering competes with the server for the cores.
 
 ``--server-only`` leaves the browser out: N sessions at once over Streamlit's own websocket protocol
 (``protocol_sessions.py``), each opening Compare with a sentence nobody else typed, timed until the server
-says the script finished; first the cold start (a new server, from its health check answering to its first
+says the script finished, with the server's CPU per page (user + system, from /proc); first the cold start (a new server, from its health check answering to its first
 complete page). ``--ping S`` makes each session ping every S seconds, as a browser's client does, and drop
 when a ping is not answered in S seconds.
 
@@ -101,6 +101,15 @@ def sentence(user: int, change: int, same: bool) -> tuple[str, str]:
     return f"The old {subject} is waiting near the {place} today.", subject  # consecutive subjects differ
 
 
+def cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU time of processes ``pids`` (s), from /proc."""
+    total = 0
+    for pid in pids:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -164,7 +173,7 @@ async def user(
     toolbar ``toggles`` times. Returns timings (s) and failures."""
     context = await browser.new_context(viewport={"width": 1280, "height": 900})
     page = await context.new_page()
-    result = {"open": None, "changes": [], "again": [], "served": [], "toggles": [], "failed": 0}
+    result = {"open": None, "changes": [], "again": [], "served_new": [], "served": [], "toggles": [], "failed": 0}
     frames = []  # when each websocket message from the server arrived (perf_counter)
     page.on("websocket", lambda socket: socket.on("framereceived", lambda _: frames.append(time.perf_counter())))
     first, word = sentence(index, 0, same)
@@ -183,8 +192,9 @@ async def user(
             await page.wait_for_function(DRAWN, arg=[word, models], timeout=timeout_ms, polling=20)
             drawn = time.perf_counter()
             result[key].append(drawn - start)
-            if key == "again":  # the server's part: until its last message before the page showed the sentence
-                result["served"].append(max((t for t in frames if start <= t <= drawn), default=start) - start)
+            # the server's part: until its last message before the page showed the sentence
+            served = max((t for t in frames if start <= t <= drawn), default=start) - start
+            result["served_new" if key == "changes" else "served"].append(served)
         for _ in range(toggles):
             seconds = await page.evaluate(TOGGLE)
             if seconds is None:
@@ -220,16 +230,17 @@ async def run(url: str, users: int, models: int, changes: int, same: bool, timeo
     if opens:
         line += f"first page p50 {statistics.median(opens):5.2f} s, max {max(opens):5.2f} s; "
     if times:
+        served = statistics.median(t for r in results for t in r["served_new"])
         line += (
             f"sentence change p50 {statistics.median(times):5.2f} s, p95 {percentile(times, 0.95):5.2f} s "
-            f"({len(times)} changes); "
+            f"({len(times)} changes; the server's last message after {served:4.2f} s); "
         )
     again = [t for r in results for t in r["again"]]
     if again:
         served = statistics.median(t for r in results for t in r["served"])
         line += (
             f"a sentence typed before p50 {statistics.median(again):5.2f} s, p95 {percentile(again, 0.95):5.2f} s "
-            f"(the server's last message after {served:4.2f} s: the rest is the browser's); "
+            f"(the server's last message after {served:4.2f} s); "
         )
     toggled = [t for r in results for t in r["toggles"]]
     if toggled:
@@ -254,7 +265,9 @@ def server_only(users: list[int], models: int, timeout: float, ping: float | Non
         )
         for round_number, count in enumerate(users, 1):
             queries = [{"s": sentence(round_number * 1000 + k, 1, False)[0]} for k in range(count)]
+            cpu = cpu_seconds([proc.pid])
             runs = asyncio.run(open_pages(url, queries, timeout, ping_interval=ping))
+            cpu = cpu_seconds([proc.pid]) - cpu
             done = [r.seconds for r in runs if r.finished and r.charts == models and not r.problems]
             failed = len(runs) - len(done)
             line = f"{count:3d} sessions at once: "
@@ -262,6 +275,7 @@ def server_only(users: list[int], models: int, timeout: float, ping: float | Non
                 line += (
                     f"page p50 {statistics.median(done):5.2f} s, p95 {percentile(done, 0.95):5.2f} s, "
                     f"max {max(done):5.2f} s; {statistics.median(r.bytes for r in runs) / 1e3:.0f} kB per page; "
+                    f"server CPU {cpu / count:4.2f} s per page; "
                 )
             print(line + f"failed {failed}", flush=True)
             for r in runs:

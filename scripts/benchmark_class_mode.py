@@ -39,21 +39,12 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # run as a plain script from anywhere
-from scripts.benchmark_class import free_port, start_server  # noqa: E402
+from scripts.benchmark_class import cpu_seconds, free_port, start_server  # noqa: E402
 from scripts.protocol_sessions import LiveSession  # noqa: E402
 
 SENTENCE = "The agreement on the European economic area was signed in August 1992 by the ministers."
 MODEL = "en-fr-additive"
 WORDS = SENTENCE.rstrip(".").split()  # the source words a student may pick (the pills' labels)
-
-
-def cpu_seconds(pids: list[int]) -> float:
-    """User + system CPU time of processes ``pids`` (s), from /proc."""
-    total = 0
-    for pid in pids:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        total += int(fields[11]) + int(fields[12])
-    return total / os.sysconf("SC_CLK_TCK")
 
 
 def start_replicas(count: int) -> tuple[subprocess.Popen, str, list[int]]:
