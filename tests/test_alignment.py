@@ -162,3 +162,13 @@ def test_link_readings_of_one_matrix_by_hand():
     with pytest.raises(ValueError, match="unknown link reading 'max'; choose one of argmax"):
         read_links(weights, "max")
     assert column_argmax_links(np.ones((1, 1))) == set()  # only </s>
+
+
+def test_aer_by_length_splits_the_gold_pairs_by_english_words():
+    from attnviz.measurement.evaluation import GoldSet, aer_by_length
+
+    short, long_ = "a b c", " ".join(f"w{k}" for k in range(22))
+    gold = GoldSet([short, long_, short], ["x y z"] * 3, [Gold(S2, S2)] * 3)
+    # right on both short pairs, half wrong on the long one: AER 0, then 1 − 2·1/(2 + 2) = 0.5
+    by_length = aer_by_length([S2, {(0, 0), (1, 0)}, S2], gold)
+    assert by_length == {"1–14": 0.0, "15–20": None, "21+": pytest.approx(0.5)}

@@ -214,6 +214,26 @@ def attention_links(translator: Translator, attention: np.ndarray, threshold: fl
     return translator.links(attention) if threshold is None else threshold_links(attention, threshold)
 
 
+AER_LENGTH_BUCKETS = ((1, 14), (15, 20), (21, None))  # English words of a gold pair: a third of the 37 dev pairs each
+
+
+def aer_by_length(predicted: list[set[Link]], gold: GoldSet) -> dict[str, float | None]:
+    """AER of each ``AER_LENGTH_BUCKETS`` bucket of the gold pairs, by the English sentence's words:
+    {"1–14": aer, "15–20": …, "21+": …}; None for an empty bucket (Och & Ney 2003's AER over the bucket's links).
+
+    Args:
+        predicted: one link set per gold pair, in the gold's order.
+    """
+    lengths = [len(line.split()) for line in gold.src]
+    by_length = {}
+    for low, high in AER_LENGTH_BUCKETS:
+        kept = [k for k, n in enumerate(lengths) if low <= n and (high is None or n <= high)]
+        by_length[bucket_label(low, high)] = (
+            alignment_error_rate([predicted[k] for k in kept], [gold.gold[k] for k in kept]).aer if kept else None
+        )
+    return by_length
+
+
 def dev_alignment(translator: Translator, gold: GoldSet, normalizer: Normalizer | None = None) -> dict:
     """Forced-align the gold pairs (pretokenized) and measure the attention.
 
@@ -224,7 +244,8 @@ def dev_alignment(translator: Translator, gold: GoldSet, normalizer: Normalizer 
         fraction of word rows whose argmax is ≥ the previous row's;
         "zeros": share of the attention weights (all rows, real positions) that are exactly 0
         (sparsemax, entmax and hard attention make them; the softmax never does);
-        "ms": median forced-decoding time per pair (ms).
+        "ms": median forced-decoding time per pair (ms);
+        "aer_by_length": ``aer_by_length`` (long sentences are where an attention's alignment drifts).
     """
     predicted, entropies, monotone, times, zeros, cells = [], [], [], [], 0, 0
     for e, f in zip(gold.src, gold.tgt):
@@ -243,6 +264,7 @@ def dev_alignment(translator: Translator, gold: GoldSet, normalizer: Normalizer 
         "monotonicity": float(np.mean(monotone)),
         "zeros": zeros / max(cells, 1),
         "ms": statistics.median(times),
+        "aer_by_length": aer_by_length(predicted, gold),
     }
 
 
@@ -377,6 +399,7 @@ class ModelEvaluation:
             "zeros": dev.get("zeros"),
             "ms/sentence": self.ms,
             **{f"AER {ATTRIBUTION_COLUMNS[m]}": aer for m, aer in self.attribution.items()},
+            **{f"AER {label}": aer for label, aer in dev.get("aer_by_length", {}).items()},
             **{f"BLEU {label}": v["bleu"] for label, v in self.by_length.items() if label != "all"},
         }
 
@@ -464,8 +487,8 @@ def evaluation_table(
     forced attention on the gold set), links (that reading), precision, recall, entropy (mean over target words, nats),
     monotone (fraction of word rows whose argmax does not move left), zeros
     (share of exactly-zero weights), ms/sentence (median greedy decoding of a
-    gold-set sentence), then "BLEU 1–5" … one column per ``LENGTH_BUCKETS``
-    bucket. A model without attention has no alignment figures.
+    gold-set sentence), "AER 1–14" … one column per ``AER_LENGTH_BUCKETS`` bucket of the gold pairs, then
+    "BLEU 1–5" … one column per ``LENGTH_BUCKETS`` bucket. A model without attention has no alignment figures.
 
     Raises:
         FileNotFoundError: the gold set is missing (for the eflomal row).
