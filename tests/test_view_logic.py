@@ -84,3 +84,20 @@ def test_closeness_of_eflomal_to_the_gold_is_its_aer():
     gold = Gold({(0, 0), (1, 1)}, {(0, 0), (1, 1)})
     row = closeness(None, None, frozenset({(0, 0), (1, 0)}), gold)
     assert row == {"aer": 0.5, "precision": 0.5, "recall": 0.5}  # 1 − (1 + 1) / (2 + 2)
+
+
+def test_models_decoded_together_give_what_each_decodes_alone():
+    """Compare decodes its models two at a time into ``decode``'s cache; each result is the model's own."""
+    from attnviz.ui import common
+    from attnviz.ui.state import model_path
+
+    names = ["en-fr-additive", "en-fr-dot", "en-fr-transformer-aligned"]
+    sentence = "The old farmer is waiting near the bridge today."
+    common.decode.clear()
+    common.decode_together(names, sentence)
+    for name in names:
+        alone = Translator.load(model_path(name)).translate(sentence)
+        together = common.decode(name, sentence)  # from the cache the threads filled
+        assert together.target_tokens == alone.target_tokens
+        np.testing.assert_allclose(together.attention, alone.attention, atol=1e-6)
+    common.decode_together(["en-fr-additive", "no-such-model"], sentence)  # a model that fails is left to its panel

@@ -11,10 +11,13 @@ import contextlib
 import functools
 import logging
 import re
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 
 import numpy as np
 import streamlit as st
+from streamlit.runtime.scriptrunner import add_script_run_ctx, get_script_run_ctx
 
 from ..attention.normalizers import Normalizer
 from ..data.tokenization import MAX_TOKENS
@@ -80,6 +83,31 @@ def decode(
     if forced.strip():
         return shown_heads(model.force(sentence, forced, normalizer), head)
     return shown_heads(model.translate(sentence, normalizer, beam=beam, override=dict(override) or None), head)
+
+
+DECODE_THREADS = 2  # models decoded at once for one page: torch's kernels release the interpreter lock
+
+
+def decode_together(names: list[str], sentence: str, forced: str = "", beam: int = 1, head: str = CARD_HEADS) -> None:
+    """Fill ``decode``'s cache for every model of ``names`` on ``sentence``, ``DECODE_THREADS`` models at once, so a
+    page of several models uses two cores; the view then reads each result with ``decode``, in its model's panel.
+
+    Models are loaded here first, one by one (a first load shows its spinner on the page). A model whose load or
+    decode fails is left out: the view's own ``decode`` call meets the same error and shows it in that panel.
+    """
+    loaded = []
+    for name in names:
+        with contextlib.suppress(CheckpointError):
+            translator(name)
+            loaded.append(name)
+    if len(loaded) < 2:
+        return
+    context = get_script_run_ctx()  # the workers run ``decode`` for this session (Streamlit's cache needs it)
+    with ThreadPoolExecutor(
+        DECODE_THREADS, initializer=lambda: add_script_run_ctx(threading.current_thread(), context)
+    ) as pool:
+        for name in loaded:
+            pool.submit(decode, name, sentence, forced, beam, head=head)  # a failure stays in its future: see above
 
 
 def shown_heads(result: Translation, head: str) -> Translation:

@@ -43,6 +43,7 @@ inputs = state.inputs()
 st.subheader(t("compare.heading"))
 if common.checked_sentence(inputs):
     results, shown = {}, {}
+    common.decode_together(inputs.models, inputs.sentence, inputs.forced, inputs.beam, head=inputs.head)
     for name in inputs.models:
         with common.model_panel(name):
             results[name] = common.decode(name, inputs.sentence, inputs.forced, inputs.beam, head=inputs.head)
